@@ -1,0 +1,131 @@
+# Flotilla: build the kernel and its ISO, boot it, test it. `make help` lists the targets.
+
+BUILD    ?= build
+CROSS    ?=
+CC       := $(CROSS)gcc
+LD       := $(CROSS)ld
+NM       := $(CROSS)nm
+NASM     ?= nasm
+HOSTCC   ?= cc
+PYTHON   ?= python3
+KDEBUG   ?= 1
+FIRMWARE ?= bios
+CPUS     ?= 1
+MEM      ?= 512M
+CMDLINE  ?= loglevel=info
+
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Kernel code is freestanding, has no SSE/x87 state to save, and keeps frame pointers for
+# backtraces. -fno-tree-loop-distribute-patterns stops GCC turning lib's memset loop into a
+# call to memset.
+KCFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	    -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 \
+	    -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	    -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	    -fno-tree-loop-distribute-patterns \
+	    -I. -MMD -MP -DFLOTILLA_VERSION='"$(VERSION)"'
+ifeq ($(KDEBUG),1)
+KCFLAGS  += -DKDEBUG
+endif
+NASMFLAGS := -f elf64 -g -F dwarf
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
+
+KERNEL_C := \
+	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
+	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/crashtest.c \
+	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
+	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
+	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/pit.c \
+	kernel/arch/x86_64/cpufeat.c \
+	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
+	kernel/tests/ktest_time.c \
+	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c
+KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm
+
+KOBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.o)
+KERNEL := $(BUILD)/kernel.elf
+ISO    := $(BUILD)/flotilla.iso
+
+.PHONY: all kernel iso run debug bochs test host-test kernel-test setup clean help
+.DEFAULT_GOAL := all
+
+all: $(ISO)
+kernel: $(KERNEL)
+iso: $(ISO)
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/k/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# The symbol table is linked in on a second pass. linker.ld puts it after everything else,
+# so it cannot move any symbol; the check after the second link proves that.
+$(BUILD)/ksyms-empty.asm: tools/gensyms.py
+	@mkdir -p $(BUILD)
+	$(PYTHON) tools/gensyms.py --empty $@
+
+$(BUILD)/%.o: $(BUILD)/%.asm
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/kernel.pass1.elf: $(KOBJS) $(BUILD)/ksyms-empty.o linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms.asm: $(BUILD)/kernel.pass1.elf tools/gensyms.py
+	$(NM) -S --defined-only $< > $(BUILD)/ksyms.nm
+	$(PYTHON) tools/gensyms.py $(BUILD)/ksyms.nm $@
+
+$(KERNEL): $(KOBJS) $(BUILD)/ksyms.o linker.ld
+	$(LD) $(KLDFLAGS) -Map=$(BUILD)/kernel.map -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	@$(NM) $(BUILD)/kernel.pass1.elf | grep -i ' t ' > $(BUILD)/syms.pass1
+	@$(NM) $@ | grep -i ' t ' > $(BUILD)/syms.pass2
+	@cmp -s $(BUILD)/syms.pass1 $(BUILD)/syms.pass2 || \
+		{ echo "ksyms: symbol addresses moved between link passes" >&2; rm -f $@; exit 1; }
+
+$(ISO): $(KERNEL) boot/grub.cfg.in tools/mkiso.sh Makefile
+	tools/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
+
+run: setup
+	@$(MAKE) --no-print-directory $(ISO)
+	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) $(ISO)
+
+debug: setup
+	@$(MAKE) --no-print-directory $(ISO)
+	tools/debug.sh $(ISO) $(KERNEL) $(FIRMWARE)
+
+bochs: setup
+	@$(MAKE) --no-print-directory $(ISO)
+	tools/bochs.sh $(ISO)
+
+include tests/host/host.mk
+
+# Every suite; one closing line "N passed, N failed".
+test: setup
+	@$(MAKE) --no-print-directory $(KERNEL)
+	@tests/run.sh
+
+kernel-test: setup
+	@$(MAKE) --no-print-directory $(KERNEL)
+	@tests/kernel/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make run [FIRMWARE=bios|uefi] [CPUS=N]  boot in QEMU, serial console here (Ctrl-a x quits)"
+	@echo "make test                                every test suite, ending in 'N passed, N failed'"
+	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
+	@echo "make bochs                               boot the ISO in Bochs"
+	@echo "make host-test | kernel-test             one suite"
+	@echo "make kernel | iso | clean                build pieces"
+
+-include $(KOBJS:.o=.d)

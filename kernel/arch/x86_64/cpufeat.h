@@ -1,0 +1,25 @@
+/* CPU identification and the features the kernel uses. */
+#ifndef ARCH_X86_64_CPUFEAT_H
+#define ARCH_X86_64_CPUFEAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_info {
+	char vendor[13];
+	char brand[49];
+	unsigned family, model, stepping;
+	bool nx, pge, pse, huge1g, apic, x2apic, tsc, tsc_invariant, tsc_deadline;
+	bool smep, smap, fsgsbase, pcid, invpcid, hypervisor;
+	uint64_t tsc_hz;        /* measured against the PIT */
+	uint64_t tsc_hz_cpuid;  /* from CPUID 0x15, 0 if not given */
+};
+
+extern struct cpu_info cpu_info;
+
+void cpu_identify(void);
+void cpu_measure_tsc(void);
+void cpu_print(void);
+uint64_t tsc_to_ns(uint64_t cycles);
+
+#endif

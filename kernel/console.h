@@ -1,0 +1,28 @@
+/* Kernel console: formatted output with log levels, over the serial port. */
+#ifndef KERNEL_CONSOLE_H
+#define KERNEL_CONSOLE_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_ERR,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG,
+};
+
+void console_init(void);
+void console_set_level(enum log_level level);
+enum log_level console_level(void);
+int console_parse_level(const char *name, enum log_level *out);
+
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap);
+void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define pr_err(...)   klog(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)  klog(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  klog(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) klog(LOG_DEBUG, __VA_ARGS__)
+
+#endif

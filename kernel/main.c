@@ -1,0 +1,203 @@
+/* Kernel entry: brings up the console, memory, CPU tables and timer, then runs the tests the
+ * command line asks for or idles. */
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/bootinfo.h"
+#include "kernel/console.h"
+#include "kernel/crashtest.h"
+#include "kernel/ksyms.h"
+#include "kernel/ktest.h"
+#include "kernel/mb2.h"
+#include "kernel/mm/heap.h"
+#include "kernel/mm/kstack.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+#include "lib/util.h"
+
+#ifndef FLOTILLA_VERSION
+#define FLOTILLA_VERSION "unknown"
+#endif
+
+#define MB2_INFO_MAX    (1u << 20)      /* larger "information" is not believed */
+#define HEARTBEAT_DEFAULT_S 60
+
+uint64_t kimage_phys_base;              /* the boot kernel runs where linker.ld put it */
+struct boot_info boot_info;
+
+extern char _boot_start[], _kernel_end[];
+
+static void print_memory_map(const struct boot_info *bi)
+{
+	uint64_t usable = 0;
+
+	kprintf("memory map (%s):\n", bi->loader[0] ? bi->loader : "unknown loader");
+	for (unsigned i = 0; i < bi->nmem; i++) {
+		const struct mem_region *r = &bi->mem[i];
+		kprintf("  [%p-%p] %s\n", (void *)r->base, (void *)(r->base + r->len - 1),
+			mem_type_name(r->type));
+		if (r->type == MEM_USABLE)
+			usable += r->len;
+	}
+	if (bi->mem_dropped)
+		pr_warn("memory map: %u regions beyond the first %d ignored\n", bi->mem_dropped,
+			BOOT_MAX_MEM_REGIONS);
+	kprintf("memory: %lu MiB usable\n", usable >> 20);
+}
+
+static void apply_cmdline(const char *cmdline)
+{
+	char level[16];
+	enum log_level lv;
+
+	if (cmdline_get(cmdline, "loglevel", level, sizeof(level)) >= 0) {
+		if (console_parse_level(level, &lv) == 0)
+			console_set_level(lv);
+		else
+			pr_warn("cmdline: loglevel=%s not understood (err, warn, info, debug or 0-3)\n", level);
+	}
+}
+
+static void boot_parse(uint32_t magic, uint64_t info_phys)
+{
+	const char *why;
+
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		panic("kmain: not started by a multiboot2 loader (magic 0x%x)", magic);
+	if (mb2_parse(phys_to_virt(info_phys), MB2_INFO_MAX, info_phys, &boot_info, &why))
+		panic("kmain: multiboot2 information at %p is malformed: %s", (void *)info_phys, why);
+	apply_cmdline(boot_info.cmdline);
+	kprintf("cmdline: %s\n", boot_info.cmdline);
+}
+
+/* Ranges the frame allocator must never hand out. */
+static unsigned boot_reserved(const struct boot_info *bi, struct phys_range *r, unsigned max)
+{
+	unsigned n = 0;
+
+	r[n++] = (struct phys_range){ 0, 1ul << 20, "low memory" };
+	r[n++] = (struct phys_range){ (uint64_t)(uintptr_t)_boot_start,
+				      kimage_virt_to_phys(_kernel_end), "kernel image" };
+	r[n++] = (struct phys_range){ bi->info_phys, bi->info_phys + bi->info_size, "multiboot2 info" };
+	for (unsigned i = 0; i < bi->nmods && n < max; i++)
+		r[n++] = (struct phys_range){ bi->mods[i].start, bi->mods[i].end, "module" };
+	return n;
+}
+
+static void mm_init(void)
+{
+	struct phys_range reserved[3 + BOOT_MAX_MODULES];
+	unsigned n = boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved));
+	int err;
+
+	for (unsigned i = 0; i < boot_info.nmods; i++)
+		kprintf("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
+			(void *)boot_info.mods[i].end);
+	if ((err = pmm_init(&boot_info, reserved, n)))
+		panic("mm_init: no memory for the frame allocator (%d)", err);
+	if ((err = vmm_init(&boot_info)))
+		panic("mm_init: building the kernel page tables failed (%d)", err);
+	kprintf("memory: %zu frames free of %zu, nx %s, kernel page tables %zu pages\n",
+		pmm_free_frames(), pmm_total_frames(), vmm_nx_enabled() ? "on" : "off",
+		vmm_table_pages());
+}
+
+/* Replaces the early static IST stacks with guarded ones. */
+static void ist_init(void)
+{
+	for (unsigned ist = 1; ist <= IST_COUNT; ist++) {
+		struct kstack *ks = kstack_alloc(KSTACK_DEFAULT_PAGES);
+		if (!ks)
+			panic("ist_init: no memory for IST stack %u", ist);
+		tss_set_ist(ist, ks->top);
+	}
+}
+
+static void timer_init(void)
+{
+	char mode[16] = "";
+	int err;
+
+	cmdline_get(boot_info.cmdline, "apic", mode, sizeof(mode));
+	if ((err = lapic_init(strcmp(mode, "xapic") != 0)))
+		panic("timer_init: no usable local APIC (%d)", err);
+	cpu_measure_tsc();
+	cpu_print();
+	if ((err = time_init()))
+		panic("timer_init: LAPIC timer did not start (%d)", err);
+	kprintf("lapic: %s mode, id %u, timer %lu kHz, tick %d Hz\n",
+		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC", lapic_id(),
+		lapic_timer_hz() / 1000, HZ);
+}
+
+static void run_tests(const char *spec)
+{
+	unsigned passed;
+	int failed = ktest_run(spec, &passed);
+	kernel_exit(failed ? KEXIT_FAIL : KEXIT_PASS);
+}
+
+/* Idles with hlt; prints a heartbeat with the idle fraction every heartbeat= seconds. */
+static __attribute__((noreturn)) void idle_loop(void)
+{
+	uint64_t period_s = HEARTBEAT_DEFAULT_S, next, idle = 0, mark = rdtsc();
+
+	cmdline_get_u64(boot_info.cmdline, "heartbeat", &period_s);
+	next = time_ticks() + period_s * HZ;
+	kprintf("flotilla: idle; heartbeat every %lu s (Ctrl-a x leaves QEMU)\n", period_s);
+	for (;;) {
+		uint64_t t0 = rdtsc();
+		cpu_idle_wait();
+		idle += rdtsc() - t0;
+		if (period_s && time_ticks() >= next) {
+			uint64_t span = rdtsc() - mark;
+			kprintf("heartbeat: up %lu s, %lu ticks, idle %lu%%\n",
+				time_uptime_ns() / 1000000000ul, time_ticks(),
+				span ? idle * 100 / span : 0);
+			next += period_s * HZ;
+			idle = 0;
+			mark = rdtsc();
+		}
+	}
+}
+
+static void kmain_late(void *arg)
+{
+	char spec[256];
+
+	(void)arg;
+	timer_init();
+	irq_enable();
+	kprintf("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
+		pmm_free_frames() * PAGE_SIZE >> 20);
+	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
+		crashtest_run(spec);
+	if (cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec)) >= 0)
+		run_tests(spec);
+	idle_loop();
+}
+
+void kmain(uint32_t magic, uint64_t info_phys)
+{
+	console_init();
+	gdt_init();
+	idt_init();
+	kprintf("\nFlotilla %s: a multikernel for x86-64\n", FLOTILLA_VERSION);
+	boot_parse(magic, info_phys);
+	cpu_identify();
+	print_memory_map(&boot_info);
+	mm_init();
+	ist_init();
+	struct kstack *ks = kstack_alloc(KSTACK_DEFAULT_PAGES);
+	if (!ks)
+		panic("kmain: no memory for the kernel stack");
+	stack_call((void *)ks->top, kmain_late, NULL);
+	panic("kmain: kmain_late returned");
+}

@@ -1,0 +1,13 @@
+/* Kernel time: the periodic tick and the TSC clock. */
+#ifndef KERNEL_TIME_H
+#define KERNEL_TIME_H
+
+#include <stdint.h>
+
+#define HZ 100
+
+int time_init(void);
+uint64_t time_ticks(void);
+uint64_t time_uptime_ns(void);
+
+#endif

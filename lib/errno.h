@@ -1,0 +1,24 @@
+/* Error codes: functions return 0 or a negative errno. Values are Linux x86-64's, so that
+ * user space sees the POSIX numbers it expects. */
+#ifndef LIB_ERRNO_H
+#define LIB_ERRNO_H
+
+#define EPERM      1
+#define ENOENT     2
+#define EIO        5
+#define E2BIG      7
+#define ENOEXEC    8
+#define EBADF      9
+#define EAGAIN     11
+#define ENOMEM     12
+#define EFAULT     14
+#define EBUSY      16
+#define EEXIST     17
+#define ENODEV     19
+#define EINVAL     22
+#define ENOSPC     28
+#define ERANGE     34
+#define ENOSYS     38
+#define ETIMEDOUT  110
+
+#endif

@@ -1,0 +1,29 @@
+# Host unit tests of lib/ (and of kernel code that is pure enough to run on the host), built
+# with the host compiler under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Included by the top Makefile; also runs alone: make -f tests/host/host.mk host-test
+
+BUILD  ?= build
+HOSTCC ?= cc
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	       -fno-sanitize-recover=all -fno-omit-frame-pointer -DLIB_HOST_TEST -I. -MMD -MP
+HOST_LIB_SRCS  := lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c kernel/mb2.c
+HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_format.c \
+		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
+		  tests/host/test_cmdline.c tests/host/test_mb2.c
+HOST_OBJS := $(addprefix $(BUILD)/host/,$(HOST_LIB_SRCS:.c=.o) $(HOST_TEST_SRCS:.c=.o))
+HOST_TEST_BIN := $(BUILD)/host/test_lib
+
+.PHONY: host-test
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(HOST_TEST_BIN): $(HOST_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_OBJS)
+
+host-test: $(HOST_TEST_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 $(HOST_TEST_BIN)
+
+-include $(HOST_OBJS:.o=.d)

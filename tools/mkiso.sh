@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds a hybrid BIOS/UEFI ISO of the kernel with the given kernel command line.
+# Usage: tools/mkiso.sh KERNEL.elf OUT.iso "CMDLINE"
+set -euo pipefail
+kernel=$1 out=$2 cmdline=${3:-}
+here=$(cd "$(dirname "$0")/.." && pwd)
+stage=$(mktemp -d "${TMPDIR:-/tmp}/flotilla-iso.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage/boot/grub"
+cp "$kernel" "$stage/boot/kernel.elf"
+# The command line goes into grub.cfg verbatim: refuse what would break out of it.
+if printf '%s' "$cmdline" | grep -q '[];{}$`\\"'"'"'|&[]'; then
+	echo "mkiso: unsafe character in command line: $cmdline" >&2
+	exit 1
+fi
+sed "s|@CMDLINE@|$cmdline|" "$here/boot/grub.cfg.in" >"$stage/boot/grub/grub.cfg"
+grub-mkrescue -o "$out.tmp" "$stage" >/dev/null 2>"$stage.log" || { cat "$stage.log" >&2; rm -f "$stage.log"; exit 1; }
+rm -f "$stage.log"
+mv "$out.tmp" "$out"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Boots a Flotilla ISO in QEMU (TCG). Used by `make run`, `make debug` and the tests, so all
+# of them boot the same machine.
+#
+# Usage: tools/qemu.sh [options] ISO [-- extra QEMU arguments]
+#   --firmware bios|uefi   firmware (default bios)
+#   --cpus N               CPUs (default 1)
+#   --mem SIZE             guest RAM (default 512M)
+#   --cpu MODEL            QEMU CPU model (default max)
+#   --serial FILE          serial console to FILE instead of the terminal
+#   --gdb                  start halted, with the gdb stub on tcp::1234
+#   --timeout SECONDS      kill QEMU after this long (exit status 124)
+# The exit status is QEMU's: 33 when the kernel reports success through isa-debug-exit,
+# 35 for failure.
+set -euo pipefail
+
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--firmware) firmware=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--serial) serial=$2; shift 2 ;;
+	--gdb) gdb=1; shift ;;
+	--timeout) tmo=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
+	*) iso=$1; shift ;;
+	esac
+done
+[ -n "${iso:-}" ] || { echo "qemu.sh: no ISO given" >&2; exit 2; }
+
+args=(-machine q35 -cpu "$cpu" -smp "$cpus" -m "$mem" -no-reboot -display none
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      -drive "file=$iso,media=cdrom,if=ide,format=raw,readonly=on")
+
+case $firmware in
+bios) ;;
+uefi)
+	code=/usr/share/OVMF/OVMF_CODE_4M.fd
+	vars_src=/usr/share/OVMF/OVMF_VARS_4M.fd
+	[ -r "$code" ] || { echo "qemu.sh: $code missing (tools/setup.sh installs ovmf)" >&2; exit 2; }
+	vars=$(mktemp "${TMPDIR:-/tmp}/flotilla-vars.XXXXXX")
+	trap 'rm -f "$vars"' EXIT
+	cp "$vars_src" "$vars"
+	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+	       -drive "if=pflash,format=raw,unit=1,file=$vars")
+	;;
+*) echo "qemu.sh: firmware must be bios or uefi" >&2; exit 2 ;;
+esac
+
+if [ -n "$serial" ]; then
+	args+=(-serial "file:$serial" -monitor none)
+else
+	args+=(-serial mon:stdio)
+fi
+[ "$gdb" -eq 1 ] && args+=(-s -S)
+
+runner=()
+# --foreground keeps the terminal usable; -k makes sure a hung QEMU goes.
+[ "$tmo" != 0 ] && runner=(timeout --foreground -k 5 "$tmo")
+status=0
+"${runner[@]}" qemu-system-x86_64 "${args[@]}" "$@" || status=$?
+exit "$status"

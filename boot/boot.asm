@@ -33,7 +33,7 @@ mb2_header:
 	dd 8
 mb2_header_end:
 
-section .boot.text
+section .boot.text progbits alloc exec nowrite align=16
 bits 32
 global _start32
 _start32:
@@ -165,7 +165,7 @@ long_mode_entry:
 	hlt
 	jmp .hang
 
-section .boot.data
+section .boot.data progbits alloc noexec write align=8
 align 8
 boot_gdt:
 	dq 0

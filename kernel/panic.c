@@ -21,10 +21,9 @@ static bool frame_readable(uint64_t rbp)
 	       vmm_is_mapped(rbp + 8);
 }
 
-void backtrace_print(uint64_t rbp)
+static void backtrace_frames(uint64_t rbp, int first)
 {
-	kprintf("backtrace:\n");
-	for (int i = 0; i < BACKTRACE_MAX_FRAMES && rbp && frame_readable(rbp); i++) {
+	for (int i = first; i < BACKTRACE_MAX_FRAMES && rbp && frame_readable(rbp); i++) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 		uint64_t ret = frame[1];
 		if (!ret)
@@ -36,6 +35,39 @@ void backtrace_print(uint64_t rbp)
 			break;
 		rbp = frame[0];
 	}
+}
+
+void backtrace_print(uint64_t rbp)
+{
+	kprintf("backtrace:\n");
+	backtrace_frames(rbp, 0);
+}
+
+extern char _text_start[], _text_end[];
+
+/* A value on the stack that points just past a near call (E8 rel32) in kernel text. */
+static bool looks_like_return(uint64_t v)
+{
+	return v >= (uint64_t)(uintptr_t)_text_start + 5 && v < (uint64_t)(uintptr_t)_text_end &&
+	       *(const uint8_t *)(uintptr_t)(v - 5) == 0xE8;
+}
+
+/* GCC sets up no frame in leaf functions that use no stack, so at a trap in one of them
+ * RBP is still the caller's and the caller's caller would be shown next. The return address
+ * then sits at RSP; it is printed marked "?" (a guess, as Linux marks them). */
+static void backtrace_print_trap(const struct trap_frame *f)
+{
+	kprintf("backtrace:\n  #0 %p ", (void *)f->rip);
+	ksym_print(f->rip);
+	kprintf("\n");
+	if (frame_readable(f->rsp) && looks_like_return(*(const uint64_t *)f->rsp) &&
+	    !(frame_readable(f->rbp) && ((const uint64_t *)f->rbp)[1] == *(const uint64_t *)f->rsp)) {
+		uint64_t ret = *(const uint64_t *)f->rsp;
+		kprintf("  ?  %p ", (void *)ret);
+		ksym_print(ret - 1);
+		kprintf("\n");
+	}
+	backtrace_frames(f->rbp, 1);
 }
 
 void kernel_exit(uint8_t code)
@@ -80,6 +112,6 @@ void panic_after_trap(const struct trap_frame *f)
 	if (panic_depth++ > 0)
 		panic_finish();
 	kprintf("panic: unhandled %s in kernel mode\n", trap_name(f->vector));
-	backtrace_print(f->rbp);
+	backtrace_print_trap(f);
 	panic_finish();
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Boots a Flotilla ISO in Bochs (BIOS, CD-ROM), a second emulator with stricter checks than
 # QEMU's TCG.
+# The display is Bochs's VNC server with no wait for a viewer (Debian's Bochs has no
+# headless display); the serial console is what matters.
 # Usage: tools/bochs.sh ISO                 serial console on this terminal
-#        tools/bochs.sh --test ISO LOG      serial to LOG; stops once the kernel is idle, or
-#                                           after BOCHS_TIMEOUT seconds (default 300)
+#        tools/bochs.sh --test ISO LOG      serial to LOG; stops once the kernel is idle, has
+#                                           finished its tests or has panicked, or after
+#                                           BOCHS_TIMEOUT seconds (default 300)
 set -uo pipefail
 
 test_mode=0
@@ -13,7 +16,11 @@ log=${2:-/dev/stdout}
 tmo=${BOCHS_TIMEOUT:-300}
 
 rc=$(mktemp "${TMPDIR:-/tmp}/flotilla-bochsrc.XXXXXX")
-trap 'rm -f "$rc"' EXIT
+dbg=$(mktemp "${TMPDIR:-/tmp}/flotilla-bochsdbg.XXXXXX")
+trap 'rm -f "$rc" "$dbg"' EXIT
+# Debian builds Bochs with its debugger, which stops before the first instruction: tell it
+# to go on.
+echo continue >"$dbg"
 cat >"$rc" <<RC
 megs: 512
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
@@ -22,26 +29,29 @@ cpu: model=corei7_sandy_bridge_2600k, ips=200000000
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$log
-display_library: nogui
+display_library: rfb, options="timeout=0"
 log: -
 panic: action=fatal
 error: action=report
 info: action=ignore
 debug: action=ignore
+speaker: enabled=0
 RC
 
 if [ "$test_mode" -eq 0 ]; then
-	exec bochs -q -f "$rc"
+	bochs -q -f "$rc" -rc "$dbg"
+	exit
 fi
 
 : >"$log"
-bochs -q -f "$rc" </dev/null &
+bochs -q -f "$rc" -rc "$dbg" </dev/null &
 pid=$!
+done_re='flotilla: idle|ktest: [0-9]+ passed|panic: system halted'
 for _ in $(seq "$tmo"); do
-	grep -q "flotilla: idle" "$log" 2>/dev/null && break
+	grep -Eq "$done_re" "$log" 2>/dev/null && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 1
 done
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-grep -q "flotilla: idle" "$log"
+grep -Eq "$done_re" "$log"

@@ -13,17 +13,25 @@ ENTRY_SIZE = 16
 
 
 def read_symbols(path):
+    """Text symbols as (addr, size, name). Assembly labels carry no size: theirs runs to
+    the next symbol."""
     syms = {}
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) != 4 or parts[2] not in ("T", "t"):
+            if len(parts) == 3:                     # nm prints no size column for size 0
+                parts = [parts[0], "0"] + parts[1:]
+            if len(parts) != 4 or parts[2] not in ("T", "t") or parts[3].startswith(".."):
                 continue
             addr, size, name = int(parts[0], 16), int(parts[1], 16), parts[3]
-            if size == 0 or size >= 1 << 32:
-                continue
-            syms.setdefault(addr, (size, name))   # first name for aliases
-    return sorted((a, s, n) for a, (s, n) in syms.items())
+            if addr in syms and syms[addr][0] >= size:
+                continue                            # keep the sized name of aliases
+            syms[addr] = (size, name)
+    out = sorted((a, s, n) for a, (s, n) in syms.items())
+    for i, (addr, size, name) in enumerate(out):
+        if size == 0 and i + 1 < len(out):
+            out[i] = (addr, out[i + 1][0] - addr, name)
+    return [s for s in out if 0 < s[1] < 1 << 32]
 
 
 def emit(out, syms):

@@ -28,6 +28,11 @@ static void identify_brand(uint32_t max_ext)
 		copy_regs(cpu_info.brand + 16 * i, &r);
 	}
 	cpu_info.brand[48] = '\0';
+	/* Intel pads the brand string on the left. */
+	size_t lead = 0;
+	while (cpu_info.brand[lead] == ' ')
+		lead++;
+	memmove(cpu_info.brand, cpu_info.brand + lead, sizeof(cpu_info.brand) - lead);
 }
 
 void cpu_identify(void)

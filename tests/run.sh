@@ -10,7 +10,8 @@ mkdir -p "$BUILD/test"
 total_pass=0 total_fail=0
 
 run_suite() {
-	local name=$1 log=$BUILD/test/$name.log status p f
+	local name=$1 status p f
+	local log=$BUILD/test/$name.log
 	shift
 	echo "== $name: $*"
 	"$@" 2>&1 | tee "$log"

@@ -65,7 +65,8 @@ ktests() {
 # crash KIND PATTERN...: the deliberate fault KIND must end the run with the failure exit
 # and a report containing every PATTERN (fixed strings).
 crash() {
-	local kind=$1 log=$OUT/crash-$1.log p missing=
+	local kind=$1 p missing=
+	local log=$OUT/crash-$kind.log
 	shift
 	iso "crash-$kind" "crash=$kind heartbeat=0" || { fail "kernel.crash.$kind" "no ISO"; return; }
 	boot "crash-$kind" "$OUT/crash-$kind.iso" bios

@@ -1,0 +1,63 @@
+/* Host test runner: runs every registered test (or those whose "suite.name" contains
+ * argv[1]) and prints "PASS suite.name" / "FAIL suite.name: ..." and a summary line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "tests/host/test.h"
+
+static struct host_test *tests_head, **tests_tail = &tests_head;
+static int current_failed;
+static const struct host_test *current;
+
+void test_register(struct host_test *t)
+{
+	*tests_tail = t;
+	tests_tail = &t->next;
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	if (!current_failed)
+		printf("FAIL host.%s.%s: ", current->suite, current->name);
+	else
+		printf("     ... also: ");
+	printf("%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	current_failed++;
+}
+
+int test_strcmp(const char *a, const char *b) { return strcmp(a, b); }
+
+int test_libc_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, n, fmt, ap);
+}
+int test_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0;
+	char full[256];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (struct host_test *t = tests_head; t; t = t->next) {
+		snprintf(full, sizeof(full), "%s.%s", t->suite, t->name);
+		if (argc > 1 && !strstr(full, argv[1]))
+			continue;
+		current = t;
+		current_failed = 0;
+		t->fn();
+		if (current_failed) {
+			failed++;
+		} else {
+			passed++;
+			printf("PASS host.%s\n", full);
+		}
+	}
+	printf("host: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

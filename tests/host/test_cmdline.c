@@ -1,0 +1,68 @@
+/* Tests of lib/cmdline.c. */
+#include "tests/host/test.h"
+#include "lib/cmdline.h"
+#include "lib/errno.h"
+
+TEST(cmdline, get_values_and_bare_keys)
+{
+	char v[32];
+	const char *cl = "loglevel=debug  ktest=a,b quiet x=";
+	EXPECT_EQ_U64(cmdline_get(cl, "loglevel", v, sizeof(v)), 5);
+	EXPECT_EQ_STR(v, "debug");
+	EXPECT_EQ_U64(cmdline_get(cl, "ktest", v, sizeof(v)), 3);
+	EXPECT_EQ_STR(v, "a,b");
+	EXPECT_EQ_U64(cmdline_get(cl, "quiet", v, sizeof(v)), 0);
+	EXPECT_EQ_STR(v, "");
+	EXPECT_EQ_U64(cmdline_get(cl, "x", v, sizeof(v)), 0);
+	EXPECT(cmdline_get(cl, "missing", v, sizeof(v)) == -ENOENT);
+	EXPECT(cmdline_get("", "a", v, sizeof(v)) == -ENOENT);
+	EXPECT(cmdline_get(cl, "", v, sizeof(v)) == -ENOENT);
+}
+
+TEST(cmdline, keys_match_whole_words)
+{
+	char v[16];
+	EXPECT(!cmdline_has("loglevel=3", "log"));
+	EXPECT(!cmdline_has("xlog=1", "log"));
+	EXPECT(cmdline_has("xlog=1 log", "log"));
+	EXPECT(cmdline_get("logx=1", "log", v, sizeof(v)) == -ENOENT);
+}
+
+TEST(cmdline, last_occurrence_wins)
+{
+	char v[16];
+	EXPECT_EQ_U64(cmdline_get("a=1 b=2 a=333", "a", v, sizeof(v)), 3);
+	EXPECT_EQ_STR(v, "333");
+}
+
+TEST(cmdline, truncation_reports_enospc)
+{
+	char v[4];
+	EXPECT(cmdline_get("k=abcdef", "k", v, sizeof(v)) == -ENOSPC);
+	EXPECT_EQ_STR(v, "abc");
+	EXPECT(cmdline_get("k=abc", "k", v, sizeof(v)) == 3);
+	EXPECT(cmdline_get("k=abc", "k", v, 0) == -ENOSPC);
+}
+
+TEST(cmdline, numbers)
+{
+	uint64_t n = 0;
+	EXPECT(cmdline_get_u64("hb=30", "hb", &n) == 0 && n == 30);
+	EXPECT(cmdline_get_u64("hb=0x20", "hb", &n) == 0 && n == 32);
+	EXPECT(cmdline_get_u64("hb=3x", "hb", &n) == -EINVAL);
+	EXPECT(cmdline_get_u64("hb", "hb", &n) == -EINVAL);
+	EXPECT(cmdline_get_u64("hb=", "hb", &n) == -EINVAL);
+	EXPECT(cmdline_get_u64("hb=99999999999999999999", "hb", &n) == -ERANGE);
+	EXPECT(cmdline_get_u64("", "hb", &n) == -ENOENT);
+}
+
+TEST(cmdline, comma_lists)
+{
+	EXPECT(cmdline_list_contains("a,bb,c", "bb"));
+	EXPECT(cmdline_list_contains("a,bb,c", "a"));
+	EXPECT(cmdline_list_contains("a,bb,c", "c"));
+	EXPECT(!cmdline_list_contains("a,bb,c", "b"));
+	EXPECT(!cmdline_list_contains("a,bb,c", "bb,c"));
+	EXPECT(!cmdline_list_contains("", "a"));
+	EXPECT(cmdline_list_contains("a,,b", ""));
+}

@@ -38,10 +38,10 @@ static void print_memory_map(const struct boot_info *bi)
 {
 	uint64_t usable = 0;
 
-	kprintf("memory map (%s):\n", bi->loader[0] ? bi->loader : "unknown loader");
+	pr_info("memory map (%s):\n", bi->loader[0] ? bi->loader : "unknown loader");
 	for (unsigned i = 0; i < bi->nmem; i++) {
 		const struct mem_region *r = &bi->mem[i];
-		kprintf("  [%p-%p] %s\n", (void *)r->base, (void *)(r->base + r->len - 1),
+		pr_info("  [%p-%p] %s\n", (void *)r->base, (void *)(r->base + r->len - 1),
 			mem_type_name(r->type));
 		if (r->type == MEM_USABLE)
 			usable += r->len;
@@ -49,7 +49,7 @@ static void print_memory_map(const struct boot_info *bi)
 	if (bi->mem_dropped)
 		pr_warn("memory map: %u regions beyond the first %d ignored\n", bi->mem_dropped,
 			BOOT_MAX_MEM_REGIONS);
-	kprintf("memory: %lu MiB usable\n", usable >> 20);
+	pr_info("memory: %lu MiB usable\n", usable >> 20);
 }
 
 static void apply_cmdline(const char *cmdline)
@@ -74,7 +74,7 @@ static void boot_parse(uint32_t magic, uint64_t info_phys)
 	if (mb2_parse(phys_to_virt(info_phys), MB2_INFO_MAX, info_phys, &boot_info, &why))
 		panic("kmain: multiboot2 information at %p is malformed: %s", (void *)info_phys, why);
 	apply_cmdline(boot_info.cmdline);
-	kprintf("cmdline: %s\n", boot_info.cmdline);
+	pr_info("cmdline: %s\n", boot_info.cmdline);
 }
 
 /* Ranges the frame allocator must never hand out. */
@@ -98,13 +98,13 @@ static void mm_init(void)
 	int err;
 
 	for (unsigned i = 0; i < boot_info.nmods; i++)
-		kprintf("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
+		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
 			(void *)boot_info.mods[i].end);
 	if ((err = pmm_init(&boot_info, reserved, n)))
 		panic("mm_init: no memory for the frame allocator (%d)", err);
 	if ((err = vmm_init(&boot_info)))
 		panic("mm_init: building the kernel page tables failed (%d)", err);
-	kprintf("memory: %zu frames free of %zu, nx %s, kernel page tables %zu pages\n",
+	pr_info("memory: %zu frames free of %zu, nx %s, kernel page tables %zu pages\n",
 		pmm_free_frames(), pmm_total_frames(), vmm_nx_enabled() ? "on" : "off",
 		vmm_table_pages());
 }
@@ -132,7 +132,7 @@ static void timer_init(void)
 	cpu_print();
 	if ((err = time_init()))
 		panic("timer_init: LAPIC timer did not start (%d)", err);
-	kprintf("lapic: %s mode, id %u, timer %lu kHz, tick %d Hz\n",
+	pr_info("lapic: %s mode, id %u, timer %lu kHz, tick %d Hz\n",
 		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC", lapic_id(),
 		lapic_timer_hz() / 1000, HZ);
 }
@@ -175,7 +175,7 @@ static void kmain_late(void *arg)
 	(void)arg;
 	timer_init();
 	irq_enable();
-	kprintf("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
+	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);
 	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
 		crashtest_run(spec);

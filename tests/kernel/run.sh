@@ -86,7 +86,13 @@ crash() {
 
 ktests bios bios ""
 ktests uefi uefi ""
-ktests xapic bios "apic=xapic"
+ktests xapic bios "apic=xapic loglevel=warn"
+# loglevel=warn (the last one on the line wins) must silence the boot's info lines.
+if grep -q "^memory map" "$OUT/ktest-xapic.log" || ! grep -q "^Flotilla " "$OUT/ktest-xapic.log"; then
+	fail kernel.loglevel_warn_hides_info "info lines printed at loglevel=warn, or no banner"
+else
+	pass kernel.loglevel_warn_hides_info
+fi
 
 crash pagefault "exception: vector 14 (#PF page fault)" "cr2=0xfffff7ffdead0000 (not present, read, kernel)" \
 	"<crashtest_read+" "backtrace:" "<crashtest_run+" "panic: unhandled #PF page fault in kernel mode"

@@ -110,6 +110,8 @@ void cpu_print(void)
 {
 	const struct cpu_info *c = &cpu_info;
 
+	if (console_level() < LOG_INFO)
+		return;
 	kprintf("cpu: %s, %s, family %u model %u stepping %u\n", c->vendor, c->brand, c->family,
 		c->model, c->stepping);
 	kprintf("cpu: features used:");

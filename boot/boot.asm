@@ -197,5 +197,6 @@ boot32_stack_top:
 ; The stack kmain starts on. It has no guard page, so kmain moves to a guarded one early.
 section .bss
 alignb 16
+global boot_stack_top
 boot_stack:     resb 16384
 boot_stack_top:

@@ -49,8 +49,12 @@ struct boot_info {
 	unsigned rsdp_len;
 	struct boot_framebuffer fb;
 	bool efi;                       /* booted by UEFI firmware (EFI system table tag) */
+	uint64_t early_map_end;         /* physical memory mapped before vmm_init; 0: 4 GiB */
 };
 
 const char *mem_type_name(uint32_t type);
+
+/* This kernel's copy: from multiboot2 on kernel 0, from its boot record on the others. */
+extern struct boot_info boot_info;
 
 #endif

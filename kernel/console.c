@@ -1,12 +1,28 @@
-/* Kernel console: kprintf and leveled logging, written to the serial port a line at a time. */
+/* Kernel console. Output is gathered into lines; each line goes out whole and tagged with
+ * its kernel ("[k2] ..."). The serial port belongs to kernel 0: other kernels send their
+ * lines to it over URPC (kernel/smp.c prints them). Until an AP's channels are up its lines
+ * wait in a small buffer; a panicking AP, or one whose kernel 0 is dead, writes to the port
+ * itself (the direct path), accepting that its lines may then interleave. */
 #include "kernel/console.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/serial.h"
+#include "kernel/peer.h"
+#include "kernel/smp.h"
+#include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
+#define CONSOLE_LINE_MAX 200
+#define CONSOLE_EARLY    4096
+
 static enum log_level console_threshold = LOG_INFO;
+static char line[CONSOLE_LINE_MAX];
+static size_t line_len;
+static bool direct;                     /* write to the port, whoever we are */
+static char early[CONSOLE_EARLY];       /* an AP's lines before its channels exist */
+static size_t early_len;
+static unsigned early_dropped;
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "err",
@@ -17,7 +33,10 @@ static const char *const level_names[] = {
 
 void console_init(void)
 {
-	serial_init(SERIAL_COM1, 115200);
+	if (kself.core == 0)
+		serial_init(SERIAL_COM1, 115200);
+	else
+		serial_attach(SERIAL_COM1);     /* kernel 0 programmed it */
 }
 
 void console_set_level(enum log_level level)
@@ -42,32 +61,99 @@ int console_parse_level(const char *name, enum log_level *out)
 	return -1;
 }
 
-/* Output is collected into a small buffer and flushed in pieces, so that a line written
- * with interrupts off reaches the port in few calls. */
-struct console_buf {
-	char data[128];
-	size_t len;
-};
-
-static void console_flush(struct console_buf *b)
+void console_write_line(unsigned core, const char *s, size_t n)
 {
-	serial_write(b->data, b->len);
-	b->len = 0;
+	char tag[16];
+	int t = snprintf(tag, sizeof(tag), "[k%u] ", core);
+	serial_write(tag, (size_t)t);
+	serial_write(s, n);
+	serial_write("\n", 1);
+}
+
+void console_set_direct(void)
+{
+	direct = true;
+}
+
+/* Sends a line to kernel 0 in URPC-sized pieces. Waiting for room does not poll our own
+ * channels (a handler could print and re-enter here); kernel 0 always polls while it waits,
+ * so the room comes, unless kernel 0 is dead, in which case the port is ours. */
+static void console_forward(const char *s, size_t n)
+{
+	do {
+		size_t k = MIN(n, (size_t)URPC_PAYLOAD);
+		uint8_t flags = k == n ? URPC_F_END : 0;
+		int err;
+		while ((err = peer_send(0, URPC_CONSOLE, flags, s, k)) == -EAGAIN) {
+			if (!peer_alive(0)) {
+				direct = true;
+				console_write_line(kself.core, s, n);
+				return;
+			}
+			cpu_relax();
+		}
+		s += k;
+		n -= k;
+	} while (n > 0);
+}
+
+static void console_keep_early(const char *s, size_t n)
+{
+	if (early_len + n + 1 > sizeof(early)) {
+		early_dropped++;
+		return;
+	}
+	memcpy(early + early_len, s, n);
+	early[early_len + n] = '\n';
+	early_len += n + 1;
+}
+
+static void console_line_out(const char *s, size_t n)
+{
+	if (kself.core == 0 || direct)
+		console_write_line(kself.core, s, n);
+	else if (!peer_ready())
+		console_keep_early(s, n);
+	else
+		console_forward(s, n);
+}
+
+/* End of the line starting at s (the buffer always ends in one). */
+static const char *memchr_line(const char *s, size_t n)
+{
+	const char *end = s + n;
+	while (s < end && *s != '\n')
+		s++;
+	return s;
+}
+
+/* An AP calls this once its channels work. */
+void console_flush_early(void)
+{
+	bool irq = irq_save();
+	for (size_t at = 0; at < early_len; ) {
+		const char *nl = memchr_line(early + at, early_len - at);
+		size_t n = (size_t)(nl - (early + at));
+		console_line_out(early + at, n);
+		at += n + 1;
+	}
+	early_len = 0;
+	irq_restore(irq);
+	if (early_dropped)
+		kprintf("console: %u early lines did not fit the buffer and were dropped\n", early_dropped);
 }
 
 static void console_emit(void *arg, const char *s, size_t n)
 {
-	struct console_buf *b = arg;
-
-	while (n > 0) {
-		size_t room = sizeof(b->data) - b->len;
-		size_t take = MIN(room, n);
-		memcpy(b->data + b->len, s, take);
-		b->len += take;
-		s += take;
-		n -= take;
-		if (b->len == sizeof(b->data))
-			console_flush(b);
+	(void)arg;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' || line_len == sizeof(line)) {
+			console_line_out(line, line_len);
+			line_len = 0;
+			if (s[i] == '\n')
+				continue;
+		}
+		line[line_len++] = s[i];
 	}
 }
 
@@ -75,10 +161,8 @@ static void console_emit(void *arg, const char *s, size_t n)
  * middle of a line. */
 int kvprintf(const char *fmt, va_list ap)
 {
-	struct console_buf b = { .len = 0 };
 	bool irq = irq_save();
-	int n = fmt_format(console_emit, &b, fmt, ap);
-	console_flush(&b);
+	int n = fmt_format(console_emit, NULL, fmt, ap);
 	irq_restore(irq);
 	return n;
 }

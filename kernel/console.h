@@ -3,6 +3,7 @@
 #define KERNEL_CONSOLE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_ERR,
@@ -15,6 +16,12 @@ void console_init(void);
 void console_set_level(enum log_level level);
 enum log_level console_level(void);
 int console_parse_level(const char *name, enum log_level *out);
+
+/* Writes one tagged line to the serial port (kernel 0, or the direct path). */
+void console_write_line(unsigned core, const char *s, size_t n);
+/* From now on this kernel writes to the port itself (panics). */
+void console_set_direct(void);
+void console_flush_early(void);
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);

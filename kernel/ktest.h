@@ -47,6 +47,8 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	} while (0)
 
 bool ktest_contains(const char *haystack, const char *needle);
+/* Marks the running test as not applicable here (reported SKIP, counted neither way). */
+void ktest_skip(const char *why);
 
 /* Runs the tests named by spec; returns the number that failed. */
 int ktest_run(const char *spec, unsigned *passed);

@@ -17,6 +17,11 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/vmm.h"
 #include "kernel/panic.h"
+#include "kernel/peer.h"
+#include "kernel/platform.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "kernel/smptest.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
@@ -77,7 +82,7 @@ static void boot_parse(uint32_t magic, uint64_t info_phys)
 	pr_info("cmdline: %s\n", boot_info.cmdline);
 }
 
-/* Ranges the frame allocator must never hand out. */
+/* Ranges kernel 0's frame allocator must never hand out. */
 static unsigned boot_reserved(const struct boot_info *bi, struct phys_range *r, unsigned max)
 {
 	unsigned n = 0;
@@ -91,15 +96,10 @@ static unsigned boot_reserved(const struct boot_info *bi, struct phys_range *r, 
 	return n;
 }
 
-static void mm_init(void)
+static void mm_init(const struct phys_range *reserved, unsigned n)
 {
-	struct phys_range reserved[3 + BOOT_MAX_MODULES];
-	unsigned n = boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved));
 	int err;
 
-	for (unsigned i = 0; i < boot_info.nmods; i++)
-		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
-			(void *)boot_info.mods[i].end);
 	if ((err = pmm_init(&boot_info, reserved, n)))
 		panic("mm_init: no memory for the frame allocator (%d)", err);
 	if ((err = vmm_init(&boot_info)))
@@ -120,17 +120,37 @@ static void ist_init(void)
 	}
 }
 
-static void timer_init(void)
+/* Leaves the unguarded boot stack for a guarded one and goes on in fn. */
+static __attribute__((noreturn)) void continue_on_kstack(void (*fn)(void *), void *arg)
+{
+	struct kstack *ks = kstack_alloc(KSTACK_DEFAULT_PAGES);
+	if (!ks)
+		panic("kmain: no memory for the kernel stack");
+	stack_call((void *)ks->top, fn, arg);
+	panic("kmain: the kernel's main function returned");
+}
+
+static bool x2apic_allowed(void)
 {
 	char mode[16] = "";
+	cmdline_get(boot_info.cmdline, "apic", mode, sizeof(mode));
+	return strcmp(mode, "xapic") != 0;
+}
+
+/* timer_hz: 0 to measure the LAPIC timer against the PIT (kernel 0), else the measured
+ * frequency handed down (APs). */
+static void timer_init(bool allow_x2apic, uint64_t timer_hz)
+{
 	int err;
 
-	cmdline_get(boot_info.cmdline, "apic", mode, sizeof(mode));
-	if ((err = lapic_init(strcmp(mode, "xapic") != 0)))
+	if ((err = lapic_init(allow_x2apic)))
 		panic("timer_init: no usable local APIC (%d)", err);
-	cpu_measure_tsc();
-	cpu_print();
-	if ((err = time_init()))
+	kself.apic_id = lapic_id();
+	if (!timer_hz) {
+		cpu_measure_tsc();
+		cpu_print();
+	}
+	if ((err = time_init(timer_hz)))
 		panic("timer_init: LAPIC timer did not start (%d)", err);
 	pr_info("lapic: %s mode, id %u, timer %lu kHz, tick %d Hz\n",
 		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC", lapic_id(),
@@ -144,17 +164,22 @@ static void run_tests(const char *spec)
 	kernel_exit(failed ? KEXIT_FAIL : KEXIT_PASS);
 }
 
-/* Idles with hlt; prints a heartbeat with the idle fraction every heartbeat= seconds. */
+/* Idles with hlt, serving messages; kernel 0 prints a heartbeat with its idle fraction
+ * every heartbeat= seconds. */
 static __attribute__((noreturn)) void idle_loop(void)
 {
 	uint64_t period_s = HEARTBEAT_DEFAULT_S, next, idle = 0, mark = rdtsc();
 
 	cmdline_get_u64(boot_info.cmdline, "heartbeat", &period_s);
+	if (kself.core != 0)
+		period_s = 0;
 	next = time_ticks() + period_s * HZ;
-	kprintf("flotilla: idle; heartbeat every %lu s (Ctrl-a x leaves QEMU)\n", period_s);
+	if (kself.core == 0)
+		kprintf("flotilla: idle; heartbeat every %lu s (Ctrl-a x leaves QEMU)\n", period_s);
 	for (;;) {
+		smp_service();
 		uint64_t t0 = rdtsc();
-		cpu_idle_wait();
+		peer_idle();
 		idle += rdtsc() - t0;
 		if (period_s && time_ticks() >= next) {
 			uint64_t span = rdtsc() - mark;
@@ -173,8 +198,10 @@ static void kmain_late(void *arg)
 	char spec[256];
 
 	(void)arg;
-	timer_init();
+	timer_init(x2apic_allowed(), 0);
 	irq_enable();
+	platform_init();
+	smp_boot_aps();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);
 	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
@@ -186,18 +213,64 @@ static void kmain_late(void *arg)
 
 void kmain(uint32_t magic, uint64_t info_phys)
 {
+	struct phys_range reserved[3 + BOOT_MAX_MODULES];
+
 	console_init();
 	gdt_init();
 	idt_init();
-	kprintf("\nFlotilla %s: a multikernel for x86-64\n", FLOTILLA_VERSION);
+	kprintf("Flotilla %s: a multikernel for x86-64\n", FLOTILLA_VERSION);
 	boot_parse(magic, info_phys);
 	cpu_identify();
 	print_memory_map(&boot_info);
-	mm_init();
+	for (unsigned i = 0; i < boot_info.nmods; i++)
+		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
+			(void *)boot_info.mods[i].end);
+	mm_init(reserved, boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved)));
 	ist_init();
-	struct kstack *ks = kstack_alloc(KSTACK_DEFAULT_PAGES);
-	if (!ks)
-		panic("kmain: no memory for the kernel stack");
-	stack_call((void *)ks->top, kmain_late, NULL);
-	panic("kmain: kmain_late returned");
+	continue_on_kstack(kmain_late, NULL);
+}
+
+/* --- the other kernels --- */
+
+static struct smp_boot_record ap_record;
+
+static void kmain_ap_late(void *arg)
+{
+	(void)arg;
+	timer_init(ap_record.allow_x2apic, ap_record.lapic_timer_hz);
+	if (peer_init())
+		panic("kmain_ap: URPC set-up failed");
+	smptest_init();
+	peer_set_state(KSTATE_UP);
+	irq_enable();
+	console_flush_early();
+	smp_ap_hello();
+	idle_loop();
+}
+
+void kmain_ap(uint64_t record_pa)
+{
+	const struct smp_boot_record *rec = phys_to_virt(record_pa);
+	struct phys_range reserved[1];
+
+	kimage_phys_base = rec->self.part_base;
+	kself = rec->self;
+	console_init();
+	if (rec->magic != SMP_RECORD_MAGIC) {
+		console_set_direct();
+		panic("kmain_ap: no boot record at %p", (void *)record_pa);
+	}
+	ap_record = *rec;
+	boot_info = rec->bi;
+	gdt_init();
+	idt_init();
+	apply_cmdline(boot_info.cmdline);
+	cpu_identify();
+	cpu_info.tsc_hz = rec->tsc_hz;
+	/* The record, the unused first MiB and the image: everything below image_end. */
+	reserved[0] = (struct phys_range){ kself.part_base, ap_record.image_end, "record and image" };
+	mm_init(reserved, 1);
+	smp_ap_attach_shared();
+	ist_init();
+	continue_on_kstack(kmain_ap_late, NULL);
 }

@@ -6,6 +6,9 @@
 #include "kernel/kcatch.h"
 #include "kernel/ksyms.h"
 #include "kernel/mm/vmm.h"
+#include "kernel/peer.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
 #include "lib/format.h"
 
 #define ISA_DEBUG_EXIT_PORT 0xF4
@@ -76,10 +79,24 @@ void kernel_exit(uint8_t code)
 	cpu_halt_forever();
 }
 
+/* Kernel 0's panic ends the run; another kernel's stops only that kernel, and its peers
+ * notice from its status line. */
 static __attribute__((noreturn)) void panic_finish(void)
 {
-	kprintf("panic: system halted\n");
-	kernel_exit(KEXIT_FAIL);
+	if (kself.core == 0) {
+		kprintf("panic: system halted\n");
+		kernel_exit(KEXIT_FAIL);
+	}
+	kprintf("panic: kernel %u halted; the other kernels go on\n", kself.core);
+	cpu_halt_forever();
+}
+
+void panic_begin(void)
+{
+	irq_disable();
+	console_set_direct();
+	if (peer_ready())
+		peer_set_state(KSTATE_PANICKED);
 }
 
 void panic(const char *fmt, ...)
@@ -93,6 +110,7 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kcatch_panic(msg);      /* returns unless a test is expecting this panic */
 
+	panic_begin();
 	if (panic_depth++ > 0) {
 		kprintf("panic: nested panic: %s\n", msg);
 		panic_finish();
@@ -108,7 +126,7 @@ void panic(const char *fmt, ...)
 
 void panic_after_trap(const struct trap_frame *f)
 {
-	irq_disable();
+	panic_begin();
 	if (panic_depth++ > 0)
 		panic_finish();
 	kprintf("panic: unhandled %s in kernel mode\n", trap_name(f->vector));

@@ -4,6 +4,7 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/peer.h"
 
 static volatile uint64_t ticks;
 static uint64_t tsc_boot;
@@ -12,16 +13,18 @@ static void time_tick(struct trap_frame *f)
 {
 	(void)f;
 	ticks++;
+	peer_tick();
 	lapic_eoi();
 }
 
-int time_init(void)
+/* timer_hz: the LAPIC timer's frequency if another kernel measured it, else 0. */
+int time_init(uint64_t timer_hz)
 {
 	int err = irq_register(VEC_LAPIC_TIMER, time_tick);
 	if (err)
 		return err;
 	tsc_boot = rdtsc();
-	return lapic_timer_start(HZ);
+	return timer_hz ? lapic_timer_start_known(HZ, timer_hz) : lapic_timer_start(HZ);
 }
 
 uint64_t time_ticks(void)

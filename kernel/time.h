@@ -6,7 +6,7 @@
 
 #define HZ 100
 
-int time_init(void);
+int time_init(uint64_t timer_hz);
 uint64_t time_ticks(void);
 uint64_t time_uptime_ns(void);
 

@@ -20,5 +20,6 @@
 #define ERANGE     34
 #define ENOSYS     38
 #define ETIMEDOUT  110
+#define EHOSTDOWN  112
 
 #endif

@@ -22,8 +22,8 @@ static bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 	return s1 < e2 && s2 < e1;
 }
 
-/* Finds room for the bitmap in usable memory below 4 GiB (what the boot page tables map),
- * clear of every reserved range. */
+/* Finds room for the bitmap in usable memory that the boot page tables map (the first 4 GiB
+ * on kernel 0, the start of the partition on the others), clear of every reserved range. */
 static int pmm_place_bitmap(const struct boot_info *bi, const struct phys_range *res,
 			    unsigned nres, uint64_t bytes, uint64_t *out)
 {
@@ -38,7 +38,8 @@ static int pmm_place_bitmap(const struct boot_info *bi, const struct phys_range 
 				j = (unsigned)-1;       /* rescan: the move may hit an earlier range */
 			}
 		}
-		if (at + bytes <= end && at + bytes <= (4ul << 30)) {
+		uint64_t limit = bi->early_map_end ? bi->early_map_end : (4ul << 30);
+		if (at + bytes <= end && at + bytes <= limit) {
 			*out = at;
 			return 0;
 		}
@@ -94,13 +95,13 @@ int pmm_init(const struct boot_info *bi, const struct phys_range *reserved, unsi
 	return 0;
 }
 
-int pmm_alloc_contig(size_t frames, uint64_t *pa)
+int pmm_alloc_contig_aligned(size_t frames, size_t align, uint64_t *pa)
 {
 	if (frames == 0 || frames > pmm_nfree)
 		return -ENOMEM;
-	long f = bitmap_find_zero_run(pmm_map, pmm_nframes, pmm_hint, frames, 1);
+	long f = bitmap_find_zero_run(pmm_map, pmm_nframes, pmm_hint, frames, align);
 	if (f < 0 && pmm_hint)
-		f = bitmap_find_zero_run(pmm_map, pmm_nframes, 0, frames, 1);
+		f = bitmap_find_zero_run(pmm_map, pmm_nframes, 0, frames, align);
 	if (f < 0)
 		return -ENOMEM;
 	bitmap_set_range(pmm_map, (size_t)f, frames);
@@ -108,6 +109,11 @@ int pmm_alloc_contig(size_t frames, uint64_t *pa)
 	pmm_hint = (size_t)f + frames;
 	*pa = (uint64_t)f << PAGE_SHIFT;
 	return 0;
+}
+
+int pmm_alloc_contig(size_t frames, uint64_t *pa)
+{
+	return pmm_alloc_contig_aligned(frames, 1, pa);
 }
 
 int pmm_alloc(uint64_t *pa)

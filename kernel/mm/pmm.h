@@ -15,6 +15,8 @@ struct phys_range {
 int pmm_init(const struct boot_info *bi, const struct phys_range *reserved, unsigned nreserved);
 int pmm_alloc(uint64_t *pa);
 int pmm_alloc_contig(size_t frames, uint64_t *pa);
+/* A run whose first frame number is a multiple of align_frames. */
+int pmm_alloc_contig_aligned(size_t frames, size_t align_frames, uint64_t *pa);
 void pmm_free(uint64_t pa, size_t frames);
 bool pmm_is_free(uint64_t pa);
 size_t pmm_free_frames(void);

@@ -173,8 +173,16 @@ int vmm_unmap(uintptr_t va, size_t len)
 		return -EAGAIN;
 	if (!IS_ALIGNED(va, PAGE_SIZE))
 		return -EINVAL;
-	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+	for (size_t off = 0, step = PAGE_SIZE; off < len; off += step) {
 		uint64_t *pte = pt_walk(va + off, LEVEL_PT, false, &err);
+		step = PAGE_SIZE;
+		if (pte && (*pte & PTE_PS) && IS_ALIGNED(va + off, LARGE_PAGE_SIZE) &&
+		    len - off >= LARGE_PAGE_SIZE) {
+			*pte = 0;               /* a whole large page goes at once */
+			tlb_flush_page(va + off);
+			step = LARGE_PAGE_SIZE;
+			continue;
+		}
 		if (pte && (*pte & PTE_PS)) {   /* unmapping part of a large page splits it */
 			pte = pt_walk(va + off, LEVEL_PT, true, &err);
 			if (!pte)
@@ -208,19 +216,25 @@ bool vmm_is_mapped(uintptr_t va)
 	return vmm_translate(va, NULL, NULL) == 0;
 }
 
-/* MMIO windows are handed out once and kept: devices are not unplugged. */
-void *vmm_map_mmio(uint64_t pa, size_t len)
+/* Windows onto physical memory outside the direct map (device registers, firmware tables)
+ * are handed out once and kept: devices are not unplugged. */
+void *vmm_map_phys(uint64_t pa, size_t len, unsigned rights)
 {
 	uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
 	size_t span = ALIGN_UP(pa + len, PAGE_SIZE) - base;
 
 	if (len == 0 || mmio_next + span > MMIO_BASE + MMIO_MAX)
 		return NULL;
-	if (vmm_map(mmio_next, base, span, VM_WRITE | VM_NOCACHE))
+	if (vmm_map(mmio_next, base, span, rights))
 		return NULL;
 	void *va = (void *)(uintptr_t)(mmio_next + (pa - base));
 	mmio_next += span;
 	return va;
+}
+
+void *vmm_map_mmio(uint64_t pa, size_t len)
+{
+	return vmm_map_phys(pa, len, VM_WRITE | VM_NOCACHE);
 }
 
 bool vmm_nx_enabled(void)
@@ -246,7 +260,8 @@ static int map_kernel_section(const char *start, const char *end, unsigned right
  * own text and rodata read-only there too so the alias cannot defeat W^X. */
 static int map_physmap(const struct boot_info *bi)
 {
-	int err = vmm_map(PHYSMAP_BASE, 0, 1ul << 20, VM_WRITE);       /* BIOS area, trampolines */
+	int err = 0;
+
 	for (unsigned i = 0; !err && i < bi->nmem; i++) {
 		const struct mem_region *r = &bi->mem[i];
 		if (r->type != MEM_USABLE && r->type != MEM_ACPI_RECLAIMABLE && r->type != MEM_ACPI_NVS)

@@ -20,6 +20,7 @@ int vmm_unmap(uintptr_t va, size_t len);
 int vmm_translate(uintptr_t va, uint64_t *pa, unsigned *rights);
 bool vmm_is_mapped(uintptr_t va);
 void *vmm_map_mmio(uint64_t pa, size_t len);
+void *vmm_map_phys(uint64_t pa, size_t len, unsigned rights);
 bool vmm_nx_enabled(void);
 size_t vmm_table_pages(void);
 

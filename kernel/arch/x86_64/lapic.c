@@ -15,6 +15,8 @@
 #define LAPIC_EOI       0x0B0   /* W */
 #define LAPIC_SVR       0x0F0   /* RW: spurious vector, bit 8 enables the APIC */
 #define LAPIC_ESR       0x280   /* RW: error status */
+#define LAPIC_ICR_LO    0x300   /* RW: interrupt command; in x2APIC one 64-bit MSR */
+#define LAPIC_ICR_HI    0x310   /* RW: destination (xAPIC only) */
 #define LAPIC_LVT_TIMER 0x320   /* RW */
 #define LAPIC_LVT_LINT0 0x350   /* RW */
 #define LAPIC_LVT_LINT1 0x360   /* RW */
@@ -30,6 +32,11 @@
 #define LVT_MASKED        (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)
 #define TIMER_DIV_16      0x3u
+#define ICR_FIXED         0x00000u
+#define ICR_INIT          0x00500u
+#define ICR_STARTUP       0x00600u
+#define ICR_PENDING       (1u << 12)      /* xAPIC delivery status */
+#define ICR_ASSERT        (1u << 14)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_EDX_APIC   (1u << 9)
 
@@ -139,7 +146,14 @@ int lapic_timer_start(unsigned hz)
 {
 	if (mode == LAPIC_NONE || hz == 0)
 		return -EINVAL;
-	timer_hz = lapic_timer_measure();
+	return lapic_timer_start_known(hz, lapic_timer_measure());
+}
+
+int lapic_timer_start_known(unsigned hz, uint64_t measured_hz)
+{
+	if (mode == LAPIC_NONE || hz == 0)
+		return -EINVAL;
+	timer_hz = measured_hz;
 	if (timer_hz < hz)
 		return -EIO;    /* the timer did not move: no usable clock */
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
@@ -151,4 +165,33 @@ int lapic_timer_start(unsigned hz)
 uint64_t lapic_timer_hz(void)
 {
 	return timer_hz;
+}
+
+/* SDM 3A 11.6.1. In xAPIC mode the high half (destination) must be written first: the
+ * write of the low half sends. */
+static void lapic_icr(uint32_t apic_id, uint32_t low)
+{
+	if (mode == LAPIC_X2APIC) {
+		wrmsr(0x800 + (LAPIC_ICR_LO >> 4), ((uint64_t)apic_id << 32) | low);
+		return;
+	}
+	while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+		cpu_relax();
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, low);
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	lapic_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+	lapic_icr(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+void lapic_send_sipi(uint32_t apic_id, uint8_t page)
+{
+	lapic_icr(apic_id, ICR_STARTUP | ICR_ASSERT | page);
 }

@@ -18,5 +18,10 @@ void lapic_eoi(void);
 /* Measures the timer against the PIT and starts it periodic at hz; returns 0 or -errno. */
 int lapic_timer_start(unsigned hz);
 uint64_t lapic_timer_hz(void);  /* timer input clock after the divider */
+/* Starts the timer with a frequency another kernel measured (the PIT is kernel 0's). */
+int lapic_timer_start_known(unsigned hz, uint64_t timer_hz);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 
 #endif

@@ -50,6 +50,12 @@ void serial_init(uint16_t base, uint32_t baud)
 	serial_base = base;
 }
 
+void serial_attach(uint16_t base)
+{
+	if (serial_probe(base))
+		serial_base = base;
+}
+
 bool serial_present(void)
 {
 	return serial_base != 0;

@@ -9,6 +9,8 @@
 #define SERIAL_COM1 0x3F8
 
 void serial_init(uint16_t base, uint32_t baud);
+/* Uses a UART another kernel has set up, without reprogramming it. */
+void serial_attach(uint16_t base);
 bool serial_present(void);
 void serial_write(const char *s, size_t n);
 int serial_getc(void);          /* next received byte, or -1 if none */

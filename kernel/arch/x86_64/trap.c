@@ -81,6 +81,7 @@ void trap_dump(const struct trap_frame *f)
 static void trap_exception(struct trap_frame *f)
 {
 	kcatch_trap(f, cr2_read());     /* returns only when no test is waiting for a fault */
+	panic_begin();
 	trap_dump(f);
 	panic_after_trap(f);
 }

@@ -18,6 +18,7 @@
 
 /* Device and IPI vectors used by the kernel. */
 #define VEC_LAPIC_TIMER 0x40
+#define VEC_URPC_WAKE   0x41    /* a peer sent a message while we slept */
 #define VEC_SPURIOUS    0xFF
 
 /* Page-fault error code bits (SDM 3A 4.7). */

@@ -1,0 +1,31 @@
+/* This kernel's ends of its URPC channels to every other kernel, message dispatch, the
+ * sleep/wake-up protocol and peer liveness. */
+#ifndef KERNEL_PEER_H
+#define KERNEL_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/urpc_msg.h"
+
+typedef void (*peer_handler_fn)(unsigned from, const struct urpc_msg *m);
+
+int peer_init(void);
+bool peer_ready(void);
+void peer_register(uint16_t type, peer_handler_fn fn);
+/* Non-blocking send; wakes the receiver if it sleeps. -EAGAIN when its ring is full. */
+int peer_send(unsigned to, uint16_t type, uint8_t flags, const void *payload, size_t len);
+/* Sends, polling this kernel's own channels while the ring stays full; gives up with
+ * -EHOSTDOWN when the receiver dies or -ETIMEDOUT after timeout_ms. */
+int peer_send_wait(unsigned to, uint16_t type, uint8_t flags, const void *payload, size_t len,
+		   unsigned timeout_ms);
+/* Takes every pending message and runs its handler; returns how many. */
+unsigned peer_poll(void);
+/* Sleeps until an interrupt (a wake-up IPI or the tick) unless a message is pending. */
+void peer_idle(void);
+void peer_tick(void);
+bool peer_alive(unsigned core);
+void peer_set_state(unsigned state);
+uint64_t peer_unknown_messages(void);
+
+#endif

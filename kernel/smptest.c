@@ -1,0 +1,280 @@
+/* The serving side of the cross-kernel tests. Message handlers only record what arrived;
+ * requests that take time run from the main loop (smp_service), never inside a poll. */
+#include "kernel/smptest.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/kcatch.h"
+#include "kernel/panic.h"
+#include "kernel/peer.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define PINGPONG_MAX 256
+#define PONG_QUEUE   64
+
+volatile uint64_t smp_test_global = SMPTEST_GLOBAL_INITIAL;
+
+/* A request waiting for the main loop (one at a time; kernel 0 asks one at a time). */
+static struct urpc_test pending_req;
+static unsigned pending_from;
+static bool pending;
+
+/* Replies, one slot per kernel; ok set by the handler, cleared by the waiter. */
+static struct urpc_test replies[MAX_KERNELS];
+static bool reply_ready[MAX_KERNELS];
+
+/* Pings answered from the main loop when the answer did not fit at once. */
+static struct { unsigned to; struct urpc_ping p; } pong_queue[PONG_QUEUE];
+static unsigned pong_head, pong_tail;
+
+static struct urpc_ping last_pong[MAX_KERNELS];
+static bool pong_ready[MAX_KERNELS];
+
+static uint64_t fills, fill_errors, fill_next;
+
+static void ping_pattern(uint64_t seq, uint8_t *p)
+{
+	for (unsigned i = 0; i < sizeof(((struct urpc_ping *)0)->pattern); i++)
+		p[i] = (uint8_t)(seq * 131 + i * 7);
+}
+
+static void on_ping(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_ping p;
+	memcpy(&p, m->payload, sizeof(p));
+	if (peer_send(from, URPC_PONG, 0, &p, sizeof(p)) == -EAGAIN &&
+	    pong_tail - pong_head < PONG_QUEUE) {
+		pong_queue[pong_tail % PONG_QUEUE].to = from;
+		pong_queue[pong_tail % PONG_QUEUE].p = p;
+		pong_tail++;
+	}
+}
+
+static void on_pong(unsigned from, const struct urpc_msg *m)
+{
+	memcpy(&last_pong[from], m->payload, sizeof(last_pong[from]));
+	pong_ready[from] = true;
+}
+
+static void on_test_req(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_test req;
+	memcpy(&req, m->payload, sizeof(req));
+	if (pending) {
+		req.status = -EBUSY;
+		peer_send(from, URPC_TEST_REPLY, 0, &req, sizeof(req));
+		return;
+	}
+	pending_req = req;
+	pending_from = from;
+	pending = true;
+}
+
+static void on_test_reply(unsigned from, const struct urpc_msg *m)
+{
+	memcpy(&replies[from], m->payload, sizeof(replies[from]));
+	reply_ready[from] = true;
+}
+
+static void on_fill(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_fill f;
+	(void)from;
+	memcpy(&f, m->payload, sizeof(f));
+	if (f.seq != fill_next)
+		fill_errors++;
+	fill_next = f.seq + 1;
+	fills++;
+}
+
+void smptest_init(void)
+{
+	peer_register(URPC_PING, on_ping);
+	peer_register(URPC_PONG, on_pong);
+	peer_register(URPC_TEST_REQ, on_test_req);
+	peer_register(URPC_TEST_REPLY, on_test_reply);
+	peer_register(URPC_FILL, on_fill);
+}
+
+uint64_t smptest_fills_seen(void)
+{
+	return fills;
+}
+
+static uint64_t deadline_ms(unsigned ms)
+{
+	return rdtsc() + cpu_info.tsc_hz / 1000 * ms;
+}
+
+int smptest_send(unsigned core, const struct urpc_test *req)
+{
+	reply_ready[core] = false;
+	return peer_send_wait(core, URPC_TEST_REQ, 0, req, sizeof(*req), 2000);
+}
+
+int smptest_wait_reply(unsigned core, uint32_t op, struct urpc_test *reply, unsigned timeout_ms)
+{
+	uint64_t deadline = deadline_ms(timeout_ms);
+	for (;;) {
+		peer_poll();
+		if (reply_ready[core] && replies[core].op == op) {
+			reply_ready[core] = false;
+			*reply = replies[core];
+			return reply->status;
+		}
+		if (!peer_alive(core))
+			return -EHOSTDOWN;
+		if (rdtsc() > deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+}
+
+int smptest_request(unsigned core, const struct urpc_test *req, struct urpc_test *reply,
+		    unsigned timeout_ms)
+{
+	int err = smptest_send(core, req);
+	return err ? err : smptest_wait_reply(core, req->op, reply, timeout_ms);
+}
+
+static void sort_u64(uint64_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+static int wait_pong(unsigned peer, uint64_t seq, struct urpc_ping *out)
+{
+	uint64_t deadline = deadline_ms(2000);
+	for (;;) {
+		peer_poll();
+		if (pong_ready[peer] && last_pong[peer].seq == seq) {
+			pong_ready[peer] = false;
+			*out = last_pong[peer];
+			return 0;
+		}
+		if (!peer_alive(peer))
+			return -EHOSTDOWN;
+		if (rdtsc() > deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+}
+
+int smptest_pingpong(unsigned peer, unsigned count, struct pingpong_result *res)
+{
+	static uint64_t rtt[PINGPONG_MAX];
+	struct urpc_ping p, back;
+	unsigned n = count < PINGPONG_MAX ? count : PINGPONG_MAX;
+
+	memset(res, 0, sizeof(*res));
+	for (unsigned i = 0; i < n; i++) {
+		p.seq = ((uint64_t)kself.core << 48) | i;
+		ping_pattern(p.seq, p.pattern);
+		p.tsc = rdtsc();
+		int err = peer_send_wait(peer, URPC_PING, 0, &p, sizeof(p), 2000);
+		if (!err)
+			err = wait_pong(peer, p.seq, &back);
+		if (err)
+			return err;
+		rtt[i] = rdtsc() - back.tsc;
+		if (back.tsc == p.tsc && memcmp(back.pattern, p.pattern, sizeof(p.pattern)) == 0)
+			res->ok++;
+	}
+	sort_u64(rtt, n);
+	res->rtt_min = rtt[0];
+	res->rtt_median = rtt[n / 2];
+	res->rtt_max = rtt[n - 1];
+	return 0;
+}
+
+static void reply_to(unsigned to, struct urpc_test *r)
+{
+	peer_send_wait(to, URPC_TEST_REPLY, 0, r, sizeof(*r), 2000);
+}
+
+static void op_probe(struct urpc_test *r)
+{
+	struct kcatch c;
+	uint64_t addr = r->arg[0];
+	r->arg[0] = r->arg[1] = r->arg[2] = 0;
+	if (kcatch_try(&c) == 0) {
+		r->arg[3] = *(volatile uint64_t *)(uintptr_t)addr;
+		kcatch_end();
+	} else {
+		r->arg[0] = 1;
+		r->arg[1] = c.vector;
+		r->arg[2] = c.cr2;
+	}
+}
+
+/* Stops polling for a while so that the requester can fill our ring, then takes it all. */
+static void op_deaf(unsigned from, struct urpc_test *r)
+{
+	uint64_t ms = r->arg[0], expect = r->arg[1];
+	fills = fill_errors = fill_next = 0;
+	r->arg[2] = 0;
+	reply_to(from, r);
+	uint64_t until = deadline_ms((unsigned)ms);
+	while (rdtsc() < until)
+		cpu_relax();
+	uint64_t deadline = deadline_ms(2000);
+	while (fills < expect && rdtsc() < deadline)
+		peer_poll();
+	r->arg[0] = fills;
+	r->arg[1] = fill_errors;
+	r->arg[2] = 1;
+}
+
+static void run_request(unsigned from, struct urpc_test *r)
+{
+	struct pingpong_result pr;
+
+	r->status = 0;
+	switch (r->op) {
+	case TEST_OP_READ_GLOBAL:
+		r->arg[0] = smp_test_global;
+		break;
+	case TEST_OP_PROBE:
+		op_probe(r);
+		break;
+	case TEST_OP_PINGPONG:
+		r->status = smptest_pingpong((unsigned)r->arg[0], (unsigned)r->arg[1], &pr);
+		r->arg[2] = pr.ok;
+		r->arg[3] = pr.rtt_median;
+		break;
+	case TEST_OP_DEAF:
+		op_deaf(from, r);
+		break;
+	case TEST_OP_PANIC:
+		panic("smptest: panic requested by kernel %u", from);
+	case TEST_OP_ECHO:
+		r->arg[0] += kself.core;
+		break;
+	default:
+		r->status = -ENOSYS;
+	}
+	reply_to(from, r);
+}
+
+void smp_service(void)
+{
+	while (pong_head != pong_tail) {
+		unsigned i = pong_head % PONG_QUEUE;
+		if (peer_send(pong_queue[i].to, URPC_PONG, 0, &pong_queue[i].p, sizeof(pong_queue[i].p)))
+			break;
+		pong_head++;
+	}
+	if (pending) {
+		struct urpc_test r = pending_req;
+		unsigned from = pending_from;
+		pending = false;
+		run_request(from, &r);
+	}
+}

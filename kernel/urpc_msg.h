@@ -1,0 +1,62 @@
+/* Every URPC message type of the system, with its payload layout (at most 56 bytes). */
+#ifndef KERNEL_URPC_MSG_H
+#define KERNEL_URPC_MSG_H
+
+#include <stdint.h>
+#include "kernel/urpc.h"
+
+enum urpc_type {
+	/* A piece of a console line, any kernel -> kernel 0. Payload: the bytes. Flags:
+	 * URPC_F_END on the line's last piece. Kernel 0 prints the line tagged "[kN]". */
+	URPC_CONSOLE = 1,
+	/* AP -> kernel 0 once it is initialised: struct urpc_hello. */
+	URPC_HELLO = 2,
+	/* Echo request and its answer, any pair: struct urpc_ping, returned unchanged. */
+	URPC_PING = 3,
+	URPC_PONG = 4,
+	/* Kernel 0 -> an AP: run a test step (struct urpc_test); the AP answers with
+	 * URPC_TEST_REPLY carrying the same op and its results. */
+	URPC_TEST_REQ = 5,
+	URPC_TEST_REPLY = 6,
+	/* Push-back test traffic, kernel 0 -> an AP: struct urpc_fill. */
+	URPC_FILL = 7,
+};
+
+#define URPC_F_END 0x01
+
+struct urpc_hello {
+	uint32_t apic_id;
+	uint32_t free_mib;
+	uint64_t part_base, part_size;
+};
+
+struct urpc_ping {
+	uint64_t seq;
+	uint64_t tsc;           /* sender's TSC when sent, for latency */
+	uint8_t pattern[40];    /* derived from seq; checked by the pinger */
+};
+
+enum urpc_test_op {
+	TEST_OP_READ_GLOBAL = 1,        /* reply arg[0] = the AP's smp_test_global */
+	TEST_OP_PROBE = 2,              /* read arg[0] (a kernel VA); reply vector, cr2 */
+	TEST_OP_PINGPONG = 3,           /* ping kernel arg[0] arg[1] times; reply ok count */
+	TEST_OP_DEAF = 4,               /* stop polling for arg[0] ms, then count FILLs */
+	TEST_OP_PANIC = 5,              /* panic now */
+	TEST_OP_ECHO = 6,               /* reply arg[0] + core id */
+};
+
+struct urpc_test {
+	uint32_t op;
+	int32_t status;         /* reply: 0 or -errno */
+	uint64_t arg[6];
+};
+
+_Static_assert(sizeof(struct urpc_hello) <= URPC_PAYLOAD, "hello fits a slot");
+_Static_assert(sizeof(struct urpc_ping) <= URPC_PAYLOAD, "ping fits a slot");
+_Static_assert(sizeof(struct urpc_test) <= URPC_PAYLOAD, "test request fits a slot");
+
+struct urpc_fill {
+	uint64_t seq;
+};
+
+#endif

@@ -10,7 +10,7 @@ HOSTCC   ?= cc
 PYTHON   ?= python3
 KDEBUG   ?= 1
 FIRMWARE ?= bios
-CPUS     ?= 1
+CPUS     ?= 4
 MEM      ?= 512M
 CMDLINE  ?= loglevel=info
 

@@ -177,6 +177,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	if (kself.core == 0)
 		kprintf("flotilla: idle; heartbeat every %lu s (Ctrl-a x leaves QEMU)\n", period_s);
 	for (;;) {
+		peer_poll();
 		smp_service();
 		uint64_t t0 = rdtsc();
 		peer_idle();

@@ -88,15 +88,20 @@ static __attribute__((noreturn)) void panic_finish(void)
 		kernel_exit(KEXIT_FAIL);
 	}
 	kprintf("panic: kernel %u halted; the other kernels go on\n", kself.core);
+	/* Only now, with the report sent, do the others learn that this kernel is gone. */
+	if (peer_ready())
+		peer_set_state(KSTATE_PANICKED);
 	cpu_halt_forever();
 }
 
+/* An AP's report still goes through kernel 0 while it can (console_forward turns direct by
+ * itself if kernel 0 is dead), so that its lines stay whole; a nested panic, or one before
+ * the channels exist, writes to the port. */
 void panic_begin(void)
 {
 	irq_disable();
-	console_set_direct();
-	if (peer_ready())
-		peer_set_state(KSTATE_PANICKED);
+	if (panic_depth > 0 || !peer_ready())
+		console_set_direct();
 }
 
 void panic(const char *fmt, ...)

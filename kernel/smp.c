@@ -206,10 +206,13 @@ static bool start_ap(unsigned core, const struct kernel_desc *kd)
 	td->entry = (uint64_t)(uintptr_t)kmain_ap;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	/* INIT, then two SIPIs (SDM 3A 8.4.4.1, "universal start-up algorithm"). */
+	/* INIT, then two SIPIs (SDM 3A 8.4.4.1, "universal start-up algorithm"). The command
+	 * line can withhold the SIPIs from one kernel, to test what a dead CPU does to boot. */
+	uint64_t skip = 0;
+	bool withhold = cmdline_get_u64(boot_info.cmdline, "smp_skip_sipi", &skip) == 0 && skip == core;
 	lapic_send_init(kd->apic_id);
 	pit_wait_ms(10);
-	for (int i = 0; i < 2 && !wait_state(core, KSTATE_STARTED, 1); i++)
+	for (int i = 0; i < 2 && !withhold && !wait_state(core, KSTATE_STARTED, 1); i++)
 		lapic_send_sipi(kd->apic_id, TRAMP_ADDR >> 12);
 	return wait_state(core, KSTATE_STARTED, AP_START_MS);
 }

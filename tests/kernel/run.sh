@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # In-emulator kernel tests. Boots the kernel in QEMU with ktest= and crash= command lines and
 # prints one "PASS name" or "FAIL name: why" line per check, for tests/run.sh to count.
-#   - every KTEST on 1, 2 and 4 kernels by BIOS, on 4 by UEFI, and on 4 with the xAPIC
-#     forced (8 kernels would need more than these 2 host cores to finish in time);
+#   - every KTEST on 1, 2, 4 and 8 kernels by BIOS, on 4 by UEFI, and on 4 with the xAPIC
+#     forced;
+#   - a boot where one AP is never sent its start-up IPIs: reported, skipped, boot goes on;
 #   - a kernel that panics on purpose, which the others must notice and outlive;
 #   - console lines of 4 kernels that never interleave and are all tagged;
 #   - each deliberate crash, whose report must name the right vector, address and symbol and
@@ -100,6 +101,7 @@ crash() {
 ktests bios1 bios 1 all ""
 ktests bios2 bios 2 all ""
 ktests bios4 bios 4 all ""
+ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"
 ktests panic4 bios 4 smp_peer_panic_is_noticed_alone ""
@@ -109,6 +111,17 @@ if grep -q "^\[k3\] panic: smptest: panic requested by kernel 0" <<<"$plog" &&
 	pass kernel.panic4.victim_reported_its_panic
 else
 	fail kernel.panic4.victim_reported_its_panic "no panic report from kernel 3 in $OUT/ktest-panic4.log"
+fi
+
+# Kernel 2 is never sent its SIPIs (fault injection): kernel 0 must say so and go on with 3.
+iso ktest-noap "ktest=boot_cmdline_names_the_tests heartbeat=0 smp_skip_sipi=2" &&
+	boot ktest-noap "$OUT/ktest-noap.iso" bios --cpus 4
+nlog=$(tr -d '\r' <"$OUT/ktest-noap.log")
+if [ "$status" -eq "$EXIT_PASS" ] && grep -q '^\[k0\] smp: kernel 2 (APIC 2) did not start' <<<"$nlog" &&
+   grep -q '^\[k0\] kernels up: 3/4' <<<"$nlog" && grep -q '^\[k3\] kernel 3: APIC 3' <<<"$nlog"; then
+	pass kernel.smp_failed_ap_is_reported_and_skipped
+else
+	fail kernel.smp_failed_ap_is_reported_and_skipped "exit $status; see $OUT/ktest-noap.log"
 fi
 
 # After GRUB hands over, every line of a 4-kernel boot is one kernel's whole line: tagged at

@@ -40,11 +40,12 @@ bool ktest_contains(const char *haystack, const char *needle)
 	return n == 0;
 }
 
-/* "all" leaves out tests named *_alone: they end something (a kernel) for the rest. */
+/* "all" leaves out tests named *_alone, which end something (a kernel) for the rest, and
+ * the benchmarks (bench_*), which take long. */
 static bool ktest_selected(const char *spec, const char *name)
 {
 	if (strcmp(spec, "all") == 0)
-		return !ktest_contains(name, "_alone");
+		return !ktest_contains(name, "_alone") && strncmp(name, "bench_", 6) != 0;
 	return cmdline_list_contains(spec, name);
 }
 

@@ -11,7 +11,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define PINGPONG_MAX 256
+#define PINGPONG_MAX 2048
 #define PONG_QUEUE   64
 
 volatile uint64_t smp_test_global = SMPTEST_GLOBAL_INITIAL;
@@ -190,6 +190,7 @@ int smptest_pingpong(unsigned peer, unsigned count, struct pingpong_result *res)
 	sort_u64(rtt, n);
 	res->rtt_min = rtt[0];
 	res->rtt_median = rtt[n / 2];
+	res->rtt_p99 = rtt[n * 99 / 100];
 	res->rtt_max = rtt[n - 1];
 	return 0;
 }
@@ -256,6 +257,12 @@ static void run_request(unsigned from, struct urpc_test *r)
 		panic("smptest: panic requested by kernel %u", from);
 	case TEST_OP_ECHO:
 		r->arg[0] += kself.core;
+		break;
+	case TEST_OP_FILL_STATS:
+		if (r->arg[0])
+			fills = fill_errors = fill_next = 0;
+		r->arg[0] = fills;
+		r->arg[1] = fill_errors;
 		break;
 	default:
 		r->status = -ENOSYS;

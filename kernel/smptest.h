@@ -13,7 +13,7 @@ extern volatile uint64_t smp_test_global;
 
 struct pingpong_result {
 	uint64_t ok;            /* answers with the right sequence and pattern */
-	uint64_t rtt_min, rtt_median, rtt_max;  /* TSC cycles */
+	uint64_t rtt_min, rtt_median, rtt_p99, rtt_max;  /* TSC cycles */
 };
 
 void smptest_init(void);

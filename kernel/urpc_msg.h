@@ -43,6 +43,7 @@ enum urpc_test_op {
 	TEST_OP_DEAF = 4,               /* stop polling for arg[0] ms, then count FILLs */
 	TEST_OP_PANIC = 5,              /* panic now */
 	TEST_OP_ECHO = 6,               /* reply arg[0] + core id */
+	TEST_OP_FILL_STATS = 7,         /* reply FILLs taken and out of order; arg[0]=1 resets */
 };
 
 struct urpc_test {

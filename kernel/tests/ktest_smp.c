@@ -208,3 +208,43 @@ KTEST(smp_peer_panic_is_noticed_alone)
 		KEXPECT_EQ(rep.arg[0], 7 + k);
 	}
 }
+
+/* Benchmark, not a timed test (make bench-urpc): kernel 0 <-> 1 latency over many pings and
+ * one-way streaming throughput; it still checks that every message arrived intact. */
+KTEST(bench_urpc_between_kernels)
+{
+	enum { BENCH_PINGS = 2000, STREAM_MS = 300 };
+	struct pingpong_result pr;
+	struct urpc_test stats = { .op = TEST_OP_FILL_STATS, .arg = { 1 } }, rep;
+	uint64_t sent = 0, full = 0;
+	if (!need_kernels(2))
+		return;
+	KASSERT(smptest_pingpong(1, BENCH_PINGS, &pr) == 0);
+	KEXPECT_EQ(pr.ok, BENCH_PINGS);
+	KASSERT(smptest_request(1, &stats, &rep, 2000) == 0);
+	uint64_t t0 = rdtsc(), end = t0 + cpu_info.tsc_hz / 1000 * STREAM_MS;
+	while (rdtsc() < end) {
+		struct urpc_fill f = { sent };
+		int err = peer_send(1, URPC_FILL, 0, &f, sizeof(f));
+		if (err == -EAGAIN) {
+			full++;
+			continue;
+		}
+		KASSERT(err == 0);
+		sent++;
+	}
+	uint64_t cycles = rdtsc() - t0;
+	stats.arg[0] = 0;
+	uint64_t deadline = rdtsc() + 2 * cpu_info.tsc_hz;
+	do {
+		KASSERT(smptest_request(1, &stats, &rep, 2000) == 0);
+	} while (rep.arg[0] < sent && rdtsc() < deadline);
+	KEXPECT_EQ(rep.arg[0], sent);
+	KEXPECT_EQ(rep.arg[1], 0);
+	kprintf("bench: urpc in QEMU, kernel 0 <-> 1, %d round trips: one-way median %lu ns "
+		"(%lu cycles), p99 %lu ns, min %lu ns\n", BENCH_PINGS, tsc_to_ns(pr.rtt_median / 2),
+		pr.rtt_median / 2, tsc_to_ns(pr.rtt_p99 / 2), tsc_to_ns(pr.rtt_min / 2));
+	kprintf("bench: urpc in QEMU, kernel 0 -> 1 streaming: %lu messages in %lu ms, %lu msgs/s, "
+		"ring full %lu times\n", sent, tsc_to_ns(cycles) / 1000000,
+		sent * 1000000000ul / (tsc_to_ns(cycles) ? tsc_to_ns(cycles) : 1), full);
+}

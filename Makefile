@@ -110,6 +110,7 @@ bochs: setup
 	tools/bochs.sh $(ISO)
 
 include tests/host/host.mk
+include tests/urpc/urpc.mk
 
 # Every suite; one closing line "N passed, N failed".
 test: setup

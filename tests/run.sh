@@ -33,6 +33,7 @@ run_suite() {
 
 start=$(date +%s)
 run_suite host make --no-print-directory host-test
+run_suite urpc make --no-print-directory urpc-test
 run_suite kernel tests/kernel/run.sh
 echo "== all suites took $(( $(date +%s) - start )) s"
 echo "$total_pass passed, $total_fail failed"

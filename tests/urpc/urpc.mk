@@ -1,0 +1,35 @@
+# URPC on the host: the ring stress test under ThreadSanitizer (urpc-test) and the host
+# benchmark (bench-urpc-host). Included by the top Makefile; runs alone too:
+#   make -f tests/urpc/urpc.mk urpc-test
+
+BUILD  ?= build
+HOSTCC ?= cc
+
+URPC_SRCS   := kernel/urpc.c lib/string.c
+URPC_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -DLIB_HOST_TEST -I. -pthread -MMD -MP
+URPC_TSAN_OBJS  := $(addprefix $(BUILD)/urpc/tsan/,$(URPC_SRCS:.c=.o) tests/urpc/stress.o)
+URPC_BENCH_OBJS := $(addprefix $(BUILD)/urpc/bench/,$(URPC_SRCS:.c=.o) tools/bench/urpc_bench.o)
+
+.PHONY: urpc-test bench-urpc-host
+
+$(BUILD)/urpc/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(URPC_CFLAGS) -O1 -fsanitize=thread -c $< -o $@
+
+$(BUILD)/urpc/bench/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(URPC_CFLAGS) -O2 -c $< -o $@
+
+$(BUILD)/urpc/stress: $(URPC_TSAN_OBJS)
+	$(HOSTCC) $(URPC_CFLAGS) -fsanitize=thread -o $@ $^
+
+$(BUILD)/urpc/urpc-bench: $(URPC_BENCH_OBJS)
+	$(HOSTCC) $(URPC_CFLAGS) -o $@ $^
+
+urpc-test: $(BUILD)/urpc/stress
+	@$(BUILD)/urpc/stress
+
+bench-urpc-host: $(BUILD)/urpc/urpc-bench
+	@$(BUILD)/urpc/urpc-bench
+
+-include $(URPC_TSAN_OBJS:.o=.d) $(URPC_BENCH_OBJS:.o=.d)

@@ -23,6 +23,7 @@ void urpc_rx_init(struct urpc_rx *rx, struct urpc_chan *chan)
 {
 	rx->chan = chan;
 	rx->cons = __atomic_load_n(&chan->cons, __ATOMIC_ACQUIRE);
+	rx->published = rx->cons;
 }
 
 static uint64_t urpc_hdr(uint16_t type, uint8_t len, uint8_t flags, uint32_t seq)
@@ -47,18 +48,29 @@ int urpc_send(struct urpc_tx *tx, uint16_t type, uint8_t flags, const void *payl
 	return 0;
 }
 
+/* Publishing cons hands slots back to the sender; the copies out of them are done. */
+static void urpc_rx_publish(struct urpc_rx *rx)
+{
+	if (rx->published != rx->cons) {
+		__atomic_store_n(&rx->chan->cons, rx->cons, __ATOMIC_RELEASE);
+		rx->published = rx->cons;
+	}
+}
+
 int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 {
 	struct urpc_msg *m = &rx->chan->slots[ring_slot(rx->cons, URPC_SLOTS)];
 	uint64_t hdr = __atomic_load_n(&m->hdr, __ATOMIC_ACQUIRE);
 
-	if (URPC_HDR_SEQ(hdr) != rx->cons + 1)
+	if (URPC_HDR_SEQ(hdr) != rx->cons + 1) {
+		urpc_rx_publish(rx);    /* caught up: give every slot back */
 		return -EAGAIN;
+	}
 	memcpy(out->payload, m->payload, URPC_HDR_LEN(hdr));
 	out->hdr = hdr;
 	rx->cons++;
-	/* Publishing cons hands the slot back to the sender: the copy above is done. */
-	__atomic_store_n(&rx->chan->cons, rx->cons, __ATOMIC_RELEASE);
+	if (ring_used(rx->cons, rx->published) >= URPC_ACK_BATCH)
+		urpc_rx_publish(rx);
 	return 0;
 }
 

@@ -17,6 +17,8 @@
  * payload, then the header with seq = its message count + 1; the receiver owns a message
  * when the slot's seq is its own count + 1, so a slot from the previous lap never looks new.
  * The sender keeps its count in its own memory and reads cons only when the ring looks full.
+ * The receiver publishes cons every URPC_ACK_BATCH messages, and whenever it finds the ring
+ * empty, so the line carrying it moves between caches once per batch, not per message.
  *
  * Ordering: header and cons are accessed with C11 release stores and acquire loads. On
  * x86-64 (TSO) both are plain MOVs with a compiler barrier: no LOCK prefix, no fence, no lock
@@ -32,6 +34,7 @@
 #define URPC_SLOT_SIZE  64
 #define URPC_PAYLOAD    56
 #define URPC_SLOTS      64      /* power of two */
+#define URPC_ACK_BATCH  8       /* the receiver publishes cons every this many messages */
 
 #define URPC_HDR_TYPE(h)  ((uint16_t)((h) & 0xFFFF))
 #define URPC_HDR_LEN(h)   ((uint8_t)(((h) >> 16) & 0xFF))
@@ -62,7 +65,8 @@ struct urpc_tx {
 /* Receiver's private end. */
 struct urpc_rx {
 	struct urpc_chan *chan;
-	uint32_t cons;                  /* messages taken; published to chan->cons */
+	uint32_t cons;                  /* messages taken */
+	uint32_t published;             /* the count last stored in chan->cons */
 };
 
 /* Zeroes a channel in memory of `size` bytes at mem; -EINVAL if misaligned or too small. */

@@ -92,11 +92,20 @@ static void test_edges(void)
 	check(send_seq(&tx, 999) == -EAGAIN, "full_ring_pushes_back", "send into a full ring succeeded");
 	check(urpc_tx_inflight(&tx) == URPC_SLOTS, "inflight_counts_the_full_ring", "wrong count");
 	check(urpc_recv(&rx, &m) == 0 && intact(&m, 0), "full_ring_overwrites_nothing", "first message damaged");
-	check(send_seq(&tx, URPC_SLOTS) == 0, "one_recv_makes_room_for_one_send", "still full");
+	/* Slots come back in batches of URPC_ACK_BATCH (or when the receiver runs dry). */
+	check(send_seq(&tx, URPC_SLOTS) == -EAGAIN, "one_recv_is_not_acknowledged_alone", "slot came back early");
 	ok = 1;
-	for (uint64_t s = 1; s <= URPC_SLOTS; s++)
+	for (uint64_t s = 1; s < URPC_ACK_BATCH; s++)
+		ok &= urpc_recv(&rx, &m) == 0 && intact(&m, s);
+	for (uint64_t s = URPC_SLOTS; s < URPC_SLOTS + URPC_ACK_BATCH; s++)
+		ok &= send_seq(&tx, s) == 0;
+	check(ok && send_seq(&tx, 999) == -EAGAIN, "a_batch_of_recvs_frees_a_batch_of_slots",
+	      "wrong number of slots came back");
+	ok = 1;
+	for (uint64_t s = URPC_ACK_BATCH; s < URPC_SLOTS + URPC_ACK_BATCH; s++)
 		ok &= urpc_recv(&rx, &m) == 0 && intact(&m, s);
 	check(ok && urpc_recv(&rx, &m) == -EAGAIN, "drains_in_order", "order or content wrong");
+	check(urpc_tx_inflight(&tx) == 0, "running_dry_gives_every_slot_back", "slots still held");
 	check(urpc_send(&tx, 1, 0, big, sizeof(big)) == -EINVAL, "oversized_payload_is_einval", "accepted 57 bytes");
 	check(urpc_send(&tx, 3, 0x80, NULL, 0) == 0 && urpc_recv(&rx, &m) == 0 &&
 	      URPC_HDR_LEN(m.hdr) == 0 && URPC_HDR_TYPE(m.hdr) == 3 && URPC_HDR_FLAGS(m.hdr) == 0x80,

@@ -51,7 +51,7 @@ KOBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.o)
 KERNEL := $(BUILD)/kernel.elf
 ISO    := $(BUILD)/flotilla.iso
 
-.PHONY: all kernel iso run debug bochs test host-test kernel-test setup clean help
+.PHONY: all kernel iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -121,6 +121,14 @@ kernel-test: setup
 	@$(MAKE) --no-print-directory $(KERNEL)
 	@tests/kernel/run.sh
 
+# Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
+bench: bench-urpc
+
+bench-urpc: setup
+	@$(MAKE) --no-print-directory $(KERNEL) bench-urpc-host
+	@echo
+	@tools/bench/urpc_qemu.sh
+
 clean:
 	rm -rf $(BUILD)
 
@@ -129,7 +137,8 @@ help:
 	@echo "make test                                every test suite, ending in 'N passed, N failed'"
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
-	@echo "make host-test | kernel-test             one suite"
+	@echo "make host-test | urpc-test | kernel-test one suite"
+	@echo "make bench (= bench-urpc)                URPC benchmarks on the host and in QEMU"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d)

@@ -4,6 +4,8 @@
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/vmm.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
 
 static struct acpi_info acpi;
 static bool acpi_ok;
@@ -22,7 +24,13 @@ void platform_init(void)
 {
 	const struct acpi_mem mem = { acpi_map, NULL };
 	const char *why;
+	char opt[8] = "";
 
+	cmdline_get(boot_info.cmdline, "acpi", opt, sizeof(opt));
+	if (strcmp(opt, "off") == 0) {
+		pr_warn("acpi: off on the command line; running on the boot CPU only\n");
+		return;
+	}
 	if (acpi_parse(boot_info.rsdp, boot_info.rsdp_len, &mem, &acpi, &why)) {
 		pr_warn("acpi: %s; running on the boot CPU only\n", why);
 		return;

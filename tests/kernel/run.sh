@@ -113,6 +113,17 @@ else
 	fail kernel.panic4.victim_reported_its_panic "no panic report from kernel 3 in $OUT/ktest-panic4.log"
 fi
 
+# Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.
+iso ktest-noacpi "ktest=boot_cmdline_names_the_tests heartbeat=0 acpi=off" &&
+	boot ktest-noacpi "$OUT/ktest-noacpi.iso" bios --cpus 4
+alog=$(tr -d '\r' <"$OUT/ktest-noacpi.log")
+if [ "$status" -eq "$EXIT_PASS" ] && grep -q '^\[k0\] acpi: off on the command line; running on the boot CPU only' <<<"$alog" &&
+   grep -q '^\[k0\] kernels up: 1/1' <<<"$alog"; then
+	pass kernel.smp_without_acpi_runs_one_kernel
+else
+	fail kernel.smp_without_acpi_runs_one_kernel "exit $status; see $OUT/ktest-noacpi.log"
+fi
+
 # Kernel 2 is never sent its SIPIs (fault injection): kernel 0 must say so and go on with 3.
 iso ktest-noap "ktest=boot_cmdline_names_the_tests heartbeat=0 smp_skip_sipi=2" &&
 	boot ktest-noap "$OUT/ktest-noap.iso" bios --cpus 4

@@ -36,7 +36,8 @@ KERNEL_C := \
 	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc.c kernel/shared.c kernel/peer.c \
-	kernel/smp.c kernel/smptest.c \
+	kernel/smp.c kernel/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
+	kernel/syscall.c kernel/uaccess.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/pit.c \
@@ -45,7 +46,8 @@ KERNEL_C := \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
-	kernel/arch/x86_64/trampoline.asm
+	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \
+	kernel/arch/x86_64/syscall_entry.asm
 
 KOBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.o)
 KERNEL := $(BUILD)/kernel.elf

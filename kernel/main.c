@@ -19,6 +19,10 @@
 #include "kernel/panic.h"
 #include "kernel/peer.h"
 #include "kernel/platform.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
 #include "kernel/smptest.h"
@@ -179,6 +183,11 @@ static __attribute__((noreturn)) void idle_loop(void)
 	for (;;) {
 		peer_poll();
 		smp_service();
+		proc_reap_orphans();
+		if (sched_has_work()) {
+			sched_yield();
+			continue;
+		}
 		uint64_t t0 = rdtsc();
 		peer_idle();
 		idle += rdtsc() - t0;
@@ -194,11 +203,21 @@ static __attribute__((noreturn)) void idle_loop(void)
 	}
 }
 
+/* Threads, system calls, user-memory protection and the initrd. */
+static void process_init(void)
+{
+	sched_init();
+	syscall_init();
+	uaccess_init();
+	initrd_init();
+}
+
 static void kmain_late(void *arg)
 {
 	char spec[256];
 
 	(void)arg;
+	process_init();
 	timer_init(x2apic_allowed(), 0);
 	irq_enable();
 	platform_init();
@@ -238,6 +257,7 @@ static struct smp_boot_record ap_record;
 static void kmain_ap_late(void *arg)
 {
 	(void)arg;
+	process_init();
 	timer_init(ap_record.allow_x2apic, ap_record.lapic_timer_hz);
 	if (peer_init())
 		panic("kmain_ap: URPC set-up failed");

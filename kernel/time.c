@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/peer.h"
+#include "kernel/sched.h"
 
 static volatile uint64_t ticks;
 static uint64_t tsc_boot;
@@ -14,6 +15,7 @@ static void time_tick(struct trap_frame *f)
 	(void)f;
 	ticks++;
 	peer_tick();
+	sched_tick();
 	lapic_eoi();
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/console.h"
+#include "kernel/panic.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
@@ -28,6 +29,7 @@
 
 static uint64_t *kernel_pml4;
 static uint64_t kernel_pml4_pa;
+static bool user_spaces_exist;  /* from then on the kernel half's top level is frozen */
 static uint64_t pte_nx;         /* PTE_NX when EFER.NXE is on, else 0 */
 static uint64_t mmio_next = MMIO_BASE;
 static size_t table_pages;
@@ -87,12 +89,11 @@ static int split_large(uint64_t *pde)
 	return 0;
 }
 
-/* Returns the entry for va at `level`, creating tables on the way if asked. Intermediate
- * entries grant everything; rights are decided at the leaf. */
-static uint64_t *pt_walk(uintptr_t va, int level, bool create, int *err)
+/* Returns the entry for va at `level` under root, creating tables on the way if asked.
+ * Intermediate entries grant everything; rights are decided at the leaf. */
+static uint64_t *pt_walk_root(uint64_t *root, uintptr_t va, int level, bool create, int *err)
 {
-	/* Before vmm_init, lookups (backtraces of an early panic) read the boot tables. */
-	uint64_t *table = kernel_pml4 ? kernel_pml4 : phys_to_virt(cr3_read() & PTE_ADDR);
+	uint64_t *table = root;
 
 	*err = 0;
 	for (int l = 4; l > level; l--) {
@@ -101,6 +102,8 @@ static uint64_t *pt_walk(uintptr_t va, int level, bool create, int *err)
 			uint64_t pa;
 			if (!create)
 				return NULL;
+			if (l == 4 && va >= PHYSMAP_BASE && user_spaces_exist)
+				panic("vmm: new kernel top-level entry for %p after user spaces exist", (void *)va);
 			if ((*err = table_alloc(&pa)))
 				return NULL;
 			*e = pa | PTE_P | PTE_W | (va < PHYSMAP_BASE ? PTE_U : 0);
@@ -113,6 +116,16 @@ static uint64_t *pt_walk(uintptr_t va, int level, bool create, int *err)
 		table = table_at(*e);
 	}
 	return &table[pt_index(va, level)];
+}
+
+/* Kernel addresses go through the kernel's tables (shared by every space above the half);
+ * before vmm_init, lookups (backtraces of an early panic) read the boot tables. */
+static uint64_t *pt_walk(uintptr_t va, int level, bool create, int *err)
+{
+	uint64_t *root = kernel_pml4 ? kernel_pml4 : phys_to_virt(cr3_read() & PTE_ADDR);
+	if (va < PHYSMAP_BASE && kernel_pml4)
+		root = phys_to_virt(cr3_read() & PTE_ADDR);     /* the current user space */
+	return pt_walk_root(root, va, level, create, err);
 }
 
 static void tlb_flush_page(uintptr_t va)
@@ -306,4 +319,97 @@ int vmm_init(const struct boot_info *bi)
 		return err;
 	cr3_write(kernel_pml4_pa);
 	return 0;
+}
+
+/* --- user address spaces --- */
+
+/* The kernel half's top-level entries that exist at boot; made before any user space copies
+ * them, so every space sees the same kernel. */
+static const uintptr_t kernel_regions[] = { PHYSMAP_BASE, KSTACK_BASE, MMIO_BASE, KERNEL_VMA };
+
+static int vmm_freeze_kernel_half(void)
+{
+	int err;
+	for (unsigned i = 0; i < ARRAY_SIZE(kernel_regions); i++)
+		if (!pt_walk_root(kernel_pml4, kernel_regions[i], 3, true, &err))
+			return err;
+	user_spaces_exist = true;
+	return 0;
+}
+
+int vm_space_create(struct vm_space *s)
+{
+	int err;
+	if (!user_spaces_exist && (err = vmm_freeze_kernel_half()))
+		return err;
+	if ((err = table_alloc(&s->pml4_pa)))
+		return err;
+	uint64_t *pml4 = phys_to_virt(s->pml4_pa);
+	memcpy(pml4 + ENTRIES / 2, kernel_pml4 + ENTRIES / 2, ENTRIES / 2 * sizeof(uint64_t));
+	return 0;
+}
+
+/* Maps frames the space owns (vm_space_destroy frees them) at a user address. */
+int vm_map_user(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned rights)
+{
+	int err;
+	if (va >= USER_TOP || !IS_ALIGNED(va, PAGE_SIZE) || ((rights & VM_WRITE) && (rights & VM_EXEC)))
+		return -EINVAL;
+	uint64_t *pte = pt_walk_root(phys_to_virt(s->pml4_pa), va, LEVEL_PT, true, &err);
+	if (!pte)
+		return err;
+	if (*pte & PTE_P)
+		return -EEXIST;
+	*pte = pa | rights_to_pte(rights | VM_USER, va);
+	return 0;
+}
+
+int vm_translate(const struct vm_space *s, uintptr_t va, uint64_t *pa, unsigned *rights)
+{
+	int err;
+	if (va >= USER_TOP)
+		return -EFAULT;
+	uint64_t *e = pt_walk_root(phys_to_virt(s->pml4_pa), va, LEVEL_PT, false, &err);
+	if (!e || !(*e & PTE_P))
+		return -EFAULT;
+	if (pa)
+		*pa = (*e & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+	if (rights)
+		*rights = ((*e & PTE_W) ? VM_WRITE : 0) | ((*e & pte_nx) ? 0 : VM_EXEC) |
+			  ((*e & PTE_U) ? VM_USER : 0);
+	return 0;
+}
+
+void vm_space_activate(const struct vm_space *s)
+{
+	uint64_t pa = s ? s->pml4_pa : kernel_pml4_pa;
+	if ((cr3_read() & PTE_ADDR) != pa)
+		cr3_write(pa);
+}
+
+/* Frees every page of the lower half and the tables holding them. */
+static void free_level(uint64_t *table, int level)
+{
+	for (unsigned i = 0; i < (level == 4 ? ENTRIES / 2 : ENTRIES); i++) {
+		uint64_t e = table[i];
+		if (!(e & PTE_P))
+			continue;
+		if (level > 1)
+			free_level(table_at(e), level - 1);
+		pmm_free(e & PTE_ADDR, 1);
+		if (level > 1)
+			table_pages--;
+	}
+}
+
+void vm_space_destroy(struct vm_space *s)
+{
+	if (!s->pml4_pa)
+		return;
+	if ((cr3_read() & PTE_ADDR) == s->pml4_pa)
+		cr3_write(kernel_pml4_pa);
+	free_level(phys_to_virt(s->pml4_pa), 4);
+	pmm_free(s->pml4_pa, 1);
+	table_pages--;
+	s->pml4_pa = 0;
 }

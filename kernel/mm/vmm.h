@@ -14,7 +14,20 @@
 #define VM_NOCACHE  (1u << 2)   /* device memory: PCD|PWT */
 #define VM_USER     (1u << 3)
 
+/* The lower half, where user programs live (canonical addresses below 2^47). */
+#define USER_TOP 0x0000800000000000ul
+
+/* A user address space: its own lower half, the kernel's upper half. */
+struct vm_space {
+	uint64_t pml4_pa;
+};
+
 int vmm_init(const struct boot_info *bi);
+int vm_space_create(struct vm_space *s);
+void vm_space_destroy(struct vm_space *s);
+void vm_space_activate(const struct vm_space *s);       /* NULL: the kernel's own tables */
+int vm_map_user(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned rights);
+int vm_translate(const struct vm_space *s, uintptr_t va, uint64_t *pa, unsigned *rights);
 int vmm_map(uintptr_t va, uint64_t pa, size_t len, unsigned rights);
 int vmm_unmap(uintptr_t va, size_t len);
 int vmm_translate(uintptr_t va, uint64_t *pa, unsigned *rights);

@@ -8,6 +8,8 @@
 #include "kernel/ksyms.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
 
 static const char *const exception_names[VEC_NUM_EXCEPTIONS] = {
 	[0] = "#DE divide error",
@@ -78,8 +80,16 @@ void trap_dump(const struct trap_frame *f)
 		(void *)cr3_read());
 }
 
+static bool from_user(const struct trap_frame *f)
+{
+	return (f->cs & 3) == 3;
+}
+
 static void trap_exception(struct trap_frame *f)
 {
+	if (from_user(f))
+		proc_kill_current(trap_name(f->vector), f->rip,
+				  f->vector == VEC_PF ? cr2_read() : f->rip);
 	kcatch_trap(f, cr2_read());     /* returns only when no test is waiting for a fault */
 	panic_begin();
 	trap_dump(f);
@@ -95,6 +105,8 @@ void trap_dispatch(struct trap_frame *f)
 	irq_handler_fn fn = irq_handler((uint8_t)f->vector);
 	if (fn) {
 		fn(f);
+		if (from_user(f))
+			sched_preempt_point();  /* user code is preempted; kernel code is not */
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

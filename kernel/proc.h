@@ -1,0 +1,64 @@
+/* Processes: a user address space, one thread, open files and an exit status. */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/initrd.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/sched.h"
+
+#define PROC_MAX_FDS    16
+#define PROC_NAME_MAX   32
+#define PROC_MAX_ARGS   16
+#define PROC_ARG_BYTES  1024
+#define USER_STACK_TOP  0x00007FFFFFFFE000ul
+#define USER_STACK_PAGES 16
+#define USER_HEAP_MAX   (64ul << 20)
+#define EXIT_KILLED     139             /* status of a process killed for a fault */
+
+enum proc_state {
+	PROC_LIVE,
+	PROC_ZOMBIE,
+};
+
+struct proc_fd {
+	const struct initrd_file *file; /* NULL: slot free (fds 1 and 2 are the console) */
+	uint64_t offset;
+};
+
+struct proc {
+	int pid;
+	char name[PROC_NAME_MAX];
+	struct vm_space vm;
+	struct thread *thread;
+	enum proc_state state;
+	int exit_status;
+	int parent;                     /* pid, 0 for processes the kernel started */
+	struct waitq exited;            /* the parent waits here */
+	uint64_t brk_base, brk;
+	struct proc_fd fds[PROC_MAX_FDS];
+	struct list_node node;
+	/* Where the first return to user mode goes (registers of the program's _start). */
+	uint64_t entry, start_sp, start_argc, start_argv, start_envp;
+};
+
+/* The initrd this kernel reads programs and files from. */
+extern struct initrd kernel_initrd;
+int initrd_init(void);
+
+/* Starts the program at path with argv (argc strings) as a child of parent (0: none). */
+int proc_spawn(const char *path, int argc, const char *const *argv, int parent, int *pid);
+/* Waits for a child of parent to exit and reaps it: -ECHILD if pid is not one. */
+int proc_wait(int parent, int pid, int *status);
+struct proc *proc_current(void);
+struct proc *proc_find(int pid);
+__attribute__((noreturn)) void proc_exit(int status);
+/* For a fault in user mode: reports it, and the process dies alone. */
+__attribute__((noreturn)) void proc_kill_current(const char *why, uint64_t rip, uint64_t addr);
+void proc_thread_exited(struct thread *t);
+/* Frees processes nobody will wait for. */
+void proc_reap_orphans(void);
+unsigned proc_count(void);
+
+#endif

@@ -1,0 +1,258 @@
+/* System call dispatch and the calls themselves (docs/SYSCALLS.md). Every argument from user
+ * space is checked: bad numbers, descriptors and pointers return an errno. */
+#include "kernel/syscall.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/console.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/proc.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/uaccess.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/util.h"
+
+#define MSR_STAR        0xC0000081u
+#define MSR_LSTAR       0xC0000082u
+#define MSR_FMASK       0xC0000084u
+#define WRITE_CHUNK     256
+
+void syscall_entry(void);
+
+void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSRET loads CS from STAR[63:48] + 16 and SS from + 8 (gdt.h's order). */
+	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8) << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+	/* IF off until the entry is on the kernel stack; DF, TF and AC (SMAP) off in the kernel. */
+	wrmsr(MSR_FMASK, RFLAGS_IF | (1u << 10) | (1u << 8) | (1u << 18));
+}
+
+static int64_t sys_write(uint64_t fd, uint64_t ubuf, uint64_t len)
+{
+	char chunk[WRITE_CHUNK];
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (len > INT32_MAX)
+		return -EINVAL;
+	for (uint64_t done = 0; done < len; ) {
+		size_t n = MIN((size_t)(len - done), sizeof(chunk));
+		int err = copy_from_user(chunk, ubuf + done, n);
+		if (err)
+			return done ? (int64_t)done : err;
+		kprintf("%.*s", (int)n, chunk);
+		done += n;
+	}
+	return (int64_t)len;
+}
+
+static struct proc_fd *fd_get(struct proc *p, uint64_t fd)
+{
+	if (fd < 3 || fd >= PROC_MAX_FDS || !p->fds[fd].file)
+		return NULL;
+	return &p->fds[fd];
+}
+
+static int64_t file_read(struct proc_fd *f, uint64_t ubuf, uint64_t len, uint64_t off)
+{
+	if (len > INT32_MAX)
+		return -EINVAL;
+	if (initrd_is_dir(f->file))
+		return -EISDIR;
+	if (off >= f->file->size)
+		return 0;
+	uint64_t n = MIN(len, f->file->size - off);
+	int err = copy_to_user(ubuf, f->file->data + off, n);
+	return err ? err : (int64_t)n;
+}
+
+static int64_t sys_read(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len)
+{
+	struct proc_fd *f = fd_get(p, fd);
+	if (!f)
+		return -EBADF;
+	int64_t n = file_read(f, ubuf, len, f->offset);
+	if (n > 0)
+		f->offset += (uint64_t)n;
+	return n;
+}
+
+static int64_t sys_pread(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len, uint64_t off)
+{
+	struct proc_fd *f = fd_get(p, fd);
+	return f ? file_read(f, ubuf, len, off) : -EBADF;
+}
+
+static int64_t sys_open(struct proc *p, uint64_t upath, uint64_t flags)
+{
+	char path[INITRD_PATH_MAX];
+	int err = copy_string_from_user(path, upath, sizeof(path));
+	if (err)
+		return err;
+	if (flags != 0)
+		return -EACCES;         /* the initrd is read-only */
+	const struct initrd_file *file = initrd_lookup(&kernel_initrd, path);
+	if (!file)
+		return -ENOENT;
+	for (int fd = 3; fd < PROC_MAX_FDS; fd++)
+		if (!p->fds[fd].file) {
+			p->fds[fd] = (struct proc_fd){ file, 0 };
+			return fd;
+		}
+	return -EMFILE;
+}
+
+static int64_t sys_close(struct proc *p, uint64_t fd)
+{
+	struct proc_fd *f = fd_get(p, fd);
+	if (!f)
+		return -EBADF;
+	f->file = NULL;
+	return 0;
+}
+
+static int64_t sys_fstat(struct proc *p, uint64_t fd, uint64_t ust)
+{
+	struct proc_fd *f = fd_get(p, fd);
+	if (!f)
+		return -EBADF;
+	struct sys_stat st = { f->file->size, f->file->mode, 0 };
+	return copy_to_user(ust, &st, sizeof(st));
+}
+
+static int64_t sys_readdir(uint64_t upath, uint64_t index, uint64_t uent)
+{
+	char path[INITRD_PATH_MAX];
+	int err = copy_string_from_user(path, upath, sizeof(path));
+	if (err)
+		return err;
+	const struct initrd_file *dir = initrd_lookup(&kernel_initrd, path);
+	if (!dir)
+		return -ENOENT;
+	if (!initrd_is_dir(dir))
+		return -ENOTDIR;
+	const struct initrd_file *e = initrd_readdir(&kernel_initrd, path, (unsigned)MIN(index, UINT32_MAX));
+	if (!e)
+		return 0;               /* past the last entry */
+	struct sys_dirent d = { .size = e->size, .mode = e->mode };
+	const char *base = strrchr(e->path, '/');
+	strlcpy(d.name, base ? base + 1 : e->path, sizeof(d.name));
+	err = copy_to_user(uent, &d, sizeof(d));
+	return err ? err : 1;
+}
+
+/* Grows (or, with a negative increment, shrinks back) the heap; returns the old break. */
+static int64_t sys_sbrk(struct proc *p, int64_t incr)
+{
+	uint64_t old = p->brk, want = p->brk + (uint64_t)incr;
+	if (incr < 0 && (uint64_t)-incr > p->brk - p->brk_base)
+		return -EINVAL;
+	if (incr > 0 && (want < old || want - p->brk_base > USER_HEAP_MAX))
+		return -ENOMEM;
+	for (uint64_t page = ALIGN_UP(old, PAGE_SIZE); page < want; page += PAGE_SIZE) {
+		uint64_t pa;
+		if (pmm_alloc(&pa))
+			return -ENOMEM;
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		if (vm_map_user(&p->vm, page, pa, VM_WRITE)) {
+			pmm_free(pa, 1);
+			return -ENOMEM;
+		}
+	}
+	p->brk = want;          /* shrinking keeps the pages: they are reused on growth */
+	return (int64_t)old;
+}
+
+static int64_t sys_spawn(struct proc *p, uint64_t upath, uint64_t uargv)
+{
+	char path[INITRD_PATH_MAX], args[PROC_ARG_BYTES];
+	const char *argv[PROC_MAX_ARGS];
+	size_t used = 0;
+	int argc = 0, err, pid;
+
+	if ((err = copy_string_from_user(path, upath, sizeof(path))))
+		return err;
+	for (; uargv; argc++) {
+		uint64_t ptr;
+		if ((err = copy_from_user(&ptr, uargv + (uint64_t)argc * 8, sizeof(ptr))))
+			return err;
+		if (!ptr)
+			break;
+		if (argc == PROC_MAX_ARGS || used >= sizeof(args))
+			return -E2BIG;
+		if ((err = copy_string_from_user(args + used, ptr, sizeof(args) - used)))
+			return err == -ENAMETOOLONG ? -E2BIG : err;
+		argv[argc] = args + used;
+		used += strlen(args + used) + 1;
+	}
+	err = proc_spawn(path, argc, argv, p->pid, &pid);
+	return err ? err : pid;
+}
+
+static int64_t sys_wait(struct proc *p, int64_t pid, uint64_t ustatus)
+{
+	int status, err;
+	if (ustatus && (err = copy_to_user(ustatus, &status, sizeof(status))))
+		return err;     /* checked before waiting, so the child is not lost */
+	int r = proc_wait(p->pid, (int)pid, &status);
+	if (r > 0 && ustatus)
+		copy_to_user(ustatus, &status, sizeof(status));
+	return r;
+}
+
+static int64_t sys_kernel_info(uint64_t uinfo)
+{
+	struct sys_kernel_info ki = {
+		.core = kself.core,
+		.ncores = kself.ncores,
+		.free_bytes = pmm_free_frames() * PAGE_SIZE,
+		.nprocs = proc_count(),
+	};
+	return copy_to_user(uinfo, &ki, sizeof(ki));
+}
+
+static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
+{
+	switch (f->nr) {
+	case SYS_EXIT: proc_exit((int)f->rdi);
+	case SYS_WRITE: return sys_write(f->rdi, f->rsi, f->rdx);
+	case SYS_READ: return sys_read(p, f->rdi, f->rsi, f->rdx);
+	case SYS_OPEN: return sys_open(p, f->rdi, f->rsi);
+	case SYS_CLOSE: return sys_close(p, f->rdi);
+	case SYS_GETPID: return p->pid;
+	case SYS_SLEEP_MS:
+		if (f->rdi > 24ul * 3600 * 1000)
+			return -EINVAL;
+		sched_sleep_ms(f->rdi);
+		return 0;
+	case SYS_SBRK: return sys_sbrk(p, (int64_t)f->rdi);
+	case SYS_SPAWN: return sys_spawn(p, f->rdi, f->rsi);
+	case SYS_WAIT: return sys_wait(p, (int64_t)f->rdi, f->rsi);
+	case SYS_YIELD: sched_yield(); return 0;
+	case SYS_UPTIME_MS: return (int64_t)(time_uptime_ns() / 1000000);
+	case SYS_PREAD: return sys_pread(p, f->rdi, f->rsi, f->rdx, f->r10);
+	case SYS_FSTAT: return sys_fstat(p, f->rdi, f->rsi);
+	case SYS_READDIR: return sys_readdir(f->rdi, f->rsi, f->rdx);
+	case SYS_KERNEL_INFO: return sys_kernel_info(f->rdi);
+	default: return -ENOSYS;
+	}
+}
+
+uint64_t syscall_dispatch(struct syscall_frame *f)
+{
+	struct proc *p = proc_current();
+	if (!p)
+		panic("syscall_dispatch: system call from a kernel thread");
+	int64_t r = syscall_run(p, f);
+	sched_preempt_point();
+	/* SYSRET to a non-canonical RIP would fault in ring 0 (SDM 2B SYSRET); such a caller
+	 * cannot have come from a real instruction, so it goes. */
+	if (f->rip >= USER_TOP)
+		proc_kill_current("system call returning to a bad address", f->rip, f->rip);
+	return (uint64_t)r;
+}

@@ -1,0 +1,56 @@
+/* System calls: numbers and the frame syscall_entry.asm builds (docs/SYSCALLS.md). */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include <stdint.h>
+
+enum syscall_nr {
+	SYS_EXIT = 0,
+	SYS_WRITE = 1,
+	SYS_READ = 2,
+	SYS_OPEN = 3,
+	SYS_CLOSE = 4,
+	SYS_GETPID = 5,
+	SYS_SLEEP_MS = 6,
+	SYS_SBRK = 7,
+	SYS_SPAWN = 8,
+	SYS_WAIT = 9,
+	SYS_YIELD = 10,
+	SYS_UPTIME_MS = 11,
+	SYS_PREAD = 12,
+	SYS_FSTAT = 13,
+	SYS_READDIR = 14,
+	SYS_KERNEL_INFO = 15,
+	SYS_COUNT
+};
+
+/* Pushed by syscall_entry.asm, lowest address first. */
+struct syscall_frame {
+	uint64_t nr, rdi, rsi, rdx, r10, r8, r9;
+	uint64_t rip, rflags, rsp;
+};
+
+/* What SYS_FSTAT and SYS_READDIR fill in (user/lib/flotilla.h has the same layout). */
+struct sys_stat {
+	uint64_t size;
+	uint32_t mode;
+	uint32_t reserved;
+};
+
+struct sys_dirent {
+	char name[64];
+	uint64_t size;
+	uint32_t mode;
+	uint32_t reserved;
+};
+
+struct sys_kernel_info {
+	uint32_t core, ncores;
+	uint64_t free_bytes;
+	uint32_t nprocs, reserved;
+};
+
+void syscall_init(void);
+uint64_t syscall_dispatch(struct syscall_frame *f);
+
+#endif

@@ -37,13 +37,13 @@ KERNEL_C := \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc.c kernel/shared.c kernel/peer.c \
 	kernel/smp.c kernel/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
-	kernel/syscall.c kernel/uaccess.c \
+	kernel/syscall.c kernel/uaccess.c kernel/init.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpufeat.c \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
-	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c \
+	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
 	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \
@@ -51,13 +51,25 @@ KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp
 
 KOBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.o)
 KERNEL := $(BUILD)/kernel.elf
+INITRD := $(BUILD)/initrd.cpio
 ISO    := $(BUILD)/flotilla.iso
 
-.PHONY: all kernel iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc
+# User programs: ordinary C against user/lib, which shares lib/ with the kernel. User code
+# may use SSE; the kernel saves it per thread.
+UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	   -fno-stack-protector -fno-tree-loop-distribute-patterns -fno-omit-frame-pointer \
+	   -I. -MMD -MP
+ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/lib/malloc.o \
+	     lib/string.o lib/format.o user/lib/crt0.o)
+USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/usertests $(BUILD)/initrd/bin/utest-child
+INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf
+
+.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc
 .DEFAULT_GOAL := all
 
 all: $(ISO)
 kernel: $(KERNEL)
+images: $(KERNEL) $(INITRD)
 iso: $(ISO)
 
 setup:
@@ -96,7 +108,33 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.o linker.ld
 	@cmp -s $(BUILD)/syms.pass1 $(BUILD)/syms.pass2 || \
 		{ echo "ksyms: symbol addresses moved between link passes" >&2; rm -f $@; exit 1; }
 
-$(ISO): $(KERNEL) boot/grub.cfg.in tools/mkiso.sh Makefile
+$(BUILD)/u/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC(u)   $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/u/%.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/initrd/bin/hello: $(BUILD)/u/user/bin/hello.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
+$(USER_BINS):
+	@mkdir -p $(dir $@)
+	@echo "  LD(u)   $@"
+	@$(LD) -nostdlib -static -z noexecstack -T user/user.ld -o $@ $(filter %.o,$^)
+
+$(BUILD)/initrd/etc/%: user/initrd/etc/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# The initrd: a cpio newc archive of build/initrd/, in a stable order.
+$(INITRD): $(INITRD_FILES)
+	cd $(BUILD)/initrd && find . | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@).tmp
+	mv $@.tmp $@
+
+$(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile
 	tools/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
 
 run: setup
@@ -116,18 +154,18 @@ include tests/urpc/urpc.mk
 
 # Every suite; one closing line "N passed, N failed".
 test: setup
-	@$(MAKE) --no-print-directory $(KERNEL)
+	@$(MAKE) --no-print-directory images
 	@tests/run.sh
 
 kernel-test: setup
-	@$(MAKE) --no-print-directory $(KERNEL)
+	@$(MAKE) --no-print-directory images
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
 bench: bench-urpc
 
 bench-urpc: setup
-	@$(MAKE) --no-print-directory $(KERNEL) bench-urpc-host
+	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
 	@tools/bench/urpc_qemu.sh
 
@@ -143,4 +181,4 @@ help:
 	@echo "make bench (= bench-urpc)                URPC benchmarks on the host and in QEMU"
 	@echo "make kernel | iso | clean                build pieces"
 
--include $(KOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d

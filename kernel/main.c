@@ -19,6 +19,7 @@
 #include "kernel/panic.h"
 #include "kernel/peer.h"
 #include "kernel/platform.h"
+#include "kernel/init.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
@@ -228,6 +229,7 @@ static void kmain_late(void *arg)
 		crashtest_run(spec);
 	if (cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec)) >= 0)
 		run_tests(spec);
+	init_start_programs();
 	idle_loop();
 }
 
@@ -266,6 +268,8 @@ static void kmain_ap_late(void *arg)
 	irq_enable();
 	console_flush_early();
 	smp_ap_hello();
+	if (!cmdline_has(boot_info.cmdline, "ktest"))
+		init_start_programs();
 	idle_loop();
 }
 

@@ -273,7 +273,7 @@ void proc_reap_orphans(void)
 	for (struct list_node *n = procs.next, *nx; n != &procs; n = nx) {
 		nx = n->next;
 		struct proc *p = list_entry(n, struct proc, node);
-		bool orphan = p->parent == 0 || !proc_find(p->parent);
+		bool orphan = p->parent == 0 || (p->parent > 0 && !proc_find(p->parent));
 		if (orphan && p->state == PROC_ZOMBIE && p->thread->state == THREAD_DEAD)
 			proc_free(p);
 	}

@@ -16,6 +16,7 @@
 #define USER_STACK_PAGES 16
 #define USER_HEAP_MAX   (64ul << 20)
 #define EXIT_KILLED     139             /* status of a process killed for a fault */
+#define PROC_PARENT_KERNEL (-1)
 
 enum proc_state {
 	PROC_LIVE,
@@ -34,7 +35,8 @@ struct proc {
 	struct thread *thread;
 	enum proc_state state;
 	int exit_status;
-	int parent;                     /* pid, 0 for processes the kernel started */
+	int parent;                     /* pid; 0: started by the kernel, reaped when it exits;
+					 * PROC_PARENT_KERNEL: a kernel caller will wait for it */
 	struct waitq exited;            /* the parent waits here */
 	uint64_t brk_base, brk;
 	struct proc_fd fds[PROC_MAX_FDS];

@@ -148,6 +148,26 @@ static void write_record(unsigned core, uint64_t base, uint64_t size, uint64_t i
 	r->image_end = image_end;
 }
 
+/* Each kernel reads programs from its own copy of the initrd, placed after its image. */
+static void copy_initrd(struct smp_boot_record *r, uint64_t part_end)
+{
+	for (unsigned i = 0; i < boot_info.nmods; i++) {
+		const struct boot_module *m = &boot_info.mods[i];
+		if (strcmp(m->name, "initrd") != 0)
+			continue;
+		uint64_t at = ALIGN_UP(r->image_end, PAGE_SIZE), len = m->end - m->start;
+		if (at + len > part_end) {
+			pr_warn("smp: the initrd does not fit kernel %u's partition\n", r->self.core);
+			return;
+		}
+		memcpy(phys_to_virt(at), phys_to_virt(m->start), len);
+		r->bi.mods[0] = (struct boot_module){ at, at + len, "initrd" };
+		r->bi.nmods = 1;
+		r->image_end = at + len;
+		return;
+	}
+}
+
 /* --- starting an AP --- */
 
 static uint64_t *tramp_page(unsigned i)
@@ -294,6 +314,7 @@ static bool prepare_ap(unsigned core, uint64_t size, const struct boot_module *m
 		return false;
 	}
 	write_record(core, base, size, image_end);
+	copy_initrd(phys_to_virt(base), base + size);
 	return true;
 }
 

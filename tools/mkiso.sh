@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds a hybrid BIOS/UEFI ISO of the kernel with the given kernel command line.
+# Builds a hybrid BIOS/UEFI ISO of the kernel with the given kernel command line, and the
+# initrd that sits beside the kernel (initrd.cpio, built by make).
 # Usage: tools/mkiso.sh KERNEL.elf OUT.iso "CMDLINE"
 set -euo pipefail
 kernel=$1 out=$2 cmdline=${3:-}
@@ -9,6 +10,9 @@ trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage/boot/grub"
 cp "$kernel" "$stage/boot/kernel.elf"
+initrd=$(dirname "$kernel")/initrd.cpio
+[ -f "$initrd" ] || { echo "mkiso: $initrd missing (make images builds it)" >&2; exit 1; }
+cp "$initrd" "$stage/boot/initrd"
 # The command line goes into grub.cfg verbatim: refuse what would break out of it.
 if printf '%s' "$cmdline" | grep -q '[];{}$`\\"'"'"'|&[]'; then
 	echo "mkiso: unsafe character in command line: $cmdline" >&2

@@ -69,6 +69,15 @@ ktests() {
 			fail "kernel.$name.$t" "kernel died during the test (exit $status); see $log"
 		fi
 	done < <(sed -n 's/^ktest: RUN //p' <<<"$lines")
+	# The user-space test program's own checks, from the first boot that ran it.
+	if [ "$name" = bios1 ]; then
+		while read -r t; do
+			pass "user.$t"
+		done < <(sed -n 's/^usertests: PASS //p' <<<"$lines")
+		while read -r t; do
+			fail "user.$t" "$(sed -n "/^usertests: PASS /,/^usertests: FAIL $t\$/p" <<<"$lines" | grep '^usertests:   ' | tail -3 | tr '\n' ' ')"
+		done < <(sed -n 's/^usertests: FAIL //p' <<<"$lines")
+	fi
 	if [ "$ran" -eq 0 ]; then
 		fail "kernel.$name" "no test ran (exit $status); see $log"
 	elif [ "$status" -ne "$EXIT_PASS" ] && ! grep -q '^ktest: FAIL' <<<"$lines"; then
@@ -111,6 +120,30 @@ if grep -q "^\[k3\] panic: smptest: panic requested by kernel 0" <<<"$plog" &&
 	pass kernel.panic4.victim_reported_its_panic
 else
 	fail kernel.panic4.victim_reported_its_panic "no panic report from kernel 3 in $OUT/ktest-panic4.log"
+fi
+
+# The boot table (/etc/init.conf: "* /bin/hello ...") starts hello on every kernel, each
+# from its own copy of the initrd. QEMU runs until all four have spoken, or 90 s.
+iso boottable "heartbeat=0" || fail kernel.boot_table "no ISO"
+rm -f "$OUT/boottable.log"
+tools/qemu.sh --cpus 4 --timeout 90 --serial "$OUT/boottable.log" "$OUT/boottable.iso" >/dev/null 2>&1 &
+qpid=$!
+for _ in $(seq 180); do
+	[ "$(tr -d '\r' 2>/dev/null <"$OUT/boottable.log" | grep -c 'hello from kernel .* of 4, pid .*, booted by the boot table')" -ge 4 ] && break
+	kill -0 "$qpid" 2>/dev/null || break
+	sleep 0.5
+done
+kill "$qpid" 2>/dev/null
+wait "$qpid" 2>/dev/null
+blog=$(tr -d '\r' <"$OUT/boottable.log")
+ok=1
+for k in 0 1 2 3; do
+	grep -q "^\[k$k\] hello from kernel $k of 4, pid 1, booted by the boot table" <<<"$blog" || ok=0
+done
+if [ "$ok" -eq 1 ]; then
+	pass kernel.boot_table_starts_hello_on_every_kernel
+else
+	fail kernel.boot_table_starts_hello_on_every_kernel "not every kernel said hello; see $OUT/boottable.log"
 fi
 
 # Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.

@@ -34,9 +34,10 @@ thread_start:
 	call thread_start_c
 	ud2
 
-; noreturn void user_enter(uint64_t rip, uint64_t rsp, uint64_t arg0, uint64_t arg1)
-; First entry to ring 3 through IRETQ, with RDI/RSI as the program's first two arguments
-; and every other register cleared, so nothing of the kernel's leaks.
+; noreturn void user_enter(uint64_t rip, uint64_t rsp, uint64_t argc, uint64_t argv,
+;                          uint64_t envp)
+; First entry to ring 3 through IRETQ, with RDI, RSI, RDX = argc, argv, envp for _start and
+; every other register cleared, so nothing of the kernel's leaks.
 global user_enter
 user_enter:
 	push 0x23                       ; SS: user data, RPL 3 (gdt.h SEL_UDATA | 3)
@@ -46,10 +47,10 @@ user_enter:
 	push rdi                        ; RIP
 	mov rdi, rdx
 	mov rsi, rcx
+	mov rdx, r8
 	xor eax, eax
 	xor ebx, ebx
 	xor ecx, ecx
-	xor edx, edx
 	xor ebp, ebp
 	xor r8d, r8d
 	xor r9d, r9d

@@ -1,0 +1,262 @@
+/* User-level tests in the style of xv6's usertests: system calls at their edges, bad
+ * pointers, faulting children, many spawns, fair sharing, files. One line per test:
+ * "usertests: PASS name" or "usertests: FAIL name: why"; exit status = failures. */
+#include "user/lib/flotilla.h"
+
+#define CHILD "/bin/utest-child"
+#define KILLED 139
+
+int main(int argc, char **argv);
+
+static int failures, passes, current_failed;
+
+static void expect(int ok, const char *what, int line)
+{
+	if (!ok) {
+		printf("usertests:   line %d: %s (errno %d)\n", line, what, errno);
+		current_failed = 1;
+	}
+}
+#define EXPECT(c) expect((c), #c, __LINE__)
+
+static void run(const char *name, void (*fn)(void))
+{
+	current_failed = 0;
+	errno = 0;
+	fn();
+	if (current_failed) {
+		failures++;
+		printf("usertests: FAIL %s\n", name);
+	} else {
+		passes++;
+		printf("usertests: PASS %s\n", name);
+	}
+}
+
+/* Spawns the helper with mode and arg, waits, returns its exit status (or -1). */
+static int child(const char *mode, const char *arg)
+{
+	char *argv[] = { "utest-child", (char *)mode, (char *)arg, NULL };
+	int status = -1, pid = spawn(CHILD, argv);
+	if (pid < 0)
+		return -1000 - errno;
+	if (wait(pid, &status) != pid)
+		return -2000 - errno;
+	return status;
+}
+
+static void t_write_edges(void)
+{
+	EXPECT(write(1, "", 0) == 0);
+	EXPECT(write(99, "x", 1) == -1 && errno == EBADF);
+	EXPECT(write(-1, "x", 1) == -1 && errno == EBADF);
+	EXPECT(write(1, NULL, 5) == -1 && errno == EFAULT);
+	EXPECT(write(1, (void *)0xffffffff80100000ul, 4) == -1 && errno == EFAULT);
+	EXPECT(write(1, (void *)0x00007ffffffffff0ul, 64) == -1 && errno == EFAULT);
+	EXPECT(write(1, (void *)-1l, 2) == -1 && errno == EFAULT);     /* wraps */
+}
+
+static void t_bad_pointers_efault(void)
+{
+	int fd = open("/etc/init.conf", 0);
+	struct sys_stat st;
+	struct sys_kernel_info ki;
+	EXPECT(fd >= 3);
+	EXPECT(read(fd, (void *)0x1000, 10) == -1 && errno == EFAULT);
+	EXPECT(read(fd, (void *)0xffff800000000000ul, 10) == -1 && errno == EFAULT);
+	EXPECT(read(fd, (void *)(uintptr_t)main, 10) == -1 && errno == EFAULT);   /* text: read-only */
+	EXPECT(fstat(fd, (void *)8) == -1 && errno == EFAULT);
+	EXPECT(fstat(fd, &st) == 0 && st.size > 0);
+	EXPECT(open(NULL, 0) == -1 && errno == EFAULT);
+	EXPECT(open((const char *)0xffffffff80100000ul, 0) == -1 && errno == EFAULT);
+	EXPECT(kernel_info((void *)0x10) == -1 && errno == EFAULT);
+	EXPECT(kernel_info(&ki) == 0 && ki.ncores >= 1);
+	EXPECT(wait(1, (int *)0x10) == -1 && errno == EFAULT);
+	EXPECT(spawn((const char *)0x10, NULL) == -1 && errno == EFAULT);
+	char *bad_argv[] = { "x", (char *)0x20, NULL };
+	EXPECT(spawn(CHILD, bad_argv) == -1 && errno == EFAULT);
+	close(fd);
+}
+
+static void t_syscall_argument_edges(void)
+{
+	char big[200];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	EXPECT(sys_call(999, 0, 0, 0, 0) == -ENOSYS);
+	EXPECT(sys_call(-1, 0, 0, 0, 0) == -ENOSYS);
+	EXPECT(open("/nonexistent", 0) == -1 && errno == ENOENT);
+	EXPECT(open("/etc/init.conf", 1) == -1 && errno == EACCES);
+	EXPECT(open(big, 0) == -1 && errno == ENAMETOOLONG);
+	EXPECT(close(-1) == -1 && errno == EBADF);
+	EXPECT(close(1000) == -1 && errno == EBADF);
+	EXPECT(close(5) == -1 && errno == EBADF);
+	EXPECT(sleep_ms(1ul << 40) == -1 && errno == EINVAL);
+	EXPECT(sbrk(-(1l << 40)) == (void *)-1 && errno == EINVAL);
+	EXPECT(sbrk(1l << 40) == (void *)-1 && errno == ENOMEM);
+	EXPECT(spawn("/nope", NULL) == -1 && errno == ENOENT);
+	EXPECT(spawn("/etc", NULL) == -1 && errno == EACCES);
+	EXPECT(spawn("/etc/init.conf", NULL) == -1 && errno == ENOEXEC);
+	EXPECT(wait(123456, NULL) == -1 && errno == ECHILD);
+	EXPECT(wait(getpid(), NULL) == -1 && errno == ECHILD);
+	EXPECT(readdir("/etc/init.conf", 0, (void *)big) == -1 && errno == ENOTDIR);
+	EXPECT(readdir("/none", 0, (void *)big) == -1 && errno == ENOENT);
+	int fds[16], n = 0, fd;
+	while ((fd = open("/etc/init.conf", 0)) >= 0 && n < 16)
+		fds[n++] = fd;
+	EXPECT(fd == -1 && errno == EMFILE);
+	EXPECT(n == 13);        /* 16 slots less the console's three */
+	while (n > 0)
+		close(fds[--n]);
+}
+
+static void t_files_read_back(void)
+{
+	struct sys_stat st;
+	struct sys_dirent d;
+	char buf[512];
+	int fd = open("/etc/init.conf", 0);
+	EXPECT(fd >= 3);
+	EXPECT(fstat(fd, &st) == 0);
+	long n = read(fd, buf, sizeof(buf));
+	EXPECT(n == (long)st.size);
+	EXPECT(read(fd, buf, sizeof(buf)) == 0);        /* at the end */
+	char first[8];
+	EXPECT(pread(fd, first, 4, 0) == 4 && memcmp(first, buf, 4) == 0);
+	EXPECT(pread(fd, first, 4, 1 << 20) == 0);
+	close(fd);
+	int found_bin = 0, found_etc = 0;
+	for (unsigned i = 0; readdir("/", i, &d) == 1; i++) {
+		found_bin |= strcmp(d.name, "bin") == 0;
+		found_etc |= strcmp(d.name, "etc") == 0;
+	}
+	EXPECT(found_bin && found_etc);
+	EXPECT(open("/bin", 0) >= 3 && read(3, buf, 1) == -1 && errno == EISDIR);
+	close(3);
+}
+
+static void t_spawn_args_and_status(void)
+{
+	char *argv[] = { "utest-child", "args", "a", "bb", "ccc", NULL };
+	int status = -1, pid = spawn(CHILD, argv);
+	EXPECT(pid > 0);
+	EXPECT(wait(pid, &status) == pid);
+	if (status != 42)
+		printf("usertests:   args child exited %d\n", status);
+	EXPECT(status == 42);
+	EXPECT(wait(pid, &status) == -1 && errno == ECHILD);    /* reaped once */
+	EXPECT(child("exit", "seven..") == 7);
+}
+
+static void t_faulting_child_dies_alone(void)
+{
+	static const char *const modes[] = { "null", "kernel", "text", "ud", "div", "priv", "stack" };
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		int st = child(modes[i], "");
+		if (st != KILLED)
+			printf("usertests:   mode %s: status %d\n", modes[i], st);
+		EXPECT(st == KILLED);
+	}
+	EXPECT(child("exit", "ok") == 2);        /* and spawning still works */
+}
+
+/* 1000 spawn and exit cycles give back every byte. */
+static void t_spawn_exit_cycles_leak_nothing(void)
+{
+	struct sys_kernel_info before, after;
+	EXPECT(child("exit", "") == 0);         /* warm-up: heap slabs, page tables */
+	kernel_info(&before);
+	for (int i = 0; i < 1000; i++)
+		if (child("exit", "") != 0) {
+			EXPECT(!"a child failed");
+			break;
+		}
+	kernel_info(&after);
+	if (after.free_bytes != before.free_bytes)
+		printf("usertests:   free before %lu, after %lu\n", before.free_bytes, after.free_bytes);
+	EXPECT(after.free_bytes == before.free_bytes);
+	EXPECT(after.nprocs == before.nprocs);
+}
+
+/* Three spinners for 600 ms each get a fair share: none under half the mean. */
+static void t_processes_share_fairly(void)
+{
+	enum { N = 3 };
+	int pid[N], st[N], sum = 0;
+	char *argv[] = { "utest-child", "spin", NULL };
+	for (int i = 0; i < N; i++)
+		EXPECT((pid[i] = spawn(CHILD, argv)) > 0);
+	for (int i = 0; i < N; i++) {
+		EXPECT(wait(pid[i], &st[i]) == pid[i]);
+		sum += st[i];
+	}
+	for (int i = 0; i < N; i++) {
+		if (st[i] * 2 * N < sum)
+			printf("usertests:   spinner %d got %d of %d\n", i, st[i], sum);
+		EXPECT(st[i] * 2 * N >= sum && st[i] > 0);
+	}
+}
+
+static void t_fpu_state_survives_switches(void)
+{
+	char *a[] = { "utest-child", "fpu", "x", NULL }, *b[] = { "utest-child", "fpu", "yyyyy", NULL };
+	int pa = spawn(CHILD, a), pb = spawn(CHILD, b), sa = -1, sb = -1;
+	volatile double mine = 3.0;
+	for (int i = 0; i < 1000; i++) {
+		mine = mine * 0.999 + 1.0;
+		if ((i & 63) == 0)
+			yield();
+	}
+	double check = 3.0;
+	for (int i = 0; i < 1000; i++)
+		check = check * 0.999 + 1.0;
+	EXPECT(wait(pa, &sa) == pa && sa == 0);
+	EXPECT(wait(pb, &sb) == pb && sb == 0);
+	EXPECT(mine == check);
+}
+
+static void t_malloc_free(void)
+{
+	enum { N = 300 };
+	unsigned char *p[N];
+	for (int i = 0; i < N; i++) {
+		size_t n = 1 + (size_t)(i * 97) % 5000;
+		p[i] = malloc(n);
+		EXPECT(p[i] != NULL && ((uintptr_t)p[i] & 15) == 0);
+		if (p[i])
+			memset(p[i], i, n);
+	}
+	for (int i = 0; i < N; i++) {
+		size_t n = 1 + (size_t)(i * 97) % 5000;
+		if (p[i])
+			EXPECT(p[i][0] == (unsigned char)i && p[i][n - 1] == (unsigned char)i);
+	}
+	for (int i = 0; i < N; i += 2)
+		free(p[i]);
+	for (int i = 1; i < N; i += 2)
+		free(p[i]);
+	void *big = malloc(1 << 20);
+	EXPECT(big != NULL);
+	free(big);
+	EXPECT(malloc(0) == NULL);
+	EXPECT(calloc((size_t)1 << 62, 16) == NULL);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("usertests: starting, pid %d\n", getpid());
+	run("write_edges", t_write_edges);
+	run("bad_pointers_efault", t_bad_pointers_efault);
+	run("syscall_argument_edges", t_syscall_argument_edges);
+	run("files_read_back", t_files_read_back);
+	run("spawn_args_and_status", t_spawn_args_and_status);
+	run("faulting_child_dies_alone", t_faulting_child_dies_alone);
+	run("spawn_exit_cycles_leak_nothing", t_spawn_exit_cycles_leak_nothing);
+	run("processes_share_fairly", t_processes_share_fairly);
+	run("fpu_state_survives_switches", t_fpu_state_survives_switches);
+	run("malloc_free", t_malloc_free);
+	printf("usertests: %d passed, %d failed\n", passes, failures);
+	return failures;
+}

@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "kernel/sched.h"
 #include "lib/util.h"
 
 #define CONSOLE_LINE_MAX 200
@@ -19,6 +20,7 @@
 static enum log_level console_threshold = LOG_INFO;
 static char line[CONSOLE_LINE_MAX];
 static size_t line_len;
+static bool line_shown;                 /* the start of line is already on the port */
 static bool direct;                     /* write to the port, whoever we are */
 static char early[CONSOLE_EARLY];       /* an AP's lines before its channels exist */
 static size_t early_len;
@@ -110,6 +112,12 @@ static void console_keep_early(const char *s, size_t n)
 
 static void console_line_out(const char *s, size_t n)
 {
+	if (line_shown) {               /* finish a prompt shown early (console_show_partial) */
+		serial_write(s, n);
+		serial_write("\n", 1);
+		line_shown = false;
+		return;
+	}
 	if (kself.core == 0 || direct)
 		console_write_line(kself.core, s, n);
 	else if (!peer_ready())
@@ -185,4 +193,81 @@ void klog(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* --- input (kernel 0 owns the port) --- */
+
+#define INPUT_MAX 1024
+
+static char edit[CONSOLE_LINE_MAX];     /* the line being typed */
+static size_t edit_len;
+static char ready[INPUT_MAX];           /* finished lines, waiting for read(0) */
+static size_t ready_len;
+static struct waitq input_waiters = { LIST_HEAD_INIT(input_waiters.waiters) };
+
+/* Shows kernel 0's unfinished line (a prompt) before a read waits for input; the rest of
+ * the line follows it when it is finished. */
+static void console_show_partial(void)
+{
+	if (line_len == 0 || line_shown || kself.core != 0)
+		return;
+	char tag[16];
+	int t = snprintf(tag, sizeof(tag), "[k%u] ", kself.core);
+	serial_write(tag, (size_t)t);
+	serial_write(line, line_len);
+	line_len = 0;
+	line_shown = true;
+}
+
+/* A line discipline in the manner of a cooked tty: echo, backspace, and lines handed to
+ * readers on Enter. Called from the tick, so typing never waits for a reader. */
+void console_poll_input(void)
+{
+	int c;
+	bool woke = false;
+
+	if (kself.core != 0)
+		return;
+	while ((c = serial_getc()) >= 0) {
+		if (c == '\r' || c == '\n') {
+			serial_write("\n", 1);
+			if (ready_len + edit_len + 1 <= sizeof(ready)) {
+				memcpy(ready + ready_len, edit, edit_len);
+				ready[ready_len + edit_len] = '\n';
+				ready_len += edit_len + 1;
+			}
+			edit_len = 0;
+			woke = true;
+		} else if (c == 0x7F || c == 0x08) {
+			if (edit_len > 0) {
+				edit_len--;
+				serial_write("\b \b", 3);
+			}
+		} else if (c >= 0x20 && c < 0x7F && edit_len < sizeof(edit)) {
+			char ch = (char)c;
+			edit[edit_len++] = ch;
+			serial_write(&ch, 1);
+		}
+	}
+	if (woke)
+		waitq_wake_all(&input_waiters);
+}
+
+/* Blocks until a line is typed; returns up to n bytes of it (the rest stays for the next
+ * read). */
+size_t console_read(char *buf, size_t n)
+{
+	bool irq = irq_save();
+	console_show_partial();
+	while (ready_len == 0)
+		waitq_wait(&input_waiters, 0);
+	size_t line_end = 0;
+	while (line_end < ready_len && ready[line_end] != '\n')
+		line_end++;
+	size_t k = MIN(n, line_end + 1);
+	memcpy(buf, ready, k);
+	memmove(ready, ready + k, ready_len - k);
+	ready_len -= k;
+	irq_restore(irq);
+	return k;
 }

@@ -22,6 +22,9 @@ void console_write_line(unsigned core, const char *s, size_t n);
 /* From now on this kernel writes to the port itself (panics). */
 void console_set_direct(void);
 void console_flush_early(void);
+/* Console input (kernel 0): taken from the port at each tick, read a line at a time. */
+void console_poll_input(void);
+size_t console_read(char *buf, size_t n);
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);

@@ -71,8 +71,26 @@ static int64_t file_read(struct proc_fd *f, uint64_t ubuf, uint64_t len, uint64_
 	return err ? err : (int64_t)n;
 }
 
+/* fd 0 is the console's input, which kernel 0 owns. */
+static int64_t console_input(uint64_t ubuf, uint64_t len)
+{
+	char buf[WRITE_CHUNK];
+	if (kself.core != 0)
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	int err = check_user_buffer(ubuf, MIN(len, sizeof(buf)));
+	if (err)
+		return err;
+	size_t n = console_read(buf, MIN(len, sizeof(buf)));
+	err = copy_to_user(ubuf, buf, n);
+	return err ? err : (int64_t)n;
+}
+
 static int64_t sys_read(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len)
 {
+	if (fd == 0)
+		return console_input(ubuf, len);
 	struct proc_fd *f = fd_get(p, fd);
 	if (!f)
 		return -EBADF;

@@ -4,6 +4,7 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/console.h"
 #include "kernel/peer.h"
 #include "kernel/sched.h"
 
@@ -15,6 +16,7 @@ static void time_tick(struct trap_frame *f)
 	(void)f;
 	ticks++;
 	peer_tick();
+	console_poll_input();
 	sched_tick();
 	lapic_eoi();
 }

@@ -45,6 +45,11 @@ static int check_range(uint64_t u, size_t n, bool write)
 	return 0;
 }
 
+int check_user_buffer(uint64_t u, size_t n)
+{
+	return check_range(u, n, true);
+}
+
 int copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
 	int err = check_range(usrc, n, false);

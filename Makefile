@@ -37,7 +37,7 @@ KERNEL_C := \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc.c kernel/shared.c kernel/peer.c \
 	kernel/smp.c kernel/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
-	kernel/syscall.c kernel/uaccess.c kernel/init.c \
+	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/pit.c \
@@ -61,7 +61,8 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-
 	   -I. -MMD -MP
 ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/lib/malloc.o \
 	     lib/string.o lib/format.o user/lib/crt0.o)
-USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/usertests $(BUILD)/initrd/bin/utest-child
+USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
+	     $(BUILD)/initrd/bin/utest-child
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf
 
 .PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc
@@ -118,6 +119,7 @@ $(BUILD)/u/%.o: %.asm Makefile
 	@$(NASM) $(NASMFLAGS) $< -o $@
 
 $(BUILD)/initrd/bin/hello: $(BUILD)/u/user/bin/hello.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/sh: $(BUILD)/u/user/bin/sh.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
@@ -181,4 +183,4 @@ help:
 	@echo "make bench (= bench-urpc)                URPC benchmarks on the host and in QEMU"
 	@echo "make kernel | iso | clean                build pieces"
 
--include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d

@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "lib/util.h"
 
@@ -21,6 +22,10 @@ static enum log_level console_threshold = LOG_INFO;
 static char line[CONSOLE_LINE_MAX];
 static size_t line_len;
 static bool line_shown;                 /* the start of line is already on the port */
+static char shown[CONSOLE_LINE_MAX];    /* that start (a prompt), to show again */
+static size_t shown_len;
+static char edit[CONSOLE_LINE_MAX];     /* the line being typed (kernel 0's input) */
+static size_t edit_len;
 static bool direct;                     /* write to the port, whoever we are */
 static char early[CONSOLE_EARLY];       /* an AP's lines before its channels exist */
 static size_t early_len;
@@ -63,13 +68,28 @@ int console_parse_level(const char *name, enum log_level *out)
 	return -1;
 }
 
-void console_write_line(unsigned core, const char *s, size_t n)
+static void write_tagged(unsigned core, const char *s, size_t n)
 {
 	char tag[16];
 	int t = snprintf(tag, sizeof(tag), "[k%u] ", core);
 	serial_write(tag, (size_t)t);
 	serial_write(s, n);
+}
+
+/* Another kernel's line arriving while a prompt (and what was typed after it) is on the
+ * terminal goes on a line of its own; the prompt and the typing are shown again below it,
+ * so no line ever holds two kernels' text. */
+void console_write_line(unsigned core, const char *s, size_t n)
+{
+	bool redraw = line_shown && core != kself.core;
+	if (redraw)
+		serial_write("\n", 1);
+	write_tagged(core, s, n);
 	serial_write("\n", 1);
+	if (redraw) {
+		write_tagged(kself.core, shown, shown_len);
+		serial_write(edit, edit_len);
+	}
 }
 
 void console_set_direct(void)
@@ -199,8 +219,6 @@ void klog(enum log_level level, const char *fmt, ...)
 
 #define INPUT_MAX 1024
 
-static char edit[CONSOLE_LINE_MAX];     /* the line being typed */
-static size_t edit_len;
 static char ready[INPUT_MAX];           /* finished lines, waiting for read(0) */
 static size_t ready_len;
 static struct waitq input_waiters = { LIST_HEAD_INIT(input_waiters.waiters) };
@@ -211,10 +229,9 @@ static void console_show_partial(void)
 {
 	if (line_len == 0 || line_shown || kself.core != 0)
 		return;
-	char tag[16];
-	int t = snprintf(tag, sizeof(tag), "[k%u] ", kself.core);
-	serial_write(tag, (size_t)t);
-	serial_write(line, line_len);
+	write_tagged(kself.core, line, line_len);
+	memcpy(shown, line, line_len);
+	shown_len = line_len;
 	line_len = 0;
 	line_shown = true;
 }
@@ -231,6 +248,7 @@ void console_poll_input(void)
 	while ((c = serial_getc()) >= 0) {
 		if (c == '\r' || c == '\n') {
 			serial_write("\n", 1);
+			line_shown = false;     /* Enter ended the prompt's line on the terminal */
 			if (ready_len + edit_len + 1 <= sizeof(ready)) {
 				memcpy(ready + ready_len, edit, edit_len);
 				ready[ready_len + edit_len] = '\n';
@@ -259,8 +277,13 @@ size_t console_read(char *buf, size_t n)
 {
 	bool irq = irq_save();
 	console_show_partial();
-	while (ready_len == 0)
+	while (ready_len == 0) {
+		if (proc_current() && proc_current()->killed) {
+			irq_restore(irq);
+			return 0;
+		}
 		waitq_wait(&input_waiters, 0);
+	}
 	size_t line_end = 0;
 	while (line_end < ready_len && ready[line_end] != '\n')
 		line_end++;

@@ -21,6 +21,7 @@
 #include "kernel/platform.h"
 #include "kernel/init.h"
 #include "kernel/proc.h"
+#include "kernel/rcall.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
@@ -162,11 +163,24 @@ static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 		lapic_timer_hz() / 1000, HZ);
 }
 
-static void run_tests(const char *spec)
+static char test_spec[256];
+
+/* The tests run in a kernel thread of their own, so that the boot context goes on serving
+ * messages and other kernels' requests whenever a test waits. */
+static void ktest_thread(void *arg)
 {
 	unsigned passed;
-	int failed = ktest_run(spec, &passed);
+	int failed = ktest_run(arg, &passed);
 	kernel_exit(failed ? KEXIT_FAIL : KEXIT_PASS);
+}
+
+static void run_tests(const char *spec)
+{
+	strlcpy(test_spec, spec, sizeof(test_spec));
+	struct thread *t = thread_create("ktest", ktest_thread, test_spec);
+	if (!t)
+		panic("run_tests: no memory for the test thread");
+	sched_make_runnable(t);
 }
 
 /* Idles with hlt, serving messages; kernel 0 prints a heartbeat with its idle fraction
@@ -184,6 +198,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	for (;;) {
 		peer_poll();
 		smp_service();
+		rcall_service();
 		proc_reap_orphans();
 		if (sched_has_work()) {
 			sched_yield();
@@ -192,6 +207,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 		uint64_t t0 = rdtsc();
 		peer_idle();
 		idle += rdtsc() - t0;
+		time_account_idle(rdtsc() - t0);
 		if (period_s && time_ticks() >= next) {
 			uint64_t span = rdtsc() - mark;
 			kprintf("heartbeat: up %lu s, %lu ticks, idle %lu%%\n",
@@ -229,7 +245,8 @@ static void kmain_late(void *arg)
 		crashtest_run(spec);
 	if (cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec)) >= 0)
 		run_tests(spec);
-	init_start_programs();
+	else
+		init_start_programs();
 	idle_loop();
 }
 
@@ -264,6 +281,7 @@ static void kmain_ap_late(void *arg)
 	if (peer_init())
 		panic("kmain_ap: URPC set-up failed");
 	smptest_init();
+	rcall_init();
 	peer_set_state(KSTATE_UP);
 	irq_enable();
 	console_flush_early();

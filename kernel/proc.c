@@ -8,6 +8,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
+#include "kernel/syscall.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "lib/errno.h"
 #include "lib/format.h"
@@ -260,8 +261,12 @@ int proc_wait(int parent, int pid, int *status)
 	struct proc *p = proc_find(pid);
 	if (!p || p->parent != parent)
 		return -ECHILD;
-	while (p->state != PROC_ZOMBIE || p->thread->state != THREAD_DEAD)
+	while (p->state != PROC_ZOMBIE || p->thread->state != THREAD_DEAD) {
+		struct proc *me = proc_current();
+		if (me && me->killed)
+			return -EINTR;
 		waitq_wait(&p->exited, 1);
+	}
 	if (status)
 		*status = p->exit_status;
 	proc_free(p);
@@ -276,5 +281,43 @@ void proc_reap_orphans(void)
 		bool orphan = p->parent == 0 || (p->parent > 0 && !proc_find(p->parent));
 		if (orphan && p->state == PROC_ZOMBIE && p->thread->state == THREAD_DEAD)
 			proc_free(p);
+	}
+}
+
+unsigned proc_list(struct sys_procinfo *out, unsigned max)
+{
+	unsigned n = 0;
+	struct proc *p;
+	list_for_each_entry(p, &procs, node) {
+		if (n == max)
+			break;
+		struct sys_procinfo *e = &out[n++];
+		memset(e, 0, sizeof(*e));
+		e->core = kself.core;
+		e->pid = p->pid;
+		e->parent = p->parent;
+		e->state = p->state == PROC_ZOMBIE ? 2 : p->thread->state == THREAD_BLOCKED ? 1 : 0;
+		e->ticks = p->thread->ticks;
+		strlcpy(e->name, p->name, sizeof(e->name));
+	}
+	return n;
+}
+
+int proc_kill(int pid)
+{
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_ZOMBIE)
+		return -ESRCH;
+	p->killed = true;
+	sched_interrupt(p->thread);
+	return 0;
+}
+
+void proc_check_killed(void)
+{
+	struct proc *p = proc_current();
+	if (p && p->killed) {
+		kprintf("pid %d (%s) exited: killed on request\n", p->pid, p->name);
+		proc_exit(EXIT_KILLED_BY_REQUEST);
 	}
 }

@@ -17,6 +17,8 @@
 #define USER_HEAP_MAX   (64ul << 20)
 #define EXIT_KILLED     139             /* status of a process killed for a fault */
 #define PROC_PARENT_KERNEL (-1)
+#define PROC_MAX_LIST   64
+#define EXIT_KILLED_BY_REQUEST 137
 
 enum proc_state {
 	PROC_LIVE,
@@ -34,6 +36,7 @@ struct proc {
 	struct vm_space vm;
 	struct thread *thread;
 	enum proc_state state;
+	bool killed;                    /* dies on its next way back to user mode */
 	int exit_status;
 	int parent;                     /* pid; 0: started by the kernel, reaped when it exits;
 					 * PROC_PARENT_KERNEL: a kernel caller will wait for it */
@@ -62,5 +65,11 @@ void proc_thread_exited(struct thread *t);
 /* Frees processes nobody will wait for. */
 void proc_reap_orphans(void);
 unsigned proc_count(void);
+struct sys_procinfo;
+unsigned proc_list(struct sys_procinfo *out, unsigned max);
+/* Marks pid to die, and wakes it if it waits. -ESRCH if there is no such live process. */
+int proc_kill(int pid);
+/* Where a process returns to user mode: dies here if it was killed. */
+void proc_check_killed(void);
 
 #endif

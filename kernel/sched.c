@@ -121,6 +121,17 @@ void sched_make_runnable(struct thread *t)
 /* The next thread: the run queue's head; else the current thread if it may go on; else the
  * boot context, which idles. If that one is blocked too (kernel 0 waiting in a test, say),
  * the CPU halts here, on whatever stack, until an interrupt makes someone runnable. */
+void sched_interrupt(struct thread *t)
+{
+	bool irq = irq_save();
+	if (t->state == THREAD_BLOCKED) {
+		list_del(&t->node);
+		t->wake_tick = 0;
+		sched_make_runnable(t);
+	}
+	irq_restore(irq);
+}
+
 static struct thread *pick_next(void)
 {
 	for (;;) {

@@ -47,6 +47,8 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 void thread_free(struct thread *t);     /* a dead thread's stack and struct */
 __attribute__((noreturn)) void thread_exit(void);
 void sched_make_runnable(struct thread *t);
+/* Takes a blocked thread off whatever it waits on and makes it runnable. */
+void sched_interrupt(struct thread *t);
 void sched_yield(void);
 /* Gives the CPU away if the tick said so; the return-to-user paths call it. */
 void sched_preempt_point(void);

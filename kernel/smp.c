@@ -13,6 +13,7 @@
 #include "kernel/panic.h"
 #include "kernel/peer.h"
 #include "kernel/platform.h"
+#include "kernel/rcall.h"
 #include "kernel/shared.h"
 #include "kernel/smptest.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -352,6 +353,7 @@ void smp_boot_aps(void)
 		panic("smp_boot_aps: URPC set-up failed");
 	smp_kernel0_init();
 	smptest_init();
+	rcall_init();
 	peer_set_state(KSTATE_UP);
 	uint64_t size = partition_size();
 	memcpy(phys_to_virt(TRAMP_ADDR), trampoline_start, (size_t)(trampoline_end - trampoline_start));

@@ -6,7 +6,10 @@
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/mm/heap.h"
 #include "kernel/proc.h"
+#include "kernel/rcall.h"
+#include "kernel/urpc_msg.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
@@ -186,30 +189,111 @@ static int64_t sys_sbrk(struct proc *p, int64_t incr)
 	return (int64_t)old;
 }
 
+/* Copies argv from user memory into args as "path\0arg\0..." (for another kernel) or into
+ * argv pointers (for this one). */
+static int fetch_argv(uint64_t uargv, char *args, size_t cap, size_t *used, const char **argv, int *argc)
+{
+	int err;
+	for (*argc = 0; uargv; (*argc)++) {
+		uint64_t ptr;
+		if ((err = copy_from_user(&ptr, uargv + (uint64_t)*argc * 8, sizeof(ptr))))
+			return err;
+		if (!ptr)
+			break;
+		if (*argc == PROC_MAX_ARGS || *used >= cap)
+			return -E2BIG;
+		if ((err = copy_string_from_user(args + *used, ptr, cap - *used)))
+			return err == -ENAMETOOLONG ? -E2BIG : err;
+		argv[*argc] = args + *used;
+		*used += strlen(args + *used) + 1;
+	}
+	return 0;
+}
+
 static int64_t sys_spawn(struct proc *p, uint64_t upath, uint64_t uargv)
 {
 	char path[INITRD_PATH_MAX], args[PROC_ARG_BYTES];
 	const char *argv[PROC_MAX_ARGS];
 	size_t used = 0;
-	int argc = 0, err, pid;
+	int argc, err, pid;
 
-	if ((err = copy_string_from_user(path, upath, sizeof(path))))
+	if ((err = copy_string_from_user(path, upath, sizeof(path))) ||
+	    (err = fetch_argv(uargv, args, sizeof(args), &used, argv, &argc)))
 		return err;
-	for (; uargv; argc++) {
-		uint64_t ptr;
-		if ((err = copy_from_user(&ptr, uargv + (uint64_t)argc * 8, sizeof(ptr))))
-			return err;
-		if (!ptr)
-			break;
-		if (argc == PROC_MAX_ARGS || used >= sizeof(args))
-			return -E2BIG;
-		if ((err = copy_string_from_user(args + used, ptr, sizeof(args) - used)))
-			return err == -ENAMETOOLONG ? -E2BIG : err;
-		argv[argc] = args + used;
-		used += strlen(args + used) + 1;
-	}
 	err = proc_spawn(path, argc, argv, p->pid, &pid);
 	return err ? err : pid;
+}
+
+/* Starts a program on kernel core: a child of the caller here, the kernel's elsewhere. */
+static int64_t sys_spawn_on(struct proc *p, uint64_t core, uint64_t upath, uint64_t uargv)
+{
+	char buf[4 * URPC_RCALL_DATA];
+	const char *argv[PROC_MAX_ARGS];
+	size_t used;
+	int argc, err;
+
+	if (core >= kself.ncores)
+		return -EINVAL;
+	if (core == kself.core)
+		return sys_spawn(p, upath, uargv);
+	if ((err = copy_string_from_user(buf, upath, sizeof(buf))))
+		return err;
+	used = strlen(buf) + 1;
+	if ((err = fetch_argv(uargv, buf, sizeof(buf), &used, argv, &argc)))
+		return err;
+	return rcall((unsigned)core, RCALL_SPAWN, buf, used, NULL, 0, NULL);
+}
+
+/* Lists the processes of every kernel that answers; returns how many were written. */
+static int64_t sys_ps(uint64_t ubuf, uint64_t max)
+{
+	struct sys_procinfo *all = kmalloc(PROC_MAX_LIST * sizeof(*all));
+	uint64_t written = 0;
+	int err = 0;
+
+	if (!all)
+		return -ENOMEM;
+	for (unsigned k = 0; k < kself.ncores && written < max && !err; k++) {
+		unsigned n = 0;
+		if (k == kself.core)
+			n = rcall_local_ps(all, PROC_MAX_LIST);
+		else if (rcall(k, RCALL_PS, NULL, 0, all, PROC_MAX_LIST, &n) < 0)
+			continue;       /* a dead kernel lists nothing */
+		n = (unsigned)MIN((uint64_t)n, max - written);
+		err = copy_to_user(ubuf + written * sizeof(*all), all, n * sizeof(*all));
+		written += n;
+	}
+	kfree(all);
+	return err ? err : (int64_t)written;
+}
+
+static int64_t sys_kernels(uint64_t ubuf, uint64_t max)
+{
+	struct sys_kinfo ki;
+	uint64_t n = 0;
+	for (unsigned k = 0; k < kself.ncores && n < max; k++, n++) {
+		unsigned got = 0;
+		memset(&ki, 0, sizeof(ki));
+		ki.core = k;
+		if (k == kself.core)
+			rcall_local_info(&ki);
+		else if (rcall(k, RCALL_INFO, NULL, 0, &ki, 1, &got) < 0 || got != 1)
+			ki = (struct sys_kinfo){ .core = k, .alive = 0 };
+		int err = copy_to_user(ubuf + n * sizeof(ki), &ki, sizeof(ki));
+		if (err)
+			return err;
+	}
+	return (int64_t)n;
+}
+
+static int64_t sys_kill(uint64_t core, int64_t pid)
+{
+	uint32_t victim = (uint32_t)pid;
+	if (core >= kself.ncores || pid <= 0 || pid > INT32_MAX)
+		return -EINVAL;
+	if (core == kself.core)
+		return proc_kill((int)pid);
+	return rcall((unsigned)core, RCALL_KILL, &victim, sizeof(victim), NULL, 0, NULL);
 }
 
 static int64_t sys_wait(struct proc *p, int64_t pid, uint64_t ustatus)
@@ -257,6 +341,16 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_FSTAT: return sys_fstat(p, f->rdi, f->rsi);
 	case SYS_READDIR: return sys_readdir(f->rdi, f->rsi, f->rdx);
 	case SYS_KERNEL_INFO: return sys_kernel_info(f->rdi);
+	case SYS_SPAWN_ON: return sys_spawn_on(p, f->rdi, f->rsi, f->rdx);
+	case SYS_PS: return sys_ps(f->rdi, f->rsi);
+	case SYS_KERNELS: return sys_kernels(f->rdi, f->rsi);
+	case SYS_KILL: return sys_kill(f->rdi, (int64_t)f->rsi);
+	case SYS_SHUTDOWN:
+		/* Ends the machine (under QEMU, its exit status) from kernel 0's console user. */
+		if (kself.core != 0)
+			return -EPERM;
+		kprintf("shutdown: requested by pid %d, status %lu\n", p->pid, f->rdi);
+		kernel_exit(f->rdi == 0 ? KEXIT_PASS : KEXIT_FAIL);
 	default: return -ENOSYS;
 	}
 }
@@ -268,6 +362,7 @@ uint64_t syscall_dispatch(struct syscall_frame *f)
 		panic("syscall_dispatch: system call from a kernel thread");
 	int64_t r = syscall_run(p, f);
 	sched_preempt_point();
+	proc_check_killed();
 	/* SYSRET to a non-canonical RIP would fault in ring 0 (SDM 2B SYSRET); such a caller
 	 * cannot have come from a real instruction, so it goes. */
 	if (f->rip >= USER_TOP)

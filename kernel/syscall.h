@@ -21,6 +21,11 @@ enum syscall_nr {
 	SYS_FSTAT = 13,
 	SYS_READDIR = 14,
 	SYS_KERNEL_INFO = 15,
+	SYS_SPAWN_ON = 16,
+	SYS_PS = 17,
+	SYS_KERNELS = 18,
+	SYS_KILL = 19,
+	SYS_SHUTDOWN = 20,
 	SYS_COUNT
 };
 
@@ -49,6 +54,29 @@ struct sys_kernel_info {
 	uint64_t free_bytes;
 	uint32_t nprocs, reserved;
 };
+
+/* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */
+struct sys_procinfo {
+	uint32_t core;
+	int32_t pid;
+	int32_t parent;
+	uint32_t state;         /* 0 running or runnable, 1 blocked, 2 exited */
+	uint64_t ticks;         /* timer ticks it has run for */
+	char name[24];
+};
+
+/* One kernel, as SYS_KERNELS lists it. */
+struct sys_kinfo {
+	uint32_t core;
+	uint32_t alive;
+	uint64_t uptime_ms;
+	uint32_t idle_pct;
+	uint32_t nprocs;
+	uint64_t free_bytes;
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48,
+	       "one URPC reply piece each");
 
 void syscall_init(void);
 uint64_t syscall_dispatch(struct syscall_frame *f);

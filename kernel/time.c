@@ -40,3 +40,16 @@ uint64_t time_uptime_ns(void)
 {
 	return tsc_to_ns(rdtsc() - tsc_boot);
 }
+
+static uint64_t idle_cycles;
+
+void time_account_idle(uint64_t cycles)
+{
+	idle_cycles += cycles;
+}
+
+unsigned time_idle_percent(void)
+{
+	uint64_t total = rdtsc() - tsc_boot;
+	return total ? (unsigned)(idle_cycles * 100 / total) : 0;
+}

@@ -9,5 +9,8 @@
 int time_init(uint64_t timer_hz);
 uint64_t time_ticks(void);
 uint64_t time_uptime_ns(void);
+/* The idle loop reports the cycles it spent halted; the percentage is since boot. */
+void time_account_idle(uint64_t cycles);
+unsigned time_idle_percent(void);
 
 #endif

@@ -20,7 +20,36 @@ enum urpc_type {
 	URPC_TEST_REPLY = 6,
 	/* Push-back test traffic, kernel 0 -> an AP: struct urpc_fill. */
 	URPC_FILL = 7,
+	/* A process's request to another kernel (kernel/rcall.c): struct urpc_rcall pieces,
+	 * URPC_F_END on the last; the answer is URPC_RCALL_REPLY pieces, URPC_F_END on the
+	 * last, each a struct urpc_rcall_reply. */
+	URPC_RCALL_REQ = 8,
+	URPC_RCALL_REPLY = 9,
 };
+
+enum urpc_rcall_op {
+	RCALL_INFO = 1,         /* reply: one struct sys_kinfo */
+	RCALL_PS = 2,           /* reply: one struct sys_procinfo per process */
+	RCALL_SPAWN = 3,        /* data: "path\0arg\0...": reply status = pid or -errno */
+	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
+};
+
+#define URPC_RCALL_DATA 48
+
+struct urpc_rcall {
+	uint32_t id;
+	uint16_t op;
+	uint16_t len;           /* bytes of data used */
+	uint8_t data[URPC_RCALL_DATA];
+};
+
+struct urpc_rcall_reply {
+	uint32_t id;
+	int32_t status;
+	uint8_t data[URPC_RCALL_DATA];
+};
+_Static_assert(sizeof(struct urpc_rcall) <= URPC_PAYLOAD, "rcall fits a slot");
+_Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fits a slot");
 
 #define URPC_F_END 0x01
 

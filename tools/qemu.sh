@@ -8,6 +8,7 @@
 #   --mem SIZE             guest RAM (default 512M)
 #   --cpu MODEL            QEMU CPU model (default max)
 #   --serial FILE          serial console to FILE instead of the terminal
+#   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
 #   --gdb                  start halted, with the gdb stub on tcp::1234
 #   --timeout SECONDS      kill QEMU after this long (exit status 124)
 # The exit status is QEMU's: 33 when the kernel reports success through isa-debug-exit,
@@ -22,6 +23,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--serial) serial=$2; shift 2 ;;
+	--serial-stdio) serial=-; shift ;;
 	--gdb) gdb=1; shift ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--) shift; break ;;
@@ -50,7 +52,9 @@ uefi)
 *) echo "qemu.sh: firmware must be bios or uefi" >&2; exit 2 ;;
 esac
 
-if [ -n "$serial" ]; then
+if [ "$serial" = - ]; then
+	args+=(-serial stdio -monitor none)
+elif [ -n "$serial" ]; then
 	args+=(-serial "file:$serial" -monitor none)
 else
 	args+=(-serial mon:stdio)

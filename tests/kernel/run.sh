@@ -70,7 +70,7 @@ ktests() {
 		fi
 	done < <(sed -n 's/^ktest: RUN //p' <<<"$lines")
 	# The user-space test program's own checks, from the first boot that ran it.
-	if [ "$name" = bios1 ]; then
+	if [ "$name" = bios4 ]; then
 		while read -r t; do
 			pass "user.$t"
 		done < <(sed -n 's/^usertests: PASS //p' <<<"$lines")
@@ -146,6 +146,35 @@ else
 	fail kernel.boot_table_starts_hello_on_every_kernel "not every kernel said hello; see $OUT/boottable.log"
 fi
 
+# The shell, driven over the serial console like a person would: every command of the issue,
+# a program started on another kernel, a faulting program that dies alone, bad input.
+iso shell "heartbeat=0" || fail kernel.shell "no ISO"
+tests/kernel/shell.sh "$OUT/shell.iso" "$OUT/shell.log" 4 help "ls /bin" "cat /etc/init.conf" kernels \
+	"run /bin/utest-child sleep @3" ps "kill 2 @3" ps "run /bin/hello from the shell" \
+	"run /bin/hello remote @2" "run /bin/utest-child null" "bogus cmd" "cat /nope" "run /bin/hello @9" \
+	"kill 77" mem shutdown
+status=$?
+slog=$(tr -d '\r' <"$OUT/shell.log" | sed 's/^\[k[0-9]*\] //')
+shell_check() {         # NAME PATTERN: a line of the conversation matches PATTERN (grep -E)
+	if grep -Eq -- "$2" <<<"$slog"; then pass "shell.$1"; else fail "shell.$1" "no line matching '$2' in $OUT/shell.log"; fi
+}
+[ "$status" -eq "$EXIT_PASS" ] && pass shell.shutdown_ends_the_run || fail shell.shutdown_ends_the_run "QEMU exit $status"
+shell_check help_lists_commands '^  run PROG \[ARGS\] \[@KERNEL\]'
+shell_check ls_lists_bin '^usertests  [0-9]+$'
+shell_check cat_prints_the_boot_table '^0 /bin/sh$'
+shell_check kernels_reports_every_kernel '^3 +up +[0-9]+\.[0-9]s +[0-9]+% +[0-9]+ MiB'
+shell_check run_at_kernel_starts_there 'started /bin/utest-child on kernel 3 as pid 2'
+shell_check ps_sees_other_kernels '^3 +2 +0 +wait +[0-9]+ +utest-child$'
+shell_check kill_at_kernel_ends_it 'pid 2 \(utest-child\) exited: killed'
+shell_check remote_program_ran_there '^hello from kernel 2 of 4, pid [0-9]+, remote$'
+shell_check local_program_ran '^hello from kernel 0 of 4, pid [0-9]+, from the shell$'
+shell_check faulting_program_dies_alone '^/bin/utest-child: exit status 139$'
+shell_check unknown_command_is_named '^bogus: unknown command; try help$'
+shell_check missing_file_is_reported '^cat: /nope: no such file or directory$'
+shell_check bad_kernel_is_refused '^run: /bin/hello on kernel 9: invalid argument$'
+shell_check kill_of_nothing_is_reported '^kill: 77: no such process$'
+shell_check mem_reports_free_memory '^kernel 0: [0-9]+ MiB free'
+
 # Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.
 iso ktest-noacpi "ktest=boot_cmdline_names_the_tests heartbeat=0 acpi=off" &&
 	boot ktest-noacpi "$OUT/ktest-noacpi.iso" bios --cpus 4
@@ -203,6 +232,7 @@ if [ "${SKIP_BOCHS:-0}" = 1 ]; then
 	echo "SKIP kernel.bochs (SKIP_BOCHS=1)"
 else
 	iso bochs "ktest=all loglevel=info heartbeat=0 expect_kernels=1" &&
+		BOCHS_DONE='ktest: [0-9]+ passed|panic: system halted' \
 		tools/bochs.sh --test "$OUT/bochs.iso" "$OUT/bochs.log" >"$OUT/bochs.out" 2>&1
 	blog=$(tr -d '\r' <"$OUT/bochs.log" 2>/dev/null)
 	if grep -q "Flotilla .*: a multikernel for x86-64" <<<"$blog" && grep -q "flotilla: kernel up" <<<"$blog"; then

@@ -33,6 +33,11 @@ int yield(void);
 uint64_t uptime_ms(void);
 int readdir(const char *path, unsigned index, struct sys_dirent *ent);
 int kernel_info(struct sys_kernel_info *ki);
+int spawn_on(unsigned core, const char *path, char *const argv[]);
+int ps(struct sys_procinfo *out, unsigned max);
+int kernels(struct sys_kinfo *out, unsigned max);
+int kill(unsigned core, int pid);
+int shutdown(int status);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);

@@ -49,6 +49,8 @@ const char *strerror(int err)
 {
 	switch (err) {
 	case EPERM: return "operation not permitted";
+	case ESRCH: return "no such process";
+	case EINTR: return "interrupted";
 	case ENOENT: return "no such file or directory";
 	case E2BIG: return "argument list too long";
 	case ENOEXEC: return "not an executable";

@@ -62,5 +62,7 @@ int main(int argc, char **argv)
 		return fpu_mode(argc > 2 ? (double)strlen(argv[2]) : 1.0);
 	if (strcmp(m, "spin") == 0)
 		return spin_mode(600);
+	if (strcmp(m, "sleep") == 0)
+		return sleep_ms(60000);
 	return 3;
 }

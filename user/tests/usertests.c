@@ -215,6 +215,33 @@ static void t_fpu_state_survives_switches(void)
 	EXPECT(mine == check);
 }
 
+/* A program started on another kernel runs there, is listed there, and can be killed. */
+static void t_remote_spawn_ps_kill(void)
+{
+	struct sys_kernel_info ki;
+	static struct sys_procinfo p[64];
+	char *argv[] = { "utest-child", "sleep", NULL };
+	kernel_info(&ki);
+	if (ki.ncores < 2) {
+		printf("usertests:   (one kernel: nothing remote to test)\n");
+		return;
+	}
+	unsigned there = ki.ncores - 1;
+	int pid = spawn_on(there, CHILD, argv);
+	EXPECT(pid > 0);
+	int n = ps(p, 64), found = 0;
+	for (int i = 0; i < n; i++)
+		found |= p[i].core == there && p[i].pid == pid && strcmp(p[i].name, "utest-child") == 0;
+	EXPECT(found);
+	EXPECT(kill(there, pid) == 0);
+	EXPECT(kill(there, pid) == -1 && errno == ESRCH);
+	EXPECT(spawn_on(there, "/nope", argv) == -1 && errno == ENOENT);
+	EXPECT(spawn_on(999, CHILD, argv) == -1 && errno == EINVAL);
+	EXPECT(kill(999, 1) == -1 && errno == EINVAL);
+	struct sys_kinfo k[64];
+	EXPECT(kernels(k, 64) == (int)ki.ncores && k[there].alive == 1 && k[there].core == there);
+}
+
 static void t_malloc_free(void)
 {
 	enum { N = 300 };
@@ -257,6 +284,7 @@ int main(int argc, char **argv)
 	run("processes_share_fairly", t_processes_share_fairly);
 	run("fpu_state_survives_switches", t_fpu_state_survives_switches);
 	run("malloc_free", t_malloc_free);
+	run("remote_spawn_ps_kill", t_remote_spawn_ps_kill);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

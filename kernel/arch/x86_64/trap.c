@@ -105,8 +105,10 @@ void trap_dispatch(struct trap_frame *f)
 	irq_handler_fn fn = irq_handler((uint8_t)f->vector);
 	if (fn) {
 		fn(f);
-		if (from_user(f))
+		if (from_user(f)) {
 			sched_preempt_point();  /* user code is preempted; kernel code is not */
+			proc_check_killed();
+		}
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

@@ -1,0 +1,240 @@
+/* Remote calls between kernels on behalf of processes (rcall.h). */
+#include "kernel/rcall.h"
+#include "kernel/console.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/peer.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/util.h"
+
+#define RCALL_REQ_MAX   (4 * URPC_RCALL_DATA)
+#define RCALL_CALLS     8
+#define RCALL_TIMEOUT_S 5
+
+/* A call this kernel's processes are waiting on. */
+struct rcall_slot {
+	bool used, done;
+	uint32_t id;
+	unsigned core;
+	int status;
+	uint8_t *out;
+	unsigned out_max, pieces;
+	struct waitq wq;
+};
+
+/* A request from another kernel being assembled or waiting to be served. */
+struct rcall_req {
+	uint32_t id;
+	uint16_t op;
+	size_t len;
+	bool complete;
+	uint8_t data[RCALL_REQ_MAX];
+};
+
+static struct rcall_slot calls[RCALL_CALLS];
+static struct rcall_req reqs[MAX_KERNELS];
+static uint32_t next_id = 1;
+
+static void on_request(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_rcall r;
+	struct rcall_req *q = &reqs[from];
+	memcpy(&r, m->payload, sizeof(r));
+	if (q->complete)
+		return;         /* a sender waits for its answer before asking again */
+	if (q->id != r.id) {
+		q->id = r.id;
+		q->op = r.op;
+		q->len = 0;
+	}
+	size_t n = MIN((size_t)r.len, (size_t)URPC_RCALL_DATA);
+	if (q->len + n <= sizeof(q->data)) {
+		memcpy(q->data + q->len, r.data, n);
+		q->len += n;
+	}
+	if (URPC_HDR_FLAGS(m->hdr) & URPC_F_END)
+		q->complete = true;
+}
+
+static struct rcall_slot *slot_of(unsigned core, uint32_t id)
+{
+	for (unsigned i = 0; i < RCALL_CALLS; i++)
+		if (calls[i].used && calls[i].id == id && calls[i].core == core)
+			return &calls[i];
+	return NULL;
+}
+
+static void on_reply(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_rcall_reply r;
+	memcpy(&r, m->payload, sizeof(r));
+	struct rcall_slot *s = slot_of(from, r.id);
+	if (!s || s->done)
+		return;
+	bool end = URPC_HDR_FLAGS(m->hdr) & URPC_F_END;
+	if (!end && s->pieces < s->out_max)
+		memcpy(s->out + (size_t)s->pieces++ * URPC_RCALL_DATA, r.data, URPC_RCALL_DATA);
+	if (end) {
+		s->status = r.status;
+		s->done = true;
+		waitq_wake_all(&s->wq);
+	}
+}
+
+void rcall_init(void)
+{
+	peer_register(URPC_RCALL_REQ, on_request);
+	peer_register(URPC_RCALL_REPLY, on_reply);
+	for (unsigned i = 0; i < RCALL_CALLS; i++)
+		waitq_init(&calls[i].wq);
+}
+
+void rcall_local_info(void *out)
+{
+	struct sys_kinfo ki = {
+		.core = kself.core,
+		.alive = 1,
+		.uptime_ms = time_uptime_ns() / 1000000,
+		.idle_pct = time_idle_percent(),
+		.nprocs = proc_count(),
+		.free_bytes = pmm_free_frames() * PAGE_SIZE,
+	};
+	memcpy(out, &ki, sizeof(ki));
+}
+
+unsigned rcall_local_ps(void *out, unsigned max)
+{
+	return proc_list((struct sys_procinfo *)out, max);
+}
+
+static void reply(unsigned to, uint32_t id, int status, const void *piece, bool end)
+{
+	struct urpc_rcall_reply r = { .id = id, .status = status };
+	if (piece)
+		memcpy(r.data, piece, URPC_RCALL_DATA);
+	peer_send_wait(to, URPC_RCALL_REPLY, end ? URPC_F_END : 0, &r, sizeof(r), 2000);
+}
+
+/* "path\0arg\0arg\0" -> argv. */
+static int unpack_args(struct rcall_req *q, const char **argv, int max)
+{
+	int argc = 0;
+	q->data[MIN(q->len, sizeof(q->data) - 1)] = '\0';
+	for (size_t at = 0; at < q->len && argc < max; ) {
+		argv[argc++] = (const char *)q->data + at;
+		at += strlen((const char *)q->data + at) + 1;
+	}
+	return argc;
+}
+
+static void serve(unsigned from, struct rcall_req *q)
+{
+	struct sys_procinfo ps[PROC_MAX_LIST];
+	const char *argv[PROC_MAX_ARGS + 1];
+	uint8_t piece[URPC_RCALL_DATA];
+	int pid, err;
+
+	switch (q->op) {
+	case RCALL_INFO:
+		rcall_local_info(piece);
+		reply(from, q->id, 0, piece, false);
+		reply(from, q->id, 0, NULL, true);
+		return;
+	case RCALL_PS: {
+		unsigned n = rcall_local_ps(ps, PROC_MAX_LIST);
+		for (unsigned i = 0; i < n; i++)
+			reply(from, q->id, 0, &ps[i], false);
+		reply(from, q->id, (int)n, NULL, true);
+		return;
+	}
+	case RCALL_SPAWN: {
+		int argc = unpack_args(q, argv, PROC_MAX_ARGS + 1);
+		if (argc == 0) {
+			reply(from, q->id, -EINVAL, NULL, true);
+			return;
+		}
+		/* argv[0] is the path; the program's argv starts with its name as given. */
+		err = proc_spawn(argv[0], argc - 1 > 0 ? argc - 1 : 1, argc > 1 ? &argv[1] : argv, 0, &pid);
+		reply(from, q->id, err ? err : pid, NULL, true);
+		return;
+	}
+	case RCALL_KILL: {
+		uint32_t victim;
+		memcpy(&victim, q->data, sizeof(victim));
+		reply(from, q->id, q->len >= 4 ? proc_kill((int)victim) : -EINVAL, NULL, true);
+		return;
+	}
+	default:
+		reply(from, q->id, -ENOSYS, NULL, true);
+	}
+}
+
+void rcall_service(void)
+{
+	for (unsigned k = 0; k < kself.ncores; k++) {
+		if (!reqs[k].complete)
+			continue;
+		serve(k, &reqs[k]);
+		reqs[k].complete = false;
+		reqs[k].len = 0;
+	}
+}
+
+static struct rcall_slot *slot_take(unsigned core)
+{
+	for (unsigned i = 0; i < RCALL_CALLS; i++)
+		if (!calls[i].used) {
+			calls[i].used = true;
+			calls[i].done = false;
+			calls[i].id = next_id++;
+			calls[i].core = core;
+			calls[i].pieces = 0;
+			return &calls[i];
+		}
+	return NULL;
+}
+
+int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, unsigned out_max,
+	  unsigned *npieces)
+{
+	if (core >= kself.ncores || core == kself.core || len > RCALL_REQ_MAX)
+		return -EINVAL;
+	if (!peer_alive(core))
+		return -EHOSTDOWN;
+	struct rcall_slot *s = slot_take(core);
+	if (!s)
+		return -EAGAIN;
+	s->out = out;
+	s->out_max = out_max;
+	int err = 0;
+	size_t at = 0;
+	do {
+		struct urpc_rcall r = { .id = s->id, .op = op };
+		r.len = (uint16_t)MIN(len - at, (size_t)URPC_RCALL_DATA);
+		memcpy(r.data, (const uint8_t *)data + at, r.len);
+		at += r.len;
+		err = peer_send_wait(core, URPC_RCALL_REQ, at == len ? URPC_F_END : 0, &r, sizeof(r), 2000);
+	} while (!err && at < len);
+	for (unsigned waited = 0; !err && !s->done; waited++) {
+		if (proc_current() && proc_current()->killed)
+			err = -EINTR;
+		else if (!peer_alive(core))
+			err = -EHOSTDOWN;
+		else if (waited > RCALL_TIMEOUT_S * 10)
+			err = -ETIMEDOUT;
+		else
+			waitq_wait(&s->wq, HZ / 10);
+	}
+	if (npieces)
+		*npieces = s->pieces;
+	int status = err ? err : s->status;
+	s->used = false;
+	return status;
+}

@@ -1,0 +1,21 @@
+/* Remote calls: a process asks another kernel to list its processes, report its state,
+ * start a program or kill one. The request travels over URPC; the other kernel serves it
+ * from its main loop; the caller sleeps until the answer or the peer's death. */
+#ifndef KERNEL_RCALL_H
+#define KERNEL_RCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void rcall_init(void);
+/* Sends op with data (at most 192 bytes) to core and waits. Reply pieces are copied into
+ * out (at most out_max pieces of 48 bytes); returns the reply status, and *npieces. */
+int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, unsigned out_max,
+	  unsigned *npieces);
+/* Serves queued requests (from the main loop). */
+void rcall_service(void);
+/* The same operations on this kernel, for the local case and the serving side. */
+void rcall_local_info(void *out);
+unsigned rcall_local_ps(void *out, unsigned max);
+
+#endif

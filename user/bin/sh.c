@@ -1,0 +1,216 @@
+/* The Flotilla shell on the serial console: looks at every kernel and starts programs on
+ * any of them. Type "help" for the commands. */
+#include "user/lib/flotilla.h"
+
+#define LINE_MAX 256
+#define ARGS_MAX 16
+
+static int split(char *line, char **argv)
+{
+	int n = 0;
+	for (char *p = line; *p && n < ARGS_MAX - 1; ) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static int parse_num(const char *s, uint64_t *v)
+{
+	return str_to_u64(s, strlen(s), 10, v) == 0 ? 0 : -1;
+}
+
+static void cmd_help(void)
+{
+	puts("commands:\n"
+	     "  ps                  processes on every kernel\n"
+	     "  kernels             each kernel's uptime, idle time and free memory\n"
+	     "  ls [DIR]            list a directory of the initrd\n"
+	     "  cat FILE            print a file\n"
+	     "  run PROG [ARGS] [@KERNEL]  start a program, here or on another kernel\n"
+	     "  kill PID [@KERNEL]  stop a process\n"
+	     "  mem                 this kernel's free memory\n"
+	     "  shutdown            end the system (QEMU exits)\n"
+	     "  help                this list");
+}
+
+static void cmd_ps(void)
+{
+	static struct sys_procinfo p[256];
+	static const char *const states[] = { "run", "wait", "exited" };
+	int n = ps(p, 256);
+	if (n < 0) {
+		printf("ps: %s\n", strerror(errno));
+		return;
+	}
+	printf("%-7s %-6s %-6s %-7s %-8s %s\n", "KERNEL", "PID", "PARENT", "STATE", "TICKS", "NAME");
+	for (int i = 0; i < n; i++)
+		printf("%-7u %-6d %-6d %-7s %-8lu %s\n", p[i].core, p[i].pid, p[i].parent,
+		       p[i].state < 3 ? states[p[i].state] : "?", p[i].ticks, p[i].name);
+}
+
+static void cmd_kernels(void)
+{
+	struct sys_kinfo k[64];
+	int n = kernels(k, 64);
+	if (n < 0) {
+		printf("kernels: %s\n", strerror(errno));
+		return;
+	}
+	printf("%-7s %-6s %-11s %-6s %-10s %s\n", "KERNEL", "STATE", "UPTIME", "IDLE", "FREE", "PROCS");
+	for (int i = 0; i < n; i++) {
+		if (!k[i].alive) {
+			printf("%-7u %-6s\n", k[i].core, "dead");
+			continue;
+		}
+		printf("%-7u %-6s %7lu.%01lus %4u%%  %6lu MiB %u\n", k[i].core, "up", k[i].uptime_ms / 1000,
+		       (k[i].uptime_ms / 100) % 10, k[i].idle_pct, k[i].free_bytes >> 20, k[i].nprocs);
+	}
+}
+
+static void cmd_ls(const char *dir)
+{
+	struct sys_dirent d;
+	int r;
+	unsigned i = 0;
+	while ((r = readdir(dir, i++, &d)) == 1)
+		printf("%s%s  %lu\n", d.name, (d.mode & 0170000) == 0040000 ? "/" : "", d.size);
+	if (r < 0)
+		printf("ls: %s: %s\n", dir, strerror(errno));
+}
+
+static void cmd_cat(const char *path)
+{
+	char buf[256];
+	long n;
+	int fd = open(path, 0);
+	if (fd < 0) {
+		printf("cat: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		write(1, buf, (size_t)n);
+	if (n < 0)
+		printf("cat: %s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+/* "@N" as the last word names the kernel; returns argc without it. */
+static int take_kernel(int argc, char **argv, int *core)
+{
+	uint64_t k;
+	*core = -1;
+	if (argc > 0 && argv[argc - 1][0] == '@') {
+		if (parse_num(argv[argc - 1] + 1, &k)) {
+			printf("bad kernel: %s\n", argv[argc - 1]);
+			return -1;
+		}
+		*core = (int)k;
+		argv[--argc] = NULL;
+	}
+	return argc;
+}
+
+static void cmd_run(int argc, char **argv)
+{
+	int core, status;
+	struct sys_kernel_info me;
+	if ((argc = take_kernel(argc, argv, &core)) < 0)
+		return;
+	if (argc < 2) {
+		puts("usage: run PROG [ARGS] [@KERNEL]");
+		return;
+	}
+	kernel_info(&me);
+	if (core >= 0 && (unsigned)core != me.core) {
+		int pid = spawn_on((unsigned)core, argv[1], &argv[1]);
+		if (pid < 0)
+			printf("run: %s on kernel %d: %s\n", argv[1], core, strerror(errno));
+		else
+			printf("started %s on kernel %d as pid %d\n", argv[1], core, pid);
+		return;
+	}
+	int pid = spawn(argv[1], &argv[1]);
+	if (pid < 0) {
+		printf("run: %s: %s\n", argv[1], strerror(errno));
+		return;
+	}
+	if (wait(pid, &status) == pid && status != 0)
+		printf("%s: exit status %d\n", argv[1], status);
+}
+
+static void cmd_kill(int argc, char **argv)
+{
+	int core;
+	uint64_t pid;
+	struct sys_kernel_info me;
+	if ((argc = take_kernel(argc, argv, &core)) < 0)
+		return;
+	if (argc != 2 || parse_num(argv[1], &pid)) {
+		puts("usage: kill PID [@KERNEL]");
+		return;
+	}
+	kernel_info(&me);
+	if (kill(core >= 0 ? (unsigned)core : me.core, (int)pid) < 0)
+		printf("kill: %lu: %s\n", pid, strerror(errno));
+}
+
+static void cmd_mem(void)
+{
+	struct sys_kernel_info ki;
+	if (kernel_info(&ki) == 0)
+		printf("kernel %u: %lu MiB free, %u processes\n", ki.core, ki.free_bytes >> 20, ki.nprocs);
+}
+
+static void run_line(char *line)
+{
+	char *argv[ARGS_MAX];
+	int argc = split(line, argv);
+	if (argc == 0)
+		return;
+	const char *c = argv[0];
+	if (strcmp(c, "help") == 0)
+		cmd_help();
+	else if (strcmp(c, "ps") == 0)
+		cmd_ps();
+	else if (strcmp(c, "kernels") == 0)
+		cmd_kernels();
+	else if (strcmp(c, "ls") == 0)
+		cmd_ls(argc > 1 ? argv[1] : "/");
+	else if (strcmp(c, "cat") == 0 && argc == 2)
+		cmd_cat(argv[1]);
+	else if (strcmp(c, "cat") == 0)
+		puts("usage: cat FILE");
+	else if (strcmp(c, "run") == 0)
+		cmd_run(argc, argv);
+	else if (strcmp(c, "kill") == 0)
+		cmd_kill(argc, argv);
+	else if (strcmp(c, "mem") == 0)
+		cmd_mem();
+	else if (strcmp(c, "shutdown") == 0)
+		shutdown(0);
+	else
+		printf("%s: unknown command; try help\n", c);
+}
+
+int main(void)
+{
+	char line[LINE_MAX];
+	puts("Flotilla shell: type help for the commands");
+	for (;;) {
+		printf("flotilla> ");
+		long n = read(0, line, sizeof(line) - 1);
+		if (n <= 0) {
+			printf("sh: read: %s\n", n < 0 ? strerror(errno) : "end of input");
+			return 1;
+		}
+		line[n] = '\0';
+		run_line(line);
+	}
+}

@@ -56,10 +56,12 @@ struct bench {
 	uint64_t (*b_recv)(void);
 };
 
-/* URPC: one channel each way. */
+/* URPC: one channel each way. Each end's private state sits on its own cache line, as it
+ * does in the kernel, where it lives in that kernel's own memory. */
+#define OWN_LINE __attribute__((aligned(64)))
 static struct urpc_chan *ab, *ba;
-static struct urpc_tx tx_ab, tx_ba;
-static struct urpc_rx rx_ab, rx_ba;
+static struct urpc_tx tx_ab OWN_LINE, tx_ba OWN_LINE;
+static struct urpc_rx rx_ab OWN_LINE, rx_ba OWN_LINE;
 
 static void urpc_setup(void)
 {

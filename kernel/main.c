@@ -1,5 +1,7 @@
 /* Kernel entry: brings up the console, memory, CPU tables and timer, then runs the tests the
  * command line asks for or idles. */
+#include "drivers/e1000/e1000.h"
+#include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/gdt.h"
@@ -238,6 +240,8 @@ static void kmain_late(void *arg)
 	timer_init(x2apic_allowed(), 0);
 	irq_enable();
 	platform_init();
+	pci_init();
+	e1000_init();
 	smp_boot_aps();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);

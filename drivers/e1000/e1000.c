@@ -1,0 +1,227 @@
+/* e1000 (82540EM) driver. The register and descriptor layouts are in e1000_hw.h; this file
+ * is the control part (attach: reset, MAC, link, rings) and the data path (send, poll). */
+#include "drivers/e1000/e1000.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/pit.h"
+#include "kernel/console.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
+#include "lib/errno.h"
+#include "lib/ring.h"
+#include "lib/string.h"
+
+_Static_assert(E1000_RX_DESCS % 8 == 0 && RING_IS_POW2(E1000_RX_DESCS), "RX ring size");
+_Static_assert(E1000_TX_DESCS % 8 == 0 && RING_IS_POW2(E1000_TX_DESCS), "TX ring size");
+
+static uint32_t rd(const struct e1000 *e, uint32_t reg)
+{
+	return *(volatile uint32_t *)(e->regs + reg);
+}
+
+static void wr(const struct e1000 *e, uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(e->regs + reg) = v;
+}
+
+/* Descriptor writes must reach memory before the tail write that hands them to the NIC;
+ * x86 keeps stores in order, so the compiler is all there is to stop. */
+static void dma_barrier(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void e1000_reset(struct e1000 *e)
+{
+	wr(e, E1000_IMC, 0xFFFFFFFF);
+	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_RST);
+	pit_wait_ms(1);                 /* 14.5: wait at least 1 us before reading again */
+	for (int i = 0; i < 1000 && (rd(e, E1000_CTRL) & E1000_CTRL_RST); i++)
+		pit_wait_ms(1);
+	wr(e, E1000_IMC, 0xFFFFFFFF);
+	rd(e, E1000_ICR);
+}
+
+/* The MAC from the receive address registers, which the EEPROM loads at reset (13.4.41);
+ * read from the EEPROM itself if they are empty. */
+static void e1000_read_mac(struct e1000 *e)
+{
+	uint32_t lo = rd(e, E1000_RAL0), hi = rd(e, E1000_RAH0);
+	if (!(hi & E1000_RAH_AV)) {
+		uint16_t w[3];
+		for (uint32_t i = 0; i < 3; i++) {
+			wr(e, E1000_EERD, E1000_EERD_START | (i << 8));
+			uint32_t v;
+			while (!((v = rd(e, E1000_EERD)) & E1000_EERD_DONE))
+				cpu_relax();
+			w[i] = (uint16_t)(v >> 16);
+		}
+		lo = w[0] | (uint32_t)w[1] << 16;
+		hi = w[2];
+	}
+	for (int i = 0; i < 4; i++)
+		e->mac[i] = (uint8_t)(lo >> (8 * i));
+	e->mac[4] = (uint8_t)hi;
+	e->mac[5] = (uint8_t)(hi >> 8);
+	wr(e, E1000_RAL0, lo);
+	wr(e, E1000_RAH0, (hi & 0xFFFF) | E1000_RAH_AV);
+}
+
+/* A ring of descriptors and its buffers, two 2 KiB buffers per frame. */
+static int alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+{
+	uint64_t pa;
+	int err = pmm_alloc(ring_pa);
+	if (err)
+		return err;
+	memset(phys_to_virt(*ring_pa), 0, PAGE_SIZE);
+	for (unsigned i = 0; i < n; i += 2) {
+		if ((err = pmm_alloc(&pa)))
+			return err;
+		bufs[i] = phys_to_virt(pa);
+		bufs[i + 1] = phys_to_virt(pa + E1000_BUF_SIZE);
+	}
+	return 0;
+}
+
+static int setup_rx(struct e1000 *e)
+{
+	uint64_t pa;
+	int err = alloc_ring(&pa, e->q.rx_buf, E1000_RX_DESCS);
+	if (err)
+		return err;
+	e->q.rx = phys_to_virt(pa);
+	for (unsigned i = 0; i < E1000_RX_DESCS; i++)
+		e->q.rx[i].addr = virt_to_phys(e->q.rx_buf[i]);
+	wr(e, E1000_RDBAL, (uint32_t)pa);
+	wr(e, E1000_RDBAH, (uint32_t)(pa >> 32));
+	wr(e, E1000_RDLEN, E1000_RX_DESCS * sizeof(struct e1000_rx_desc));
+	wr(e, E1000_RDH, 0);
+	wr(e, E1000_RDT, E1000_RX_DESCS - 1);   /* all but one descriptor to the NIC */
+	e->q.rx_next = 0;
+	wr(e, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC);
+	return 0;
+}
+
+static int setup_tx(struct e1000 *e)
+{
+	uint64_t pa;
+	int err = alloc_ring(&pa, e->q.tx_buf, E1000_TX_DESCS);
+	if (err)
+		return err;
+	e->q.tx = phys_to_virt(pa);
+	wr(e, E1000_TDBAL, (uint32_t)pa);
+	wr(e, E1000_TDBAH, (uint32_t)(pa >> 32));
+	wr(e, E1000_TDLEN, E1000_TX_DESCS * sizeof(struct e1000_tx_desc));
+	wr(e, E1000_TDH, 0);
+	wr(e, E1000_TDT, 0);
+	e->q.tx_next = e->q.tx_clean = 0;
+	wr(e, E1000_TIPG, E1000_TIPG_802_3);
+	wr(e, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP | E1000_TCTL_CT(0x10) | E1000_TCTL_COLD(0x40));
+	return 0;
+}
+
+int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
+{
+	int err;
+	memset(e, 0, sizeof(*e));
+	e->pci = pci;
+	pci_enable(pci);
+	e->regs = (volatile uint8_t *)pci_map_bar(pci, 0);
+	if (!e->regs)
+		return -ENODEV;
+	e1000_reset(e);
+	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE);
+	e1000_read_mac(e);
+	for (uint32_t i = 0; i < 128; i++)
+		wr(e, E1000_MTA + 4 * i, 0);
+	if ((err = setup_rx(e)) || (err = setup_tx(e)))
+		return err;
+	pr_info("e1000: %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", e->mac[0], e->mac[1], e->mac[2],
+		e->mac[3], e->mac[4], e->mac[5], e1000_link_up(e) ? "up" : "down");
+	return 0;
+}
+
+static struct e1000 nic0;
+static bool nic0_up;
+
+void e1000_init(void)
+{
+	const struct pci_dev *d = pci_find(0x8086, 0x100E);
+	if (!d)
+		return;
+	int err = e1000_attach(&nic0, d);
+	if (err)
+		pr_err("e1000: attach failed (%d)\n", err);
+	nic0_up = err == 0;
+}
+
+struct e1000 *e1000_nic(void)
+{
+	return nic0_up ? &nic0 : NULL;
+}
+
+bool e1000_link_up(struct e1000 *e)
+{
+	return rd(e, E1000_STATUS) & E1000_STATUS_LU;
+}
+
+/* Takes back descriptors the NIC has sent (DD set). */
+static void tx_reclaim(struct e1000 *e)
+{
+	while (e->q.tx_clean != e->q.tx_next) {
+		volatile struct e1000_tx_desc *d = &e->q.tx[ring_slot(e->q.tx_clean, E1000_TX_DESCS)];
+		if (!(d->status & E1000_TXD_DD))
+			break;
+		e->q.tx_clean++;
+	}
+}
+
+int e1000_send(struct e1000 *e, const void *frame, size_t len)
+{
+	if (len < 14 || len > E1000_FRAME_MAX)
+		return -EINVAL;
+	tx_reclaim(e);
+	/* One slot stays empty: TDT == TDH means an empty ring to the NIC (3.4). */
+	if (ring_used(e->q.tx_next, e->q.tx_clean) >= E1000_TX_DESCS - 1) {
+		e->tx_full++;
+		return -EAGAIN;
+	}
+	unsigned i = ring_slot(e->q.tx_next, E1000_TX_DESCS);
+	volatile struct e1000_tx_desc *d = &e->q.tx[i];
+	memcpy(e->q.tx_buf[i], frame, len);
+	d->addr = virt_to_phys(e->q.tx_buf[i]);
+	d->length = (uint16_t)len;
+	d->cmd = E1000_TXD_EOP | E1000_TXD_IFCS | E1000_TXD_RS;
+	d->status = 0;
+	e->q.tx_next++;
+	dma_barrier();
+	wr(e, E1000_TDT, ring_slot(e->q.tx_next, E1000_TX_DESCS));
+	e->tx_frames++;
+	return 0;
+}
+
+unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget)
+{
+	unsigned n = 0;
+	while (n < budget) {
+		unsigned i = ring_slot(e->q.rx_next, E1000_RX_DESCS);
+		volatile struct e1000_rx_desc *d = &e->q.rx[i];
+		if (!(d->status & E1000_RXD_DD))
+			break;
+		dma_barrier();
+		/* Frames that span buffers cannot happen with 2 KiB buffers and no jumbo frames;
+		 * one that claims to is counted and dropped. */
+		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= E1000_BUF_SIZE) {
+			deliver(arg, e->q.rx_buf[i], d->length);
+			e->rx_frames++;
+		} else {
+			e->rx_errors++;
+		}
+		d->status = 0;
+		e->q.rx_next++;
+		dma_barrier();
+		wr(e, E1000_RDT, i);            /* the descriptor goes back to the NIC */
+		n++;
+	}
+	return n;
+}

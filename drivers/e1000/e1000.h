@@ -1,0 +1,48 @@
+/* e1000 (82540EM) driver: the control part (reset, MAC, link, queue set-up) and the data path
+ * of its one queue pair (send, poll). Polled for now: interrupts come with the network stack. */
+#ifndef DRIVERS_E1000_H
+#define DRIVERS_E1000_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "drivers/e1000/e1000_hw.h"
+#include "drivers/pci/pci.h"
+
+#define E1000_RX_DESCS  256     /* multiples of 8; 256 * 16 B = 4 KiB per ring */
+#define E1000_TX_DESCS  256
+#define E1000_BUF_SIZE  2048    /* RCTL.BSIZE 00: 2048-byte receive buffers */
+#define E1000_FRAME_MAX 1514    /* without the CRC, which the NIC adds and strips */
+
+/* One RX/TX queue pair. Index ownership: the hardware advances RDH/TDH; the driver owns
+ * rx_next (next descriptor it will look at) and tx_next (next it will fill). */
+struct e1000_queue {
+	volatile struct e1000_rx_desc *rx;
+	volatile struct e1000_tx_desc *tx;
+	uint8_t *rx_buf[E1000_RX_DESCS];
+	uint8_t *tx_buf[E1000_TX_DESCS];
+	uint32_t rx_next, tx_next, tx_clean;
+};
+
+struct e1000 {
+	const struct pci_dev *pci;
+	volatile uint8_t *regs;
+	uint8_t mac[6];
+	struct e1000_queue q;
+	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
+};
+
+typedef void (*e1000_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
+
+int e1000_attach(struct e1000 *e, const struct pci_dev *pci);
+/* Kernel 0 at boot: attaches the first 82540EM, if there is one. */
+void e1000_init(void);
+/* The attached NIC, or NULL. */
+struct e1000 *e1000_nic(void);
+bool e1000_link_up(struct e1000 *e);
+/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
+int e1000_send(struct e1000 *e, const void *frame, size_t len);
+/* Hands up to budget received frames to deliver; returns how many. */
+unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget);
+
+#endif

@@ -13,6 +13,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
 #include "kernel/mb2.h"
+#include "kernel/netdev.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/layout.h"
@@ -199,6 +200,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 		kprintf("flotilla: idle; heartbeat every %lu s (Ctrl-a x leaves QEMU)\n", period_s);
 	for (;;) {
 		peer_poll();
+		netdev_poll();
 		smp_service();
 		rcall_service();
 		proc_reap_orphans();
@@ -242,6 +244,7 @@ static void kmain_late(void *arg)
 	platform_init();
 	pci_init();
 	e1000_init();
+	netdev_init();
 	smp_boot_aps();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);

@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Packages from bookworm itself.
 base_pkgs=(gcc make nasm binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
-           ovmf ipxe-qemu bochs bochsbios vgabios bochs-term gdb python3 cpio iproute2)
+           ovmf ipxe-qemu bochs bochsbios vgabios gdb python3 cpio iproute2 iputils-ping)
 # QEMU >= 8.0 (igb NIC, x2APIC under TCG) comes from bookworm-backports.
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 qemu_min_major=8

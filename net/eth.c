@@ -1,0 +1,123 @@
+/* Ethernet II framing (IEEE 802.3 clause 3 with the EtherType field), counters and checksums. */
+#include "net/net.h"
+#include "lib/bytes.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+static const char *const drop_names[DROP_REASONS] = {
+	[DROP_ETH_SHORT] = "eth_short",
+	[DROP_ETH_NOT_FOR_US] = "eth_not_for_us",
+	[DROP_ETH_TYPE] = "eth_type",
+	[DROP_ARP_MALFORMED] = "arp_malformed",
+	[DROP_IP_SHORT] = "ip_short",
+	[DROP_IP_VERSION] = "ip_version",
+	[DROP_IP_HEADER_LEN] = "ip_header_len",
+	[DROP_IP_TOTAL_LEN] = "ip_total_len",
+	[DROP_IP_CHECKSUM] = "ip_checksum",
+	[DROP_IP_NOT_FOR_US] = "ip_not_for_us",
+	[DROP_IP_FRAGMENT] = "ip_fragment",
+	[DROP_IP_PROTO] = "ip_proto",
+	[DROP_ICMP_SHORT] = "icmp_short",
+	[DROP_ICMP_CHECKSUM] = "icmp_checksum",
+	[DROP_ICMP_TYPE] = "icmp_type",
+	[DROP_NO_ROUTE_MAC] = "no_route_mac",
+	[DROP_TX_FULL] = "tx_full",
+};
+
+const char *net_drop_name(enum net_drop why)
+{
+	return why < DROP_REASONS && drop_names[why] ? drop_names[why] : "?";
+}
+
+/* RFC 1071: the one's complement of the one's complement sum of 16-bit words. */
+uint16_t inet_checksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static const uint8_t broadcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+void eth_input(struct netif *nif, const uint8_t *frame, size_t len, uint64_t now)
+{
+	nif->stats.rx_frames++;
+	if (len < ETH_HDR) {
+		nif->stats.drops[DROP_ETH_SHORT]++;
+		return;
+	}
+	if (memcmp(frame, nif->mac, 6) != 0 && memcmp(frame, broadcast, 6) != 0) {
+		nif->stats.drops[DROP_ETH_NOT_FOR_US]++;
+		return;
+	}
+	switch (rd16be(frame + 12)) {
+	case ETH_TYPE_ARP:
+		arp_input(nif, frame + ETH_HDR, len - ETH_HDR, now);
+		return;
+	case ETH_TYPE_IPV4:
+		ipv4_input(nif, frame + ETH_HDR, len - ETH_HDR, now);
+		return;
+	default:
+		nif->stats.drops[DROP_ETH_TYPE]++;
+	}
+}
+
+int eth_output(struct netif *nif, const uint8_t dst[6], uint16_t type, const uint8_t *payload,
+	       size_t len)
+{
+	uint8_t frame[ETH_FRAME_MAX];
+	if (len > ETH_FRAME_MAX - ETH_HDR)
+		return -EINVAL;
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, nif->mac, 6);
+	wr16be(frame + 12, type);
+	memcpy(frame + ETH_HDR, payload, len);
+	size_t n = ETH_HDR + len;
+	if (n < 60) {                   /* the minimum frame, less the CRC the NIC adds */
+		memset(frame + n, 0, 60 - n);
+		n = 60;
+	}
+	int err = nif->tx(nif->drv, frame, n);
+	if (err)
+		nif->stats.drops[DROP_TX_FULL]++;
+	else
+		nif->stats.tx_frames++;
+	return err;
+}
+
+/* "a.b.c.d" or "a.b.c.d/len" (len defaults to 32). Returns 0 or -EINVAL. */
+int net_parse_cidr(const char *s, uint32_t *ip, uint32_t *mask)
+{
+	uint32_t v = 0, len = 32;
+	for (int part = 0; part < 4; part++) {
+		size_t n = 0;
+		uint64_t b;
+		while (s[n] >= '0' && s[n] <= '9')
+			n++;
+		if (n == 0 || n > 3 || str_to_u64(s, n, 10, &b) || b > 255)
+			return -EINVAL;
+		v = v << 8 | (uint32_t)b;
+		s += n;
+		if (part < 3 && *s++ != '.')
+			return -EINVAL;
+	}
+	if (*s == '/') {
+		uint64_t l;
+		size_t n = strlen(s + 1);
+		if (n == 0 || n > 2 || str_to_u64(s + 1, n, 10, &l) || l > 32)
+			return -EINVAL;
+		len = (uint32_t)l;
+	} else if (*s) {
+		return -EINVAL;
+	}
+	*ip = v;
+	if (mask)
+		*mask = len ? ~0u << (32 - len) : 0;
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* IPv4 (RFC 791, with RFC 1122's checks on receipt) and ICMP echo (RFC 792). Every header
+ * field is validated; what fails is counted and dropped. Options are skipped; fragments are
+ * refused (counted) until reassembly exists. */
+#include "net/net.h"
+#include "lib/bytes.h"
+#include "lib/string.h"
+
+#define IP_HDR          20
+#define IP_FLAG_MF      0x2000
+#define IP_FRAG_OFFSET  0x1FFF
+#define IP_TTL          64
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+
+void ipv4_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
+{
+	enum net_drop why;
+	if (len < IP_HDR) {
+		why = DROP_IP_SHORT;
+		goto drop;
+	}
+	size_t ihl = (size_t)(p[0] & 0xF) * 4, total = rd16be(p + 2);
+	if (p[0] >> 4 != 4) {
+		why = DROP_IP_VERSION;
+		goto drop;
+	}
+	if (ihl < IP_HDR || ihl > len) {
+		why = DROP_IP_HEADER_LEN;
+		goto drop;
+	}
+	if (total < ihl || total > len) {       /* Ethernet padding may follow: len >= total */
+		why = DROP_IP_TOTAL_LEN;
+		goto drop;
+	}
+	if (inet_checksum(p, ihl) != 0) {
+		why = DROP_IP_CHECKSUM;
+		goto drop;
+	}
+	uint32_t dst = rd32be(p + 16), src = rd32be(p + 12);
+	uint32_t bcast = nif->ip | ~nif->mask;
+	if (dst != nif->ip && dst != 0xFFFFFFFF && dst != bcast) {
+		why = DROP_IP_NOT_FOR_US;
+		goto drop;
+	}
+	if (rd16be(p + 6) & (IP_FLAG_MF | IP_FRAG_OFFSET)) {
+		why = DROP_IP_FRAGMENT;
+		goto drop;
+	}
+	if (p[9] == IP_PROTO_ICMP) {
+		icmp_input(nif, src, p + ihl, total - ihl, now);
+		return;
+	}
+	why = DROP_IP_PROTO;
+drop:
+	nif->stats.drops[why]++;
+}
+
+int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
+		uint64_t now)
+{
+	uint8_t pkt[ETH_FRAME_MAX - ETH_HDR], mac[6];
+	if (len > sizeof(pkt) - IP_HDR)
+		return -1;
+	uint32_t hop = (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
+	if (!arp_resolve(nif, hop, mac, now)) {
+		nif->stats.drops[DROP_NO_ROUTE_MAC]++;
+		return -1;
+	}
+	memset(pkt, 0, IP_HDR);
+	pkt[0] = 0x45;
+	wr16be(pkt + 2, (uint16_t)(IP_HDR + len));
+	wr16be(pkt + 4, nif->ip_id++);
+	pkt[8] = IP_TTL;
+	pkt[9] = proto;
+	wr32be(pkt + 12, nif->ip);
+	wr32be(pkt + 16, dst);
+	wr16be(pkt + 10, inet_checksum(pkt, IP_HDR));
+	memcpy(pkt + IP_HDR, payload, len);
+	return eth_output(nif, mac, ETH_TYPE_IPV4, pkt, IP_HDR + len);
+}
+
+void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, uint64_t now)
+{
+	uint8_t reply[ETH_FRAME_MAX - ETH_HDR - IP_HDR];
+	if (len < 8) {
+		nif->stats.drops[DROP_ICMP_SHORT]++;
+		return;
+	}
+	if (inet_checksum(p, len) != 0) {
+		nif->stats.drops[DROP_ICMP_CHECKSUM]++;
+		return;
+	}
+	if (p[0] != ICMP_ECHO_REQUEST || p[1] != 0 || len > sizeof(reply)) {
+		nif->stats.drops[DROP_ICMP_TYPE]++;
+		return;
+	}
+	/* The reply carries the request's identifier, sequence and data back (RFC 792). */
+	memcpy(reply, p, len);
+	reply[0] = ICMP_ECHO_REPLY;
+	wr16be(reply + 2, 0);
+	wr16be(reply + 2, inet_checksum(reply, len));
+	if (ipv4_output(nif, src, IP_PROTO_ICMP, reply, len, now) == 0)
+		nif->stats.icmp_echo_replies++;
+}

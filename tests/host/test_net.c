@@ -1,0 +1,240 @@
+/* Packet traces through net/: frames in, frames out, counters, with time driven by hand. */
+#include "tests/host/test.h"
+#include "net/net.h"
+#include "lib/bytes.h"
+#include "lib/string.h"
+
+#define HOST_IP 0xC6120001u     /* 198.18.0.1 */
+#define OUR_IP  0xC6120002u     /* 198.18.0.2 */
+
+static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t host_mac[6] = { 0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE };
+static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+static uint8_t sent[8][ETH_FRAME_MAX];
+static size_t sent_len[8];
+static unsigned nsent;
+
+static int capture(void *drv, const uint8_t *f, size_t len)
+{
+	(void)drv;
+	if (nsent < 8) {
+		memcpy(sent[nsent], f, len);
+		sent_len[nsent] = len;
+	}
+	nsent++;
+	return 0;
+}
+
+static struct netif nif;
+
+static void setup(void)
+{
+	memset(&nif, 0, sizeof(nif));
+	memcpy(nif.mac, our_mac, 6);
+	nif.ip = OUR_IP;
+	nif.mask = 0xFFFFFF00;
+	nif.gateway = HOST_IP;
+	nif.tx = capture;
+	nsent = 0;
+}
+
+static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *dst, uint32_t spa, uint32_t tpa)
+{
+	memset(f, 0, 60);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, host_mac, 6);
+	wr16be(f + 12, ETH_TYPE_ARP);
+	wr16be(f + 14, 1);
+	wr16be(f + 16, ETH_TYPE_IPV4);
+	f[18] = 6;
+	f[19] = 4;
+	wr16be(f + 20, op);
+	memcpy(f + 22, host_mac, 6);
+	wr32be(f + 28, spa);
+	wr32be(f + 38, tpa);
+	return 60;
+}
+
+/* An echo request from the host: IPv4 header + ICMP with id 0x1234, seq 7, 32 data bytes. */
+static size_t ping_frame(uint8_t *f)
+{
+	uint8_t *ip = f + ETH_HDR, *icmp = ip + 20;
+	memset(f, 0, 100);
+	memcpy(f, our_mac, 6);
+	memcpy(f + 6, host_mac, 6);
+	wr16be(f + 12, ETH_TYPE_IPV4);
+	ip[0] = 0x45;
+	wr16be(ip + 2, 20 + 40);
+	ip[8] = 64;
+	ip[9] = IP_PROTO_ICMP;
+	wr32be(ip + 12, HOST_IP);
+	wr32be(ip + 16, OUR_IP);
+	wr16be(ip + 10, inet_checksum(ip, 20));
+	icmp[0] = 8;
+	wr16be(icmp + 4, 0x1234);
+	wr16be(icmp + 6, 7);
+	for (int i = 0; i < 32; i++)
+		icmp[8 + i] = (uint8_t)i;
+	wr16be(icmp + 2, inet_checksum(icmp, 40));
+	return ETH_HDR + 60;
+}
+
+TEST(net, checksum_rfc1071_example)
+{
+	/* RFC 1071 section 3's words 0001 f203 f4f5 f6f7 sum to ddf2; the checksum is ~ddf2. */
+	const uint8_t w[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	EXPECT_EQ_U64(inet_checksum(w, sizeof(w)), 0x220d);
+	const uint8_t odd[] = { 0x01 };
+	EXPECT_EQ_U64(inet_checksum(odd, 1), 0xFEFF);
+}
+
+TEST(net, arp_request_for_us_gets_a_reply_and_teaches_the_sender)
+{
+	uint8_t f[60];
+	setup();
+	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 1000);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_MEM(sent[0], host_mac, 6);
+	EXPECT_EQ_U64(rd16be(sent[0] + 12), ETH_TYPE_ARP);
+	EXPECT_EQ_U64(rd16be(sent[0] + 20), 2);                 /* reply */
+	EXPECT_EQ_MEM(sent[0] + 22, our_mac, 6);
+	EXPECT_EQ_U64(rd32be(sent[0] + 28), OUR_IP);
+	EXPECT_EQ_U64(rd32be(sent[0] + 38), HOST_IP);
+	uint8_t mac[6];
+	EXPECT(arp_resolve(&nif, HOST_IP, mac, 2000));
+	EXPECT_EQ_MEM(mac, host_mac, 6);
+}
+
+TEST(net, arp_for_someone_else_is_ignored_and_not_learned)
+{
+	uint8_t f[60], mac[6];
+	setup();
+	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, 0xC6120063u), 0);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT(!arp_resolve(&nif, HOST_IP, mac, 0));            /* asks instead */
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_MEM(sent[0], bcast, 6);
+	EXPECT_EQ_U64(rd16be(sent[0] + 20), 1);
+}
+
+TEST(net, arp_entries_age_out)
+{
+	uint8_t f[60], mac[6];
+	setup();
+	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 0);
+	EXPECT(arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS - 1));
+	EXPECT(!arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS));
+}
+
+TEST(net, malformed_arp_is_counted)
+{
+	uint8_t f[60];
+	setup();
+	size_t n = arp_frame(f, 1, bcast, HOST_IP, OUR_IP);
+	f[18] = 8;                                               /* hlen */
+	eth_input(&nif, f, n, 0);
+	arp_frame(f, 9, bcast, HOST_IP, OUR_IP);                /* op */
+	eth_input(&nif, f, n, 0);
+	eth_input(&nif, f, ETH_HDR + 10, 0);                    /* cut short */
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ARP_MALFORMED], 3);
+	EXPECT_EQ_U64(nsent, 0);
+}
+
+TEST(net, echo_request_gets_an_echo_reply)
+{
+	uint8_t f[128], a[60];
+	setup();
+	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
+	nsent = 0;
+	eth_input(&nif, f, ping_frame(f), 10);
+	EXPECT_EQ_U64(nsent, 1);
+	const uint8_t *ip = sent[0] + ETH_HDR, *icmp = ip + 20;
+	EXPECT_EQ_MEM(sent[0], host_mac, 6);
+	EXPECT_EQ_U64(inet_checksum(ip, 20), 0);
+	EXPECT_EQ_U64(rd32be(ip + 12), OUR_IP);
+	EXPECT_EQ_U64(rd32be(ip + 16), HOST_IP);
+	EXPECT_EQ_U64(ip[9], IP_PROTO_ICMP);
+	EXPECT_EQ_U64(icmp[0], 0);                              /* echo reply */
+	EXPECT_EQ_U64(rd16be(icmp + 4), 0x1234);
+	EXPECT_EQ_U64(rd16be(icmp + 6), 7);
+	EXPECT_EQ_MEM(icmp + 8, f + ETH_HDR + 28, 32);
+	EXPECT_EQ_U64(inet_checksum(icmp, 40), 0);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 1);
+}
+
+TEST(net, bad_ip_headers_are_counted_and_dropped)
+{
+	uint8_t f[128], a[60];
+	setup();
+	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
+	nsent = 0;
+	size_t n = ping_frame(f);
+	f[ETH_HDR + 10] ^= 1;                                   /* checksum */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	f[ETH_HDR] = 0x65;                                      /* version 6 */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	f[ETH_HDR] = 0x44;                                      /* IHL 4 */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	wr16be(f + ETH_HDR + 2, 2000);                          /* longer than the frame */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	wr32be(f + ETH_HDR + 16, 0xC6120009u);                  /* someone else */
+	wr16be(f + ETH_HDR + 10, 0);
+	wr16be(f + ETH_HDR + 10, inet_checksum(f + ETH_HDR, 20));
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	wr16be(f + ETH_HDR + 6, 0x2000);                        /* more fragments */
+	wr16be(f + ETH_HDR + 10, 0);
+	wr16be(f + ETH_HDR + 10, inet_checksum(f + ETH_HDR, 20));
+	eth_input(&nif, f, n, 0);
+	eth_input(&nif, f, ETH_HDR + 12, 0);                    /* cut short */
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_CHECKSUM], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_VERSION], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_HEADER_LEN], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_TOTAL_LEN], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_NOT_FOR_US], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_FRAGMENT], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_IP_SHORT], 1);
+	EXPECT_EQ_U64(nsent, 0);
+}
+
+TEST(net, bad_icmp_and_other_frames_are_counted)
+{
+	uint8_t f[128], a[60];
+	setup();
+	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
+	nsent = 0;
+	size_t n = ping_frame(f);
+	f[ETH_HDR + 20 + 10] ^= 0xFF;                           /* data changed: checksum wrong */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	f[0] = 0x02;                                            /* another unicast MAC */
+	eth_input(&nif, f, n, 0);
+	ping_frame(f);
+	wr16be(f + 12, 0x86DD);                                 /* IPv6 */
+	eth_input(&nif, f, n, 0);
+	eth_input(&nif, f, 10, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ICMP_CHECKSUM], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ETH_NOT_FOR_US], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ETH_TYPE], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ETH_SHORT], 1);
+	EXPECT_EQ_U64(nsent, 0);
+}
+
+TEST(net, cidr_parsing)
+{
+	uint32_t ip, mask;
+	EXPECT(net_parse_cidr("198.18.0.2/24", &ip, &mask) == 0 && ip == OUR_IP && mask == 0xFFFFFF00);
+	EXPECT(net_parse_cidr("10.0.2.15", &ip, &mask) == 0 && ip == 0x0A00020F && mask == 0xFFFFFFFF);
+	EXPECT(net_parse_cidr("0.0.0.0/0", &ip, &mask) == 0 && mask == 0);
+	EXPECT(net_parse_cidr("256.1.1.1", &ip, &mask) < 0);
+	EXPECT(net_parse_cidr("1.2.3", &ip, &mask) < 0);
+	EXPECT(net_parse_cidr("1.2.3.4/33", &ip, &mask) < 0);
+	EXPECT(net_parse_cidr("1.2.3.4/", &ip, &mask) < 0);
+	EXPECT(net_parse_cidr("1.2.3.4x", &ip, &mask) < 0);
+	EXPECT(net_parse_cidr("1..3.4", &ip, &mask) < 0);
+}

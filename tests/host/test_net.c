@@ -39,6 +39,17 @@ static void setup(void)
 	nsent = 0;
 }
 
+static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *dst, uint32_t spa, uint32_t tpa);
+
+/* The state after the host has asked for our MAC: it is in our ARP cache. */
+static void setup_host_known(void)
+{
+	uint8_t a[60];
+	setup();
+	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
+	nsent = 0;
+}
+
 static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *dst, uint32_t spa, uint32_t tpa)
 {
 	memset(f, 0, 60);
@@ -143,10 +154,8 @@ TEST(net, malformed_arp_is_counted)
 
 TEST(net, echo_request_gets_an_echo_reply)
 {
-	uint8_t f[128], a[60];
-	setup();
-	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
-	nsent = 0;
+	uint8_t f[128];
+	setup_host_known();
 	eth_input(&nif, f, ping_frame(f), 10);
 	EXPECT_EQ_U64(nsent, 1);
 	const uint8_t *ip = sent[0] + ETH_HDR, *icmp = ip + 20;
@@ -165,10 +174,8 @@ TEST(net, echo_request_gets_an_echo_reply)
 
 TEST(net, bad_ip_headers_are_counted_and_dropped)
 {
-	uint8_t f[128], a[60];
-	setup();
-	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
-	nsent = 0;
+	uint8_t f[128];
+	setup_host_known();
 	size_t n = ping_frame(f);
 	f[ETH_HDR + 10] ^= 1;                                   /* checksum */
 	eth_input(&nif, f, n, 0);
@@ -204,10 +211,8 @@ TEST(net, bad_ip_headers_are_counted_and_dropped)
 
 TEST(net, bad_icmp_and_other_frames_are_counted)
 {
-	uint8_t f[128], a[60];
-	setup();
-	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
-	nsent = 0;
+	uint8_t f[128];
+	setup_host_known();
 	size_t n = ping_frame(f);
 	f[ETH_HDR + 20 + 10] ^= 0xFF;                           /* data changed: checksum wrong */
 	eth_input(&nif, f, n, 0);

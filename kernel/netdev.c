@@ -4,12 +4,16 @@
 #include "drivers/e1000/e1000.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "net/dhcp.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
 
 static struct netif nif;
 static struct e1000 *nic;
+static struct dhcp_client dhcp;
+static bool dhcp_reported;
 
 static int netdev_tx(void *drv, const uint8_t *frame, size_t len)
 {
@@ -35,6 +39,13 @@ void netdev_init(void)
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
 		return;
 	}
+	if (strcmp(addr, "dhcp") == 0) {
+		/* The xid only has to differ between clients and boots. */
+		uint32_t xid = (uint32_t)rdtsc() ^ ((uint32_t)nif.mac[4] << 24 | (uint32_t)nif.mac[5] << 16);
+		if (dhcp_start(&nif, &dhcp, xid, time_uptime_ns() / 1000000))
+			pr_warn("net: DHCP could not start\n");
+		return;
+	}
 	if (net_parse_cidr(addr, &nif.ip, &nif.mask)) {
 		pr_warn("net: ip=%s is not an address/prefix; the interface stays unconfigured\n", addr);
 		nif.ip = 0;
@@ -50,10 +61,24 @@ void netdev_init(void)
 		(nif.ip >> 8) & 255, nif.ip & 255, prefix);
 }
 
+static void report_dhcp(void)
+{
+	uint32_t g = nif.gateway;
+	dhcp_reported = true;
+	pr_info("net: DHCP lease of %u s: %u.%u.%u.%u/%u, gateway %u.%u.%u.%u\n", dhcp.lease_s,
+		nif.ip >> 24, (nif.ip >> 16) & 255, (nif.ip >> 8) & 255, nif.ip & 255,
+		32 - (unsigned)__builtin_ctz(nif.mask ? nif.mask : 1), g >> 24, (g >> 16) & 255,
+		(g >> 8) & 255, g & 255);
+}
+
 void netdev_poll(void)
 {
-	if (nic)
-		e1000_poll(nic, netdev_rx, NULL, 64);
+	if (!nic)
+		return;
+	e1000_poll(nic, netdev_rx, NULL, 64);
+	dhcp_tick(&nif, time_uptime_ns() / 1000000);
+	if (dhcp_bound(&nif) && !dhcp_reported)
+		report_dhcp();
 }
 
 const struct netif *netdev_netif(void)

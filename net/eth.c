@@ -22,6 +22,11 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_ICMP_TYPE] = "icmp_type",
 	[DROP_NO_ROUTE_MAC] = "no_route_mac",
 	[DROP_TX_FULL] = "tx_full",
+	[DROP_UDP_SHORT] = "udp_short",
+	[DROP_UDP_LENGTH] = "udp_length",
+	[DROP_UDP_CHECKSUM] = "udp_checksum",
+	[DROP_UDP_NO_PORT] = "udp_no_port",
+	[DROP_DHCP_MALFORMED] = "dhcp_malformed",
 };
 
 const char *net_drop_name(enum net_drop why)

@@ -50,6 +50,10 @@ void ipv4_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 		icmp_input(nif, src, p + ihl, total - ihl, now);
 		return;
 	}
+	if (p[9] == IP_PROTO_UDP) {
+		udp_input(nif, p, p + ihl, total - ihl, now);
+		return;
+	}
 	why = DROP_IP_PROTO;
 drop:
 	nif->stats.drops[why]++;
@@ -62,7 +66,9 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *p
 	if (len > sizeof(pkt) - IP_HDR)
 		return -1;
 	uint32_t hop = (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
-	if (!arp_resolve(nif, hop, mac, now)) {
+	if (dst == IP_BROADCAST)
+		memset(mac, 0xFF, 6);           /* the limited broadcast needs no ARP */
+	else if (!arp_resolve(nif, hop, mac, now)) {
 		nif->stats.drops[DROP_NO_ROUTE_MAC]++;
 		return -1;
 	}
@@ -101,4 +107,16 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 	wr16be(reply + 2, inet_checksum(reply, len));
 	if (ipv4_output(nif, src, IP_PROTO_ICMP, reply, len, now) == 0)
 		nif->stats.icmp_echo_replies++;
+}
+
+void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now)
+{
+	uint8_t msg[8 + 60 + 8];
+	size_t ihl = (size_t)(ip[0] & 0xF) * 4, quote = ihl + 8 < len ? ihl + 8 : len;
+	memset(msg, 0, 8);
+	msg[0] = 3;
+	msg[1] = code;
+	memcpy(msg + 8, ip, quote);     /* the header and the first 8 bytes of the datagram */
+	wr16be(msg + 2, inet_checksum(msg, 8 + quote));
+	ipv4_output(nif, rd32be(ip + 12), IP_PROTO_ICMP, msg, 8 + quote, now);
 }

@@ -16,6 +16,9 @@
 #define ARP_CACHE_SIZE  64
 #define ARP_TTL_MS      (60 * 1000)     /* an entry not confirmed for this long is dropped */
 #define IP_PROTO_ICMP   1
+#define IP_PROTO_UDP    17
+#define UDP_BINDS       4
+#define IP_BROADCAST    0xFFFFFFFFu
 
 /* A reason for every dropped packet, each with its own counter. */
 enum net_drop {
@@ -35,6 +38,11 @@ enum net_drop {
 	DROP_ICMP_CHECKSUM,
 	DROP_ICMP_TYPE,         /* not an echo request */
 	DROP_NO_ROUTE_MAC,      /* next hop's MAC unknown: an ARP request went out instead */
+	DROP_UDP_SHORT,
+	DROP_UDP_LENGTH,        /* length field under 8 or past the packet */
+	DROP_UDP_CHECKSUM,
+	DROP_UDP_NO_PORT,       /* nobody bound: port unreachable sent (unless broadcast) */
+	DROP_DHCP_MALFORMED,
 	DROP_TX_FULL,
 	DROP_REASONS
 };
@@ -50,6 +58,17 @@ struct arp_entry {
 	uint64_t confirmed_ms;
 };
 
+struct netif;
+typedef void (*udp_recv_fn)(struct netif *nif, uint32_t src, uint16_t sport, const uint8_t *data,
+			    size_t len, uint64_t now);
+
+struct udp_bind {
+	uint16_t port;          /* 0: free */
+	udp_recv_fn fn;
+};
+
+struct dhcp_client;
+
 struct netif {
 	uint8_t mac[6];
 	uint32_t ip, mask, gateway;     /* host order */
@@ -58,6 +77,8 @@ struct netif {
 	void *drv;
 	struct arp_entry arp[ARP_CACHE_SIZE];
 	uint16_t ip_id;
+	struct udp_bind udp[UDP_BINDS];
+	struct dhcp_client *dhcp;
 	struct net_stats stats;
 };
 
@@ -75,5 +96,11 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now)
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
+/* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */
+void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now);
+void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
+int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
+	       size_t len, uint64_t now);
+int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn);
 
 #endif

@@ -6,6 +6,7 @@
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/bootinfo.h"
 #include "lib/string.h"
 
 static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gateway_ip[4] = { 10, 0, 2, 2 };
@@ -86,4 +87,30 @@ KTEST(e1000_arp_request_gets_the_gateways_reply)
 	static const uint8_t zero[6];
 	KEXPECT(memcmp(seen.sha, zero, 6) != 0);
 	KEXPECT(nic->rx_frames >= 1 && nic->tx_frames >= 1);
+}
+
+#include "kernel/netdev.h"
+#include "kernel/sched.h"
+#include "lib/cmdline.h"
+#include "net/dhcp.h"
+
+
+/* With ip=dhcp, kernel 0 asks QEMU's user-mode DHCP server, which hands out 10.0.2.15/24
+ * with the gateway 10.0.2.2. The idle loop runs the client; this test sleeps meanwhile. */
+KTEST(net_dhcp_configures_the_interface)
+{
+	char how[8] = "";
+	cmdline_get(boot_info.cmdline, "ip", how, sizeof(how));
+	if (!e1000_nic() || strcmp(how, "dhcp") != 0) {
+		ktest_skip("no e1000 or no ip=dhcp");
+		return;
+	}
+	const struct netif *nif = netdev_netif();
+	KASSERT(nif != NULL);
+	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
+		sched_sleep_ms(100);
+	KASSERT(dhcp_bound(nif));
+	KEXPECT_EQ(nif->ip, 0x0A00020F);
+	KEXPECT_EQ(nif->mask, 0xFFFFFF00);
+	KEXPECT_EQ(nif->gateway, 0x0A000202);
 }

@@ -243,3 +243,156 @@ TEST(net, cidr_parsing)
 	EXPECT(net_parse_cidr("1.2.3.4x", &ip, &mask) < 0);
 	EXPECT(net_parse_cidr("1..3.4", &ip, &mask) < 0);
 }
+
+/* --- UDP and DHCP --- */
+#include "net/dhcp.h"
+
+/* An IPv4+UDP frame from the host; returns its length. */
+static size_t udp_frame(uint8_t *f, const uint8_t *dst_mac, uint32_t src, uint32_t dst,
+			uint16_t sport, uint16_t dport, const uint8_t *data, size_t n)
+{
+	uint8_t *ip = f + ETH_HDR, *u = ip + 20;
+	memset(f, 0, ETH_HDR + 28 + n);
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, host_mac, 6);
+	wr16be(f + 12, ETH_TYPE_IPV4);
+	ip[0] = 0x45;
+	wr16be(ip + 2, (uint16_t)(28 + n));
+	ip[8] = 64;
+	ip[9] = IP_PROTO_UDP;
+	wr32be(ip + 12, src);
+	wr32be(ip + 16, dst);
+	wr16be(ip + 10, inet_checksum(ip, 20));
+	wr16be(u, sport);
+	wr16be(u + 2, dport);
+	wr16be(u + 4, (uint16_t)(8 + n));
+	memcpy(u + 8, data, n);
+	return ETH_HDR + 28 + n;       /* checksum 0: none, as RFC 768 allows */
+}
+
+TEST(net, udp_to_a_closed_port_gets_port_unreachable)
+{
+	uint8_t f[128];
+	setup_host_known();
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 9, (const uint8_t *)"hello", 5);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 1);
+	EXPECT_EQ_U64(nsent, 1);
+	const uint8_t *ip = sent[0] + ETH_HDR, *icmp = ip + 20;
+	EXPECT_EQ_U64(ip[9], IP_PROTO_ICMP);
+	EXPECT_EQ_U64(icmp[0], 3);
+	EXPECT_EQ_U64(icmp[1], 3);
+	EXPECT_EQ_MEM(icmp + 8, f + ETH_HDR, 28);               /* header + 8 bytes quoted */
+	EXPECT_EQ_U64(inet_checksum(icmp, 8 + 28), 0);
+	/* Never about a broadcast (RFC 1122 3.2.2). */
+	n = udp_frame(f, bcast, HOST_IP, IP_BROADCAST, 5000, 9, (const uint8_t *)"x", 1);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 2);
+	EXPECT_EQ_U64(nsent, 1);
+}
+
+TEST(net, bad_udp_is_counted)
+{
+	uint8_t f[128];
+	setup_host_known();
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 1, 2, (const uint8_t *)"abcd", 4);
+	wr16be(f + ETH_HDR + 20 + 4, 40);                       /* length past the packet */
+	eth_input(&nif, f, n, 0);
+	udp_frame(f, our_mac, HOST_IP, OUR_IP, 1, 2, (const uint8_t *)"abcd", 4);
+	wr16be(f + ETH_HDR + 20 + 6, 0x1234);                   /* wrong checksum */
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_LENGTH], 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_CHECKSUM], 1);
+	EXPECT_EQ_U64(nsent, 0);
+}
+
+/* The server's answer to whatever we sent last, echoing its xid. */
+static size_t dhcp_answer(uint8_t *f, uint8_t type, uint32_t xid, uint32_t yiaddr)
+{
+	uint8_t m[300];
+	size_t o = 240;
+	memset(m, 0, sizeof(m));
+	m[0] = 2;
+	m[1] = 1;
+	m[2] = 6;
+	wr32be(m + 4, xid);
+	wr32be(m + 16, yiaddr);
+	memcpy(m + 28, our_mac, 6);
+	wr32be(m + 236, 0x63825363);
+	m[o++] = 53, m[o++] = 1, m[o++] = type;
+	m[o++] = 54, m[o++] = 4, wr32be(m + o, HOST_IP), o += 4;
+	m[o++] = 1, m[o++] = 4, wr32be(m + o, 0xFFFFFF00), o += 4;
+	m[o++] = 3, m[o++] = 4, wr32be(m + o, HOST_IP), o += 4;
+	m[o++] = 51, m[o++] = 4, wr32be(m + o, 86400), o += 4;
+	m[o++] = 255;
+	return udp_frame(f, bcast, HOST_IP, IP_BROADCAST, 67, 68, m, o);
+}
+
+/* Finds option code in the DHCP message of the last frame sent. */
+static const uint8_t *sent_option(unsigned k, uint8_t code)
+{
+	const uint8_t *m = sent[k] + ETH_HDR + 28;
+	for (size_t i = 240; i < 300 && m[i] != 255; i += 2 + m[i + 1])
+		if (m[i] == code)
+			return m + i + 2;
+	return NULL;
+}
+
+TEST(net, dhcp_discover_offer_request_ack)
+{
+	uint8_t f[400];
+	struct dhcp_client c;
+	setup();
+	nif.ip = 0;
+	EXPECT(dhcp_start(&nif, &c, 0xABCD1234, 0) == 0);
+	EXPECT_EQ_U64(nsent, 1);
+	const uint8_t *ip = sent[0] + ETH_HDR, *m = ip + 28;
+	EXPECT_EQ_MEM(sent[0], bcast, 6);
+	EXPECT_EQ_U64(rd32be(ip + 12), 0);
+	EXPECT_EQ_U64(rd32be(ip + 16), IP_BROADCAST);
+	EXPECT_EQ_U64(rd16be(ip + 20), 68);
+	EXPECT_EQ_U64(rd16be(ip + 22), 67);
+	EXPECT_EQ_U64(m[0], 1);
+	EXPECT_EQ_U64(rd32be(m + 4), 0xABCD1234);
+	EXPECT_EQ_U64(rd16be(m + 10), 0x8000);
+	EXPECT_EQ_MEM(m + 28, our_mac, 6);
+	EXPECT(sent_option(0, 53) && sent_option(0, 53)[0] == 1);
+
+	eth_input(&nif, f, dhcp_answer(f, 2, 0x99999999, OUR_IP), 10);  /* another xid */
+	EXPECT_EQ_U64(nsent, 1);
+	eth_input(&nif, f, dhcp_answer(f, 2, 0xABCD1234, OUR_IP), 20);  /* OFFER */
+	EXPECT_EQ_U64(nsent, 2);
+	EXPECT(sent_option(1, 53) && sent_option(1, 53)[0] == 3);        /* REQUEST */
+	EXPECT(sent_option(1, 50) && rd32be(sent_option(1, 50)) == OUR_IP);
+	EXPECT(sent_option(1, 54) && rd32be(sent_option(1, 54)) == HOST_IP);
+	EXPECT(!dhcp_bound(&nif));
+	eth_input(&nif, f, dhcp_answer(f, 5, 0xABCD1234, OUR_IP), 30);   /* ACK */
+	EXPECT(dhcp_bound(&nif));
+	EXPECT_EQ_U64(nif.ip, OUR_IP);
+	EXPECT_EQ_U64(nif.mask, 0xFFFFFF00);
+	EXPECT_EQ_U64(nif.gateway, HOST_IP);
+	EXPECT_EQ_U64(c.lease_s, 86400);
+}
+
+TEST(net, dhcp_retransmits_and_refuses_lying_options)
+{
+	uint8_t f[400];
+	struct dhcp_client c;
+	setup();
+	nif.ip = 0;
+	EXPECT(dhcp_start(&nif, &c, 7, 1000) == 0);
+	dhcp_tick(&nif, 4999);
+	EXPECT_EQ_U64(nsent, 1);
+	dhcp_tick(&nif, 5000);                                  /* 4 s later: again */
+	EXPECT_EQ_U64(nsent, 2);
+	dhcp_tick(&nif, 12999);
+	EXPECT_EQ_U64(nsent, 2);
+	dhcp_tick(&nif, 13000);                                 /* then 8 s */
+	EXPECT_EQ_U64(nsent, 3);
+	size_t n = dhcp_answer(f, 2, 7, OUR_IP);
+	f[ETH_HDR + 28 + 241] = 200;                            /* option 53's length past the end */
+	eth_input(&nif, f, n, 14000);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 1);
+	EXPECT(!dhcp_bound(&nif));
+	EXPECT_EQ_U64(nsent, 3);
+}

@@ -1,0 +1,79 @@
+/* UDP (RFC 768), with the checks of RFC 1122 4.1.3: length, checksum over the pseudo-header,
+ * and port unreachable for a port nobody listens on (never for a broadcast). */
+#include "net/net.h"
+#include "lib/bytes.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define UDP_HDR 8
+
+/* The checksum over the pseudo-header (addresses, protocol, length) and the datagram. */
+static uint16_t udp_checksum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t len)
+{
+	uint8_t buf[ETH_FRAME_MAX];
+	if (len + 12 > sizeof(buf))
+		return 0xFFFF;
+	wr32be(buf, src);
+	wr32be(buf + 4, dst);
+	buf[8] = 0;
+	buf[9] = IP_PROTO_UDP;
+	wr16be(buf + 10, (uint16_t)len);
+	memcpy(buf + 12, udp, len);
+	return inet_checksum(buf, len + 12);
+}
+
+int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn)
+{
+	for (unsigned i = 0; i < UDP_BINDS; i++)
+		if (nif->udp[i].port == port)
+			return -EBUSY;
+	for (unsigned i = 0; i < UDP_BINDS; i++)
+		if (!nif->udp[i].port) {
+			nif->udp[i] = (struct udp_bind){ port, fn };
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
+{
+	uint32_t src = rd32be(ip + 12), dst = rd32be(ip + 16);
+	if (len < UDP_HDR) {
+		nif->stats.drops[DROP_UDP_SHORT]++;
+		return;
+	}
+	size_t ulen = rd16be(p + 4);
+	if (ulen < UDP_HDR || ulen > len) {
+		nif->stats.drops[DROP_UDP_LENGTH]++;
+		return;
+	}
+	if (rd16be(p + 6) != 0 && udp_checksum(src, dst, p, ulen) != 0) {
+		nif->stats.drops[DROP_UDP_CHECKSUM]++;
+		return;
+	}
+	uint16_t dport = rd16be(p + 2);
+	for (unsigned i = 0; i < UDP_BINDS; i++)
+		if (nif->udp[i].port == dport) {
+			nif->udp[i].fn(nif, src, rd16be(p), p + UDP_HDR, ulen - UDP_HDR, now);
+			return;
+		}
+	nif->stats.drops[DROP_UDP_NO_PORT]++;
+	if (dst == nif->ip)             /* never about a broadcast (RFC 1122 3.2.2) */
+		icmp_unreachable(nif, 3, ip, (size_t)((ip[0] & 0xF) * 4) + len, now);
+}
+
+int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
+	       size_t len, uint64_t now)
+{
+	uint8_t p[ETH_FRAME_MAX];
+	if (len > ETH_FRAME_MAX - ETH_HDR - 20 - UDP_HDR)
+		return -EINVAL;
+	wr16be(p, sport);
+	wr16be(p + 2, dport);
+	wr16be(p + 4, (uint16_t)(UDP_HDR + len));
+	wr16be(p + 6, 0);
+	memcpy(p + UDP_HDR, data, len);
+	uint16_t sum = udp_checksum(nif->ip, dst, p, UDP_HDR + len);
+	wr16be(p + 6, sum ? sum : 0xFFFF);      /* 0 means "no checksum": send its complement */
+	return ipv4_output(nif, dst, IP_PROTO_UDP, p, UDP_HDR + len, now);
+}

@@ -12,7 +12,7 @@ KDEBUG   ?= 1
 FIRMWARE ?= bios
 CPUS     ?= 4
 MEM      ?= 512M
-CMDLINE  ?= loglevel=info
+CMDLINE  ?= loglevel=info ip=dhcp
 
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -144,7 +144,7 @@ $(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile
 run: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	@# 33 is the kernel's "success" exit (the shell's shutdown), not a failure of make.
-	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) $(ISO) || [ $$? -eq 33 ]
+	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) --nic-user $(ISO) || [ $$? -eq 33 ]
 
 debug: setup
 	@$(MAKE) --no-print-directory $(ISO)

@@ -22,6 +22,7 @@ static enum log_level console_threshold = LOG_INFO;
 static char line[CONSOLE_LINE_MAX];
 static size_t line_len;
 static bool line_shown;                 /* the start of line is already on the port */
+static bool user_output;                /* what is being written comes from write(1/2) */
 static char shown[CONSOLE_LINE_MAX];    /* that start (a prompt), to show again */
 static size_t shown_len;
 static char edit[CONSOLE_LINE_MAX];     /* the line being typed (kernel 0's input) */
@@ -81,7 +82,7 @@ static void write_tagged(unsigned core, const char *s, size_t n)
  * so no line ever holds two kernels' text. */
 void console_write_line(unsigned core, const char *s, size_t n)
 {
-	bool redraw = line_shown && core != kself.core;
+	bool redraw = line_shown && !user_output;
 	if (redraw)
 		serial_write("\n", 1);
 	write_tagged(core, s, n);
@@ -132,10 +133,14 @@ static void console_keep_early(const char *s, size_t n)
 
 static void console_line_out(const char *s, size_t n)
 {
-	if (line_shown) {               /* finish a prompt shown early (console_show_partial) */
+	if (line_shown && user_output) {        /* the program finishes its prompt's line */
 		serial_write(s, n);
 		serial_write("\n", 1);
 		line_shown = false;
+		return;
+	}
+	if (line_shown && kself.core == 0) {    /* a kernel message goes under the prompt */
+		console_write_line(kself.core, s, n);
 		return;
 	}
 	if (kself.core == 0 || direct)
@@ -193,6 +198,16 @@ int kvprintf(const char *fmt, va_list ap)
 	int n = fmt_format(console_emit, NULL, fmt, ap);
 	irq_restore(irq);
 	return n;
+}
+
+/* A program's write(1/2): its text may finish the line its prompt started. */
+void console_user_write(const char *s, size_t n)
+{
+	bool irq = irq_save();
+	user_output = true;
+	kprintf("%.*s", (int)n, s);
+	user_output = false;
+	irq_restore(irq);
 }
 
 int kprintf(const char *fmt, ...)

@@ -22,6 +22,7 @@ void console_write_line(unsigned core, const char *s, size_t n);
 /* From now on this kernel writes to the port itself (panics). */
 void console_set_direct(void);
 void console_flush_early(void);
+void console_user_write(const char *s, size_t n);
 /* Console input (kernel 0): taken from the port at each tick, read a line at a time. */
 void console_poll_input(void);
 size_t console_read(char *buf, size_t n);

@@ -48,7 +48,7 @@ static int64_t sys_write(uint64_t fd, uint64_t ubuf, uint64_t len)
 		int err = copy_from_user(chunk, ubuf + done, n);
 		if (err)
 			return done ? (int64_t)done : err;
-		kprintf("%.*s", (int)n, chunk);
+		console_user_write(chunk, n);
 		done += n;
 	}
 	return (int64_t)len;

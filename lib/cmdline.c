@@ -3,18 +3,26 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
+/* Boot loaders join words with spaces, but a hand-edited line may hold tabs or a newline. */
+static bool cmdline_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Finds the last word whose key is exactly key and returns its value through val and vlen
- * (val is NULL for a bare key). */
+ * (val is NULL for a bare key). A NULL command line (none given) holds no key. */
 static bool cmdline_find(const char *s, const char *key, const char **val, size_t *vlen)
 {
+	if (!s || !key)
+		return false;
 	size_t klen = strlen(key);
 	bool found = false;
 
 	while (*s) {
-		while (*s == ' ')
+		while (cmdline_is_space(*s))
 			s++;
 		const char *w = s;
-		while (*s && *s != ' ')
+		while (*s && !cmdline_is_space(*s))
 			s++;
 		size_t wlen = (size_t)(s - w);
 		if (wlen >= klen && strncmp(w, key, klen) == 0 && (wlen == klen || w[klen] == '=')) {
@@ -63,6 +71,8 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 
 bool cmdline_list_contains(const char *csv, const char *item)
 {
+	if (!csv || !item)
+		return false;
 	size_t ilen = strlen(item);
 
 	while (*csv) {

@@ -1,10 +1,13 @@
-/* Kernel command line: space-separated "key" and "key=value" words. */
+/* Kernel command line: "key" and "key=value" words separated by white space. */
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A key matches whole words only ("log" is not in "loglevel=3"); a NULL line or key matches
+ * nothing, so a kernel booted without a command line needs no special case. */
 
 /* Copies key's value (the last occurrence wins, as on Linux) into out. Returns the value's
  * length (0 for a bare key), -ENOENT if absent, -ENOSPC if truncated to fit. */

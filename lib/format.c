@@ -190,6 +190,17 @@ static void format_padded(struct fmt_out *o, const struct fmt_spec *sp, const ch
 		out_pad(o, ' ', fill);
 }
 
+/* A NULL string prints as "(null)", or as nothing when the precision would cut that short,
+ * as glibc does: a clipped "(nu" would look like real data. */
+static void format_string(struct fmt_out *o, const struct fmt_spec *sp, const char *s)
+{
+	static const char null_str[] = "(null)";
+
+	if (!s)
+		s = sp->prec < 0 || sp->prec >= (int)sizeof(null_str) - 1 ? null_str : "";
+	format_padded(o, sp, s, sp->prec >= 0 ? strnlen(s, (size_t)sp->prec) : strlen(s));
+}
+
 static void format_signed(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
 {
 	int64_t v = arg_signed(sp, ap);
@@ -229,13 +240,9 @@ static void format_one(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap
 		format_padded(o, sp, &c, 1);
 		return;
 	}
-	case 's': {
-		const char *s = va_arg(*ap, const char *);
-		if (!s)
-			s = "(null)";
-		format_padded(o, sp, s, sp->prec >= 0 ? strnlen(s, (size_t)sp->prec) : strlen(s));
+	case 's':
+		format_string(o, sp, va_arg(*ap, const char *));
 		return;
-	}
 	case 'p':
 		format_pointer(o, sp, ap);
 		return;

@@ -17,8 +17,16 @@
 static inline uint32_t ring_mask(uint32_t size) { return size - 1; }
 static inline uint32_t ring_slot(uint32_t idx, uint32_t size) { return idx & (size - 1); }
 static inline uint32_t ring_used(uint32_t prod, uint32_t cons) { return prod - cons; }
-static inline uint32_t ring_free(uint32_t prod, uint32_t cons, uint32_t size) { return size - (prod - cons); }
 static inline bool ring_empty(uint32_t prod, uint32_t cons) { return prod == cons; }
-static inline bool ring_full(uint32_t prod, uint32_t cons, uint32_t size) { return prod - cons == size; }
+
+static inline uint32_t ring_free(uint32_t prod, uint32_t cons, uint32_t size)
+{
+	return size - (prod - cons);
+}
+
+static inline bool ring_full(uint32_t prod, uint32_t cons, uint32_t size)
+{
+	return prod - cons == size;
+}
 
 #endif

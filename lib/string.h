@@ -33,8 +33,9 @@ char *strrchr(const char *s, int c);
 /* Copies at most size-1 bytes and terminates; returns strlen(src) (BSD). */
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t size);
 
-/* Parses an unsigned number from the first len bytes of s (no terminator needed). base 0
- * accepts 0x (hex) and 0 (octal) prefixes. Returns 0, -EINVAL (empty or junk) or -ERANGE. */
+/* Parses an unsigned number from exactly the first len bytes of s (no terminator needed;
+ * no sign or white space). base 0 takes 0x (hex) and 0 (octal) prefixes; bases 2..36 take
+ * digits only. Returns 0, -EINVAL (empty or junk) or -ERANGE; *out is set only on success. */
 int str_to_u64(const char *s, size_t len, unsigned base, uint64_t *out);
 
 #endif

@@ -9,13 +9,14 @@
 #   --cpu MODEL            QEMU CPU model (default max)
 #   --serial FILE          serial console to FILE instead of the terminal
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
+#   --nic-user             an e1000 on QEMU's user-mode network (NAT, with its own DHCP)
 #   --gdb                  start halted, with the gdb stub on tcp::1234
 #   --timeout SECONDS      kill QEMU after this long (exit status 124)
 # The exit status is QEMU's: 33 when the kernel reports success through isa-debug-exit,
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--serial) serial=$2; shift 2 ;;
 	--serial-stdio) serial=-; shift ;;
 	--gdb) gdb=1; shift ;;
+	--nic-user) nic=1; shift ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
@@ -60,6 +62,7 @@ else
 	args+=(-serial mon:stdio)
 fi
 [ "$gdb" -eq 1 ] && args+=(-s -S)
+[ "$nic" -eq 1 ] && args+=(-nic user,model=e1000)
 
 runner=()
 # --foreground keeps the terminal usable; -k makes sure a hung QEMU goes.

@@ -30,13 +30,39 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	current_failed++;
 }
 
+void test_expect_mem(const char *file, int line, const char *an, const char *bn, const void *a,
+		     const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i]) {
+			test_fail(file, line, "%s == %s: byte %zu of %zu is 0x%02x vs 0x%02x", an, bn,
+				  i, n, x[i], y[i]);
+			return;
+		}
+	}
+}
+
 int test_strcmp(const char *a, const char *b) { return strcmp(a, b); }
 
 int test_libc_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	return vsnprintf(buf, n, fmt, ap);
 }
+int test_libc_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int test_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
+void *test_libc_memmove(void *dst, const void *src, size_t n) { return memmove(dst, src, n); }
+int test_libc_strncmp(const char *a, const char *b, size_t n) { return strncmp(a, b, n); }
+char *test_libc_strchr(const char *s, int c) { return strchr(s, c); }
+char *test_libc_strrchr(const char *s, int c) { return strrchr(s, c); }
 
 int main(int argc, char **argv)
 {

@@ -49,16 +49,21 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 				  a_ ? a_ : "(null)", b_ ? b_ : "(null)");              \
 	} while (0)
 
-#define EXPECT_EQ_MEM(a, b, n)                                                          \
-	do {                                                                            \
-		if (test_memcmp((a), (b), (n)) != 0)                                    \
-			test_fail(__FILE__, __LINE__, "%s and %s differ in %zu bytes", #a, #b, \
-				  (size_t)(n));                                         \
-	} while (0)
+#define EXPECT_EQ_MEM(a, b, n) test_expect_mem(__FILE__, __LINE__, #a, #b, (a), (b), (n))
+
+/* Fails, naming the first byte that differs, unless a and b hold the same n bytes. */
+void test_expect_mem(const char *file, int line, const char *an, const char *bn, const void *a,
+		     const void *b, size_t n);
 
 /* The C library's versions, to compare lib/ against when lib/ has renamed its own. */
 int test_strcmp(const char *a, const char *b);
 int test_memcmp(const void *a, const void *b, size_t n);
+void *test_libc_memmove(void *dst, const void *src, size_t n);
+int test_libc_strncmp(const char *a, const char *b, size_t n);
+char *test_libc_strchr(const char *s, int c);
+char *test_libc_strrchr(const char *s, int c);
 int test_libc_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int test_libc_snprintf(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

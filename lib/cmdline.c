@@ -71,7 +71,7 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 
 bool cmdline_list_contains(const char *csv, const char *item)
 {
-	if (!csv || !item)
+	if (!csv || !item || !*item)
 		return false;
 	size_t ilen = strlen(item);
 

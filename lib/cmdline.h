@@ -15,7 +15,8 @@ int cmdline_get(const char *cmdline, const char *key, char *out, size_t outsz);
 bool cmdline_has(const char *cmdline, const char *key);
 /* Parses key's value as a number (0x.. hex, 0.. octal). -ENOENT, -EINVAL or -ERANGE. */
 int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
-/* True if item is one of the comma-separated entries of csv. */
+/* True if item is one of the comma-separated entries of csv ("a,bb,c"). Empty entries are
+ * no one's: an empty item is never found. */
 bool cmdline_list_contains(const char *csv, const char *item);
 
 #endif

@@ -1,5 +1,6 @@
 /* Host test runner: runs every registered test (or those whose "suite.name" contains
- * argv[1]) and prints "PASS suite.name" / "FAIL suite.name: ..." and a summary line. */
+ * argv[1]) and prints "PASS host.suite.name" / "FAIL host.suite.name: ..." lines, then
+ * "host: N passed, M failed". */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -56,3 +56,70 @@ TEST(list, del_and_safe_iteration)
 		list_del(pos);
 	EXPECT(list_empty(&head));
 }
+
+/* The node need not be the first member: list_entry must subtract its offset. */
+struct tagged {
+	char tag[13];
+	struct list_node link;
+	int v;
+};
+
+TEST(list, entry_of_a_member_at_an_offset)
+{
+	struct list_node head = LIST_HEAD_INIT(head);
+	struct tagged t[3] = { { .v = 10 }, { .v = 20 }, { .v = 30 } };
+	EXPECT(list_empty(&head));
+	for (int i = 0; i < 3; i++)
+		list_add_head(&head, &t[i].link);
+	int sum = 0, order[3], n = 0;
+	struct tagged *pos;
+	list_for_each_entry(pos, &head, link) {
+		sum += pos->v;
+		if (n < 3)
+			order[n++] = pos->v;
+	}
+	EXPECT_EQ_U64(sum, 60);
+	EXPECT_EQ_U64(n, 3);
+	EXPECT(order[0] == 30 && order[1] == 20 && order[2] == 10);     /* add_head: a stack */
+	EXPECT(container_of(&t[1].link, struct tagged, link) == &t[1]);
+}
+
+TEST(list, deleting_the_only_node_empties_the_list)
+{
+	struct list_node head;
+	struct item a = { .v = 1 };
+	list_init(&head);
+	list_add_tail(&head, &a.node);
+	EXPECT(list_first(&head) == &a.node);
+	EXPECT(a.node.next == &head && a.node.prev == &head);
+	list_del(&a.node);
+	EXPECT(list_empty(&head));
+	EXPECT(head.next == &head && head.prev == &head);
+	int count = 0;
+	list_for_each(pos, &head)
+		count++;
+	EXPECT_EQ_U64(count, 0);
+}
+
+/* prev links must mirror next links, so a walk backwards sees the reverse order. */
+TEST(list, prev_links_mirror_next_links)
+{
+	struct list_node head;
+	struct item it[4];
+	list_init(&head);
+	for (int i = 0; i < 4; i++) {
+		it[i].v = i;
+		list_add_tail(&head, &it[i].node);
+	}
+	list_del(&it[2].node);
+	int want[] = { 3, 1, 0 }, k = 0;
+	for (struct list_node *p = head.prev; p != &head && k < 3; p = p->prev, k++)
+		EXPECT_EQ_U64(list_entry(p, struct item, node)->v, want[k]);
+	EXPECT_EQ_U64(k, 3);
+	int count = 0;
+	list_for_each(pos, &head) {
+		EXPECT(pos->next->prev == pos);
+		count++;
+	}
+	EXPECT_EQ_U64(count, 3);
+}

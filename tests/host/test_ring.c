@@ -46,3 +46,18 @@ TEST(ring, fifo_order_through_many_wraps)
 	EXPECT(next_out > 900);
 	EXPECT_EQ_U64(next_in - next_out, ring_used(prod, cons));
 }
+
+TEST(ring, partial_fill_counts)
+{
+	const uint32_t size = 16;
+	uint32_t cons = 0xFFFFFFF0u, prod = cons + 5;
+	EXPECT_EQ_U64(ring_used(prod, cons), 5);
+	EXPECT_EQ_U64(ring_free(prod, cons, size), 11);
+	EXPECT_EQ_U64(ring_used(prod, cons) + ring_free(prod, cons, size), size);
+	prod += 11;                                     /* lands exactly on 0 */
+	EXPECT_EQ_U64(prod, 0);
+	EXPECT(ring_full(prod, cons, size));
+	EXPECT_EQ_U64(ring_slot(prod, size), ring_slot(cons, size));    /* full: same slot */
+}
+
+_Static_assert(RING_IS_POW2(256), "RING_IS_POW2 works in constant expressions");

@@ -45,7 +45,7 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_e1000.c drivers/pci/pci.c drivers/e1000/e1000.c kernel/netdev.c \
-	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c \
+	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
 	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \
@@ -62,7 +62,7 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-
 	   -fno-stack-protector -fno-tree-loop-distribute-patterns -fno-omit-frame-pointer \
 	   -I. -MMD -MP
 ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/lib/malloc.o \
-	     lib/string.o lib/format.o user/lib/crt0.o)
+	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf

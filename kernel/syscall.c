@@ -7,6 +7,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/heap.h"
+#include "kernel/netdev.h"
 #include "kernel/proc.h"
 #include "kernel/rcall.h"
 #include "kernel/urpc_msg.h"
@@ -286,6 +287,29 @@ static int64_t sys_kernels(uint64_t ubuf, uint64_t max)
 	return (int64_t)n;
 }
 
+static int64_t sys_netstat(uint64_t ubuf)
+{
+	const struct netif *nif = netdev_netif();
+	struct sys_netstat ns;
+	_Static_assert(DROP_REASONS <= SYS_NETSTAT_DROPS, "every drop reason fits");
+	if (!nif)
+		return -ENODEV;
+	memset(&ns, 0, sizeof(ns));
+	ns.configured = nif->ip != 0;
+	ns.ip = nif->ip;
+	ns.mask = nif->mask;
+	ns.gateway = nif->gateway;
+	memcpy(ns.mac, nif->mac, 6);
+	ns.ndrops = DROP_REASONS;
+	ns.rx_frames = nif->stats.rx_frames;
+	ns.tx_frames = nif->stats.tx_frames;
+	ns.arp_replies = nif->stats.arp_replies_sent;
+	ns.arp_requests = nif->stats.arp_requests_sent;
+	ns.echo_replies = nif->stats.icmp_echo_replies;
+	memcpy(ns.drops, nif->stats.drops, sizeof(nif->stats.drops));
+	return copy_to_user(ubuf, &ns, sizeof(ns));
+}
+
 static int64_t sys_kill(uint64_t core, int64_t pid)
 {
 	uint32_t victim = (uint32_t)pid;
@@ -345,6 +369,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_PS: return sys_ps(f->rdi, f->rsi);
 	case SYS_KERNELS: return sys_kernels(f->rdi, f->rsi);
 	case SYS_KILL: return sys_kill(f->rdi, (int64_t)f->rsi);
+	case SYS_NETSTAT: return sys_netstat(f->rdi);
 	case SYS_SHUTDOWN:
 		/* Ends the machine (under QEMU, its exit status) from kernel 0's console user. */
 		if (kself.core != 0)

@@ -26,6 +26,7 @@ enum syscall_nr {
 	SYS_KERNELS = 18,
 	SYS_KILL = 19,
 	SYS_SHUTDOWN = 20,
+	SYS_NETSTAT = 21,
 	SYS_COUNT
 };
 
@@ -77,6 +78,18 @@ struct sys_kinfo {
 };
 _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48,
 	       "one URPC reply piece each");
+
+/* Kernel 0's network interface and its counters, as SYS_NETSTAT reports them; drops are
+ * indexed by enum net_drop (net/net.h, names from net_drop_name). */
+#define SYS_NETSTAT_DROPS 32
+struct sys_netstat {
+	uint32_t configured;
+	uint32_t ip, mask, gateway;
+	uint8_t mac[6];
+	uint16_t ndrops;
+	uint64_t rx_frames, tx_frames, arp_replies, arp_requests, echo_replies;
+	uint64_t drops[SYS_NETSTAT_DROPS];
+};
 
 void syscall_init(void);
 uint64_t syscall_dispatch(struct syscall_frame *f);

@@ -152,11 +152,11 @@ fi
 
 # The shell, driven over the serial console like a person would: every command of the issue,
 # a program started on another kernel, a faulting program that dies alone, bad input.
-iso shell "heartbeat=0" || fail kernel.shell "no ISO"
+iso shell "heartbeat=0 ip=dhcp" || fail kernel.shell "no ISO"
 tests/kernel/shell.sh "$OUT/shell.iso" "$OUT/shell.log" 4 help "ls /bin" "cat /etc/init.conf" kernels \
 	"run /bin/utest-child sleep @3" ps "kill 2 @3" ps "run /bin/hello from the shell" \
 	"run /bin/hello remote @2" "run /bin/utest-child null" "bogus cmd" "cat /nope" "run /bin/hello @9" \
-	"kill 77" mem shutdown
+	"kill 77" mem netstat shutdown
 status=$?
 slog=$(tr -d '\r' <"$OUT/shell.log" | sed 's/^\[k[0-9]*\] //')
 shell_check() {         # NAME PATTERN: a line of the conversation matches PATTERN (grep -E)
@@ -178,6 +178,8 @@ shell_check missing_file_is_reported '^cat: /nope: no such file or directory$'
 shell_check bad_kernel_is_refused '^run: /bin/hello on kernel 9: invalid argument$'
 shell_check kill_of_nothing_is_reported '^kill: 77: no such process$'
 shell_check mem_reports_free_memory '^kernel 0: [0-9]+ MiB free'
+shell_check netstat_shows_the_dhcp_address '^mac 52:54:00:12:34:56, ip 10\.0\.2\.15 mask 255\.255\.255\.0 gateway 10\.0\.2\.2$'
+shell_check netstat_counts_frames '^rx [1-9][0-9]* frames, tx [1-9][0-9]* frames'
 
 # Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.
 iso ktest-noacpi "ktest=boot_cmdline_names_the_tests heartbeat=0 acpi=off" &&

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the shell over the serial console as a person would: waits for each prompt, types a
-# command, and leaves the whole conversation in OUT (for tests/kernel/run.sh to check).
+# command, and leaves the whole conversation in OUT (for tests/kernel/run.sh to check). The
+# machine has an e1000 on QEMU's user-mode network, as `make run` does.
 # Usage: tests/kernel/shell.sh ISO OUT CPUS COMMAND...
 set -uo pipefail
 iso=$1 out=$2 cpus=$3
@@ -9,7 +10,8 @@ fifo=$(mktemp -u "${TMPDIR:-/tmp}/flotilla-sh.XXXXXX")
 mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 : >"$out"
-"$(dirname "$0")/../../tools/qemu.sh" --cpus "$cpus" --timeout 120 --serial-stdio "$iso" <"$fifo" >"$out" 2>&1 &
+"$(dirname "$0")/../../tools/qemu.sh" --cpus "$cpus" --timeout 120 --serial-stdio --nic-user "$iso" \
+	<"$fifo" >"$out" 2>&1 &
 qpid=$!
 exec 3>"$fifo"
 

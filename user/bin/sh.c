@@ -1,6 +1,7 @@
 /* The Flotilla shell on the serial console: looks at every kernel and starts programs on
  * any of them. Type "help" for the commands. */
 #include "user/lib/flotilla.h"
+#include "net/net.h"
 
 #define LINE_MAX 256
 #define ARGS_MAX 16
@@ -36,6 +37,7 @@ static void cmd_help(void)
 	     "  run PROG [ARGS] [@KERNEL]  start a program, here or on another kernel\n"
 	     "  kill PID [@KERNEL]  stop a process\n"
 	     "  mem                 this kernel's free memory\n"
+	     "  netstat             kernel 0's network address and counters\n"
 	     "  shutdown            end the system (QEMU exits)\n"
 	     "  help                this list");
 }
@@ -168,6 +170,34 @@ static void cmd_mem(void)
 		printf("kernel %u: %lu MiB free, %u processes\n", ki.core, ki.free_bytes >> 20, ki.nprocs);
 }
 
+static void print_ip(const char *label, uint32_t a)
+{
+	printf("%s%u.%u.%u.%u", label, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static void cmd_netstat(void)
+{
+	struct sys_netstat ns;
+	if (netstat(&ns) < 0) {
+		printf("netstat: %s\n", strerror(errno));
+		return;
+	}
+	printf("mac %02x:%02x:%02x:%02x:%02x:%02x", ns.mac[0], ns.mac[1], ns.mac[2], ns.mac[3],
+	       ns.mac[4], ns.mac[5]);
+	if (ns.configured) {
+		print_ip(", ip ", ns.ip);
+		print_ip(" mask ", ns.mask);
+		print_ip(" gateway ", ns.gateway);
+	} else {
+		printf(", no address");
+	}
+	printf("\nrx %lu frames, tx %lu frames, arp replies %lu, arp requests %lu, echo replies %lu\n",
+	       ns.rx_frames, ns.tx_frames, ns.arp_replies, ns.arp_requests, ns.echo_replies);
+	for (unsigned i = 0; i < ns.ndrops && i < SYS_NETSTAT_DROPS; i++)
+		if (ns.drops[i])
+			printf("drop %-16s %lu\n", net_drop_name((enum net_drop)i), ns.drops[i]);
+}
+
 static void run_line(char *line)
 {
 	char *argv[ARGS_MAX];
@@ -193,6 +223,8 @@ static void run_line(char *line)
 		cmd_kill(argc, argv);
 	else if (strcmp(c, "mem") == 0)
 		cmd_mem();
+	else if (strcmp(c, "netstat") == 0)
+		cmd_netstat();
 	else if (strcmp(c, "shutdown") == 0)
 		shutdown(0);
 	else

@@ -38,6 +38,7 @@ int ps(struct sys_procinfo *out, unsigned max);
 int kernels(struct sys_kinfo *out, unsigned max);
 int kill(unsigned core, int pid);
 int shutdown(int status);
+int netstat(struct sys_netstat *ns);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);

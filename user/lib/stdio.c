@@ -49,6 +49,7 @@ const char *strerror(int err)
 {
 	switch (err) {
 	case EPERM: return "operation not permitted";
+	case ENODEV: return "no such device";
 	case ESRCH: return "no such process";
 	case EINTR: return "interrupted";
 	case ENOENT: return "no such file or directory";

@@ -50,6 +50,7 @@ int ps(struct sys_procinfo *out, unsigned max) { return (int)posix(sys_call(SYS_
 int kernels(struct sys_kinfo *out, unsigned max) { return (int)posix(sys_call(SYS_KERNELS, (long)out, max, 0, 0)); }
 int kill(unsigned core, int pid) { return (int)posix(sys_call(SYS_KILL, core, pid, 0, 0)); }
 int shutdown(int status) { return (int)posix(sys_call(SYS_SHUTDOWN, status, 0, 0, 0)); }
+int netstat(struct sys_netstat *ns) { return (int)posix(sys_call(SYS_NETSTAT, (long)ns, 0, 0, 0)); }
 
 void *sbrk(long incr)
 {

@@ -8,6 +8,7 @@
 #define NEWC_HEADER    110
 #define NEWC_FIELD(i)  (6 + 8 * (i))    /* the i-th 8-digit hex field */
 #define F_MODE         1
+#define F_MTIME        5
 #define F_FILESIZE     6
 #define F_NAMESIZE     11
 #define TRAILER        "TRAILER!!!"
@@ -64,7 +65,7 @@ static int reject(const char **why, const char *reason)
 static int parse_entry(struct initrd *rd, const uint8_t *data, size_t size, uint64_t *off,
 		       bool *done, const char **why)
 {
-	uint32_t mode, filesize, namesize;
+	uint32_t mode, mtime, filesize, namesize;
 	const uint8_t *h = data + *off;
 
 	if (size - *off < NEWC_HEADER)
@@ -72,6 +73,7 @@ static int parse_entry(struct initrd *rd, const uint8_t *data, size_t size, uint
 	if (memcmp(h, NEWC_MAGIC, 6) != 0)
 		return reject(why, "bad magic (not a newc cpio archive)");
 	if (hex8(h + NEWC_FIELD(F_MODE), &mode) || hex8(h + NEWC_FIELD(F_FILESIZE), &filesize) ||
+	    hex8(h + NEWC_FIELD(F_MTIME), &mtime) ||
 	    hex8(h + NEWC_FIELD(F_NAMESIZE), &namesize))
 		return reject(why, "header field is not hexadecimal");
 	uint64_t name_off = *off + NEWC_HEADER;
@@ -98,6 +100,7 @@ static int parse_entry(struct initrd *rd, const uint8_t *data, size_t size, uint
 	f->data = data + data_off;
 	f->size = filesize;
 	f->mode = mode;
+	f->mtime = mtime;
 	rd->nfiles++;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct initrd_file {
 	const uint8_t *data;
 	uint64_t size;
 	uint32_t mode;
+	uint32_t mtime;                 /* seconds since 1970, from the archive */
 };
 
 struct initrd {

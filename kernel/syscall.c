@@ -143,7 +143,7 @@ static int64_t sys_fstat(struct proc *p, uint64_t fd, uint64_t ust)
 	struct proc_fd *f = fd_get(p, fd);
 	if (!f)
 		return -EBADF;
-	struct sys_stat st = { f->file->size, f->file->mode, 0 };
+	struct sys_stat st = { f->file->size, f->file->mode, f->file->mtime };
 	return copy_to_user(ust, &st, sizeof(st));
 }
 

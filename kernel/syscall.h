@@ -27,6 +27,23 @@ enum syscall_nr {
 	SYS_KILL = 19,
 	SYS_SHUTDOWN = 20,
 	SYS_NETSTAT = 21,
+	SYS_SOCKET = 22,
+	SYS_BIND = 23,
+	SYS_LISTEN = 24,
+	SYS_ACCEPT4 = 25,
+	SYS_CONNECT = 26,
+	SYS_SENDTO = 27,
+	SYS_RECVFROM = 28,
+	SYS_SHUTDOWN_SOCK = 29,
+	SYS_SETSOCKOPT = 30,
+	SYS_GETSOCKOPT = 31,
+	SYS_POLL = 32,
+	SYS_EPOLL_CREATE = 33,
+	SYS_EPOLL_CTL = 34,
+	SYS_EPOLL_WAIT = 35,
+	SYS_FCNTL = 36,
+	SYS_GETSOCKNAME = 37,
+	SYS_GETPEERNAME = 38,
 	SYS_COUNT
 };
 
@@ -40,7 +57,7 @@ struct syscall_frame {
 struct sys_stat {
 	uint64_t size;
 	uint32_t mode;
-	uint32_t reserved;
+	uint32_t mtime;         /* seconds since 1970, as the initrd archive recorded it */
 };
 
 struct sys_dirent {
@@ -81,15 +98,110 @@ _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 
 
 /* Kernel 0's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */
-#define SYS_NETSTAT_DROPS 32
+#define SYS_NETSTAT_DROPS 48
+#define SYS_NETSTAT_TCP   32
+#define SYS_NETSTAT_STATES 16
 struct sys_netstat {
 	uint32_t configured;
 	uint32_t ip, mask, gateway;
 	uint8_t mac[6];
-	uint16_t ndrops;
+	uint16_t ndrops;                /* entries of drops[] in use: names from net_drop_name */
+	uint16_t ntcp;                  /* of tcp[]: names from tcp_counter_name */
+	uint16_t nstates;               /* of conns[]: names from tcp_state_name */
+	uint32_t reserved;
 	uint64_t rx_frames, tx_frames, arp_replies, arp_requests, echo_replies;
+	uint64_t udp_in, udp_out;
+	/* The NIC's own statistics registers (0 where the driver has none). */
+	uint64_t hw_rx_packets, hw_tx_packets, hw_rx_missed, hw_rx_crc_errors;
+	uint32_t link_up, link_mbps;
 	uint64_t drops[SYS_NETSTAT_DROPS];
+	uint64_t tcp[SYS_NETSTAT_TCP];
+	uint32_t conns[SYS_NETSTAT_STATES];     /* TCP connections by state (listeners too) */
 };
+
+/* Sockets: the constants and layouts are Linux's x86-64 ones, so programs written for POSIX
+ * (user/httpd) build unchanged against either libc. Addresses and ports in sockaddr_in are
+ * in network byte order, as everywhere. */
+#define AF_INET         2
+#define SOCK_STREAM     1
+#define SOCK_DGRAM      2
+#define SOCK_NONBLOCK   04000
+#define SOCK_CLOEXEC    02000000        /* accepted and ignored: there is no exec */
+#define IPPROTO_TCP     6
+#define IPPROTO_UDP     17
+#define INADDR_ANY      0u
+#define SOL_SOCKET      1
+#define SO_REUSEADDR    2
+#define SO_ERROR        4
+#define SO_SNDBUF       7
+#define SO_RCVBUF       8
+#define SO_KEEPALIVE    9
+#define TCP_NODELAY     1
+#define SHUT_RD         0
+#define SHUT_WR         1
+#define SHUT_RDWR       2
+#define MSG_PEEK        2
+#define MSG_DONTWAIT    0x40
+#define MSG_NOSIGNAL    0x4000          /* accepted: there are no signals */
+#define O_NONBLOCK      04000
+#define F_GETFL         3
+#define F_SETFL         4
+#define POLLIN          0x001
+#define POLLPRI         0x002
+#define POLLOUT         0x004
+#define POLLERR         0x008
+#define POLLHUP         0x010
+#define POLLNVAL        0x020
+#define POLLRDHUP       0x2000
+#define EPOLLIN         0x001
+#define EPOLLOUT        0x004
+#define EPOLLERR        0x008
+#define EPOLLHUP        0x010
+#define EPOLLRDHUP      0x2000
+#define EPOLLET         (1u << 31)
+#define EPOLL_CTL_ADD   1
+#define EPOLL_CTL_DEL   2
+#define EPOLL_CTL_MOD   3
+#define SOMAXCONN       4096
+
+typedef uint32_t socklen_t;
+
+struct in_addr {
+	uint32_t s_addr;
+};
+
+struct sockaddr {
+	uint16_t sa_family;
+	char sa_data[14];
+};
+
+struct sockaddr_in {
+	uint16_t sin_family;
+	uint16_t sin_port;
+	struct in_addr sin_addr;
+	uint8_t sin_zero[8];
+};
+
+struct pollfd {
+	int32_t fd;
+	int16_t events;
+	int16_t revents;
+};
+
+typedef union epoll_data {
+	void *ptr;
+	int32_t fd;
+	uint32_t u32;
+	uint64_t u64;
+} epoll_data_t;
+
+struct epoll_event {
+	uint32_t events;
+	epoll_data_t data;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct sockaddr_in) == 16 && sizeof(struct epoll_event) == 12 &&
+	       sizeof(struct pollfd) == 8, "Linux's layouts");
 
 void syscall_init(void);
 uint64_t syscall_dispatch(struct syscall_frame *f);

@@ -25,9 +25,31 @@
 #define EMFILE     24
 #define ENOSPC     28
 #define ERANGE     34
+#define EPIPE      32
 #define ENAMETOOLONG 36
 #define ENOSYS     38
+#define ENOTSOCK   88
+#define EDESTADDRREQ 89
+#define EMSGSIZE   90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define EOPNOTSUPP 95
+#define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define EADDRNOTAVAIL 99
+#define ENETDOWN   100
+#define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOBUFS    105
+#define EISCONN    106
+#define ENOTCONN   107
 #define ETIMEDOUT  110
+#define ECONNREFUSED 111
 #define EHOSTDOWN  112
+#define EHOSTUNREACH 113
+#define EALREADY   114
+#define EINPROGRESS 115
 
 #endif

@@ -1,5 +1,6 @@
 /* ARP for IPv4 over Ethernet (RFC 826): answers requests for our address, learns senders,
- * and resolves next hops, with entries that age out. */
+ * resolves next hops with entries that age out, holds packets while resolving, and announces
+ * our address (gratuitous ARP, RFC 5227 3). */
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/string.h"
@@ -33,6 +34,50 @@ static void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint
 	e->ip = ip;
 	memcpy(e->mac, mac, 6);
 	e->confirmed_ms = now;
+	/* Packets that waited for this address go now, in the order they came. */
+	for (unsigned i = 0; i < ARP_PENDING; i++) {
+		struct arp_pending *q = &nif->pending[i];
+		if (q->len && q->ip == ip) {
+			eth_output(nif, mac, ETH_TYPE_IPV4, q->pkt, q->len);
+			q->len = 0;
+		}
+	}
+}
+
+/* Holds an IP packet for next hop ip until its address is known (RFC 1122 2.3.2.2), at most
+ * ARP_PENDING_MS; the oldest waiting packet gives way when the queue is full. */
+void arp_queue(struct netif *nif, uint32_t ip, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct arp_pending *slot = NULL;
+	arp_tick(nif, now);
+	for (unsigned i = 0; i < ARP_PENDING; i++) {
+		struct arp_pending *q = &nif->pending[i];
+		if (!q->len) {
+			slot = q;
+			break;
+		}
+		if (!slot || q->since < slot->since)
+			slot = q;
+	}
+	if (slot->len)
+		nif->stats.drops[DROP_NO_ROUTE_MAC]++;
+	if (len > sizeof(slot->pkt))
+		return;
+	memcpy(slot->pkt, pkt, len);
+	slot->len = (uint16_t)len;
+	slot->ip = ip;
+	slot->since = now;
+}
+
+void arp_tick(struct netif *nif, uint64_t now)
+{
+	for (unsigned i = 0; i < ARP_PENDING; i++) {
+		struct arp_pending *q = &nif->pending[i];
+		if (q->len && now - q->since >= ARP_PENDING_MS) {
+			q->len = 0;
+			nif->stats.drops[DROP_NO_ROUTE_MAC]++;
+		}
+	}
 }
 
 static void arp_send(struct netif *nif, uint16_t op, const uint8_t tha[6], uint32_t tpa,
@@ -73,17 +118,44 @@ void arp_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 	}
 }
 
+static const uint8_t zero_mac[6], broadcast_mac[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+/* A request for ip, at most one a second (*last is when the previous went). */
+static void arp_request(struct netif *nif, uint64_t *last, uint32_t ip, const uint8_t *dst,
+			uint64_t now)
+{
+	if (*last && now - *last < 1000)
+		return;
+	*last = now;
+	arp_send(nif, ARP_REQUEST, zero_mac, ip, dst);
+	nif->stats.arp_requests_sent++;
+}
+
+/* An entry is used while fresh; for one more TTL after that it is still used while a unicast
+ * request refreshes it (as Linux's STALE and PROBE states); past that it is forgotten. */
 bool arp_resolve(struct netif *nif, uint32_t ip, uint8_t mac[6], uint64_t now)
 {
-	static const uint8_t zero[6], broadcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	struct arp_entry *e = arp_lookup(nif, ip);
-	if (e && now - e->confirmed_ms < ARP_TTL_MS) {
+	if (e && now - e->confirmed_ms < 2 * ARP_TTL_MS) {
 		memcpy(mac, e->mac, 6);
+		if (now - e->confirmed_ms >= ARP_TTL_MS)
+			arp_request(nif, &e->requested_ms, ip, e->mac, now);
 		return true;
 	}
 	if (e)
 		e->ip = 0;              /* aged out */
-	arp_send(nif, ARP_REQUEST, zero, ip, broadcast);
-	nif->stats.arp_requests_sent++;
+	if (nif->arp_unknown_ip != ip) {
+		nif->arp_unknown_ip = ip;
+		nif->arp_unknown_ms = 0;
+	}
+	arp_request(nif, &nif->arp_unknown_ms, ip, broadcast_mac, now);
 	return false;
+}
+
+void arp_announce(struct netif *nif)
+{
+	if (!nif->ip)
+		return;
+	arp_send(nif, ARP_REQUEST, zero_mac, nif->ip, broadcast_mac);
+	nif->stats.arp_requests_sent++;
 }

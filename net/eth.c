@@ -4,18 +4,33 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-/* RFC 1071: the one's complement of the one's complement sum of 16-bit words. */
-uint16_t inet_checksum(const void *data, size_t len)
+/* RFC 1071: the one's complement of the one's complement sum of 16-bit words. Pieces are
+ * summed separately (inet_sum, each of even length but the last) and folded at the end. */
+uint64_t inet_sum(const void *data, size_t len, uint64_t sum)
 {
 	const uint8_t *p = data;
-	uint32_t sum = 0;
 	for (; len > 1; p += 2, len -= 2)
 		sum += (uint32_t)(p[0] << 8 | p[1]);
 	if (len)
 		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+uint16_t inet_fold(uint64_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xFFFF) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+uint16_t inet_checksum(const void *data, size_t len)
+{
+	return inet_fold(inet_sum(data, len, 0));
+}
+
+uint64_t inet_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
+{
+	return (uint64_t)(src >> 16) + (src & 0xFFFF) + (dst >> 16) + (dst & 0xFFFF) + proto + len;
 }
 
 static const uint8_t broadcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };

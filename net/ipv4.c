@@ -54,6 +54,14 @@ void ipv4_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 		udp_input(nif, p, p + ihl, total - ihl, now);
 		return;
 	}
+	if (p[9] == IP_PROTO_TCP && nif->tcp) {
+		if (dst != nif->ip) {   /* TCP is unicast only (RFC 1122 4.2.3.10) */
+			why = DROP_IP_NOT_FOR_US;
+			goto drop;
+		}
+		tcp_input(nif, p, p + ihl, total - ihl, now);
+		return;
+	}
 	why = DROP_IP_PROTO;
 drop:
 	nif->stats.drops[why]++;
@@ -66,12 +74,11 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *p
 	if (len > sizeof(pkt) - IP_HDR)
 		return -1;
 	uint32_t hop = (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
+	bool resolved = true;
 	if (dst == IP_BROADCAST)
 		memset(mac, 0xFF, 6);           /* the limited broadcast needs no ARP */
-	else if (!arp_resolve(nif, hop, mac, now)) {
-		nif->stats.drops[DROP_NO_ROUTE_MAC]++;
-		return -1;
-	}
+	else
+		resolved = arp_resolve(nif, hop, mac, now);
 	memset(pkt, 0, IP_HDR);
 	pkt[0] = 0x45;
 	wr16be(pkt + 2, (uint16_t)(IP_HDR + len));
@@ -82,6 +89,10 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *p
 	wr32be(pkt + 16, dst);
 	wr16be(pkt + 10, inet_checksum(pkt, IP_HDR));
 	memcpy(pkt + IP_HDR, payload, len);
+	if (!resolved) {
+		arp_queue(nif, hop, pkt, IP_HDR + len, now);    /* sent when the reply comes */
+		return 0;
+	}
 	return eth_output(nif, mac, ETH_TYPE_IPV4, pkt, IP_HDR + len);
 }
 

@@ -16,6 +16,7 @@
 #define ARP_CACHE_SIZE  64
 #define ARP_TTL_MS      (60 * 1000)     /* an entry not confirmed for this long is dropped */
 #define IP_PROTO_ICMP   1
+#define IP_PROTO_TCP    6
 #define IP_PROTO_UDP    17
 #define UDP_BINDS       4
 #define IP_BROADCAST    0xFFFFFFFFu
@@ -43,19 +44,87 @@ enum net_drop {
 	DROP_UDP_CHECKSUM,
 	DROP_UDP_NO_PORT,       /* nobody bound: port unreachable sent (unless broadcast) */
 	DROP_DHCP_MALFORMED,
+	DROP_UDP_RCVBUF,        /* a socket's receive queue was full */
+	DROP_TCP_SHORT,         /* shorter than a TCP header */
+	DROP_TCP_OFFSET,        /* data offset under 5 words or past the segment */
+	DROP_TCP_CHECKSUM,
+	DROP_TCP_FLAGS,         /* SYN with FIN or RST, or no flag at all */
+	DROP_TCP_OPTIONS,       /* an option whose length runs past the header */
+	DROP_TCP_NO_SOCKET,     /* nobody listens or is connected: a RST went back */
+	DROP_TCP_OUT_OF_WINDOW, /* unacceptable sequence number (RFC 9293 3.10.7.4) */
+	DROP_TCP_PAWS,          /* old timestamp (RFC 7323 5.3) */
+	DROP_TCP_BAD_ACK,       /* acknowledges data never sent */
+	DROP_TCP_RST_BLIND,     /* a RST not exactly at RCV.NXT: challenge ACK (RFC 5961 3) */
+	DROP_TCP_SYN_IN_WINDOW, /* a SYN on a synchronized connection: challenge ACK (RFC 5961 4) */
+	DROP_TCP_BAD_COOKIE,    /* an ACK to a listener that is no valid SYN cookie */
+	DROP_TCP_ACCEPT_FULL,   /* the accept queue was full */
+	DROP_TCP_OOO_FULL,      /* out-of-order data past what we keep */
 	DROP_TX_FULL,
 	DROP_REASONS
 };
 
+/* TCP event counters (RFC 4022's, where it has them). */
+enum tcp_counter {
+	TCP_ACTIVE_OPENS,
+	TCP_PASSIVE_OPENS,
+	TCP_ATTEMPT_FAILS,
+	TCP_ESTAB_RESETS,
+	TCP_IN_SEGS,
+	TCP_OUT_SEGS,
+	TCP_RETRANS_SEGS,
+	TCP_OUT_RSTS,
+	TCP_FAST_RETRANS,
+	TCP_RTO_TIMEOUTS,
+	TCP_SYN_COOKIES_SENT,
+	TCP_SYN_COOKIES_OK,
+	TCP_SYN_QUEUE_FULL,
+	TCP_DELAYED_ACKS,
+	TCP_WINDOW_PROBES,
+	TCP_KEEPALIVE_PROBES,
+	TCP_OOO_SEGS,
+	TCP_CHALLENGE_ACKS,
+	TCP_COUNTERS
+};
+
+/* RFC 9293's states, in its order. */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_STATES
+};
+
 struct net_stats {
 	uint64_t rx_frames, tx_frames, arp_replies_sent, arp_requests_sent, icmp_echo_replies;
+	uint64_t udp_in, udp_out;
 	uint64_t drops[DROP_REASONS];
+	uint64_t tcp[TCP_COUNTERS];
 };
+
+#define ARP_PENDING     16
+#define ARP_PENDING_MS  3000
 
 struct arp_entry {
 	uint32_t ip;            /* 0: free */
 	uint8_t mac[6];
 	uint64_t confirmed_ms;
+	uint64_t requested_ms;  /* last refresh request */
+};
+
+/* An IP packet waiting for its next hop's MAC. */
+struct arp_pending {
+	uint32_t ip;
+	uint16_t len;           /* 0: free */
+	uint64_t since;
+	uint8_t pkt[ETH_FRAME_MAX - ETH_HDR];
 };
 
 struct netif;
@@ -68,6 +137,7 @@ struct udp_bind {
 };
 
 struct dhcp_client;
+struct tcp_stack;
 
 struct netif {
 	uint8_t mac[6];
@@ -76,14 +146,24 @@ struct netif {
 	int (*tx)(void *drv, const uint8_t *frame, size_t len);
 	void *drv;
 	struct arp_entry arp[ARP_CACHE_SIZE];
+	struct arp_pending pending[ARP_PENDING];
+	uint32_t arp_unknown_ip;        /* the last address asked for that has no entry */
+	uint64_t arp_unknown_ms;
 	uint16_t ip_id;
 	struct udp_bind udp[UDP_BINDS];
 	struct dhcp_client *dhcp;
+	struct tcp_stack *tcp;          /* NULL: TCP segments are dropped as DROP_IP_PROTO */
 	struct net_stats stats;
 };
 
 const char *net_drop_name(enum net_drop why);
+const char *tcp_counter_name(enum tcp_counter c);
+const char *tcp_state_name(enum tcp_state s);
 uint16_t inet_checksum(const void *data, size_t len);
+uint64_t inet_sum(const void *data, size_t len, uint64_t sum);
+uint16_t inet_fold(uint64_t sum);
+/* The sum of the IPv4 pseudo-header that TCP and UDP checksums cover (RFC 9293 3.1). */
+uint64_t inet_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
 int net_parse_cidr(const char *s, uint32_t *ip, uint32_t *mask);
 
 void eth_input(struct netif *nif, const uint8_t *frame, size_t len, uint64_t now);
@@ -92,12 +172,17 @@ int eth_output(struct netif *nif, const uint8_t dst[6], uint16_t type, const uin
 void arp_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
 /* The MAC for ip if known and fresh; otherwise sends a request and returns false. */
 bool arp_resolve(struct netif *nif, uint32_t ip, uint8_t mac[6], uint64_t now);
+void arp_queue(struct netif *nif, uint32_t ip, const uint8_t *pkt, size_t len, uint64_t now);
+void arp_tick(struct netif *nif, uint64_t now);
+/* Gratuitous ARP: tells the link our address (after configuring it). */
+void arp_announce(struct netif *nif);
 void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
 /* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now);
+void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);

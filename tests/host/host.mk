@@ -11,11 +11,11 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefi
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
 	       -DLIB_HOST_TEST -I. -MMD -MP
 HOST_LIB_SRCS  := lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c kernel/mb2.c kernel/acpi.c kernel/initrd.c kernel/elf.c \
-		  net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c
+		  net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/tcp.c lib/siphash.c
 HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_format.c \
 		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
-		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c
+		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_tcp.c
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(HOST_LIB_SRCS:.c=.o) $(HOST_TEST_SRCS:.c=.o))
 HOST_TEST_BIN := $(BUILD)/host/test_lib
 

@@ -134,8 +134,45 @@ TEST(net, arp_entries_age_out)
 	uint8_t f[60], mac[6];
 	setup();
 	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 0);
+	nsent = 0;
 	EXPECT(arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS - 1));
-	EXPECT(!arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS));
+	EXPECT_EQ_U64(nsent, 0);
+	/* Stale: still used, while a unicast request asks the host to confirm. */
+	EXPECT(arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS));
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_MEM(sent[0], host_mac, 6);
+	EXPECT(arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS + 10));
+	EXPECT_EQ_U64(nsent, 1);                /* one request a second at most */
+	EXPECT(!arp_resolve(&nif, HOST_IP, mac, 2 * ARP_TTL_MS));
+	EXPECT_EQ_U64(nsent, 2);                /* forgotten: a broadcast request */
+	EXPECT_EQ_MEM(sent[1], bcast, 6);
+}
+
+TEST(net, packets_wait_for_arp_and_go_when_the_reply_comes)
+{
+	uint8_t f[60], payload[8] = "payload";
+	setup();
+	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, payload, sizeof(payload), 0), 0);
+	EXPECT_EQ_U64(nsent, 1);                /* only the request */
+	EXPECT_EQ_U64(rd16be(sent[0] + 12), ETH_TYPE_ARP);
+	eth_input(&nif, f, arp_frame(f, 2, our_mac, HOST_IP, OUR_IP), 100);
+	EXPECT_EQ_U64(nsent, 2);                /* the held packet, to the learnt MAC */
+	EXPECT_EQ_MEM(sent[1], host_mac, 6);
+	EXPECT_EQ_MEM(sent[1] + ETH_HDR + 20, payload, sizeof(payload));
+	/* One that waits too long is dropped and counted. */
+	ipv4_output(&nif, HOST_IP + 5, IP_PROTO_UDP, payload, sizeof(payload), 200);
+	arp_tick(&nif, 200 + ARP_PENDING_MS);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_NO_ROUTE_MAC], 1);
+}
+
+TEST(net, gratuitous_arp_announces_our_address)
+{
+	setup();
+	arp_announce(&nif);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_MEM(sent[0], bcast, 6);
+	EXPECT_EQ_U64(rd32be(sent[0] + ETH_HDR + 14), OUR_IP);  /* sender = target = us */
+	EXPECT_EQ_U64(rd32be(sent[0] + ETH_HDR + 24), OUR_IP);
 }
 
 TEST(net, malformed_arp_is_counted)

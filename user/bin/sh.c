@@ -226,7 +226,7 @@ static void run_line(char *line)
 	else if (strcmp(c, "netstat") == 0)
 		cmd_netstat();
 	else if (strcmp(c, "shutdown") == 0)
-		shutdown(0);
+		poweroff(0);
 	else
 		printf("%s: unknown command; try help\n", c);
 }

@@ -15,6 +15,7 @@ extern char **environ;
 
 /* The raw call: returns the kernel's result, a negative errno on failure. */
 long sys_call(long nr, long a, long b, long c, long d);
+long sys_call6(long nr, long a, long b, long c, long d, long e, long f);
 
 /* POSIX-shaped wrappers: -1 and errno on failure. */
 __attribute__((noreturn)) void exit(int status);
@@ -37,8 +38,37 @@ int spawn_on(unsigned core, const char *path, char *const argv[]);
 int ps(struct sys_procinfo *out, unsigned max);
 int kernels(struct sys_kinfo *out, unsigned max);
 int kill(unsigned core, int pid);
-int shutdown(int status);
+/* Stops the machine (kernel 0 only): QEMU exits 33 for status 0, 35 otherwise. */
+int poweroff(int status);
 int netstat(struct sys_netstat *ns);
+
+/* Sockets, poll and epoll: POSIX/Linux signatures (constants in kernel/syscall.h). */
+int socket(int domain, int type, int protocol);
+int bind(int fd, const struct sockaddr *a, socklen_t len);
+int listen(int fd, int backlog);
+int accept(int fd, struct sockaddr *a, socklen_t *len);
+int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags);
+int connect(int fd, const struct sockaddr *a, socklen_t len);
+long sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a, socklen_t len);
+long recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a, socklen_t *len);
+long send(int fd, const void *buf, size_t n, int flags);
+long recv(int fd, void *buf, size_t n, int flags);
+int shutdown(int fd, int how);
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int poll(struct pollfd *fds, unsigned long n, int timeout_ms);
+int epoll_create(int size);
+int epoll_create1(int flags);
+int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
+int epoll_wait(int ep, struct epoll_event *evs, int max, int timeout_ms);
+int fcntl(int fd, int cmd, long arg);
+int getsockname(int fd, struct sockaddr *a, socklen_t *len);
+int getpeername(int fd, struct sockaddr *a, socklen_t *len);
+
+static inline uint16_t htons(uint16_t v) { return __builtin_bswap16(v); }
+static inline uint16_t ntohs(uint16_t v) { return __builtin_bswap16(v); }
+static inline uint32_t htonl(uint32_t v) { return __builtin_bswap32(v); }
+static inline uint32_t ntohl(uint32_t v) { return __builtin_bswap32(v); }
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);

@@ -67,6 +67,29 @@ const char *strerror(int err)
 	case EMFILE: return "too many open files";
 	case ENAMETOOLONG: return "name too long";
 	case ENOSYS: return "no such system call";
+	case EPIPE: return "broken pipe";
+	case ENOTSOCK: return "not a socket";
+	case EDESTADDRREQ: return "destination address required";
+	case EMSGSIZE: return "message too long";
+	case ENOPROTOOPT: return "protocol not available";
+	case EPROTONOSUPPORT: return "protocol not supported";
+	case EOPNOTSUPP: return "operation not supported";
+	case EAFNOSUPPORT: return "address family not supported";
+	case EADDRINUSE: return "address in use";
+	case EADDRNOTAVAIL: return "address not available";
+	case ENETDOWN: return "network is down";
+	case ENETUNREACH: return "network unreachable";
+	case ECONNABORTED: return "connection aborted";
+	case ECONNRESET: return "connection reset by peer";
+	case ENOBUFS: return "no buffer space";
+	case EISCONN: return "already connected";
+	case ENOTCONN: return "not connected";
+	case ETIMEDOUT: return "timed out";
+	case ECONNREFUSED: return "connection refused";
+	case EHOSTDOWN: return "host is down";
+	case EHOSTUNREACH: return "no route to host";
+	case EALREADY: return "already in progress";
+	case EINPROGRESS: return "in progress";
 	default: return "unknown error";
 	}
 }

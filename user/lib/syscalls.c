@@ -4,6 +4,19 @@
 int errno;
 char **environ;
 
+long sys_call6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 long sys_call(long nr, long a, long b, long c, long d)
 {
 	long ret;
@@ -49,7 +62,7 @@ int spawn_on(unsigned core, const char *path, char *const argv[]) { return (int)
 int ps(struct sys_procinfo *out, unsigned max) { return (int)posix(sys_call(SYS_PS, (long)out, max, 0, 0)); }
 int kernels(struct sys_kinfo *out, unsigned max) { return (int)posix(sys_call(SYS_KERNELS, (long)out, max, 0, 0)); }
 int kill(unsigned core, int pid) { return (int)posix(sys_call(SYS_KILL, core, pid, 0, 0)); }
-int shutdown(int status) { return (int)posix(sys_call(SYS_SHUTDOWN, status, 0, 0, 0)); }
+int poweroff(int status) { return (int)posix(sys_call(SYS_SHUTDOWN, status, 0, 0, 0)); }
 int netstat(struct sys_netstat *ns) { return (int)posix(sys_call(SYS_NETSTAT, (long)ns, 0, 0, 0)); }
 
 void *sbrk(long incr)
@@ -61,3 +74,37 @@ void *sbrk(long incr)
 	}
 	return (void *)r;
 }
+
+int socket(int domain, int type, int protocol) { return (int)posix(sys_call(SYS_SOCKET, domain, type, protocol, 0)); }
+int bind(int fd, const struct sockaddr *a, socklen_t len) { return (int)posix(sys_call(SYS_BIND, fd, (long)a, len, 0)); }
+int listen(int fd, int backlog) { return (int)posix(sys_call(SYS_LISTEN, fd, backlog, 0, 0)); }
+int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags) { return (int)posix(sys_call(SYS_ACCEPT4, fd, (long)a, (long)len, flags)); }
+int accept(int fd, struct sockaddr *a, socklen_t *len) { return accept4(fd, a, len, 0); }
+int connect(int fd, const struct sockaddr *a, socklen_t len) { return (int)posix(sys_call(SYS_CONNECT, fd, (long)a, len, 0)); }
+long sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a, socklen_t len)
+{
+	return posix(sys_call6(SYS_SENDTO, fd, (long)buf, (long)n, flags, (long)a, len));
+}
+long recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a, socklen_t *len)
+{
+	return posix(sys_call6(SYS_RECVFROM, fd, (long)buf, (long)n, flags, (long)a, (long)len));
+}
+long send(int fd, const void *buf, size_t n, int flags) { return sendto(fd, buf, n, flags, NULL, 0); }
+long recv(int fd, void *buf, size_t n, int flags) { return recvfrom(fd, buf, n, flags, NULL, NULL); }
+int shutdown(int fd, int how) { return (int)posix(sys_call(SYS_SHUTDOWN_SOCK, fd, how, 0, 0)); }
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	return (int)posix(sys_call6(SYS_SETSOCKOPT, fd, level, name, (long)val, len, 0));
+}
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	return (int)posix(sys_call6(SYS_GETSOCKOPT, fd, level, name, (long)val, (long)len, 0));
+}
+int poll(struct pollfd *fds, unsigned long n, int timeout_ms) { return (int)posix(sys_call(SYS_POLL, (long)fds, (long)n, timeout_ms, 0)); }
+int epoll_create1(int flags) { return (int)posix(sys_call(SYS_EPOLL_CREATE, flags, 0, 0, 0)); }
+int epoll_create(int size) { return size <= 0 ? (errno = EINVAL, -1) : epoll_create1(0); }
+int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev) { return (int)posix(sys_call(SYS_EPOLL_CTL, ep, op, fd, (long)ev)); }
+int epoll_wait(int ep, struct epoll_event *evs, int max, int timeout_ms) { return (int)posix(sys_call(SYS_EPOLL_WAIT, ep, (long)evs, max, timeout_ms)); }
+int fcntl(int fd, int cmd, long arg) { return (int)posix(sys_call(SYS_FCNTL, fd, cmd, arg, 0)); }
+int getsockname(int fd, struct sockaddr *a, socklen_t *len) { return (int)posix(sys_call(SYS_GETSOCKNAME, fd, (long)a, (long)len, 0)); }
+int getpeername(int fd, struct sockaddr *a, socklen_t *len) { return (int)posix(sys_call(SYS_GETPEERNAME, fd, (long)a, (long)len, 0)); }

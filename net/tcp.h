@@ -1,0 +1,165 @@
+/* TCP after RFC 9293, with RFC 7323 (window scale, timestamps, PAWS), RFC 6298 (RTO),
+ * RFC 5681 and RFC 6582 (congestion control, NewReno), RFC 5961 (blind RST, SYN and ACK
+ * checks), RFC 6528 (initial sequence numbers) and SYN cookies. One stack per netif, single
+ * threaded like the rest of a kernel; time is handed in (milliseconds) so the host tests
+ * drive it by hand. The socket layer sits on the calls below and is told of every change a
+ * waiter could care about through tcp_stack.event. */
+#ifndef NET_TCP_H
+#define NET_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/list.h"
+#include "lib/siphash.h"
+#include "net/net.h"
+
+#define TCP_HDR                 20
+#define TCP_MSS_OURS            (1500 - 20 - TCP_HDR)   /* Ethernet MTU less IPv4 and TCP */
+#define TCP_MSS_DEFAULT         536     /* when the peer sends no MSS option (RFC 9293 3.7.1) */
+#define TCP_RCVBUF_DEFAULT      (64 * 1024)
+#define TCP_SNDBUF_DEFAULT      (64 * 1024)
+#define TCP_BUF_MIN             2048
+#define TCP_BUF_MAX             (4 * 1024 * 1024)
+#define TCP_RTO_INITIAL_MS      1000    /* RFC 6298 2.1 */
+#define TCP_RTO_MIN_MS          200     /* RFC 6298 2.4 says 1 s; 200 ms as Linux (ARCHITECTURE.md) */
+#define TCP_RTO_MAX_MS          60000
+#define TCP_SYN_RETRIES         5       /* then ETIMEDOUT: about 63 s with backoff */
+#define TCP_DATA_RETRIES        12      /* R2 of RFC 1122 4.2.3.5: well over 100 s */
+#define TCP_DELACK_MS           40      /* under RFC 1122's 500 ms bound (4.2.3.2) */
+#define TCP_MSL_MS              30000
+#define TCP_TIME_WAIT_MS        (2 * TCP_MSL_MS)
+#define TCP_FIN_WAIT_2_MS       60000   /* an orphan waiting for the peer's FIN */
+#define TCP_KEEPIDLE_MS         (2 * 3600 * 1000ull)    /* RFC 1122 4.2.3.6: >= 2 hours */
+#define TCP_KEEPINTVL_MS        75000
+#define TCP_KEEPCNT             9
+#define TCP_PERSIST_MIN_MS      500
+#define TCP_OOO_RANGES          8       /* out-of-order islands kept per connection */
+#define TCP_SYNQ_MAX            256     /* half-open connections per listener before cookies */
+#define TCP_TIME_WAIT_MAX       16384   /* past this, connections skip TIME_WAIT (counted) */
+#define TCP_CHALLENGE_ACKS_PER_S 1000   /* RFC 5961 7 */
+#define TCP_HASH_BUCKETS        4096
+#define TCP_EPHEMERAL_FIRST     49152   /* RFC 6335's dynamic range */
+
+/* What tcp_poll reports (the POLL* values of kernel/syscall.h). */
+#define TCP_EV_IN       0x001
+#define TCP_EV_OUT      0x004
+#define TCP_EV_ERR      0x008
+#define TCP_EV_HUP      0x010
+#define TCP_EV_RDHUP    0x2000
+
+struct tcp_range {
+	uint32_t seq, end;
+};
+
+struct tcp_conn {
+	struct list_node hash_node;     /* bucket of the connection table, or the listener list */
+	struct list_node all_node;      /* every connection, for the timers */
+	struct list_node queue_node;    /* a listener's accept queue */
+	struct tcp_stack *stack;
+	enum tcp_state state;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+
+	/* Send sequence space (RFC 9293 3.3.1). snd_max is the highest snd_nxt ever sent:
+	 * snd_nxt goes back to snd_una when the retransmission timer fires. */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, max_snd_wnd, snd_wl1, snd_wl2;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;                   /* bytes of data per segment, options excluded */
+	uint16_t peer_mss;
+	/* Receive sequence space; rcv_adv is the right edge last advertised. */
+	uint32_t irs, rcv_nxt, rcv_adv;
+	/* RFC 7323 timestamps. */
+	bool ts_ok, ws_ok;
+	uint32_t ts_recent;
+	uint64_t ts_recent_ms;
+	/* Congestion control (RFC 5681, 6582). */
+	uint32_t cwnd, ssthresh, recover;
+	unsigned dupacks;
+	bool in_recovery;
+	/* RTT (RFC 6298), in milliseconds scaled by 8 and 4; rtt_seq times one segment when
+	 * timestamps are off. */
+	uint32_t srtt8, rttvar4, rto;
+	bool rtt_timing;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	unsigned retries;
+	/* Timers: absolute milliseconds, 0 when off. */
+	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_wait;
+	unsigned persist_backoff, keep_probes;
+	uint64_t last_rx;
+	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
+	uint8_t *sbuf;
+	uint32_t scap, shead, slen;
+	/* Receive buffer: rlen in-order bytes from rhead, then room; islands of out-of-order
+	 * data sit in that room at their place. */
+	uint8_t *rbuf;
+	uint32_t rcap, rhead, rlen;
+	struct tcp_range ooo[TCP_OOO_RANGES];
+	unsigned nooo;
+	unsigned ack_pending;           /* full segments received but not acknowledged */
+	bool ack_now;
+	bool fin_queued, fin_sent, fin_rcvd, user_closed, nodelay, keepalive;
+	uint32_t fin_seq;               /* our FIN's sequence number, once sent */
+	int error;                      /* a pending -errno: ECONNRESET, ETIMEDOUT, ECONNREFUSED */
+	/* Listener: half-open children, and established ones waiting for accept. */
+	struct tcp_conn *listener;      /* set while a child is half-open or queued */
+	struct list_node accept_q;
+	unsigned backlog, syn_count, accept_count;
+	uint64_t cookies_until;         /* cookie ACKs are checked until then */
+	uint32_t want_rcvbuf, want_sndbuf;
+	void *owner;                    /* the socket layer's */
+};
+
+struct tcp_stack {
+	struct netif *nif;
+	struct list_node buckets[TCP_HASH_BUCKETS];
+	struct list_node listeners;
+	struct list_node all;
+	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
+	uint16_t next_port;
+	unsigned nconns, ntime_wait;
+	unsigned conns_by_state[TCP_STATES];
+	uint64_t challenge_second;
+	unsigned challenge_count;
+	uint64_t last_tick;
+	/* Called after anything a waiter on c could care about changed. */
+	void (*event)(struct tcp_conn *c);
+	/* Memory for connections and their buffers (kmalloc in the kernel, malloc in tests). */
+	void *(*alloc)(size_t n);
+	void (*free)(void *p);
+};
+
+/* Sets the stack up on nif; key is the secret (random at boot, fixed in tests). */
+int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *key,
+	     void *(*alloc)(size_t), void (*free_fn)(void *));
+void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
+/* Runs the timers; call it every few milliseconds. */
+void tcp_tick(struct tcp_stack *st, uint64_t now);
+
+/* A connection in CLOSED, with default buffers; then listen or connect. */
+struct tcp_conn *tcp_conn_new(struct tcp_stack *st);
+/* Sets the local address (port 0: an ephemeral port at listen/connect). -EADDRINUSE. */
+int tcp_bind(struct tcp_conn *c, uint32_t addr, uint16_t port, bool reuse);
+int tcp_listen(struct tcp_conn *c, unsigned backlog);
+/* Sends the SYN; the connection is then SYN_SENT, and the event tells when it is done. */
+int tcp_connect(struct tcp_conn *c, uint32_t addr, uint16_t port, uint64_t now);
+/* The next established connection of a listener, or NULL (then -EAGAIN for the caller). */
+struct tcp_conn *tcp_accept(struct tcp_conn *listener);
+/* Queues up to len bytes: returns how many (0 when the buffer is full), or -errno. */
+long tcp_send(struct tcp_conn *c, const void *data, size_t len, uint64_t now);
+/* Takes up to len bytes: returns how many, 0 at the end of the stream, or -EAGAIN/-errno. */
+long tcp_recv(struct tcp_conn *c, void *buf, size_t len, bool peek, uint64_t now);
+/* Sends a FIN after the queued data (shutdown SHUT_WR). */
+int tcp_shutdown_send(struct tcp_conn *c, uint64_t now);
+/* The user is done with c: a graceful close (RST if unread data is thrown away, RFC 9293
+ * 3.10.4 and RFC 2525 2.17); the stack frees it when the connection ends. */
+void tcp_close(struct tcp_conn *c, uint64_t now);
+/* Sends a RST and frees the connection at once. */
+void tcp_abort(struct tcp_conn *c, uint64_t now);
+unsigned tcp_poll(const struct tcp_conn *c);
+int tcp_set_buffers(struct tcp_conn *c, uint32_t rcv, uint32_t snd);
+/* Bytes that can be read now. */
+uint32_t tcp_readable(const struct tcp_conn *c);
+
+#endif

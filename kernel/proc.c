@@ -1,5 +1,6 @@
 /* Processes: ELF loading from the initrd, the user stack, exit, wait and fault kills. */
 #include "kernel/proc.h"
+#include "kernel/socket.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"
@@ -190,6 +191,8 @@ static void proc_free(struct proc *p)
 	vm_space_destroy(&p->vm);
 	if (p->thread)
 		thread_free(p->thread);
+	if (p->fds)
+		kfree(p->fds);
 	kfree(p);
 }
 
@@ -205,6 +208,11 @@ int proc_spawn(const char *path, int argc, const char *const *argv, int parent, 
 	struct proc *p = kzalloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	p->fds = kzalloc(PROC_MAX_FDS * sizeof(*p->fds));
+	if (!p->fds) {
+		kfree(p);
+		return -ENOMEM;
+	}
 	list_init(&p->node);
 	list_add_tail(&procs, &p->node);
 	waitq_init(&p->exited);
@@ -238,6 +246,9 @@ void proc_exit(int status)
 	irq_disable();
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
+	irq_enable();
+	fd_close_all(p);        /* sockets are shut down as by close() */
+	irq_disable();
 	vm_space_destroy(&p->vm);
 	waitq_wake_all(&p->exited);
 	thread_exit();

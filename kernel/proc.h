@@ -8,7 +8,7 @@
 #include "kernel/mm/vmm.h"
 #include "kernel/sched.h"
 
-#define PROC_MAX_FDS    16
+#define PROC_MAX_FDS    1024
 #define PROC_NAME_MAX   32
 #define PROC_MAX_ARGS   16
 #define PROC_ARG_BYTES  1024
@@ -25,9 +25,22 @@ enum proc_state {
 	PROC_ZOMBIE,
 };
 
+enum fd_kind {
+	FD_NONE,                        /* a free slot (fds 0 to 2 are the console) */
+	FD_FILE,
+	FD_SOCKET,
+	FD_EPOLL,
+};
+
+struct socket;
+struct epoll;
+
 struct proc_fd {
-	const struct initrd_file *file; /* NULL: slot free (fds 1 and 2 are the console) */
+	enum fd_kind kind;
+	const struct initrd_file *file;
 	uint64_t offset;
+	struct socket *sock;
+	struct epoll *ep;
 };
 
 struct proc {
@@ -42,7 +55,7 @@ struct proc {
 					 * PROC_PARENT_KERNEL: a kernel caller will wait for it */
 	struct waitq exited;            /* the parent waits here */
 	uint64_t brk_base, brk;
-	struct proc_fd fds[PROC_MAX_FDS];
+	struct proc_fd *fds;            /* PROC_MAX_FDS of them */
 	struct list_node node;
 	/* Where the first return to user mode goes (registers of the program's _start). */
 	uint64_t entry, start_sp, start_argc, start_argv, start_envp;

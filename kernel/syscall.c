@@ -8,12 +8,15 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/heap.h"
 #include "kernel/netdev.h"
+#include "drivers/e1000/e1000.h"
+#include "net/tcp.h"
 #include "kernel/proc.h"
 #include "kernel/rcall.h"
 #include "kernel/urpc_msg.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
+#include "kernel/socket.h"
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "lib/errno.h"
@@ -37,9 +40,11 @@ void syscall_init(void)
 	wrmsr(MSR_FMASK, RFLAGS_IF | (1u << 10) | (1u << 8) | (1u << 18));
 }
 
-static int64_t sys_write(uint64_t fd, uint64_t ubuf, uint64_t len)
+static int64_t sys_write(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len)
 {
 	char chunk[WRITE_CHUNK];
+	if (fd >= 3 && fd < PROC_MAX_FDS && p->fds[fd].kind == FD_SOCKET)
+		return sock_sendto(p, fd, ubuf, len, 0, 0, 0);
 	if (fd != 1 && fd != 2)
 		return -EBADF;
 	if (len > INT32_MAX)
@@ -57,7 +62,7 @@ static int64_t sys_write(uint64_t fd, uint64_t ubuf, uint64_t len)
 
 static struct proc_fd *fd_get(struct proc *p, uint64_t fd)
 {
-	if (fd < 3 || fd >= PROC_MAX_FDS || !p->fds[fd].file)
+	if (fd < 3 || fd >= PROC_MAX_FDS || p->fds[fd].kind != FD_FILE)
 		return NULL;
 	return &p->fds[fd];
 }
@@ -95,6 +100,8 @@ static int64_t sys_read(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len
 {
 	if (fd == 0)
 		return console_input(ubuf, len);
+	if (fd < PROC_MAX_FDS && p->fds[fd].kind == FD_SOCKET)
+		return sock_recvfrom(p, fd, ubuf, len, 0, 0, 0);
 	struct proc_fd *f = fd_get(p, fd);
 	if (!f)
 		return -EBADF;
@@ -121,21 +128,15 @@ static int64_t sys_open(struct proc *p, uint64_t upath, uint64_t flags)
 	const struct initrd_file *file = initrd_lookup(&kernel_initrd, path);
 	if (!file)
 		return -ENOENT;
-	for (int fd = 3; fd < PROC_MAX_FDS; fd++)
-		if (!p->fds[fd].file) {
-			p->fds[fd] = (struct proc_fd){ file, 0 };
-			return fd;
-		}
-	return -EMFILE;
+	int fd = fd_alloc(p);
+	if (fd >= 0)
+		p->fds[fd] = (struct proc_fd){ .kind = FD_FILE, .file = file };
+	return fd;
 }
 
 static int64_t sys_close(struct proc *p, uint64_t fd)
 {
-	struct proc_fd *f = fd_get(p, fd);
-	if (!f)
-		return -EBADF;
-	f->file = NULL;
-	return 0;
+	return fd_close(p, fd);
 }
 
 static int64_t sys_fstat(struct proc *p, uint64_t fd, uint64_t ust)
@@ -306,7 +307,26 @@ static int64_t sys_netstat(uint64_t ubuf)
 	ns.arp_replies = nif->stats.arp_replies_sent;
 	ns.arp_requests = nif->stats.arp_requests_sent;
 	ns.echo_replies = nif->stats.icmp_echo_replies;
+	ns.udp_in = nif->stats.udp_in;
+	ns.udp_out = nif->stats.udp_out;
 	memcpy(ns.drops, nif->stats.drops, sizeof(nif->stats.drops));
+	_Static_assert(TCP_COUNTERS <= SYS_NETSTAT_TCP && TCP_STATES <= SYS_NETSTAT_STATES,
+		       "every TCP counter and state fits");
+	ns.ntcp = TCP_COUNTERS;
+	ns.nstates = TCP_STATES;
+	memcpy(ns.tcp, nif->stats.tcp, sizeof(nif->stats.tcp));
+	const struct tcp_stack *st = sock_tcp_stack();
+	for (unsigned i = 0; st && i < TCP_STATES; i++)
+		ns.conns[i] = st->conns_by_state[i];
+	struct e1000 *e = netdev_nic();
+	if (e) {
+		ns.hw_rx_packets = e->hw_rx_good;
+		ns.hw_tx_packets = e->hw_tx_good;
+		ns.hw_rx_missed = e->hw_missed;
+		ns.hw_rx_crc_errors = e->hw_crc_errors;
+		ns.link_up = e->link_up;
+		ns.link_mbps = e1000_link_mbps(e);
+	}
 	return copy_to_user(ubuf, &ns, sizeof(ns));
 }
 
@@ -346,7 +366,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 {
 	switch (f->nr) {
 	case SYS_EXIT: proc_exit((int)f->rdi);
-	case SYS_WRITE: return sys_write(f->rdi, f->rsi, f->rdx);
+	case SYS_WRITE: return sys_write(p, f->rdi, f->rsi, f->rdx);
 	case SYS_READ: return sys_read(p, f->rdi, f->rsi, f->rdx);
 	case SYS_OPEN: return sys_open(p, f->rdi, f->rsi);
 	case SYS_CLOSE: return sys_close(p, f->rdi);
@@ -370,6 +390,23 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_KERNELS: return sys_kernels(f->rdi, f->rsi);
 	case SYS_KILL: return sys_kill(f->rdi, (int64_t)f->rsi);
 	case SYS_NETSTAT: return sys_netstat(f->rdi);
+	case SYS_SOCKET: return sock_socket(p, f->rdi, f->rsi, f->rdx);
+	case SYS_BIND: return sock_bind(p, f->rdi, f->rsi, f->rdx);
+	case SYS_LISTEN: return sock_listen(p, f->rdi, (int64_t)f->rsi);
+	case SYS_ACCEPT4: return sock_accept(p, f->rdi, f->rsi, f->rdx, f->r10);
+	case SYS_CONNECT: return sock_connect(p, f->rdi, f->rsi, f->rdx);
+	case SYS_SENDTO: return sock_sendto(p, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	case SYS_RECVFROM: return sock_recvfrom(p, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	case SYS_SHUTDOWN_SOCK: return sock_shutdown(p, f->rdi, f->rsi);
+	case SYS_SETSOCKOPT: return sock_setsockopt(p, f->rdi, f->rsi, f->rdx, f->r10, f->r8);
+	case SYS_GETSOCKOPT: return sock_getsockopt(p, f->rdi, f->rsi, f->rdx, f->r10, f->r8);
+	case SYS_POLL: return sock_poll(p, f->rdi, f->rsi, (int64_t)(int32_t)f->rdx);
+	case SYS_EPOLL_CREATE: return sock_epoll_create(p, f->rdi);
+	case SYS_EPOLL_CTL: return sock_epoll_ctl(p, f->rdi, f->rsi, f->rdx, f->r10);
+	case SYS_EPOLL_WAIT: return sock_epoll_wait(p, f->rdi, f->rsi, (int64_t)(int32_t)f->rdx, (int64_t)(int32_t)f->r10);
+	case SYS_FCNTL: return sock_fcntl(p, f->rdi, f->rsi, f->rdx);
+	case SYS_GETSOCKNAME: return sock_name(p, f->rdi, f->rsi, f->rdx, false);
+	case SYS_GETPEERNAME: return sock_name(p, f->rdi, f->rsi, f->rdx, true);
 	case SYS_SHUTDOWN:
 		/* Ends the machine (under QEMU, its exit status) from kernel 0's console user. */
 		if (kself.core != 0)

@@ -88,11 +88,12 @@ static int parse_options(const uint8_t *o, size_t len, struct dhcp_opts *out)
 	return -EINVAL;                 /* no END option */
 }
 
-static void dhcp_recv(struct netif *nif, uint32_t src, uint16_t sport, const uint8_t *m, size_t len,
-		      uint64_t now)
+static void dhcp_recv(struct netif *nif, void *arg, uint32_t src, uint16_t sport, const uint8_t *m,
+		      size_t len, uint64_t now)
 {
 	struct dhcp_client *c = nif->dhcp;
 	struct dhcp_opts opt;
+	(void)arg;
 	(void)src;
 	if (!c || sport != DHCP_SERVER_PORT)
 		return;
@@ -129,7 +130,7 @@ int dhcp_start(struct netif *nif, struct dhcp_client *c, uint32_t xid, uint64_t 
 	c->xid = xid;
 	nif->dhcp = c;
 	nif->ip = 0;
-	int err = udp_bind(nif, DHCP_CLIENT_PORT, dhcp_recv);
+	int err = udp_bind(nif, DHCP_CLIENT_PORT, dhcp_recv, NULL);
 	if (err)
 		return err;
 	c->state = DHCP_SELECTING;

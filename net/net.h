@@ -18,7 +18,7 @@
 #define IP_PROTO_ICMP   1
 #define IP_PROTO_TCP    6
 #define IP_PROTO_UDP    17
-#define UDP_BINDS       4
+#define UDP_BINDS       64
 #define IP_BROADCAST    0xFFFFFFFFu
 
 /* A reason for every dropped packet, each with its own counter. */
@@ -128,12 +128,13 @@ struct arp_pending {
 };
 
 struct netif;
-typedef void (*udp_recv_fn)(struct netif *nif, uint32_t src, uint16_t sport, const uint8_t *data,
-			    size_t len, uint64_t now);
+typedef void (*udp_recv_fn)(struct netif *nif, void *arg, uint32_t src, uint16_t sport,
+			    const uint8_t *data, size_t len, uint64_t now);
 
 struct udp_bind {
 	uint16_t port;          /* 0: free */
 	udp_recv_fn fn;
+	void *arg;
 };
 
 struct dhcp_client;
@@ -186,6 +187,8 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t 
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);
-int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn);
+/* Datagrams to port go to fn(arg); -EADDRINUSE if taken, -ENOSPC if the table is full. */
+int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg);
+void udp_unbind(struct netif *nif, uint16_t port);
 
 #endif

@@ -402,8 +402,8 @@ static void output(struct tcp_conn *c, uint64_t now)
 		return;
 	while (c->sbuf || c->fin_queued) {
 		uint32_t off = c->snd_nxt - c->snd_una;
-		if (off > c->slen)
-			break;                  /* the FIN is out */
+		if (off > c->slen || (c->fin_sent && seq_gt(c->snd_nxt, c->fin_seq)))
+			break;                  /* the FIN is out (and maybe acknowledged) */
 		uint32_t unsent = c->slen - off;
 		uint32_t wnd = MIN(c->snd_wnd, c->cwnd);
 		uint32_t usable = wnd > flight(c) ? wnd - flight(c) : 0;
@@ -689,6 +689,7 @@ static struct tcp_conn *check_cookie(struct tcp_conn *l, const struct seg *s, ui
 	apply_syn_options(c, &syn, true);
 	c->iss = cookie;
 	c->snd_una = c->snd_nxt = c->snd_max = cookie + 1;
+	c->rcv_adv = c->rcv_nxt + MIN(c->rcap, 0xFFFFu);      /* what the SYN-ACK offered */
 	c->recover = c->iss;
 	count(st, TCP_SYN_COOKIES_OK);
 	return c;

@@ -22,17 +22,24 @@ static uint16_t udp_checksum(uint32_t src, uint32_t dst, const uint8_t *udp, siz
 	return inet_checksum(buf, len + 12);
 }
 
-int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn)
+int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg)
 {
 	for (unsigned i = 0; i < UDP_BINDS; i++)
 		if (nif->udp[i].port == port)
-			return -EBUSY;
+			return -EADDRINUSE;
 	for (unsigned i = 0; i < UDP_BINDS; i++)
 		if (!nif->udp[i].port) {
-			nif->udp[i] = (struct udp_bind){ port, fn };
+			nif->udp[i] = (struct udp_bind){ port, fn, arg };
 			return 0;
 		}
 	return -ENOSPC;
+}
+
+void udp_unbind(struct netif *nif, uint16_t port)
+{
+	for (unsigned i = 0; i < UDP_BINDS; i++)
+		if (nif->udp[i].port == port)
+			nif->udp[i].port = 0;
 }
 
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
@@ -54,7 +61,8 @@ void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 	uint16_t dport = rd16be(p + 2);
 	for (unsigned i = 0; i < UDP_BINDS; i++)
 		if (nif->udp[i].port == dport) {
-			nif->udp[i].fn(nif, src, rd16be(p), p + UDP_HDR, ulen - UDP_HDR, now);
+			nif->stats.udp_in++;
+			nif->udp[i].fn(nif, nif->udp[i].arg, src, rd16be(p), p + UDP_HDR, ulen - UDP_HDR, now);
 			return;
 		}
 	nif->stats.drops[DROP_UDP_NO_PORT]++;
@@ -75,5 +83,6 @@ int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, 
 	memcpy(p + UDP_HDR, data, len);
 	uint16_t sum = udp_checksum(nif->ip, dst, p, UDP_HDR + len);
 	wr16be(p + 6, sum ? sum : 0xFFFF);      /* 0 means "no checksum": send its complement */
+	nif->stats.udp_out++;
 	return ipv4_output(nif, dst, IP_PROTO_UDP, p, UDP_HDR + len, now);
 }

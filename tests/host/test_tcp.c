@@ -84,9 +84,13 @@ static void wire_put(struct end *to, const uint8_t *f, size_t len, uint64_t dela
 
 static bool arp_asked;          /* A asked for the peer's MAC: answered at the next step */
 
+static unsigned long frames_from_a;
+
 static int tx(void *drv, const uint8_t *f, size_t len)
 {
 	struct end *from = drv, *to = from == &A ? &B : &A;
+	if (from == &A)
+		frames_from_a++;
 	if (from == &A && raw_peer && rd16be(f + 12) == ETH_TYPE_ARP) {
 		arp_asked = true;
 		return 0;
@@ -836,6 +840,9 @@ TEST(tcp, syn_queue_overflow_answers_with_cookies_that_complete)
 		EXPECT_EQ_U64(c->snd_wscale, 5);        /* carried in the timestamp */
 		EXPECT(c->ts_ok);
 		EXPECT_EQ_U64(c->mss, 1460 - 12);
+		/* Data flows: the window the SYN-ACK offered holds. */
+		peer(80, ACK | PSH, 7001, s.seq + 1, 65535, "GET", 3, &(struct peer_opts){ .ts = true, .tsval = 44, .tsecr = s.tsval });
+		EXPECT_EQ_U64(tcp_readable(c), 3);
 		tcp_abort(c, now);
 	}
 	peer_port = 40000;
@@ -1053,4 +1060,21 @@ TEST(tcp, siphash_matches_the_papers_test_vector)
 	for (unsigned i = 0; i < sizeof(m); i++)
 		m[i] = (uint8_t)i;
 	EXPECT_EQ_U64(siphash24(&k, m, sizeof(m)), 0xA129CA6149BE45E5ull);
+}
+
+TEST(tcp, fin_wait_2_stays_quiet_while_the_peer_keeps_its_end_open)
+{
+	/* A closed server in FIN_WAIT_2 once resent its FIN past the acknowledged one on every
+	 * ACK, and the two ends ping-ponged tens of thousands of frames a second. */
+	setup();
+	struct tcp_conn *cl, *sv;
+	connect_pair(80, &cl, &sv);
+	tcp_close(sv, now);
+	run_for(100);
+	EXPECT_EQ_U64(cl->state, TCP_CLOSE_WAIT);
+	unsigned long before = frames_from_a;
+	run_for(10000);
+	EXPECT(frames_from_a - before < 5);
+	tcp_close(cl, now);
+	finish();
 }

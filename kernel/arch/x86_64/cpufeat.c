@@ -60,6 +60,7 @@ void cpu_identify(void)
 	cpu_info.x2apic = r.ecx & (1u << 21);
 	cpu_info.tsc_deadline = r.ecx & (1u << 24);
 	cpu_info.hypervisor = r.ecx & (1u << 31);
+	cpu_info.rdrand = r.ecx & (1u << 30);
 	if (max >= 7) {
 		r = cpuid(7, 0);
 		cpu_info.fsgsbase = r.ebx & (1u << 0);

@@ -10,7 +10,7 @@ struct cpu_info {
 	char brand[49];
 	unsigned family, model, stepping;
 	bool nx, pge, pse, huge1g, apic, x2apic, tsc, tsc_invariant, tsc_deadline;
-	bool smep, smap, fsgsbase, pcid, invpcid, hypervisor;
+	bool smep, smap, fsgsbase, pcid, invpcid, hypervisor, rdrand;
 	uint64_t tsc_hz;        /* measured against the PIT */
 	uint64_t tsc_hz_cpuid;  /* from CPUID 0x15, 0 if not given */
 };
@@ -21,5 +21,19 @@ void cpu_identify(void);
 void cpu_measure_tsc(void);
 void cpu_print(void);
 uint64_t tsc_to_ns(uint64_t cycles);
+
+/* A hardware random number (RDRAND); false if the CPU has none or gave none after retries. */
+static inline bool rdrand64(uint64_t *out)
+{
+	if (!cpu_info.rdrand)
+		return false;
+	for (int i = 0; i < 10; i++) {
+		unsigned char ok;
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok) :: "cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
 
 #endif

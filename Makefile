@@ -12,7 +12,9 @@ KDEBUG   ?= 1
 FIRMWARE ?= bios
 CPUS     ?= 4
 MEM      ?= 512M
-CMDLINE  ?= loglevel=info ip=dhcp
+HTTP_PORT ?= 8080
+# url= is only printed: QEMU's user network forwards it to the guest's port 80.
+CMDLINE  ?= loglevel=info ip=dhcp url=http://127.0.0.1:$(HTTP_PORT)/
 
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -37,16 +39,16 @@ KERNEL_C := \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc.c kernel/shared.c kernel/peer.c \
 	kernel/smp.c kernel/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
-	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c \
+	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c kernel/socket.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
-	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/pit.c \
+	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/ioapic.c kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpufeat.c \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_e1000.c drivers/pci/pci.c drivers/e1000/e1000.c kernel/netdev.c \
-	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c \
-	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c
+	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/tcp.c \
+	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
 	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \
 	kernel/arch/x86_64/syscall_entry.asm
@@ -64,10 +66,11 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-
 ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/lib/malloc.o \
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
-	     $(BUILD)/initrd/bin/utest-child
-INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf
+	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod
+WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
+INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf $(WWW_FILES)
 
-.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc
+.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -124,6 +127,7 @@ $(BUILD)/initrd/bin/hello: $(BUILD)/u/user/bin/hello.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/sh: $(BUILD)/u/user/bin/sh.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD(u)   $@"
@@ -132,6 +136,35 @@ $(USER_BINS):
 $(BUILD)/initrd/etc/%: user/initrd/etc/%
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# ---- httpd (user/httpd): built for Flotilla into the initrd, and for the host with glibc
+# under ASan and UBSan for tests/httpd/run.sh. Only port.h tells the two apart. ----
+HTTPD_SRCS := user/httpd/main.c user/httpd/server.c user/httpd/conn.c user/httpd/respond.c \
+	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c
+HTTPD_UOBJS := $(HTTPD_SRCS:%.c=$(BUILD)/u/%.o)
+HTTPD_HOST := $(BUILD)/host/httpd
+HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		     -D_GNU_SOURCE -I.
+
+$(HTTPD_UOBJS): UCFLAGS += -D__flotilla__
+$(BUILD)/initrd/bin/httpd: $(HTTPD_UOBJS) $(ULIB_OBJS) user/user.ld
+
+$(BUILD)/initrd/www/%: user/initrd/www/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(HTTPD_HOST): $(HTTPD_SRCS) $(wildcard user/httpd/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC(host) $@"
+	@$(HOSTCC) $(HTTPD_HOST_CFLAGS) -o $@ $(HTTPD_SRCS)
+
+.PHONY: httpd-test
+httpd-test: $(HTTPD_HOST)
+	@tests/httpd/run.sh --httpd $(HTTPD_HOST)
+
+-include $(HTTPD_UOBJS:.o=.d)
+# ---- end of httpd ----
 
 # The initrd: a cpio newc archive of build/initrd/, in a stable order.
 $(INITRD): $(INITRD_FILES)
@@ -144,7 +177,7 @@ $(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile
 run: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	@# 33 is the kernel's "success" exit (the shell's shutdown), not a failure of make.
-	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) --nic-user $(ISO) || [ $$? -eq 33 ]
+	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) --nic-user --http-port $(HTTP_PORT) $(ISO) || [ $$? -eq 33 ]
 
 debug: setup
 	@$(MAKE) --no-print-directory $(ISO)
@@ -167,7 +200,12 @@ kernel-test: setup
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
-bench: bench-urpc
+bench: bench-urpc bench-http
+
+# httpd under wrk in the test namespace (root): docs/BENCHMARKS.md has the table.
+bench-http: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/http_bench.sh
 
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
@@ -183,7 +221,8 @@ help:
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
-	@echo "make bench (= bench-urpc)                URPC benchmarks on the host and in QEMU"
+	@echo "make bench                               URPC benchmarks (host, QEMU) and httpd under wrk"
+	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
--include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d

@@ -24,6 +24,7 @@ static size_t line_len;
 static bool line_shown;                 /* the start of line is already on the port */
 static bool user_output;                /* what is being written comes from write(1/2) */
 static char shown[CONSOLE_LINE_MAX];    /* that start (a prompt), to show again */
+static int shown_pid;                   /* the process whose prompt it is (0: the kernel) */
 static size_t shown_len;
 static char edit[CONSOLE_LINE_MAX];     /* the line being typed (kernel 0's input) */
 static size_t edit_len;
@@ -80,9 +81,21 @@ static void write_tagged(unsigned core, const char *s, size_t n)
 /* Another kernel's line arriving while a prompt (and what was typed after it) is on the
  * terminal goes on a line of its own; the prompt and the typing are shown again below it,
  * so no line ever holds two kernels' text. */
+static int current_pid(void)
+{
+	struct proc *p = proc_current();
+	return p ? p->pid : 0;
+}
+
+/* What is being written finishes the prompt's line: the prompting program's own output. */
+static bool finishes_prompt(void)
+{
+	return line_shown && user_output && current_pid() == shown_pid;
+}
+
 void console_write_line(unsigned core, const char *s, size_t n)
 {
-	bool redraw = line_shown && !user_output;
+	bool redraw = line_shown && !finishes_prompt();
 	if (redraw)
 		serial_write("\n", 1);
 	write_tagged(core, s, n);
@@ -133,13 +146,13 @@ static void console_keep_early(const char *s, size_t n)
 
 static void console_line_out(const char *s, size_t n)
 {
-	if (line_shown && user_output) {        /* the program finishes its prompt's line */
+	if (finishes_prompt()) {                /* the program finishes its prompt's line */
 		serial_write(s, n);
 		serial_write("\n", 1);
 		line_shown = false;
 		return;
 	}
-	if (line_shown && kself.core == 0) {    /* a kernel message goes under the prompt */
+	if (line_shown && kself.core == 0) {    /* anyone else's line goes under the prompt */
 		console_write_line(kself.core, s, n);
 		return;
 	}
@@ -247,6 +260,7 @@ static void console_show_partial(void)
 	write_tagged(kself.core, line, line_len);
 	memcpy(shown, line, line_len);
 	shown_len = line_len;
+	shown_pid = current_pid();
 	line_len = 0;
 	line_shown = true;
 }

@@ -7,11 +7,26 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "net/dhcp.h"
 #include "kernel/time.h"
+#include "kernel/socket.h"
+#include "kernel/platform.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
+#include "lib/ring.h"
+
+#define VEC_NIC         0x42
+#define VEC_NIC_PROBE   0x50    /* 0x50 + n: the probe of GSI 16 + n */
+#define PCI_GSI_FIRST   16      /* PCI INTx on the I/O APIC: PIRQ A-H are GSIs 16-23 */
+#define PCI_GSI_COUNT   8
 
 static struct netif nif;
 static struct e1000 *nic;
+static volatile int probe_hit = -1;
+static uint32_t nic_gsi;
+static bool nic_irq_on;
+static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;
 static bool dhcp_reported;
 
@@ -26,6 +41,72 @@ static void netdev_rx(void *arg, const uint8_t *frame, size_t len)
 	eth_input(&nif, frame, len, time_uptime_ns() / 1000000);
 }
 
+static void nic_irq(struct trap_frame *f)
+{
+	(void)f;
+	e1000_irq_ack(nic);     /* reading ICR lowers the level-triggered line */
+	lapic_eoi();
+}
+
+static void probe_irq(struct trap_frame *f)
+{
+	probe_hit = (int)(f->vector - VEC_NIC_PROBE);
+	e1000_irq_ack(nic);
+	lapic_eoi();
+}
+
+/* Finds the GSI the e1000's INTx reaches without reading the ACPI _PRT (AML): every PCI GSI
+ * is unmasked onto its own vector, the NIC raises a cause by ICS, and the vector that fires
+ * names the pin. Then only that pin stays routed, to the NIC's handler. */
+static void netdev_irq_setup(void)
+{
+	if (!ioapic_init(platform_acpi())) {
+		pr_info("net: no I/O APIC: the e1000 is polled\n");
+		return;
+	}
+	uint32_t me = lapic_id();
+	pci_intx(nic->pci, true);
+	for (unsigned g = 0; g < PCI_GSI_COUNT; g++) {
+		irq_register((uint8_t)(VEC_NIC_PROBE + g), probe_irq);
+		ioapic_route(PCI_GSI_FIRST + g, (uint8_t)(VEC_NIC_PROBE + g), me, true, true);
+	}
+	bool irq = irq_save();
+	irq_enable();
+	e1000_irq_test(nic);
+	uint64_t until = time_uptime_ns() + 50 * 1000000ull;
+	while (probe_hit < 0 && time_uptime_ns() < until)
+		cpu_relax();
+	irq_restore(irq);
+	for (unsigned g = 0; g < PCI_GSI_COUNT; g++)
+		ioapic_mask(PCI_GSI_FIRST + g, true);
+	e1000_irq_disable(nic);
+	if (probe_hit < 0) {
+		pci_intx(nic->pci, false);
+		pr_warn("net: the e1000's interrupt reached no PCI GSI: it is polled\n");
+		return;
+	}
+	nic_gsi = PCI_GSI_FIRST + (uint32_t)probe_hit;
+	irq_register(VEC_NIC, nic_irq);
+	ioapic_route(nic_gsi, VEC_NIC, me, true, true);
+	e1000_irq_enable(nic);
+	nic_irq_on = true;
+	pr_info("net: e1000 interrupts on GSI %u\n", nic_gsi);
+}
+
+bool netdev_pending(void)
+{
+	return nic && nic->irq_causes;
+}
+
+/* url= on the command line: where the host reaches this machine's port 80 (make run's QEMU
+ * forward). Printed once the interface has an address. */
+static void report_url(void)
+{
+	char url[96];
+	if (cmdline_get(boot_info.cmdline, "url", url, sizeof(url)) >= 0)
+		kprintf("net: httpd is at %s on the host (forwarded to port 80 here)\n", url);
+}
+
 void netdev_init(void)
 {
 	char addr[32];
@@ -33,8 +114,10 @@ void netdev_init(void)
 	if (!nic)
 		return;
 	memcpy(nif.mac, nic->mac, 6);
+	netdev_irq_setup();
 	nif.tx = netdev_tx;
 	nif.drv = nic;
+	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
 		return;
@@ -59,24 +142,41 @@ void netdev_init(void)
 		prefix++;
 	pr_info("net: %u.%u.%u.%u/%u on the e1000\n", nif.ip >> 24, (nif.ip >> 16) & 255,
 		(nif.ip >> 8) & 255, nif.ip & 255, prefix);
+	arp_announce(&nif);
+	report_url();
 }
 
 static void report_dhcp(void)
 {
 	uint32_t g = nif.gateway;
 	dhcp_reported = true;
+	arp_announce(&nif);
 	pr_info("net: DHCP lease of %u s: %u.%u.%u.%u/%u, gateway %u.%u.%u.%u\n", dhcp.lease_s,
 		nif.ip >> 24, (nif.ip >> 16) & 255, (nif.ip >> 8) & 255, nif.ip & 255,
 		32 - (unsigned)__builtin_ctz(nif.mask ? nif.mask : 1), g >> 24, (g >> 16) & 255,
 		(g >> 8) & 255, g & 255);
+	report_url();
 }
 
 void netdev_poll(void)
 {
 	if (!nic)
 		return;
+	bool irq = irq_save();
+	uint32_t causes = nic->irq_causes;
+	nic->irq_causes = 0;
+	irq_restore(irq);
 	e1000_poll(nic, netdev_rx, NULL, 64);
-	dhcp_tick(&nif, time_uptime_ns() / 1000000);
+	if (nic->q.rx[ring_slot(nic->q.rx_next, E1000_RX_DESCS)].status & E1000_RXD_DD)
+		nic->irq_causes |= E1000_ICR_RXT0;      /* more than the budget: come back soon */
+	uint64_t now = time_uptime_ns() / 1000000;
+	if ((causes & E1000_ICR_LSC) || now - last_stats_ms >= 1000) {
+		last_stats_ms = now;
+		if (e1000_update(nic))
+			pr_info("net: e1000 link %s\n", nic->link_up ? "up" : "down");
+	}
+	dhcp_tick(&nif, now);
+	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
 }
@@ -84,4 +184,9 @@ void netdev_poll(void)
 const struct netif *netdev_netif(void)
 {
 	return nic ? &nif : NULL;
+}
+
+struct e1000 *netdev_nic(void)
+{
+	return nic;
 }

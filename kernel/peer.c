@@ -1,5 +1,6 @@
 /* Peer channels: send with wake-up, poll and dispatch, liveness (peer.h). */
 #include "kernel/peer.h"
+#include "kernel/netdev.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
@@ -131,14 +132,19 @@ void peer_idle(void)
 {
 	struct kernel_status *me = shared_status(kself.core);
 
+	irq_disable();
 	if (!ready) {
-		cpu_idle_wait();
+		if (!netdev_pending())
+			cpu_idle_wait();
+		else
+			irq_enable();
 		return;
 	}
-	irq_disable();
 	__atomic_store_n(&me->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!peer_pending())
+	/* Checked with interrupts off, so a wake-up that came since the last poll is not slept
+	 * through until the next tick. */
+	if (!peer_pending() && !netdev_pending())
 		cpu_idle_wait();        /* sti; hlt: the wake-up IPI ends it */
 	else
 		irq_enable();

@@ -136,8 +136,9 @@ int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
 		wr(e, E1000_MTA + 4 * i, 0);
 	if ((err = setup_rx(e)) || (err = setup_tx(e)))
 		return err;
+	e1000_update(e);
 	pr_info("e1000: %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", e->mac[0], e->mac[1], e->mac[2],
-		e->mac[3], e->mac[4], e->mac[5], e1000_link_up(e) ? "up" : "down");
+		e->mac[3], e->mac[4], e->mac[5], e->link_up ? "up" : "down");
 	return 0;
 }
 
@@ -163,6 +164,51 @@ struct e1000 *e1000_nic(void)
 bool e1000_link_up(struct e1000 *e)
 {
 	return rd(e, E1000_STATUS) & E1000_STATUS_LU;
+}
+
+unsigned e1000_link_mbps(struct e1000 *e)
+{
+	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
+	return e1000_link_up(e) ? mbps[E1000_STATUS_SPEED(rd(e, E1000_STATUS))] : 0;
+}
+
+#define E1000_IRQ_CAUSES (E1000_ICR_RXT0 | E1000_ICR_RXO | E1000_ICR_RXDMT0 | E1000_ICR_LSC)
+#define E1000_ITR_100US  390            /* 390 * 256 ns: about 10,000 interrupts/s at most */
+
+void e1000_irq_enable(struct e1000 *e)
+{
+	wr(e, E1000_ITR, E1000_ITR_100US);
+	wr(e, E1000_IMS, E1000_IRQ_CAUSES);
+}
+
+void e1000_irq_disable(struct e1000 *e)
+{
+	wr(e, E1000_IMC, 0xFFFFFFFF);
+	rd(e, E1000_ICR);
+}
+
+uint32_t e1000_irq_ack(struct e1000 *e)
+{
+	uint32_t icr = rd(e, E1000_ICR);
+	e->irq_causes |= icr;
+	return icr;
+}
+
+void e1000_irq_test(struct e1000 *e)
+{
+	wr(e, E1000_IMS, E1000_ICR_LSC);
+	wr(e, E1000_ICS, E1000_ICR_LSC);
+}
+
+bool e1000_update(struct e1000 *e)
+{
+	e->hw_rx_good += rd(e, E1000_GPRC);
+	e->hw_tx_good += rd(e, E1000_GPTC);
+	e->hw_missed += rd(e, E1000_MPC);
+	e->hw_crc_errors += rd(e, E1000_CRCERRS);
+	bool up = e1000_link_up(e), changed = up != e->link_up;
+	e->link_up = up;
+	return changed;
 }
 
 /* Takes back descriptors the NIC has sent (DD set). */

@@ -30,6 +30,10 @@ struct e1000 {
 	uint8_t mac[6];
 	struct e1000_queue q;
 	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
+	/* The NIC's statistics registers clear on read: their running totals. */
+	uint64_t hw_rx_good, hw_tx_good, hw_missed, hw_crc_errors;
+	volatile uint32_t irq_causes;   /* ICR bits gathered by the interrupt handler */
+	bool link_up;
 };
 
 typedef void (*e1000_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
@@ -42,6 +46,16 @@ struct e1000 *e1000_nic(void);
 bool e1000_link_up(struct e1000 *e);
 /* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
 int e1000_send(struct e1000 *e, const void *frame, size_t len);
+/* Interrupts: the causes the driver wants (frames arrived, overrun, link change), throttled
+ * to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers INTx; the
+ * handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx lands. */
+void e1000_irq_enable(struct e1000 *e);
+void e1000_irq_disable(struct e1000 *e);
+uint32_t e1000_irq_ack(struct e1000 *e);
+void e1000_irq_test(struct e1000 *e);
+/* Reads the statistics registers into the running totals; true if the link changed. */
+bool e1000_update(struct e1000 *e);
+unsigned e1000_link_mbps(struct e1000 *e);
 /* Hands up to budget received frames to deliver; returns how many. */
 unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget);
 

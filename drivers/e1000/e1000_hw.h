@@ -10,6 +10,9 @@
 #define E1000_STATUS    0x0008  /* R: device status (13.4.2) */
 #define E1000_EERD      0x0014  /* RW: EEPROM read (13.4.4) */
 #define E1000_ICR       0x00C0  /* RC: interrupt cause read (13.4.17) */
+#define E1000_ITR       0x00C4  /* RW: interrupt throttling, in 256 ns units (13.4.18) */
+#define E1000_ICS       0x00C8  /* W: interrupt cause set (13.4.19) */
+#define E1000_IMS       0x00D0  /* RW: interrupt mask set (13.4.20) */
 #define E1000_IMC       0x00D8  /* W: interrupt mask clear (13.4.21) */
 #define E1000_RCTL      0x0100  /* RW: receive control (13.4.22) */
 #define E1000_TCTL      0x0400  /* RW: transmit control (13.4.33) */
@@ -27,13 +30,23 @@
 #define E1000_MTA       0x5200  /* RW: multicast table, 128 dwords (13.4.40) */
 #define E1000_RAL0      0x5400  /* RW: receive address 0 low (13.4.41) */
 #define E1000_RAH0      0x5404  /* RW: receive address 0 high; bit 31 valid */
+#define E1000_CRCERRS   0x4000  /* RC: CRC errors (13.7) */
+#define E1000_MPC       0x4010  /* RC: missed packets: no receive descriptor free */
 #define E1000_GPRC      0x4074  /* RC: good packets received (13.7) */
 #define E1000_GPTC      0x4080  /* RC: good packets transmitted */
+
+/* Interrupt causes (ICR, ICS, IMS, IMC share the layout, 13.4.17). */
+#define E1000_ICR_TXDW  (1u << 0)       /* a descriptor was written back */
+#define E1000_ICR_LSC   (1u << 2)       /* link status change */
+#define E1000_ICR_RXDMT0 (1u << 4)      /* receive descriptors below the threshold */
+#define E1000_ICR_RXO   (1u << 6)       /* receiver overrun */
+#define E1000_ICR_RXT0  (1u << 7)       /* receive timer: frames arrived */
 
 #define E1000_CTRL_ASDE (1u << 5)       /* auto speed detection */
 #define E1000_CTRL_SLU  (1u << 6)       /* set link up */
 #define E1000_CTRL_RST  (1u << 26)      /* self-clearing reset */
 #define E1000_STATUS_LU (1u << 1)       /* link up */
+#define E1000_STATUS_SPEED(s) (((s) >> 6) & 3)  /* 0: 10, 1: 100, 2 or 3: 1000 Mb/s */
 #define E1000_EERD_START (1u << 0)
 #define E1000_EERD_DONE  (1u << 4)
 #define E1000_RAH_AV    (1u << 31)

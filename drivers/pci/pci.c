@@ -193,6 +193,12 @@ void pci_enable(const struct pci_dev *d)
 	pci_write16(d, PCI_COMMAND, cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
 }
 
+void pci_intx(const struct pci_dev *d, bool on)
+{
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	pci_write16(d, PCI_COMMAND, on ? cmd & ~PCI_CMD_INTX_OFF : cmd | PCI_CMD_INTX_OFF);
+}
+
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned bar)
 {
 	const struct pci_bar *b = &d->bars[bar];

@@ -43,6 +43,8 @@ uint32_t pci_read32(const struct pci_dev *d, uint16_t off);
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off);
 void pci_write32(const struct pci_dev *d, uint16_t off, uint32_t v);
 void pci_write16(const struct pci_dev *d, uint16_t off, uint16_t v);
+/* Lets the device assert its INTx# line (pci_enable leaves it off, PCI 3.0 6.2.2). */
+void pci_intx(const struct pci_dev *d, bool on);
 /* Turns on memory decoding and bus mastering (DMA), and masks legacy INTx. */
 void pci_enable(const struct pci_dev *d);
 /* Maps a memory BAR uncached; NULL for an I/O or empty BAR. */

@@ -38,6 +38,7 @@ run_suite() {
 start=$(date +%s)
 run_suite host make --no-print-directory host-test
 run_suite urpc make --no-print-directory urpc-test
+run_suite httpd tests/httpd/run.sh
 run_suite kernel tests/kernel/run.sh
 run_suite net tests/net/run.sh
 echo "== all suites took $(( $(date +%s) - start )) s"

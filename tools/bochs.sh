@@ -36,6 +36,9 @@ error: action=report
 info: action=ignore
 debug: action=ignore
 speaker: enabled=0
+# No sound card: on a host without one, Debian's Bochs 2.7 sound mixer thread aborts
+# ("buffer overflow detected") unless the dummy driver is chosen.
+sound: driver=dummy
 RC
 
 if [ "$test_mode" -eq 0 ]; then

@@ -10,13 +10,14 @@
 #   --serial FILE          serial console to FILE instead of the terminal
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
 #   --nic-user             an e1000 on QEMU's user-mode network (NAT, with its own DHCP)
+#   --http-port PORT       with --nic-user: the host's 127.0.0.1:PORT forwards to the guest's port 80
 #   --gdb                  start halted, with the gdb stub on tcp::1234
 #   --timeout SECONDS      kill QEMU after this long (exit status 124)
 # The exit status is QEMU's: 33 when the kernel reports success through isa-debug-exit,
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 http_port=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--serial-stdio) serial=-; shift ;;
 	--gdb) gdb=1; shift ;;
 	--nic-user) nic=1; shift ;;
+	--http-port) http_port=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
@@ -62,7 +64,10 @@ else
 	args+=(-serial mon:stdio)
 fi
 [ "$gdb" -eq 1 ] && args+=(-s -S)
-[ "$nic" -eq 1 ] && args+=(-nic user,model=e1000)
+if [ "$nic" -eq 1 ]; then
+	fwd=${http_port:+,hostfwd=tcp:127.0.0.1:$http_port-:80}
+	args+=(-nic "user,model=e1000$fwd")
+fi
 
 runner=()
 # --foreground keeps the terminal usable; -k makes sure a hung QEMU goes.

@@ -16,6 +16,9 @@ HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_for
 		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
 		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_tcp.c
+# httpd's request parser and dates (pure code, user/httpd/http.h).
+HOST_LIB_SRCS  += user/httpd/http.c user/httpd/httpdate.c
+HOST_TEST_SRCS += tests/host/test_httpd.c
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(HOST_LIB_SRCS:.c=.o) $(HOST_TEST_SRCS:.c=.o))
 HOST_TEST_BIN := $(BUILD)/host/test_lib
 

@@ -193,9 +193,18 @@ static void cmd_netstat(void)
 	}
 	printf("\nrx %lu frames, tx %lu frames, arp replies %lu, arp requests %lu, echo replies %lu\n",
 	       ns.rx_frames, ns.tx_frames, ns.arp_replies, ns.arp_requests, ns.echo_replies);
+	printf("link %s %u Mb/s; nic rx %lu, tx %lu, missed %lu, crc errors %lu; udp in %lu, out %lu\n",
+	       ns.link_up ? "up" : "down", ns.link_mbps, ns.hw_rx_packets, ns.hw_tx_packets,
+	       ns.hw_rx_missed, ns.hw_rx_crc_errors, ns.udp_in, ns.udp_out);
+	for (unsigned i = 0; i < ns.nstates && i < SYS_NETSTAT_STATES; i++)
+		if (ns.conns[i])
+			printf("tcp %-18s %u\n", tcp_state_name((enum tcp_state)i), ns.conns[i]);
+	for (unsigned i = 0; i < ns.ntcp && i < SYS_NETSTAT_TCP; i++)
+		if (ns.tcp[i])
+			printf("tcp %-18s %lu\n", tcp_counter_name((enum tcp_counter)i), ns.tcp[i]);
 	for (unsigned i = 0; i < ns.ndrops && i < SYS_NETSTAT_DROPS; i++)
 		if (ns.drops[i])
-			printf("drop %-16s %lu\n", net_drop_name((enum net_drop)i), ns.drops[i]);
+			printf("drop %-18s %lu\n", net_drop_name((enum net_drop)i), ns.drops[i]);
 }
 
 static void run_line(char *line)

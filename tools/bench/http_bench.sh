@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# httpd under wrk: Flotilla in QEMU (TCG) on a tap in a network namespace made for the run
+# (guest 198.18.0.2, host side 198.18.0.1), a 1 KiB page, a new connection per request
+# (Connection: close) and keep-alive, at 1, 16, 64 and 256 connections. Prints a Markdown
+# table of requests/s and p50/p99/p99.9 latency, with errors, and the host CPU seconds of
+# the QEMU process per 1,000 requests (the steadiest figure on a noisy host). Needs root.
+#
+# Options (environment): CPUS (guest CPUs, default 2), DURATION (s per point, default 10),
+# CONNS (default "1 16 64 256"), BOOTS (fresh guest boots, default 3: the table gives the
+# median and the range over them).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench/http
+CPUS=${CPUS:-2}
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-"1 16 64 256"}
+BOOTS=${BOOTS:-3}
+GUEST_IP=198.18.0.2
+HOST_IP=198.18.0.1
+mkdir -p "$OUT"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "http_bench: needs root for the network namespace" >&2
+	exit 1
+fi
+command -v wrk >/dev/null || { echo "http_bench: wrk is missing (tools/setup.sh installs it)" >&2; exit 1; }
+
+ns=flotilla-bench-$$
+tap=flt-btap0
+qpid=
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+}
+trap cleanup EXIT
+in_ns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns" && in_ns ip link set lo up && in_ns ip tuntap add dev "$tap" mode tap &&
+	in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up || exit 1
+# The client side closes first with keep-alive off, so TIME_WAIT builds up here: reuse it.
+in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000"
+
+tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/bench.iso" \
+	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/net.conf" >/dev/null || exit 1
+
+# p99.9 is not in wrk's --latency output: a done() hook prints it.
+cat >"$OUT/pct.lua" <<'LUA'
+done = function(summary, latency, requests)
+	io.write(string.format("PCT %d %d %d %d %d %d %d\n", latency:percentile(50),
+		latency:percentile(99), latency:percentile(99.9), summary.requests,
+		summary.errors.connect + summary.errors.read + summary.errors.write +
+		summary.errors.status, summary.errors.timeout, summary.duration))
+end
+LUA
+
+boot() {
+	rm -f "$OUT/guest.log"
+	in_ns tools/qemu.sh "$OUT/bench.iso" --cpus "$CPUS" --mem 1G --timeout 3600 --serial "$OUT/guest.log" \
+		-- -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device e1000,netdev=n0 \
+		>"$OUT/qemu.out" 2>&1 &
+	qpid=$!
+	for _ in $(seq 600); do
+		tr -d '\r' 2>/dev/null <"$OUT/guest.log" | grep -q "echod: echoing" && return 0
+		sleep 0.1
+	done
+	echo "http_bench: the guest did not come up; see $OUT/guest.log" >&2
+	exit 1
+}
+
+qemu_cpu_ticks() { # utime + stime of the QEMU process, in clock ticks
+	local pid
+	pid=$(pgrep -f "qemu-system-x86_64.*$OUT/bench.iso" | head -1)
+	awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+results=$OUT/results.txt
+: >"$results"
+echo "http_bench: $BOOTS boots x 2 modes x $(wc -w <<<"$CONNS") concurrencies x ${DURATION}s, guest CPUs $CPUS" >&2
+hz=$(getconf CLK_TCK)
+for b in $(seq "$BOOTS"); do
+	boot
+	in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP/1k.html" >/dev/null 2>&1   # warm-up
+	for mode in close keepalive; do
+		hdr=()
+		[ "$mode" = close ] && hdr=(-H "Connection: close")
+		for c in $CONNS; do
+			t=$((c < 2 ? 1 : 2))
+			before=$(qemu_cpu_ticks)
+			line=$(in_ns timeout $((DURATION + 30)) wrk -t "$t" -c "$c" -d "${DURATION}s" \
+				--timeout 5s -s "$OUT/pct.lua" "${hdr[@]}" "http://$GUEST_IP/1k.html" 2>&1 | grep '^PCT')
+			after=$(qemu_cpu_ticks)
+			echo "boot $b $mode c=$c: $line cpu_ticks $((after - before))" >&2
+			echo "$mode $c $line $((after - before))" >>"$results"
+		done
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	qpid=
+done
+
+# One row per (mode, concurrency): medians over the boots, [min-max] for requests/s.
+python3 - "$results" "$hz" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 11:
+        continue
+    mode, c = f[0], int(f[1])
+    p50, p99, p999, reqs, errs, tmo, dur_us, ticks = map(int, f[3:11])
+    rows.setdefault((mode, c), []).append((reqs / (dur_us / 1e6), p50, p99, p999, errs, tmo,
+                                           ticks / int(sys.argv[2]) / max(reqs, 1) * 1000))
+print("| mode | conns | requests/s median [min-max] | p50 ms | p99 ms | p99.9 ms | errors | timeouts | QEMU CPU s / 1k req |")
+print("|---|---|---|---|---|---|---|---|---|")
+for (mode, c), v in sorted(rows.items()):
+    rps = [x[0] for x in v]
+    med = lambda i: statistics.median(x[i] for x in v)
+    print("| %s | %d | %.0f [%.0f-%.0f] | %.2f | %.2f | %.2f | %d | %d | %.3f |" % (
+        "new connection" if mode == "close" else "keep-alive", c, statistics.median(rps), min(rps),
+        max(rps), med(1) / 1000, med(2) / 1000, med(3) / 1000, sum(x[4] for x in v),
+        sum(x[5] for x in v), med(6)))
+PY

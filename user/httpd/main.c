@@ -1,0 +1,99 @@
+/* httpd: an HTTP/1.1 static file server with one event loop, for Flotilla and for Linux.
+ *
+ *   httpd [-p PORT] [-r DOCROOT] [-t IDLE_SECONDS] [-q]
+ *
+ * Serves GET and HEAD for the files under DOCROOT (default /www) on PORT (default 80; 0 picks
+ * a free one), plus the generated /status and /status.html. Connections idle for
+ * IDLE_SECONDS (default 10) are closed; -q stops the one log line per response. */
+#include "user/httpd/httpd.h"
+
+#define DEFAULT_PORT    80
+#define DEFAULT_ROOT    "/www"
+#define DEFAULT_IDLE_S  10
+#define IDLE_MAX_S      86400
+
+static int usage(void)
+{
+	printf("usage: httpd [-p PORT] [-r DOCROOT] [-t IDLE_SECONDS] [-q]\n");
+	return 2;
+}
+
+/* A decimal number in [lo, hi], or -1. */
+static long parse_number(const char *s, long lo, long hi)
+{
+	long v = 0;
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > hi)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v >= lo && v <= hi ? v : -1;
+}
+
+/* Keeps the root without its trailing slashes, so that root + "/path" is the file. */
+static int set_root(struct server *s, const char *root)
+{
+	size_t n = strlen(root);
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	if (n + 1 > sizeof(s->root) || (n == 0 && root[0] != '/'))
+		return -1;
+	memcpy(s->root, root, n);
+	s->root[n] = 0;
+	return 0;
+}
+
+static int parse_args(struct server *s, int argc, char **argv, long *port)
+{
+	long idle = DEFAULT_IDLE_S;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(opt, "-q") == 0) {
+			s->quiet = true;
+			continue;
+		}
+		if (strcmp(opt, "-p") == 0)
+			*port = parse_number(val, 0, 65535);
+		else if (strcmp(opt, "-t") == 0)
+			idle = parse_number(val, 1, IDLE_MAX_S);
+		else if (strcmp(opt, "-r") != 0 || !val || set_root(s, val) != 0)
+			return -1;
+		if (*port < 0 || idle < 0)
+			return -1;
+		i++;
+	}
+	s->idle.ms = (uint64_t)idle * 1000;
+	s->linger.ms = s->idle.ms < LINGER_MAX_MS ? s->idle.ms : LINGER_MAX_MS;
+	return 0;
+}
+
+/* The root must be there: a typo would otherwise only show as 404s. */
+static int check_root(const struct server *s)
+{
+	int fd = port_open_file(s->root[0] ? s->root : "/");
+	if (fd < 0) {
+		printf("httpd: %s: %s\n", s->root[0] ? s->root : "/", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct server srv;
+	long port = DEFAULT_PORT;
+	int max_fds = port_init();
+
+	set_root(&srv, DEFAULT_ROOT);
+	if (parse_args(&srv, argc, argv, &port) != 0)
+		return usage();
+	if (check_root(&srv) != 0 || server_listen(&srv, (uint16_t)port) != 0)
+		return 1;
+	srv.conns_max = max_fds > 2 * FDS_RESERVED ? (unsigned)(max_fds - FDS_RESERVED) : FDS_RESERVED;
+	srv.started = srv.now = port_now_ms();
+	printf("httpd: listening on port %u, root %s\n", srv.port, srv.root[0] ? srv.root : "/");
+	return server_run(&srv) == 0 ? 0 : 1;
+}

@@ -1,0 +1,203 @@
+/* The system's part of /status: on Flotilla the kernel number and kernel 0's network
+ * counters from netstat(); on Linux the counters of /proc/net/snmp. */
+#include "user/httpd/httpd.h"
+
+#ifdef __flotilla__
+
+#include "net/net.h"
+
+static void json_ip(struct strbuf *b, const char *name, uint32_t a)
+{
+	json_member(b, name);
+	strbuf_printf(b, "\"%u.%u.%u.%u\"", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static void net_interface(struct strbuf *b, const struct sys_netstat *ns)
+{
+	const uint8_t *m = ns->mac;
+
+	json_member(b, "interface");
+	strbuf_printf(b, "{");
+	json_member(b, "configured");
+	strbuf_printf(b, "%s", ns->configured ? "true" : "false");
+	json_ip(b, "ip", ns->ip);
+	json_ip(b, "mask", ns->mask);
+	json_ip(b, "gateway", ns->gateway);
+	json_member(b, "mac");
+	strbuf_printf(b, "\"%02x:%02x:%02x:%02x:%02x:%02x\"", m[0], m[1], m[2], m[3], m[4], m[5]);
+	json_member(b, "link_up");
+	strbuf_printf(b, "%s", ns->link_up ? "true" : "false");
+	json_u64(b, "link_mbps", ns->link_mbps);
+	json_u64(b, "rx_frames", ns->rx_frames);
+	json_u64(b, "tx_frames", ns->tx_frames);
+	json_u64(b, "hw_rx_packets", ns->hw_rx_packets);
+	json_u64(b, "hw_tx_packets", ns->hw_tx_packets);
+	json_u64(b, "hw_rx_missed", ns->hw_rx_missed);
+	json_u64(b, "hw_rx_crc_errors", ns->hw_rx_crc_errors);
+	strbuf_printf(b, "}");
+}
+
+static void net_protocols(struct strbuf *b, const struct sys_netstat *ns)
+{
+	json_member(b, "arp");
+	strbuf_printf(b, "{");
+	json_u64(b, "replies_sent", ns->arp_replies);
+	json_u64(b, "requests_sent", ns->arp_requests);
+	strbuf_printf(b, "}");
+	json_member(b, "icmp");
+	strbuf_printf(b, "{");
+	json_u64(b, "echo_replies", ns->echo_replies);
+	strbuf_printf(b, "}");
+	json_member(b, "udp");
+	strbuf_printf(b, "{");
+	json_u64(b, "in", ns->udp_in);
+	json_u64(b, "out", ns->udp_out);
+	strbuf_printf(b, "}");
+	json_member(b, "tcp");
+	strbuf_printf(b, "{");
+	for (unsigned i = 0; i < ns->ntcp && i < SYS_NETSTAT_TCP; i++)
+		json_u64(b, tcp_counter_name((enum tcp_counter)i), ns->tcp[i]);
+	strbuf_printf(b, "}");
+}
+
+static void net_drops_and_states(struct strbuf *b, const struct sys_netstat *ns)
+{
+	json_member(b, "drops");
+	strbuf_printf(b, "{");
+	for (unsigned i = 0; i < ns->ndrops && i < SYS_NETSTAT_DROPS; i++)
+		json_u64(b, net_drop_name((enum net_drop)i), ns->drops[i]);
+	strbuf_printf(b, "}");
+	json_member(b, "tcp_states");
+	strbuf_printf(b, "{");
+	for (unsigned i = 0; i < ns->nstates && i < SYS_NETSTAT_STATES; i++)
+		json_u64(b, tcp_state_name((enum tcp_state)i), ns->conns[i]);
+	strbuf_printf(b, "}");
+}
+
+void port_status_system(struct strbuf *b)
+{
+	struct sys_kernel_info ki;
+	struct sys_netstat ns;
+
+	json_str(b, "system", "flotilla");
+	if (kernel_info(&ki) == 0) {
+		json_u64(b, "kernel", ki.core);
+		json_u64(b, "kernels", ki.ncores);
+	}
+	json_member(b, "net");
+	strbuf_printf(b, "{");
+	if (netstat(&ns) == 0) {
+		net_interface(b, &ns);
+		net_protocols(b, &ns);
+		net_drops_and_states(b, &ns);
+	} else {
+		json_str(b, "error", strerror(errno));
+	}
+	strbuf_printf(b, "}");
+}
+
+#else /* Linux */
+
+#define SNMP_MAX 8192
+
+static bool is_number(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-';
+	if (i == n)
+		return false;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* The next space-separated word at *s (before end): its start, its length in *len (0 at
+ * the end), and *s moved past it. */
+static const char *next_word(const char **s, const char *end, size_t *len)
+{
+	while (*s < end && **s == ' ')
+		(*s)++;
+	const char *w = *s;
+	while (*s < end && **s != ' ')
+		(*s)++;
+	*len = (size_t)(*s - w);
+	return w;
+}
+
+/* One protocol from a pair of lines, "Tcp: Name1 Name2 ..." then "Tcp: 1 2 ...", as
+ * "tcp":{"Name1":1,...}. */
+static void snmp_pair(struct strbuf *b, const char *names, const char *names_end,
+		      const char *values, const char *values_end)
+{
+	const char *colon = strchr(names, ':');
+	char proto[32], key[64];
+
+	if (!colon || colon >= names_end || (size_t)(colon - names) >= sizeof(proto))
+		return;
+	size_t plen = (size_t)(colon - names);
+	for (size_t i = 0; i < plen; i++)
+		proto[i] = (char)(names[i] >= 'A' && names[i] <= 'Z' ? names[i] + 32 : names[i]);
+	proto[plen] = 0;
+	json_member(b, proto);
+	strbuf_printf(b, "{");
+	names = colon + 1;
+	values += plen + 1;
+	for (;;) {
+		size_t n, v;
+		const char *name = next_word(&names, names_end, &n);
+		const char *value = next_word(&values, values_end, &v);
+		if (!n || !v)
+			break;
+		if (n < sizeof(key) && is_number(value, v)) {
+			memcpy(key, name, n);
+			key[n] = 0;
+			json_member(b, key);
+			strbuf_printf(b, "%.*s", (int)v, value);
+		}
+	}
+	strbuf_printf(b, "}");
+}
+
+static void snmp_counters(struct strbuf *b)
+{
+	char buf[SNMP_MAX];
+	long len = 0, n;
+	int fd = open("/proc/net/snmp", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while (len < (long)sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	for (char *line = buf; *line;) {
+		char *end1 = strchr(line, '\n');
+		if (!end1)
+			break;
+		char *next = end1 + 1;
+		char *end2 = strchr(next, '\n');
+		if (!end2)
+			break;
+		char *colon = strchr(line, ':');
+		size_t plen = colon && colon < end1 ? (size_t)(colon - line) : 0;
+		if (plen && strncmp(line, next, plen + 1) == 0) {
+			snmp_pair(b, line, end1, next, end2);
+			line = end2 + 1;
+		} else {
+			line = next;
+		}
+	}
+}
+
+void port_status_system(struct strbuf *b)
+{
+	json_str(b, "system", "linux");
+	json_member(b, "kernel");
+	strbuf_printf(b, "null");
+	json_member(b, "net");
+	strbuf_printf(b, "{");
+	snmp_counters(b);
+	strbuf_printf(b, "}");
+}
+
+#endif

@@ -224,12 +224,23 @@ static void conn_finish(struct tcp_conn *c, int error)
 		c->error = error;
 	set_state(c, TCP_CLOSED);
 	c->t_rexmt = c->t_delack = c->t_persist = c->t_keep = c->t_wait = 0;
+	list_del(&c->all_node);                 /* off the TIME_WAIT list, if it was there */
+	list_add_tail(&c->stack->all, &c->all_node);
 	list_del(&c->hash_node);
 	if (c->user_closed || c->listener) {       /* closed by its user, or never accepted */
 		conn_free(c);
 		return;
 	}
 	notify(c);
+}
+
+/* TIME_WAIT connections wait on a list of their own, in the order they expire (all wait
+ * as long), so the timers look only at its head however many thousands there are. */
+static void time_wait_restart(struct tcp_conn *c, uint64_t now)
+{
+	c->t_wait = now + TCP_TIME_WAIT_MS;
+	list_del(&c->all_node);
+	list_add_tail(&c->stack->time_wait, &c->all_node);
 }
 
 static void enter_time_wait(struct tcp_conn *c, uint64_t now)
@@ -241,7 +252,7 @@ static void enter_time_wait(struct tcp_conn *c, uint64_t now)
 		return;
 	}
 	set_state(c, TCP_TIME_WAIT);
-	c->t_wait = now + TCP_TIME_WAIT_MS;
+	time_wait_restart(c, now);
 	if (c->user_closed)
 		free_buffers(c);
 	notify(c);
@@ -1010,7 +1021,7 @@ static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	if (!ok) {
 		drop(st, DROP_TCP_OUT_OF_WINDOW);
 		if (c->state == TCP_TIME_WAIT && (s->flags & FIN))
-			c->t_wait = now + TCP_TIME_WAIT_MS;     /* the peer lost our last ACK */
+			time_wait_restart(c, now);      /* the peer lost our last ACK */
 		if (!(s->flags & RST))
 			send_ack(c, now);
 		return;
@@ -1083,7 +1094,7 @@ static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
 		return;
 	if (c->state == TCP_TIME_WAIT) {
 		if (s->flags & FIN) {
-			c->t_wait = now + TCP_TIME_WAIT_MS;
+			time_wait_restart(c, now);
 			send_ack(c, now);
 		}
 		return;
@@ -1293,6 +1304,12 @@ void tcp_tick(struct tcp_stack *st, uint64_t now)
 		if (c->t_wait || c->t_rexmt || c->t_persist || c->t_keep || c->t_delack)
 			conn_tick(c, now);
 	}
+	while (!list_empty(&st->time_wait)) {
+		struct tcp_conn *c = list_entry(list_first(&st->time_wait), struct tcp_conn, all_node);
+		if (now < c->t_wait)
+			break;
+		conn_finish(c, 0);
+	}
 }
 
 /* ---- the user's calls ---- */
@@ -1306,6 +1323,7 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 		list_init(&st->buckets[i]);
 	list_init(&st->listeners);
 	list_init(&st->all);
+	list_init(&st->time_wait);
 	st->key = *key;
 	st->alloc = alloc;
 	st->free = free_fn;
@@ -1319,10 +1337,10 @@ struct tcp_conn *tcp_conn_new(struct tcp_stack *st)
 	return conn_alloc(st);
 }
 
-static bool port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse)
+static bool port_in_list(struct list_node *list, uint32_t addr, uint16_t port, bool reuse)
 {
 	struct tcp_conn *c;
-	list_for_each_entry(c, &st->all, all_node) {
+	list_for_each_entry(c, list, all_node) {
 		if (c->lport != port || (c->laddr && addr && c->laddr != addr))
 			continue;
 		/* SO_REUSEADDR lets a listener bind over connections, not over a listener. */
@@ -1330,6 +1348,12 @@ static bool port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool
 			return true;
 	}
 	return false;
+}
+
+static bool port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse)
+{
+	return port_in_list(&st->all, addr, port, reuse) ||
+	       port_in_list(&st->time_wait, addr, port, reuse);
 }
 
 int tcp_bind(struct tcp_conn *c, uint32_t addr, uint16_t port, bool reuse)

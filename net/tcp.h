@@ -54,7 +54,7 @@ struct tcp_range {
 
 struct tcp_conn {
 	struct list_node hash_node;     /* bucket of the connection table, or the listener list */
-	struct list_node all_node;      /* every connection, for the timers */
+	struct list_node all_node;      /* the stack's all or time_wait list, for the timers */
 	struct list_node queue_node;    /* a listener's accept queue */
 	struct tcp_stack *stack;
 	enum tcp_state state;
@@ -115,7 +115,8 @@ struct tcp_stack {
 	struct netif *nif;
 	struct list_node buckets[TCP_HASH_BUCKETS];
 	struct list_node listeners;
-	struct list_node all;
+	struct list_node all;           /* every connection not in TIME_WAIT */
+	struct list_node time_wait;     /* TIME_WAIT ones, oldest first */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
 	uint16_t next_port;
 	unsigned nconns, ntime_wait;

@@ -70,8 +70,7 @@ if [ "$nic" -eq 1 ]; then
 fi
 
 runner=()
-# --foreground keeps the terminal usable; -k makes sure a hung QEMU goes.
+# --foreground keeps the terminal usable; -k makes sure a hung QEMU goes. exec, so that a
+# signal to this script's pid reaches timeout, which passes it on to QEMU.
 [ "$tmo" != 0 ] && runner=(timeout --foreground -k 5 "$tmo")
-status=0
-"${runner[@]}" qemu-system-x86_64 "${args[@]}" "$@" || status=$?
-exit "$status"
+exec "${runner[@]}" qemu-system-x86_64 "${args[@]}" "$@"

@@ -1,6 +1,7 @@
 /* PCI enumeration (PCI Local Bus 3.0; PCI Express Base 4.0 7.2.2 for ECAM). Kernel 0 scans
  * every bus the MCFG names, sizes each BAR, and names the devices it has drivers for. */
 #include "drivers/pci/pci.h"
+#include "lib/errno.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/console.h"
 #include "kernel/mm/vmm.h"
@@ -197,6 +198,85 @@ void pci_intx(const struct pci_dev *d, bool on)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
 	pci_write16(d, PCI_COMMAND, on ? cmd & ~PCI_CMD_INTX_OFF : cmd | PCI_CMD_INTX_OFF);
+}
+
+uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id)
+{
+	if (!(pci_read16(d, PCI_STATUS) & (1u << 4)))
+		return 0;
+	uint8_t off = pci_read32(d, PCI_CAP_PTR) & 0xFC;
+	/* At most 48 capabilities fit in 192 bytes: a longer walk is a loop in the list. */
+	for (unsigned i = 0; i < 48 && off >= 0x40; i++) {
+		uint32_t hdr = pci_read32(d, off);
+		if ((hdr & 0xFF) == id)
+			return off;
+		off = (hdr >> 8) & 0xFC;
+	}
+	return 0;
+}
+
+#define MSI_ADDR_BASE   0xFEE00000u     /* the LAPIC's message window (SDM 3A 11.11.1) */
+#define MSI_CTRL_ENABLE (1u << 0)
+#define MSI_CTRL_64BIT  (1u << 7)
+#define MSIX_CTRL_ENABLE (1u << 15)
+#define MSIX_CTRL_MASK  (1u << 14)
+#define MSIX_ENTRY_SIZE 16
+
+static uint32_t msi_address(uint32_t apic_id)
+{
+	return MSI_ADDR_BASE | (apic_id & 0xFF) << 12;  /* physical destination mode */
+}
+
+int pci_msi_enable(const struct pci_dev *d, uint32_t apic_id, uint8_t vector)
+{
+	uint8_t cap = pci_find_cap(d, PCI_CAP_MSI);
+	if (!cap)
+		return -ENOTSUP;
+	uint16_t ctrl = pci_read16(d, cap + 2);
+	pci_write16(d, cap + 2, ctrl & ~(MSI_CTRL_ENABLE | 0x70));     /* one message */
+	pci_write32(d, cap + 4, msi_address(apic_id));
+	if (ctrl & MSI_CTRL_64BIT) {
+		pci_write32(d, cap + 8, 0);
+		pci_write16(d, cap + 12, vector);       /* fixed delivery, edge */
+	} else {
+		pci_write16(d, cap + 8, vector);
+	}
+	pci_intx(d, false);
+	pci_write16(d, cap + 2, (ctrl & ~0x70) | MSI_CTRL_ENABLE);
+	return 0;
+}
+
+int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector)
+{
+	uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX);
+	if (!cap)
+		return -ENOTSUP;
+	uint16_t ctrl = pci_read16(d, cap + 2);
+	if (entry > (ctrl & 0x7FFu))
+		return -EINVAL;
+	uint32_t where = pci_read32(d, cap + 4);
+	volatile uint8_t *table = pci_map_bar(d, where & 7);
+	if (!table)
+		return -ENODEV;
+	volatile uint32_t *e = (volatile uint32_t *)(table + (where & ~7u) + entry * MSIX_ENTRY_SIZE);
+	/* Function-masked while the entry changes (PCI 3.0 6.8.2.3). */
+	pci_write16(d, cap + 2, ctrl | MSIX_CTRL_MASK | MSIX_CTRL_ENABLE);
+	e[0] = msi_address(apic_id);
+	e[1] = 0;
+	e[2] = vector;
+	e[3] = 0;                       /* vector control: unmasked */
+	pci_intx(d, false);
+	pci_write16(d, cap + 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASK);
+	return 0;
+}
+
+void pci_msi_disable(const struct pci_dev *d)
+{
+	uint8_t cap = pci_find_cap(d, PCI_CAP_MSI);
+	if (cap)
+		pci_write16(d, cap + 2, pci_read16(d, cap + 2) & ~MSI_CTRL_ENABLE);
+	if ((cap = pci_find_cap(d, PCI_CAP_MSIX)))
+		pci_write16(d, cap + 2, pci_read16(d, cap + 2) & ~MSIX_CTRL_ENABLE);
 }
 
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned bar)

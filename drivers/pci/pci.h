@@ -15,7 +15,11 @@
 #define PCI_CLASS_REV   0x08    /* R 32: class, subclass, prog-if, revision */
 #define PCI_HEADER_TYPE 0x0E    /* R 8: bit 7 multi-function */
 #define PCI_BAR0        0x10    /* RW 32 x 6 */
+#define PCI_STATUS      0x06    /* R 16: bit 4, a capability list exists */
+#define PCI_CAP_PTR     0x34    /* R 8: the first capability */
 #define PCI_INT_LINE    0x3C    /* RW 8 */
+#define PCI_CAP_MSI     0x05
+#define PCI_CAP_MSIX    0x11
 
 #define PCI_CMD_IO      (1u << 0)
 #define PCI_CMD_MEM     (1u << 1)
@@ -43,6 +47,15 @@ uint32_t pci_read32(const struct pci_dev *d, uint16_t off);
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off);
 void pci_write32(const struct pci_dev *d, uint16_t off, uint32_t v);
 void pci_write16(const struct pci_dev *d, uint16_t off, uint16_t v);
+/* The offset of capability id in d's list, or 0 (PCI 3.0 6.7). */
+uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id);
+/* Message signalled interrupts (PCI 3.0 6.8), to vector on the CPU with apic_id, edge
+ * triggered (SDM 3A 11.11 gives the address and data formats). Both turn INTx off.
+ * -ENOTSUP if the device lacks the capability; for MSI-X, -EINVAL for an entry past its
+ * table and -ENODEV if the table's BAR cannot be mapped. */
+int pci_msi_enable(const struct pci_dev *d, uint32_t apic_id, uint8_t vector);
+int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector);
+void pci_msi_disable(const struct pci_dev *d);
 /* Lets the device assert its INTx# line (pci_enable leaves it off, PCI 3.0 6.2.2). */
 void pci_intx(const struct pci_dev *d, bool on);
 /* Turns on memory decoding and bus mastering (DMA), and masks legacy INTx. */

@@ -413,6 +413,8 @@ static void raw_done(void)
 {
 	while (!list_empty(&A.st.all))
 		tcp_abort(list_entry(list_first(&A.st.all), struct tcp_conn, all_node), now);
+	while (!list_empty(&A.st.time_wait))
+		tcp_abort(list_entry(list_first(&A.st.time_wait), struct tcp_conn, all_node), now);
 	EXPECT_EQ_U64(live_allocs, 0);
 }
 

@@ -113,7 +113,8 @@ ktests bios2 bios 2 all ""
 # With an e1000 on QEMU's user-mode network: the NIC's tests run (an ARP request to the
 # virtual gateway, and DHCP from QEMU's own server, neither of which leaves QEMU); elsewhere
 # they are skipped.
-ktests bios4 bios 4 all "ip=dhcp" -- -nic user,model=e1000
+# bios4 also has an e1000e, the QEMU NIC that offers MSI and MSI-X, for their test.
+ktests bios4 bios 4 all "ip=dhcp" -- -nic user,model=e1000 -device e1000e
 ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"

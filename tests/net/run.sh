@@ -35,9 +35,12 @@ fi
 ns=flotilla-test-$$
 tap=flt-tap0
 qpid= rpid=
+# ip netns exec does not pass signals on, so QEMU and the relay are killed by their own pids.
 stop_guest() {
-	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
+	[ -s "$OUT/qemu.pid" ] && kill "$(cat "$OUT/qemu.pid")" 2>/dev/null
+	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
+	rm -f "$OUT/qemu.pid"
 	qpid= rpid=
 }
 cleanup() {
@@ -72,8 +75,9 @@ boot() {
 	local name=$1
 	shift
 	rm -f "$OUT/$name.log"
+	rm -f "$OUT/qemu.pid"
 	in_ns tools/qemu.sh "$OUT/net.iso" --cpus 2 --mem 1G --timeout 600 --serial "$OUT/$name.log" \
-		-- "$@" >"$OUT/$name.qemu.out" 2>&1 &
+		-- -pidfile "$OUT/qemu.pid" "$@" >"$OUT/$name.qemu.out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 600); do
 		tr -d '\r' 2>/dev/null <"$OUT/$name.log" | grep -q "echod: echoing" && return 0

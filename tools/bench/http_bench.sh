@@ -30,8 +30,14 @@ command -v wrk >/dev/null || { echo "http_bench: wrk is missing (tools/setup.sh 
 ns=flotilla-bench-$$
 tap=flt-btap0
 qpid=
+stop_guest() { # ip netns exec passes no signal on: QEMU is killed by its own pid
+	[ -s "$OUT/qemu.pid" ] && kill "$(cat "$OUT/qemu.pid")" 2>/dev/null
+	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
+	rm -f "$OUT/qemu.pid"
+	qpid=
+}
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	stop_guest
 	ip netns del "$ns" 2>/dev/null
 }
 trap cleanup EXIT
@@ -55,9 +61,9 @@ end
 LUA
 
 boot() {
-	rm -f "$OUT/guest.log"
+	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
 	in_ns tools/qemu.sh "$OUT/bench.iso" --cpus "$CPUS" --mem 1G --timeout 3600 --serial "$OUT/guest.log" \
-		-- -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device e1000,netdev=n0 \
+		-- -pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device e1000,netdev=n0 \
 		>"$OUT/qemu.out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 600); do
@@ -69,9 +75,7 @@ boot() {
 }
 
 qemu_cpu_ticks() { # utime + stime of the QEMU process, in clock ticks
-	local pid
-	pid=$(pgrep -f "qemu-system-x86_64.*$OUT/bench.iso" | head -1)
-	awk '{ print $14 + $15 }' "/proc/$pid/stat"
+	awk '{ print $14 + $15 }' "/proc/$(cat "$OUT/qemu.pid")/stat"
 }
 
 results=$OUT/results.txt
@@ -94,9 +98,7 @@ for b in $(seq "$BOOTS"); do
 			echo "$mode $c $line $((after - before))" >>"$results"
 		done
 	done
-	kill "$qpid" 2>/dev/null
-	wait "$qpid" 2>/dev/null
-	qpid=
+	stop_guest
 done
 
 # One row per (mode, concurrency): medians over the boots, [min-max] for requests/s.

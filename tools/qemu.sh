@@ -10,6 +10,7 @@
 #   --serial FILE          serial console to FILE instead of the terminal
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
 #   --nic-user             an e1000 on QEMU's user-mode network (NAT, with its own DHCP)
+#   --kernel F --initrd F --append S   boot a Linux kernel directly instead of an ISO (same machine)
 #   --http-port PORT       with --nic-user: the host's 127.0.0.1:PORT forwards to the guest's port 80
 #   --gdb                  start halted, with the gdb stub on tcp::1234
 #   --timeout SECONDS      kill QEMU after this long (exit status 124)
@@ -17,7 +18,7 @@
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 http_port=
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 http_port= kernel= initrd= append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -30,16 +31,23 @@ while [ $# -gt 0 ]; do
 	--nic-user) nic=1; shift ;;
 	--http-port) http_port=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
 	*) iso=$1; shift ;;
 	esac
 done
-[ -n "${iso:-}" ] || { echo "qemu.sh: no ISO given" >&2; exit 2; }
+[ -n "${iso:-}" ] || [ -n "$kernel" ] || { echo "qemu.sh: no ISO given" >&2; exit 2; }
 
 args=(-machine q35 -cpu "$cpu" -smp "$cpus" -m "$mem" -no-reboot -display none
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04
-      -drive "file=$iso,media=cdrom,if=ide,format=raw,readonly=on")
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ -n "$kernel" ]; then       # another OS on the same machine (the Linux peer of the benchmarks)
+	args+=(-kernel "$kernel" -initrd "$initrd" -append "$append")
+else
+	args+=(-drive "file=$iso,media=cdrom,if=ide,format=raw,readonly=on")
+fi
 
 case $firmware in
 bios) ;;

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Flotilla against Linux on the same emulated machine (QEMU q35, TCG, CPUS vCPUs, 1 GiB, an
+# e1000 on a tap in a network namespace made for the run), driven by the same wrk load from
+# the namespace: a 1 KiB page, a new connection per request and keep-alive, at each
+# concurrency of CONNS. Three servers: Flotilla's httpd on Flotilla, nginx on Linux, and
+# Flotilla's httpd (glibc build) on Linux, which holds the program fixed and varies only the
+# operating system. Rounds alternate the systems (Flotilla, Linux, Flotilla, Linux, ...);
+# the table gives medians over the rounds, with their range, and the ratio Flotilla/Linux.
+# Writes OUT/table.md, OUT/*.png (when matplotlib is there) and prints the table. Needs root.
+#
+# Environment: CPUS (default 1), ROUNDS (3), DURATION (seconds per point, 5),
+# CONNS ("1 16 64 256").
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench/compare
+CPUS=${CPUS:-1}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNS=${CONNS:-"1 16 64 256"}
+GUEST_IP=198.18.0.2
+HOST_IP=198.18.0.1
+mkdir -p "$OUT"
+[ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
+
+npoints=$(( ROUNDS * (2 * 3 * $(wc -w <<<"$CONNS")) ))
+echo "compare: $ROUNDS rounds, $npoints points of ${DURATION}s, $CPUS guest CPUs; about $(( (npoints * (DURATION + 1) + ROUNDS * 60) / 60 )) minutes" >&2
+
+tools/linux_guest.sh "$BUILD/linux" >&2 || exit 1
+tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/flotilla.iso" \
+	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/net.conf" >/dev/null || exit 1
+
+ns=flotilla-cmp-$$
+tap=flt-ctap0
+qpid=
+stop_guest() {
+	[ -s "$OUT/qemu.pid" ] && kill "$(cat "$OUT/qemu.pid")" 2>/dev/null
+	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
+	rm -f "$OUT/qemu.pid"
+	qpid=
+}
+cleanup() {
+	stop_guest
+	ip netns del "$ns" 2>/dev/null
+}
+trap cleanup EXIT
+in_ns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns" && in_ns ip link set lo up && in_ns ip tuntap add dev "$tap" mode tap &&
+	in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up || exit 1
+in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000"
+
+cat >"$OUT/pct.lua" <<'LUA'
+done = function(summary, latency, requests)
+	io.write(string.format("PCT %d %d %d %d %d %d %d\n", latency:percentile(50),
+		latency:percentile(99), latency:percentile(99.9), summary.requests,
+		summary.errors.connect + summary.errors.read + summary.errors.write +
+		summary.errors.status, summary.errors.timeout, summary.duration))
+end
+LUA
+
+# boot SYSTEM: starts it and prints the seconds from QEMU's start to the first HTTP 200.
+boot() {
+	local sys=$1 start t
+	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
+	local net=(-pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
+		   -device e1000,netdev=n0)
+	start=$(date +%s.%N)
+	if [ "$sys" = flotilla ]; then
+		in_ns tools/qemu.sh "$OUT/flotilla.iso" --cpus "$CPUS" --mem 1G --timeout 3600 \
+			--serial "$OUT/guest.log" -- "${net[@]}" >"$OUT/qemu.out" 2>&1 &
+	else
+		in_ns tools/qemu.sh --kernel "$BUILD/linux/vmlinuz" --initrd "$BUILD/linux/initramfs.gz" \
+			--append "console=ttyS0 quiet ip=$GUEST_IP/24" --cpus "$CPUS" --mem 1G --timeout 3600 \
+			--serial "$OUT/guest.log" -- "${net[@]}" >"$OUT/qemu.out" 2>&1 &
+	fi
+	qpid=$!
+	for _ in $(seq 1200); do
+		if in_ns curl -s -o /dev/null --max-time 1 -w '%{http_code}' "http://$GUEST_IP/1k.html" 2>/dev/null |
+			grep -q 200; then
+			t=$(date +%s.%N)
+			awk -v a="$t" -v b="$start" 'BEGIN { printf "%.1f\n", a - b }'
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "compare: $sys did not serve; see $OUT/guest.log" >&2
+	exit 1
+}
+
+qemu_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$OUT/qemu.pid")/stat"; }
+
+# point SERVER PORT MODE CONNS ROUND: one wrk run, one line of results.
+point() {
+	local server=$1 port=$2 mode=$3 c=$4 round=$5 hdr=() before after line
+	[ "$mode" = close ] && hdr=(-H "Connection: close")
+	before=$(qemu_cpu_ticks)
+	line=$(in_ns timeout $((DURATION + 30)) wrk -t $((c < 2 ? 1 : 2)) -c "$c" -d "${DURATION}s" \
+		--timeout 5s -s "$OUT/pct.lua" "${hdr[@]}" "http://$GUEST_IP:$port/1k.html" 2>&1 | grep '^PCT')
+	after=$(qemu_cpu_ticks)
+	echo "$server $mode $c $round ${line:-PCT 0 0 0 0 1 0 1} $((after - before))" >>"$OUT/results.txt"
+	echo "compare: round $round $server $mode c=$c: ${line:-no result}" >&2
+}
+
+: >"$OUT/results.txt"
+: >"$OUT/boots.txt"
+for round in $(seq "$ROUNDS"); do
+	for sys in flotilla linux; do
+		secs=$(boot "$sys")
+		echo "$sys $secs" >>"$OUT/boots.txt"
+		echo "compare: round $round: $sys served its first page after ${secs}s" >&2
+		if [ "$sys" = flotilla ]; then servers=("flotilla 80"); else servers=("linux-nginx 80" "linux-httpd 8080"); fi
+		for sp in "${servers[@]}"; do
+			set -- $sp
+			in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP:$2/1k.html" >/dev/null 2>&1     # warm-up
+			for mode in close keepalive; do
+				for c in $CONNS; do point "$1" "$2" "$mode" "$c" "$round"; done
+			done
+		done
+		stop_guest
+	done
+done
+
+python3 tools/bench/compare_table.py "$OUT" "$(getconf CLK_TCK)" "$CPUS" | tee "$OUT/table.md"

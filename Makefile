@@ -13,6 +13,7 @@ FIRMWARE ?= bios
 CPUS     ?= 4
 MEM      ?= 512M
 HTTP_PORT ?= 8080
+NIC ?= e1000
 # url= is only printed: QEMU's user network forwards it to the guest's port 80.
 CMDLINE  ?= loglevel=info ip=dhcp url=http://127.0.0.1:$(HTTP_PORT)/
 
@@ -70,7 +71,7 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf $(WWW_FILES)
 
-.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http
+.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -200,7 +201,13 @@ kernel-test: setup
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
-bench: bench-urpc bench-http
+bench: bench-urpc bench-compare
+
+# Flotilla against a Linux guest on the same QEMU machine (root): docs/BENCHMARKS.md. One
+# guest CPU unless CPUS is given on make's command line (run's default of 4 is not meant).
+bench-compare: setup
+	@$(MAKE) --no-print-directory images
+	@CPUS=$(if $(filter command line,$(origin CPUS)),$(CPUS),1) NIC=$(NIC) tools/bench/compare.sh
 
 # httpd under wrk in the test namespace (root): docs/BENCHMARKS.md has the table.
 bench-http: setup
@@ -221,7 +228,7 @@ help:
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
-	@echo "make bench                               URPC benchmarks (host, QEMU) and httpd under wrk"
+	@echo "make bench [CPUS=N]                      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make kernel | iso | clean                build pieces"
 

@@ -9,7 +9,7 @@
 # Writes OUT/table.md, OUT/*.png (when matplotlib is there) and prints the table. Needs root.
 #
 # Environment: CPUS (default 1), ROUNDS (3), DURATION (seconds per point, 5),
-# CONNS ("1 16 64 256").
+# CONNS ("1 16 64 256"), NIC (e1000, the only one Flotilla drives so far).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +23,12 @@ GUEST_IP=198.18.0.2
 HOST_IP=198.18.0.1
 mkdir -p "$OUT"
 [ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
+NIC=${NIC:-e1000}
+[ "$NIC" = e1000 ] || { echo "compare: NIC=$NIC: Flotilla drives only the e1000 so far" >&2; exit 1; }
+# The plots need matplotlib, which only the benchmark wants: installed here, not by setup.sh.
+dpkg -s python3-matplotlib >/dev/null 2>&1 ||
+	apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null 2>&1 ||
+	echo "compare: python3-matplotlib could not be installed: no plots" >&2
 
 npoints=$(( ROUNDS * (2 * 3 * $(wc -w <<<"$CONNS")) ))
 echo "compare: $ROUNDS rounds, $npoints points of ${DURATION}s, $CPUS guest CPUs; about $(( (npoints * (DURATION + 1) + ROUNDS * 60) / 60 )) minutes" >&2
@@ -121,4 +127,4 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 
-python3 tools/bench/compare_table.py "$OUT" "$(getconf CLK_TCK)" "$CPUS" | tee "$OUT/table.md"
+/usr/bin/python3 tools/bench/compare_table.py "$OUT" "$(getconf CLK_TCK)" "$CPUS" | tee "$OUT/table.md"

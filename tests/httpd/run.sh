@@ -167,8 +167,10 @@ check_big() {
 }
 
 check_keep_alive() {
-	if "${CURL[@]}" -v -o /dev/null -o /dev/null "http://$TARGET/index.html" \
-		"http://$TARGET/style.css" 2>&1 | grep -q 'Re-using existing connection'; then
+	local out
+	out=$("${CURL[@]}" -v -o /dev/null -o /dev/null "http://$TARGET/index.html" \
+		"http://$TARGET/style.css" 2>&1)
+	if grep -q 'Re-using existing connection' <<<"$out"; then
 		pass keep_alive_curl_reuses
 	else
 		fail keep_alive_curl_reuses "curl opened a second connection"

@@ -205,13 +205,13 @@ else
 fi
 
 # After GRUB hands over, every line of a 4-kernel boot is one kernel's whole line: tagged at
-# its start, with no second tag inside it.
-if tr -d '\r' <"$OUT/ktest-bios4.log" | sed -n '/Flotilla .*: a multikernel/,$p' |
-	grep -v '^$' | grep -Ev '^\[k[0-9]+\] ' | grep -q . ||
-   tr -d '\r' <"$OUT/ktest-bios4.log" | grep -Eq '.\[k[0-9]+\] '; then
+# its start, with no second tag inside it. (The log is read once: grep -q ending a pipe
+# early would make tr die of SIGPIPE, which pipefail counts as a failure.)
+clog=$(tr -d '\r' <"$OUT/ktest-bios4.log")
+if sed -n '/Flotilla .*: a multikernel/,$p' <<<"$clog" | grep -v '^$' | grep -Ev '^\[k[0-9]+\] ' | grep -c . >/dev/null ||
+   grep -Eq '.\[k[0-9]+\] ' <<<"$clog"; then
 	fail kernel.console_lines_whole_and_tagged "untagged or interleaved lines in $OUT/ktest-bios4.log"
-elif tr -d '\r' <"$OUT/ktest-bios4.log" | grep -q '^\[k3\] kernel 3: APIC' &&
-     tr -d '\r' <"$OUT/ktest-bios4.log" | grep -q '^\[k0\] kernels up: 4/4'; then
+elif grep -q '^\[k3\] kernel 3: APIC' <<<"$clog" && grep -q '^\[k0\] kernels up: 4/4' <<<"$clog"; then
 	pass kernel.console_lines_whole_and_tagged
 else
 	fail kernel.console_lines_whole_and_tagged "kernel 3's report or 'kernels up: 4/4' missing"
@@ -239,7 +239,7 @@ if [ "${SKIP_BOCHS:-0}" = 1 ]; then
 	echo "SKIP kernel.bochs (SKIP_BOCHS=1)"
 else
 	iso bochs "ktest=all loglevel=info heartbeat=0 expect_kernels=1" &&
-		BOCHS_DONE='ktest: [0-9]+ passed|panic: system halted' \
+		BOCHS_DONE='ktest: [0-9]+ passed, [0-9]+ failed|panic: system halted' \
 		tools/bochs.sh --test "$OUT/bochs.iso" "$OUT/bochs.log" >"$OUT/bochs.out" 2>&1
 	blog=$(tr -d '\r' <"$OUT/bochs.log" 2>/dev/null)
 	if grep -q "Flotilla .*: a multikernel for x86-64" <<<"$blog" && grep -q "flotilla: kernel up" <<<"$blog"; then

@@ -88,12 +88,12 @@ boot() {
 }
 
 if ! boot net -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device e1000,netdev=n0 ||
-	! tr -d '\r' <"$OUT/net.log" | grep -q "net: $GUEST_IP/24 on the e1000"; then
+	! grep -q "net: $GUEST_IP/24 on the e1000" "$OUT/net.log"; then
 	fail net.guest_configured "the guest did not bring up $GUEST_IP and its services; see $OUT/net.log"
 	exit 1
 fi
 pass net.guest_configured
-if tr -d '\r' <"$OUT/net.log" | grep -q "net: e1000 interrupts on GSI"; then
+if grep -q "net: e1000 interrupts on GSI" "$OUT/net.log"; then
 	pass net.e1000_interrupts_routed
 else
 	fail net.e1000_interrupts_routed "no GSI found for the e1000; see $OUT/net.log"

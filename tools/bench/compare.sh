@@ -12,6 +12,7 @@
 # CONNS ("1 16 64 256"), NIC (e1000, the only one Flotilla drives so far).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source tools/bench/lib.sh
 
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench/compare
@@ -19,8 +20,6 @@ CPUS=${CPUS:-1}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-"1 16 64 256"}
-GUEST_IP=198.18.0.2
-HOST_IP=198.18.0.1
 mkdir -p "$OUT"
 [ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
 NIC=${NIC:-e1000}
@@ -37,33 +36,7 @@ tools/linux_guest.sh "$BUILD/linux" >&2 || exit 1
 tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/flotilla.iso" \
 	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/net.conf" >/dev/null || exit 1
 
-ns=flotilla-cmp-$$
-tap=flt-ctap0
-qpid=
-stop_guest() {
-	[ -s "$OUT/qemu.pid" ] && kill "$(cat "$OUT/qemu.pid")" 2>/dev/null
-	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
-	rm -f "$OUT/qemu.pid"
-	qpid=
-}
-cleanup() {
-	stop_guest
-	ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-ip netns add "$ns" && in_ns ip link set lo up && in_ns ip tuntap add dev "$tap" mode tap &&
-	in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up || exit 1
-in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000"
-
-cat >"$OUT/pct.lua" <<'LUA'
-done = function(summary, latency, requests)
-	io.write(string.format("PCT %d %d %d %d %d %d %d\n", latency:percentile(50),
-		latency:percentile(99), latency:percentile(99.9), summary.requests,
-		summary.errors.connect + summary.errors.read + summary.errors.write +
-		summary.errors.status, summary.errors.timeout, summary.duration))
-end
-LUA
+bench_netns "flotilla-cmp-$$" flt-ctap0
 
 # boot SYSTEM: starts it and prints the seconds from QEMU's start to the first HTTP 200.
 boot() {
@@ -94,18 +67,12 @@ boot() {
 	exit 1
 }
 
-qemu_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$OUT/qemu.pid")/stat"; }
-
 # point SERVER PORT MODE CONNS ROUND: one wrk run, one line of results.
 point() {
-	local server=$1 port=$2 mode=$3 c=$4 round=$5 hdr=() before after line
-	[ "$mode" = close ] && hdr=(-H "Connection: close")
-	before=$(qemu_cpu_ticks)
-	line=$(in_ns timeout $((DURATION + 30)) wrk -t $((c < 2 ? 1 : 2)) -c "$c" -d "${DURATION}s" \
-		--timeout 5s -s "$OUT/pct.lua" "${hdr[@]}" "http://$GUEST_IP:$port/1k.html" 2>&1 | grep '^PCT')
-	after=$(qemu_cpu_ticks)
-	echo "$server $mode $c $round ${line:-PCT 0 0 0 0 1 0 1} $((after - before))" >>"$OUT/results.txt"
-	echo "compare: round $round $server $mode c=$c: ${line:-no result}" >&2
+	local line
+	line=$(wrk_point "http://$GUEST_IP:$2/1k.html" "$3" "$4" "$DURATION")
+	echo "$1 $3 $4 $5 $line" >>"$OUT/results.txt"
+	echo "compare: round $5 $1 $3 c=$4: $line" >&2
 }
 
 : >"$OUT/results.txt"

@@ -10,6 +10,7 @@
 # median and the range over them).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source tools/bench/lib.sh
 
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench/http
@@ -17,8 +18,6 @@ CPUS=${CPUS:-2}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-"1 16 64 256"}
 BOOTS=${BOOTS:-3}
-GUEST_IP=198.18.0.2
-HOST_IP=198.18.0.1
 mkdir -p "$OUT"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -27,38 +26,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v wrk >/dev/null || { echo "http_bench: wrk is missing (tools/setup.sh installs it)" >&2; exit 1; }
 
-ns=flotilla-bench-$$
-tap=flt-btap0
-qpid=
-stop_guest() { # ip netns exec passes no signal on: QEMU is killed by its own pid
-	[ -s "$OUT/qemu.pid" ] && kill "$(cat "$OUT/qemu.pid")" 2>/dev/null
-	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
-	rm -f "$OUT/qemu.pid"
-	qpid=
-}
-cleanup() {
-	stop_guest
-	ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-ip netns add "$ns" && in_ns ip link set lo up && in_ns ip tuntap add dev "$tap" mode tap &&
-	in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up || exit 1
-# The client side closes first with keep-alive off, so TIME_WAIT builds up here: reuse it.
-in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000"
+bench_netns "flotilla-bench-$$" flt-btap0
 
 tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/bench.iso" \
 	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/net.conf" >/dev/null || exit 1
-
-# p99.9 is not in wrk's --latency output: a done() hook prints it.
-cat >"$OUT/pct.lua" <<'LUA'
-done = function(summary, latency, requests)
-	io.write(string.format("PCT %d %d %d %d %d %d %d\n", latency:percentile(50),
-		latency:percentile(99), latency:percentile(99.9), summary.requests,
-		summary.errors.connect + summary.errors.read + summary.errors.write +
-		summary.errors.status, summary.errors.timeout, summary.duration))
-end
-LUA
 
 boot() {
 	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
@@ -67,15 +38,11 @@ boot() {
 		>"$OUT/qemu.out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 600); do
-		tr -d '\r' 2>/dev/null <"$OUT/guest.log" | grep -q "echod: echoing" && return 0
+		grep -q "echod: echoing" "$OUT/guest.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "http_bench: the guest did not come up; see $OUT/guest.log" >&2
 	exit 1
-}
-
-qemu_cpu_ticks() { # utime + stime of the QEMU process, in clock ticks
-	awk '{ print $14 + $15 }' "/proc/$(cat "$OUT/qemu.pid")/stat"
 }
 
 results=$OUT/results.txt
@@ -86,16 +53,10 @@ for b in $(seq "$BOOTS"); do
 	boot
 	in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP/1k.html" >/dev/null 2>&1   # warm-up
 	for mode in close keepalive; do
-		hdr=()
-		[ "$mode" = close ] && hdr=(-H "Connection: close")
 		for c in $CONNS; do
-			t=$((c < 2 ? 1 : 2))
-			before=$(qemu_cpu_ticks)
-			line=$(in_ns timeout $((DURATION + 30)) wrk -t "$t" -c "$c" -d "${DURATION}s" \
-				--timeout 5s -s "$OUT/pct.lua" "${hdr[@]}" "http://$GUEST_IP/1k.html" 2>&1 | grep '^PCT')
-			after=$(qemu_cpu_ticks)
-			echo "boot $b $mode c=$c: $line cpu_ticks $((after - before))" >&2
-			echo "$mode $c $line $((after - before))" >>"$results"
+			line=$(wrk_point "http://$GUEST_IP/1k.html" "$mode" "$c" "$DURATION")
+			echo "boot $b $mode c=$c: $line" >&2
+			echo "$mode $c $line" >>"$results"
 		done
 	done
 	stop_guest

@@ -24,12 +24,15 @@ mkdir -p "$OUT"
 [ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
 NIC=${NIC:-e1000}
 [ "$NIC" = e1000 ] || { echo "compare: NIC=$NIC: Flotilla drives only the e1000 so far" >&2; exit 1; }
-# The plots need matplotlib, which only the benchmark wants: installed here, not by setup.sh.
-dpkg -s python3-matplotlib >/dev/null 2>&1 ||
-	apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null 2>&1 ||
-	echo "compare: python3-matplotlib could not be installed: no plots" >&2
+# The plots need matplotlib and the second opinion h2load, which only the benchmark wants:
+# installed here, not by setup.sh.
+for pkg in python3-matplotlib nghttp2-client; do
+	dpkg -s "$pkg" >/dev/null 2>&1 ||
+		apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 ||
+		echo "compare: $pkg could not be installed: no plots or no h2load" >&2
+done
 
-npoints=$(( ROUNDS * (2 * 3 * $(wc -w <<<"$CONNS")) ))
+npoints=$(( ROUNDS * (3 * (2 * $(wc -w <<<"$CONNS") + 1)) ))
 echo "compare: $ROUNDS rounds, $npoints points of ${DURATION}s, $CPUS guest CPUs; about $(( (npoints * (DURATION + 1) + ROUNDS * 60) / 60 )) minutes" >&2
 
 tools/linux_guest.sh "$BUILD/linux" >&2 || exit 1
@@ -77,6 +80,7 @@ point() {
 
 : >"$OUT/results.txt"
 : >"$OUT/boots.txt"
+: >"$OUT/h2load.txt"
 for round in $(seq "$ROUNDS"); do
 	for sys in flotilla linux; do
 		secs=$(boot "$sys")
@@ -89,6 +93,13 @@ for round in $(seq "$ROUNDS"); do
 			for mode in close keepalive; do
 				for c in $CONNS; do point "$1" "$2" "$mode" "$c" "$round"; done
 			done
+			# A second opinion on keep-alive at 64 connections: h2load, HTTP/1.1.
+			if command -v h2load >/dev/null; then
+				h=$(in_ns timeout $((DURATION + 30)) h2load --h1 -t 2 -c 64 -D "$DURATION" \
+					"http://$GUEST_IP:$2/1k.html" 2>&1 | sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p')
+				echo "$1 $round ${h:-0}" >>"$OUT/h2load.txt"
+				echo "compare: round $round $1 h2load keep-alive c=64: ${h:-no result} req/s" >&2
+			fi
 		done
 		stop_guest
 	done

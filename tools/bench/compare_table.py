@@ -61,6 +61,19 @@ for s, v in sorted(boots.items()):
         "Flotilla (GRUB ISO)" if s == "flotilla" else "Linux (-kernel, initramfs)",
         statistics.median(v), min(v), max(v)))
 
+h2 = {}
+try:
+    for line in open(out + "/h2load.txt"):
+        server, _, rps = line.split()
+        h2.setdefault(server, []).append(float(rps))
+except FileNotFoundError:
+    pass
+if h2:
+    f, l = statistics.median(h2.get("flotilla", [0])), statistics.median(h2.get("linux-nginx", [0]))
+    print("Second opinion, h2load --h1, keep-alive, 64 connections: Flotilla %.0f, Linux nginx %.0f, "
+          "Linux + Flotilla httpd %.0f requests/s (medians): ratio %.2fx." % (
+              f, l, statistics.median(h2.get("linux-httpd", [0])), ratio(f, l)))
+
 try:
     import matplotlib
     matplotlib.use("Agg")

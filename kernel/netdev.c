@@ -14,7 +14,6 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
-#include "lib/ring.h"
 
 #define VEC_NIC         0x42
 #define VEC_NIC_PROBE   0x50    /* 0x50 + n: the probe of GSI 16 + n */
@@ -167,7 +166,7 @@ void netdev_poll(void)
 	nic->irq_causes = 0;
 	irq_restore(irq);
 	e1000_poll(nic, netdev_rx, NULL, 64);
-	if (nic->q.rx[ring_slot(nic->q.rx_next, E1000_RX_DESCS)].status & E1000_RXD_DD)
+	if (e1000_rx_pending(nic))
 		nic->irq_causes |= E1000_ICR_RXT0;      /* more than the budget: come back soon */
 	uint64_t now = time_uptime_ns() / 1000000;
 	if ((causes & E1000_ICR_LSC) || now - last_stats_ms >= 1000) {

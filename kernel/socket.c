@@ -484,8 +484,12 @@ static void udp_sock_input(struct netif *nif, void *arg, uint32_t src, uint16_t 
 static int udp_bind_port(struct socket *s, uint16_t port)
 {
 	static uint16_t next = TCP_EPHEMERAL_FIRST;
-	if (port)
-		return udp_bind(net, port, udp_sock_input, s) ? -EADDRINUSE : (s->uport = port, 0);
+	if (port) {
+		int err = udp_bind(net, port, udp_sock_input, s);
+		if (!err)
+			s->uport = port;
+		return err == -ENOSPC ? -ENOBUFS : err;        /* the port table is full */
+	}
 	for (unsigned tries = 0; tries < 65536 - TCP_EPHEMERAL_FIRST; tries++) {
 		uint16_t p = next;
 		next = p == 65535 ? TCP_EPHEMERAL_FIRST : (uint16_t)(p + 1);

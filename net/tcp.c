@@ -588,16 +588,17 @@ static int parse_options(const uint8_t *o, size_t n, struct seg *s)
 	return 0;
 }
 
-/* The options a SYN brought, applied to the connection (RFC 7323 1.3 and 2.2: scaling and
- * timestamps only when both ends offered them). */
-static void apply_syn_options(struct tcp_conn *c, const struct seg *s, bool we_offered)
+/* The options a SYN brought, applied to the connection. We always offer window scaling and
+ * timestamps (a passive open answers in kind), so both are on exactly when the peer's SYN
+ * had them (RFC 7323 1.3 and 2.2). */
+static void apply_syn_options(struct tcp_conn *c, const struct seg *s)
 {
 	c->peer_mss = s->has_mss ? s->mss : TCP_MSS_DEFAULT;
-	c->ws_ok = s->has_ws && we_offered;
+	c->ws_ok = s->has_ws;
 	c->snd_wscale = c->ws_ok ? s->ws : 0;
 	if (!c->ws_ok)
 		c->rcv_wscale = 0;
-	c->ts_ok = s->has_ts && we_offered;
+	c->ts_ok = s->has_ts;
 	if (c->ts_ok)
 		c->ts_recent = s->tsval;
 	uint32_t mss = MIN((uint32_t)c->peer_mss, (uint32_t)TCP_MSS_OURS);
@@ -697,7 +698,7 @@ static struct tcp_conn *check_cookie(struct tcp_conn *l, const struct seg *s, ui
 		}
 	}
 	c->rcv_wscale = syn.has_ws ? wscale_for(c->rcap) : 0;
-	apply_syn_options(c, &syn, true);
+	apply_syn_options(c, &syn);
 	c->iss = cookie;
 	c->snd_una = c->snd_nxt = c->snd_max = cookie + 1;
 	c->rcv_adv = c->rcv_nxt + MIN(c->rcap, 0xFFFFu);      /* what the SYN-ACK offered */
@@ -784,7 +785,7 @@ static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
 		send_cookie(l, s, now);                 /* out of memory: state-free instead */
 		return;
 	}
-	apply_syn_options(c, s, true);
+	apply_syn_options(c, s);
 	c->iss = make_isn(c, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->recover = c->iss;
@@ -818,7 +819,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct seg *s, uint64_t now
 	}
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
-	apply_syn_options(c, s, true);
+	apply_syn_options(c, s);
 	if (s->flags & ACK) {
 		c->snd_una = s->ack;
 		c->t_rexmt = 0;
@@ -1238,8 +1239,9 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 		send_syn(c, now);
 		return;
 	}
-	/* RFC 5681 3.1 eq. 4, and the loss window; RFC 6582 ends recovery. */
-	if (!c->in_recovery || c->retries == 1)
+	/* RFC 5681 3.1 eq. 4, and the loss window; RFC 6582 ends recovery. A segment timed out
+	 * again keeps the ssthresh of its first timeout (ibid., the note to eq. 4). */
+	if (c->retries == 1)
 		c->ssthresh = MAX(flight(c) / 2, 2u * c->mss);
 	c->cwnd = c->mss;
 	c->in_recovery = false;
@@ -1363,9 +1365,8 @@ int tcp_bind(struct tcp_conn *c, uint32_t addr, uint16_t port, bool reuse)
 	if (port && port_in_use(c->stack, addr, port, reuse))
 		return -EADDRINUSE;
 	c->laddr = addr;
-	if (port)
-		c->lport = port;
-	return port ? 0 : 0;
+	c->lport = port;                /* 0: picked at listen or connect */
+	return 0;
 }
 
 static int pick_port(struct tcp_conn *c)
@@ -1393,9 +1394,11 @@ int tcp_listen(struct tcp_conn *c, unsigned backlog)
 		return -EINVAL;
 	if (!c->lport && (err = pick_port(c)))
 		return err;
-	if (lookup_listener(c->stack, c->laddr ? c->laddr : 0, c->lport) &&
-	    lookup_listener(c->stack, c->laddr, c->lport)->laddr == c->laddr)
-		return -EADDRINUSE;
+	/* Two sockets may bind one port with SO_REUSEADDR; only one of them may listen. */
+	struct tcp_conn *l;
+	list_for_each_entry(l, &c->stack->listeners, hash_node)
+		if (l->lport == c->lport && (!l->laddr || !c->laddr || l->laddr == c->laddr))
+			return -EADDRINUSE;
 	c->backlog = MAX(MIN(backlog, 65535u), 1u);
 	list_del(&c->hash_node);
 	list_add_tail(&c->stack->listeners, &c->hash_node);

@@ -10,16 +10,7 @@
 /* The checksum over the pseudo-header (addresses, protocol, length) and the datagram. */
 static uint16_t udp_checksum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t len)
 {
-	uint8_t buf[ETH_FRAME_MAX];
-	if (len + 12 > sizeof(buf))
-		return 0xFFFF;
-	wr32be(buf, src);
-	wr32be(buf + 4, dst);
-	buf[8] = 0;
-	buf[9] = IP_PROTO_UDP;
-	wr16be(buf + 10, (uint16_t)len);
-	memcpy(buf + 12, udp, len);
-	return inet_checksum(buf, len + 12);
+	return inet_fold(inet_sum(udp, len, inet_pseudo_sum(src, dst, IP_PROTO_UDP, len)));
 }
 
 int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg)

@@ -246,6 +246,11 @@ int e1000_send(struct e1000 *e, const void *frame, size_t len)
 	return 0;
 }
 
+bool e1000_rx_pending(const struct e1000 *e)
+{
+	return e->q.rx[ring_slot(e->q.rx_next, E1000_RX_DESCS)].status & E1000_RXD_DD;
+}
+
 unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget)
 {
 	unsigned n = 0;

@@ -56,6 +56,8 @@ void e1000_irq_test(struct e1000 *e);
 /* Reads the statistics registers into the running totals; true if the link changed. */
 bool e1000_update(struct e1000 *e);
 unsigned e1000_link_mbps(struct e1000 *e);
+/* A received frame waits that e1000_poll has not taken yet. */
+bool e1000_rx_pending(const struct e1000 *e);
 /* Hands up to budget received frames to deliver; returns how many. */
 unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget);
 

@@ -737,6 +737,27 @@ TEST(tcp, retransmission_timeout_doubles_rfc6298_5_5)
 	raw_done();
 }
 
+TEST(tcp, a_second_timeout_keeps_the_first_ones_ssthresh_rfc5681_3_1)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	static uint8_t d[8 * 1460];
+	c->nodelay = true;
+	c->cwnd = 8u * c->mss;
+	tcp_send(c, d, 8u * c->mss, now);
+	EXPECT_EQ_U64(ncap, 8);
+	run_for(c->rto);
+	EXPECT_EQ_U64(c->ssthresh, 4u * c->mss);        /* eq. 4: FlightSize / 2 */
+	EXPECT_EQ_U64(c->cwnd, c->mss);                 /* the loss window */
+	run_for(c->rto);                                /* one segment in flight now */
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_RTO_TIMEOUTS], 2);
+	EXPECT_EQ_U64(c->ssthresh, 4u * c->mss);        /* held, not halved from one segment */
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, three_duplicate_acks_trigger_fast_retransmit_rfc5681_3_2)
 {
 	raw_setup();
@@ -1049,6 +1070,12 @@ TEST(tcp, bind_conflicts)
 	EXPECT_EQ_U64(tcp_bind(c, 0, 80, false), (uint64_t)-EADDRINUSE);
 	EXPECT_EQ_U64(tcp_bind(c, 0, 80, true), (uint64_t)-EADDRINUSE);  /* never over a listener */
 	EXPECT(tcp_bind(c, 0, 81, false) == 0);
+	/* SO_REUSEADDR lets two sockets bind one port before either listens; one may listen. */
+	struct tcp_conn *d = tcp_conn_new(&A.st);
+	EXPECT(tcp_bind(d, 0, 81, true) == 0);
+	EXPECT(tcp_listen(c, 4) == 0);
+	EXPECT_EQ_U64(tcp_listen(d, 4), (uint64_t)-EADDRINUSE);
+	tcp_close(d, now);
 	tcp_close(c, now);
 	tcp_close(l, now);
 	finish();

@@ -1,5 +1,5 @@
-/* MSI and MSI-X set-up (drivers/pci), end to end: the test boot adds an e1000e (82574L), the
- * QEMU NIC that offers both; the test points its messages at a vector here and makes it
+/* MSI and MSI-X set-up (drivers/pci), end to end on an e1000e (82574L), the QEMU NIC that
+ * offers both (q35's default NIC; the bios4 boot adds one beside its e1000); the test points its messages at a vector here and makes it
  * raise a cause by ICS, which the 82574 shares with the 82540EM's register layout. */
 #include "kernel/ktest.h"
 #include "drivers/pci/pci.h"
@@ -86,10 +86,12 @@ KTEST(pci_msi_and_msix_deliver_interrupts)
 	KEXPECT(pci_msi_enable(d, lapic_id(), VEC_MSI_TEST) == 0);
 	KEXPECT(raise_and_wait(regs, &msi_hits));
 	pci_msi_disable(d);
+	/* The link may report a change of its own while MSI is on: count from here. */
+	unsigned msi_before = msi_hits;
 	KEXPECT(pci_msix_enable(d, 4096, lapic_id(), VEC_MSIX_TEST) == -EINVAL);
 	KEXPECT(pci_msix_enable(d, 0, lapic_id(), VEC_MSIX_TEST) == 0);
 	wr(regs, E1000E_IVAR, IVAR_OTHER_VALID(0));
 	KEXPECT(raise_and_wait(regs, &msix_hits));
-	KEXPECT(msi_hits == 1);         /* MSI off: nothing came the old way */
+	KEXPECT(msi_hits == msi_before);        /* MSI off: nothing came the old way */
 	pci_msi_disable(d);
 }

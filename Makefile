@@ -13,7 +13,7 @@ FIRMWARE ?= bios
 CPUS     ?= 4
 MEM      ?= 512M
 HTTP_PORT ?= 8080
-NIC ?= e1000
+NIC      ?= e1000
 # url= is only printed: QEMU's user network forwards it to the guest's port 80.
 CMDLINE  ?= loglevel=info ip=dhcp url=http://127.0.0.1:$(HTTP_PORT)/
 
@@ -47,7 +47,7 @@ KERNEL_C := \
 	kernel/arch/x86_64/cpufeat.c \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
-	kernel/tests/ktest_e1000.c kernel/tests/ktest_pci.c drivers/pci/pci.c drivers/e1000/e1000.c kernel/netdev.c \
+	kernel/tests/ktest_nic.c kernel/tests/ktest_pci.c drivers/pci/pci.c drivers/nic.c drivers/e1000/e1000.c drivers/igb/igb.c kernel/netdev.c \
 	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/tcp.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
@@ -178,7 +178,7 @@ $(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile
 run: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	@# 33 is the kernel's "success" exit (the shell's shutdown), not a failure of make.
-	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) --nic-user --http-port $(HTTP_PORT) $(ISO) || [ $$? -eq 33 ]
+	tools/qemu.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) --nic-user --nic-model $(NIC) --http-port $(HTTP_PORT) $(ISO) || [ $$? -eq 33 ]
 
 debug: setup
 	@$(MAKE) --no-print-directory $(ISO)
@@ -224,11 +224,12 @@ clean:
 
 help:
 	@echo "make run [FIRMWARE=bios|uefi] [CPUS=N]  boot in QEMU, serial console here (Ctrl-a x quits)"
+	@echo "         [NIC=e1000|igb]                 the NIC on QEMU's user network (default e1000)"
 	@echo "make test                                every test suite, ending in 'N passed, N failed'"
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
-	@echo "make bench [CPUS=N]                      URPC benchmarks, and Flotilla against Linux under wrk (root)"
+	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make kernel | iso | clean                build pieces"
 

@@ -1,6 +1,7 @@
 /* Kernel entry: brings up the console, memory, CPU tables and timer, then runs the tests the
  * command line asks for or idles. */
 #include "drivers/e1000/e1000.h"
+#include "drivers/igb/igb.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
@@ -244,6 +245,7 @@ static void kmain_late(void *arg)
 	platform_init();
 	pci_init();
 	e1000_init();
+	igb_init();
 	netdev_init();
 	smp_boot_aps();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),

@@ -1,7 +1,9 @@
-/* Kernel 0's network interface on the e1000, configured from the command line
- * (ip=A.B.C.D/N, gw=A.B.C.D), and polled from the idle loop until interrupts come. */
+/* Kernel 0's network interface on the igb or the e1000, configured from the command line
+ * (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp); the NIC's interrupts note work that the idle loop
+ * does (netdev_poll). */
 #include "kernel/netdev.h"
 #include "drivers/e1000/e1000.h"
+#include "drivers/igb/igb.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -15,23 +17,33 @@
 #include "lib/cmdline.h"
 #include "lib/string.h"
 
-#define VEC_NIC         0x42
+#define VEC_NIC         0x42    /* e1000 INTx; igb: queue 0 */
+#define VEC_NIC_OTHER   0x43    /* igb: link change and the other causes */
 #define VEC_NIC_PROBE   0x50    /* 0x50 + n: the probe of GSI 16 + n */
 #define PCI_GSI_FIRST   16      /* PCI INTx on the I/O APIC: PIRQ A-H are GSIs 16-23 */
 #define PCI_GSI_COUNT   8
+#define IGB_THROTTLE_US 50      /* at most 20,000 receive interrupts/s */
+
+/* Work for netdev_poll, noted by the interrupt handlers. */
+#define WORK_RX         (1u << 0)
+#define WORK_LINK       (1u << 1)
 
 static struct netif nif;
-static struct e1000 *nic;
+static const struct nic_ops *ops;       /* the driver behind the interface */
+static void *nic;
+static struct e1000 *e1000;             /* whichever of the two it is */
+static struct igb *igb;
+static volatile uint32_t work;
+static volatile uint64_t interrupts;
 static volatile int probe_hit = -1;
 static uint32_t nic_gsi;
-static bool nic_irq_on;
 static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;
 static bool dhcp_reported;
 
 static int netdev_tx(void *drv, const uint8_t *frame, size_t len)
 {
-	return e1000_send(drv, frame, len);
+	return ops->send(drv, frame, len);
 }
 
 static void netdev_rx(void *arg, const uint8_t *frame, size_t len)
@@ -40,61 +52,90 @@ static void netdev_rx(void *arg, const uint8_t *frame, size_t len)
 	eth_input(&nif, frame, len, time_uptime_ns() / 1000000);
 }
 
-static void nic_irq(struct trap_frame *f)
+static void e1000_irq(struct trap_frame *f)
 {
 	(void)f;
-	e1000_irq_ack(nic);     /* reading ICR lowers the level-triggered line */
+	uint32_t icr = e1000_irq_ack(e1000);    /* reading ICR lowers the level-triggered line */
+	work |= WORK_RX | ((icr & E1000_ICR_LSC) ? WORK_LINK : 0);
+	interrupts++;
 	lapic_eoi();
 }
 
 static void probe_irq(struct trap_frame *f)
 {
 	probe_hit = (int)(f->vector - VEC_NIC_PROBE);
-	e1000_irq_ack(nic);
+	e1000_irq_ack(e1000);
 	lapic_eoi();
 }
 
 /* Finds the GSI the e1000's INTx reaches without reading the ACPI _PRT (AML): every PCI GSI
  * is unmasked onto its own vector, the NIC raises a cause by ICS, and the vector that fires
  * names the pin. Then only that pin stays routed, to the NIC's handler. */
-static void netdev_irq_setup(void)
+static void e1000_irq_setup(void)
 {
 	if (!ioapic_init(platform_acpi())) {
 		pr_info("net: no I/O APIC: the e1000 is polled\n");
 		return;
 	}
 	uint32_t me = lapic_id();
-	pci_intx(nic->pci, true);
+	pci_intx(e1000->pci, true);
 	for (unsigned g = 0; g < PCI_GSI_COUNT; g++) {
 		irq_register((uint8_t)(VEC_NIC_PROBE + g), probe_irq);
 		ioapic_route(PCI_GSI_FIRST + g, (uint8_t)(VEC_NIC_PROBE + g), me, true, true);
 	}
 	bool irq = irq_save();
 	irq_enable();
-	e1000_irq_test(nic);
+	e1000_irq_test(e1000);
 	uint64_t until = time_uptime_ns() + 50 * 1000000ull;
 	while (probe_hit < 0 && time_uptime_ns() < until)
 		cpu_relax();
 	irq_restore(irq);
 	for (unsigned g = 0; g < PCI_GSI_COUNT; g++)
 		ioapic_mask(PCI_GSI_FIRST + g, true);
-	e1000_irq_disable(nic);
+	e1000_irq_disable(e1000);
 	if (probe_hit < 0) {
-		pci_intx(nic->pci, false);
+		pci_intx(e1000->pci, false);
 		pr_warn("net: the e1000's interrupt reached no PCI GSI: it is polled\n");
 		return;
 	}
 	nic_gsi = PCI_GSI_FIRST + (uint32_t)probe_hit;
-	irq_register(VEC_NIC, nic_irq);
+	irq_register(VEC_NIC, e1000_irq);
 	ioapic_route(nic_gsi, VEC_NIC, me, true, true);
-	e1000_irq_enable(nic);
-	nic_irq_on = true;
+	e1000_irq_enable(e1000);
 	pr_info("net: e1000 interrupts on GSI %u\n", nic_gsi);
+}
+
+static void igb_queue_irq(struct trap_frame *f)
+{
+	(void)f;
+	work |= WORK_RX;                /* EIAC cleared the cause as the message went out */
+	interrupts++;
+	lapic_eoi();
+}
+
+static void igb_other_irq(struct trap_frame *f)
+{
+	(void)f;
+	uint32_t icr = igb_irq_other(igb);
+	work |= WORK_RX | ((icr & IGB_ICR_LSC) ? WORK_LINK : 0);
+	interrupts++;
+	lapic_eoi();
+}
+
+static void igb_irq_setup(void)
+{
+	irq_register(VEC_NIC, igb_queue_irq);
+	irq_register(VEC_NIC_OTHER, igb_other_irq);
+	int err = igb_irq_msix(igb, lapic_id(), VEC_NIC, VEC_NIC_OTHER, IGB_THROTTLE_US);
+	if (err)
+		pr_warn("net: igb MSI-X set-up failed (%d): it is polled\n", err);
+	else
+		pr_info("net: igb interrupts by MSI-X, vectors %#x and %#x\n", VEC_NIC, VEC_NIC_OTHER);
 }
 
 bool netdev_pending(void)
 {
-	return nic && nic->irq_causes;
+	return nic && work;
 }
 
 /* url= on the command line: where the host reaches this machine's port 80 (make run's QEMU
@@ -106,14 +147,22 @@ static void report_url(void)
 		kprintf("net: httpd is at %s on the host (forwarded to port 80 here)\n", url);
 }
 
+/* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
 void netdev_init(void)
 {
 	char addr[32];
-	nic = e1000_nic();
-	if (!nic)
+	if ((igb = igb_nic())) {
+		ops = &igb_ops;
+		nic = igb;
+		igb_irq_setup();
+	} else if ((e1000 = e1000_nic())) {
+		ops = &e1000_ops;
+		nic = e1000;
+		e1000_irq_setup();
+	} else {
 		return;
-	memcpy(nif.mac, nic->mac, 6);
-	netdev_irq_setup();
+	}
+	memcpy(nif.mac, ops->mac(nic), 6);
 	nif.tx = netdev_tx;
 	nif.drv = nic;
 	sock_net_init(&nif);
@@ -139,8 +188,8 @@ void netdev_init(void)
 	unsigned prefix = 0;
 	for (uint32_t m = nif.mask; m & 0x80000000u; m <<= 1)
 		prefix++;
-	pr_info("net: %u.%u.%u.%u/%u on the e1000\n", nif.ip >> 24, (nif.ip >> 16) & 255,
-		(nif.ip >> 8) & 255, nif.ip & 255, prefix);
+	pr_info("net: %u.%u.%u.%u/%u on the %s\n", nif.ip >> 24, (nif.ip >> 16) & 255,
+		(nif.ip >> 8) & 255, nif.ip & 255, prefix, ops->name);
 	arp_announce(&nif);
 	report_url();
 }
@@ -162,17 +211,21 @@ void netdev_poll(void)
 	if (!nic)
 		return;
 	bool irq = irq_save();
-	uint32_t causes = nic->irq_causes;
-	nic->irq_causes = 0;
+	uint32_t w = work;
+	work = 0;
 	irq_restore(irq);
-	e1000_poll(nic, netdev_rx, NULL, 64);
-	if (e1000_rx_pending(nic))
-		nic->irq_causes |= E1000_ICR_RXT0;      /* more than the budget: come back soon */
+	ops->poll(nic, netdev_rx, NULL, 64);
+	if (ops->rx_pending(nic))
+		work |= WORK_RX;                /* more than the budget: come back soon */
 	uint64_t now = time_uptime_ns() / 1000000;
-	if ((causes & E1000_ICR_LSC) || now - last_stats_ms >= 1000) {
+	if ((w & WORK_LINK) || now - last_stats_ms >= 1000) {
 		last_stats_ms = now;
-		if (e1000_update(nic))
-			pr_info("net: e1000 link %s\n", nic->link_up ? "up" : "down");
+		if (ops->update(nic)) {
+			if (ops->link_up(nic))
+				pr_info("net: %s link up, %u Mb/s\n", ops->name, ops->link_mbps(nic));
+			else
+				pr_info("net: %s link down\n", ops->name);
+		}
 	}
 	dhcp_tick(&nif, now);
 	sock_net_tick(now);
@@ -185,7 +238,23 @@ const struct netif *netdev_netif(void)
 	return nic ? &nif : NULL;
 }
 
-struct e1000 *netdev_nic(void)
+bool netdev_nic_state(const struct nic_stats **stats, bool *link_up, unsigned *link_mbps)
 {
-	return nic;
+	if (!nic)
+		return false;
+	*stats = ops->stats(nic);
+	*link_up = ops->link_up(nic);
+	*link_mbps = ops->link_mbps(nic);
+	return true;
+}
+
+const struct nic_ops *netdev_driver(void **dev)
+{
+	*dev = nic;
+	return nic ? ops : NULL;
+}
+
+uint64_t netdev_interrupts(void)
+{
+	return interrupts;
 }

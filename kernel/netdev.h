@@ -9,9 +9,15 @@ void netdev_init(void);
 void netdev_poll(void);
 /* Work is waiting: the NIC interrupted since the last poll (call with interrupts off). */
 bool netdev_pending(void);
-struct e1000;
-/* The NIC behind the interface, for its statistics; NULL if none. */
-struct e1000 *netdev_nic(void);
+struct nic_stats;
+/* The NIC's counters and link, for netstat; false if there is no NIC. */
+bool netdev_nic_state(const struct nic_stats **stats, bool *link_up, unsigned *link_mbps);
 const struct netif *netdev_netif(void);
+
+struct nic_ops;
+/* The driver behind the interface and its device; NULL if there is none. */
+const struct nic_ops *netdev_driver(void **dev);
+/* Interrupts the NIC raised since boot. */
+uint64_t netdev_interrupts(void);
 
 #endif

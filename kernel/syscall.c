@@ -8,7 +8,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/heap.h"
 #include "kernel/netdev.h"
-#include "drivers/e1000/e1000.h"
+#include "drivers/nic.h"
 #include "net/tcp.h"
 #include "kernel/proc.h"
 #include "kernel/rcall.h"
@@ -318,14 +318,16 @@ static int64_t sys_netstat(uint64_t ubuf)
 	const struct tcp_stack *st = sock_tcp_stack();
 	for (unsigned i = 0; st && i < TCP_STATES; i++)
 		ns.conns[i] = st->conns_by_state[i];
-	struct e1000 *e = netdev_nic();
-	if (e) {
-		ns.hw_rx_packets = e->hw_rx_good;
-		ns.hw_tx_packets = e->hw_tx_good;
-		ns.hw_rx_missed = e->hw_missed;
-		ns.hw_rx_crc_errors = e->hw_crc_errors;
-		ns.link_up = e->link_up;
-		ns.link_mbps = e1000_link_mbps(e);
+	const struct nic_stats *hw;
+	bool link_up;
+	unsigned mbps;
+	if (netdev_nic_state(&hw, &link_up, &mbps)) {
+		ns.hw_rx_packets = hw->rx_good;
+		ns.hw_tx_packets = hw->tx_good;
+		ns.hw_rx_missed = hw->rx_missed;
+		ns.hw_rx_crc_errors = hw->rx_crc_errors;
+		ns.link_up = link_up;
+		ns.link_mbps = mbps;
 	}
 	return copy_to_user(ubuf, &ns, sizeof(ns));
 }

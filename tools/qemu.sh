@@ -9,7 +9,8 @@
 #   --cpu MODEL            QEMU CPU model (default max)
 #   --serial FILE          serial console to FILE instead of the terminal
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
-#   --nic-user             an e1000 on QEMU's user-mode network (NAT, with its own DHCP)
+#   --nic-user             a NIC on QEMU's user-mode network (NAT, with its own DHCP)
+#   --nic-model MODEL      that NIC's model: e1000 (default) or igb
 #   --kernel F --initrd F --append S   boot a Linux kernel directly instead of an ISO (same machine)
 #   --http-port PORT       with --nic-user: the host's 127.0.0.1:PORT forwards to the guest's port 80
 #   --gdb                  start halted, with the gdb stub on tcp::1234
@@ -18,7 +19,7 @@
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 http_port= kernel= initrd= append=
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 nic_model=e1000 http_port= kernel= initrd= append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--serial-stdio) serial=-; shift ;;
 	--gdb) gdb=1; shift ;;
 	--nic-user) nic=1; shift ;;
+	--nic-model) nic_model=$2; shift 2 ;;
 	--http-port) http_port=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
@@ -74,7 +76,7 @@ fi
 [ "$gdb" -eq 1 ] && args+=(-s -S)
 if [ "$nic" -eq 1 ]; then
 	fwd=${http_port:+,hostfwd=tcp:127.0.0.1:$http_port-:80}
-	args+=(-nic "user,model=e1000$fwd")
+	args+=(-nic "user,model=$nic_model$fwd")
 fi
 
 runner=()

@@ -66,27 +66,12 @@ static void e1000_read_mac(struct e1000 *e)
 	wr(e, E1000_RAH0, (hi & 0xFFFF) | E1000_RAH_AV);
 }
 
-/* A ring of descriptors and its buffers, two 2 KiB buffers per frame. */
-static int alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
-{
-	uint64_t pa;
-	int err = pmm_alloc(ring_pa);
-	if (err)
-		return err;
-	memset(phys_to_virt(*ring_pa), 0, PAGE_SIZE);
-	for (unsigned i = 0; i < n; i += 2) {
-		if ((err = pmm_alloc(&pa)))
-			return err;
-		bufs[i] = phys_to_virt(pa);
-		bufs[i + 1] = phys_to_virt(pa + E1000_BUF_SIZE);
-	}
-	return 0;
-}
+static bool e1000_update(struct e1000 *e);
 
 static int setup_rx(struct e1000 *e)
 {
 	uint64_t pa;
-	int err = alloc_ring(&pa, e->q.rx_buf, E1000_RX_DESCS);
+	int err = nic_alloc_ring(&pa, e->q.rx_buf, E1000_RX_DESCS);
 	if (err)
 		return err;
 	e->q.rx = phys_to_virt(pa);
@@ -105,7 +90,7 @@ static int setup_rx(struct e1000 *e)
 static int setup_tx(struct e1000 *e)
 {
 	uint64_t pa;
-	int err = alloc_ring(&pa, e->q.tx_buf, E1000_TX_DESCS);
+	int err = nic_alloc_ring(&pa, e->q.tx_buf, E1000_TX_DESCS);
 	if (err)
 		return err;
 	e->q.tx = phys_to_virt(pa);
@@ -145,15 +130,14 @@ int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
 static struct e1000 nic0;
 static bool nic0_up;
 
+static int attach_any(void *dev, const struct pci_dev *pci)
+{
+	return e1000_attach(dev, pci);
+}
+
 void e1000_init(void)
 {
-	const struct pci_dev *d = pci_find(0x8086, 0x100E);
-	if (!d)
-		return;
-	int err = e1000_attach(&nic0, d);
-	if (err)
-		pr_err("e1000: attach failed (%d)\n", err);
-	nic0_up = err == 0;
+	nic0_up = nic_probe(0x8086, 0x100E, "e1000", attach_any, &nic0);
 }
 
 struct e1000 *e1000_nic(void)
@@ -161,12 +145,12 @@ struct e1000 *e1000_nic(void)
 	return nic0_up ? &nic0 : NULL;
 }
 
-bool e1000_link_up(struct e1000 *e)
+bool e1000_link_up(const struct e1000 *e)
 {
 	return rd(e, E1000_STATUS) & E1000_STATUS_LU;
 }
 
-unsigned e1000_link_mbps(struct e1000 *e)
+static unsigned e1000_link_mbps(const struct e1000 *e)
 {
 	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
 	return e1000_link_up(e) ? mbps[E1000_STATUS_SPEED(rd(e, E1000_STATUS))] : 0;
@@ -189,9 +173,7 @@ void e1000_irq_disable(struct e1000 *e)
 
 uint32_t e1000_irq_ack(struct e1000 *e)
 {
-	uint32_t icr = rd(e, E1000_ICR);
-	e->irq_causes |= icr;
-	return icr;
+	return rd(e, E1000_ICR);
 }
 
 void e1000_irq_test(struct e1000 *e)
@@ -200,12 +182,12 @@ void e1000_irq_test(struct e1000 *e)
 	wr(e, E1000_ICS, E1000_ICR_LSC);
 }
 
-bool e1000_update(struct e1000 *e)
+static bool e1000_update(struct e1000 *e)
 {
-	e->hw_rx_good += rd(e, E1000_GPRC);
-	e->hw_tx_good += rd(e, E1000_GPTC);
-	e->hw_missed += rd(e, E1000_MPC);
-	e->hw_crc_errors += rd(e, E1000_CRCERRS);
+	e->hw.rx_good += rd(e, E1000_GPRC);
+	e->hw.tx_good += rd(e, E1000_GPTC);
+	e->hw.rx_missed += rd(e, E1000_MPC);
+	e->hw.rx_crc_errors += rd(e, E1000_CRCERRS);
 	bool up = e1000_link_up(e), changed = up != e->link_up;
 	e->link_up = up;
 	return changed;
@@ -224,7 +206,7 @@ static void tx_reclaim(struct e1000 *e)
 
 int e1000_send(struct e1000 *e, const void *frame, size_t len)
 {
-	if (len < 14 || len > E1000_FRAME_MAX)
+	if (len < 14 || len > NIC_FRAME_MAX)
 		return -EINVAL;
 	tx_reclaim(e);
 	/* One slot stays empty: TDT == TDH means an empty ring to the NIC (3.4). */
@@ -246,12 +228,12 @@ int e1000_send(struct e1000 *e, const void *frame, size_t len)
 	return 0;
 }
 
-bool e1000_rx_pending(const struct e1000 *e)
+static bool e1000_rx_pending(const struct e1000 *e)
 {
 	return e->q.rx[ring_slot(e->q.rx_next, E1000_RX_DESCS)].status & E1000_RXD_DD;
 }
 
-unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget)
+unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget)
 {
 	unsigned n = 0;
 	while (n < budget) {
@@ -262,7 +244,7 @@ unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsign
 		dma_barrier();
 		/* Frames that span buffers cannot happen with 2 KiB buffers and no jumbo frames;
 		 * one that claims to is counted and dropped. */
-		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= E1000_BUF_SIZE) {
+		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= NIC_BUF_SIZE) {
 			deliver(arg, e->q.rx_buf[i], d->length);
 			e->rx_frames++;
 		} else {
@@ -276,3 +258,32 @@ unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsign
 	}
 	return n;
 }
+
+/* ---- the network interface's view (struct nic_ops) ---- */
+
+static int ops_send(void *nic, const void *frame, size_t len) { return e1000_send(nic, frame, len); }
+static unsigned ops_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
+{
+	return e1000_poll(nic, deliver, arg, budget);
+}
+static bool ops_rx_pending(const void *nic) { return e1000_rx_pending(nic); }
+static bool ops_update(void *nic) { return e1000_update(nic); }
+static bool ops_link_up(const void *nic) { return e1000_link_up(nic); }
+static unsigned ops_link_mbps(const void *nic) { return e1000_link_mbps(nic); }
+static const struct nic_stats *ops_stats(const void *nic) { return &((const struct e1000 *)nic)->hw; }
+static const uint8_t *ops_mac(const void *nic) { return ((const struct e1000 *)nic)->mac; }
+
+static void ops_irq_test(void *nic) { e1000_irq_test(nic); }
+
+const struct nic_ops e1000_ops = {
+	.name = "e1000",
+	.send = ops_send,
+	.poll = ops_poll,
+	.rx_pending = ops_rx_pending,
+	.update = ops_update,
+	.link_up = ops_link_up,
+	.link_mbps = ops_link_mbps,
+	.stats = ops_stats,
+	.mac = ops_mac,
+	.irq_test = ops_irq_test,
+};

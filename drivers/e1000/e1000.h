@@ -1,5 +1,5 @@
-/* e1000 (82540EM) driver: the control part (reset, MAC, link, queue set-up) and the data path
- * of its one queue pair (send, poll). Polled for now: interrupts come with the network stack. */
+/* e1000 (82540EM) driver: the control part (reset, MAC, link, queue set-up, INTx) and the data
+ * path of its one queue pair (send, poll). */
 #ifndef DRIVERS_E1000_H
 #define DRIVERS_E1000_H
 
@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drivers/e1000/e1000_hw.h"
+#include "drivers/nic.h"
 #include "drivers/pci/pci.h"
 
 #define E1000_RX_DESCS  256     /* multiples of 8; 256 * 16 B = 4 KiB per ring */
 #define E1000_TX_DESCS  256
-#define E1000_BUF_SIZE  2048    /* RCTL.BSIZE 00: 2048-byte receive buffers */
-#define E1000_FRAME_MAX 1514    /* without the CRC, which the NIC adds and strips */
+_Static_assert(NIC_BUF_SIZE == 2048, "RCTL.BSIZE 00: 2048-byte receive buffers");
 
 /* One RX/TX queue pair. Index ownership: the hardware advances RDH/TDH; the driver owns
  * rx_next (next descriptor it will look at) and tx_next (next it will fill). */
@@ -30,35 +30,29 @@ struct e1000 {
 	uint8_t mac[6];
 	struct e1000_queue q;
 	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
-	/* The NIC's statistics registers clear on read: their running totals. */
-	uint64_t hw_rx_good, hw_tx_good, hw_missed, hw_crc_errors;
-	volatile uint32_t irq_causes;   /* ICR bits gathered by the interrupt handler */
+	struct nic_stats hw;
 	bool link_up;
 };
-
-typedef void (*e1000_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
 
 int e1000_attach(struct e1000 *e, const struct pci_dev *pci);
 /* Kernel 0 at boot: attaches the first 82540EM, if there is one. */
 void e1000_init(void);
 /* The attached NIC, or NULL. */
 struct e1000 *e1000_nic(void);
-bool e1000_link_up(struct e1000 *e);
+bool e1000_link_up(const struct e1000 *e);
 /* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
 int e1000_send(struct e1000 *e, const void *frame, size_t len);
-/* Interrupts: the causes the driver wants (frames arrived, overrun, link change), throttled
- * to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers INTx; the
- * handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx lands. */
+/* Interrupts (INTx): the causes the driver wants (frames arrived, overrun, link change),
+ * throttled to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers
+ * INTx; the handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx
+ * lands. */
 void e1000_irq_enable(struct e1000 *e);
 void e1000_irq_disable(struct e1000 *e);
 uint32_t e1000_irq_ack(struct e1000 *e);
 void e1000_irq_test(struct e1000 *e);
-/* Reads the statistics registers into the running totals; true if the link changed. */
-bool e1000_update(struct e1000 *e);
-unsigned e1000_link_mbps(struct e1000 *e);
-/* A received frame waits that e1000_poll has not taken yet. */
-bool e1000_rx_pending(const struct e1000 *e);
 /* Hands up to budget received frames to deliver; returns how many. */
-unsigned e1000_poll(struct e1000 *e, e1000_deliver_fn deliver, void *arg, unsigned budget);
+unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget);
+
+extern const struct nic_ops e1000_ops;
 
 #endif

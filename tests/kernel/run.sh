@@ -6,7 +6,8 @@
 #   - a boot where one AP is never sent its start-up IPIs: reported, skipped, boot goes on;
 #   - a kernel that panics on purpose, which the others must notice and outlive;
 #   - console lines of 4 kernels that never interleave and are all tagged;
-#   - the e1000 driver against QEMU's user-mode network (in the 4-kernel BIOS boot);
+#   - the e1000 and igb drivers against QEMU's user-mode network (the e1000 in the 4-kernel
+#     BIOS boot, the igb in a 2-kernel one of its own);
 #   - each deliberate crash, whose report must name the right vector, address and symbol and
 #     whose exit must be the failure code;
 #   - a Bochs boot that must reach the banner.
@@ -115,6 +116,9 @@ ktests bios2 bios 2 all ""
 # they are skipped.
 # bios4 also has an e1000e, the QEMU NIC that offers MSI and MSI-X, for their test.
 ktests bios4 bios 4 all "ip=dhcp" -- -nic user,model=e1000 -device e1000e
+# The igb (82576, QEMU 8 and later) on its own: the same NIC tests through its driver, with
+# MSI-X, and DHCP on the interface it carries.
+ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface "ip=dhcp" -- -nic user,model=igb
 ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"

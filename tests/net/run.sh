@@ -5,9 +5,10 @@
 #
 # The guest boots with init=/etc/net.conf (httpd on ports 80 and 81, the echo service on 7)
 # and an initrd that also holds /www/big.bin, 16 MiB of random bytes made for this run.
-# Two boots: one on the tap directly (ARP, ping, UDP, TCP, HTTP, 500 connections, wrk,
-# malformed packets, a SYN flood), one through tests/net/lossy_link.py, which loses 5% of
-# the frames each way and reorders 10%, where every byte must still arrive.
+# Three boots: one on the tap directly with an e1000 (ARP, ping, UDP, TCP, HTTP, 500
+# connections, wrk, malformed packets, a SYN flood), one the same way with an igb (ping, UDP,
+# TCP, HTTP, wrk), and one through tests/net/lossy_link.py, which loses 5% of the frames each
+# way and reorders 10%, where every byte must still arrive.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -149,19 +150,23 @@ in_ns tests/httpd/run.sh --target "$GUEST_IP:80" --docroot user/initrd/www \
 	sed -e 's/^PASS httpd\./PASS net.guest_httpd./' -e 's/^FAIL httpd\./FAIL net.guest_httpd./' \
 	    -e 's/^SKIP httpd\./SKIP net.guest_httpd./'
 
-# wrk, briefly, keep-alive and not: no errors of any kind.
-for mode in keepalive close; do
-	hdr=()
-	[ "$mode" = close ] && hdr=(-H "Connection: close")
-	out=$(in_ns timeout 60 wrk -t 2 -c 16 -d 3s "${hdr[@]}" "http://$GUEST_IP/1k.html" 2>&1)
-	echo "$out" >"$OUT/wrk-$mode.txt"
-	reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
-	if [ "${reqs:-0}" -gt 0 ] && ! grep -q "Socket errors\|Non-2xx" <<<"$out"; then
-		pass "net.wrk_${mode}_without_errors"
-	else
-		fail "net.wrk_${mode}_without_errors" "$(grep -E 'requests in|errors|Non-2xx' <<<"$out" | tr '\n' ' ')"
-	fi
-done
+# wrk_checks PREFIX: wrk, briefly, keep-alive and not: no errors of any kind.
+wrk_checks() {
+	local mode out reqs hdr
+	for mode in keepalive close; do
+		hdr=()
+		[ "$mode" = close ] && hdr=(-H "Connection: close")
+		out=$(in_ns timeout 60 wrk -t 2 -c 16 -d 3s "${hdr[@]}" "http://$GUEST_IP/1k.html" 2>&1)
+		echo "$out" >"$OUT/$1wrk-$mode.txt"
+		reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
+		if [ "${reqs:-0}" -gt 0 ] && ! grep -q "Socket errors\|Non-2xx" <<<"$out"; then
+			pass "net.$1wrk_${mode}_without_errors"
+		else
+			fail "net.$1wrk_${mode}_without_errors" "$(grep -E 'requests in|errors|Non-2xx' <<<"$out" | tr '\n' ' ')"
+		fi
+	done
+}
+wrk_checks ""
 
 # Broken and hostile packets: each counted under its reason; httpd serves on.
 out=$(in_ns timeout 120 $PY tests/net/malformed.py "$tap" "$GUEST_IP" "$guest_mac" "$HOST_IP" 2>"$OUT/malformed.err")
@@ -198,8 +203,34 @@ else
 fi
 stop_guest
 
+# Second boot: the same guest on an igb (82576) instead: MSI-X, advanced descriptors. The
+# interface goes on the igb; its link comes up once the PHY has negotiated.
+if boot igb -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device igb,netdev=n0 &&
+	grep -q "net: $GUEST_IP/24 on the igb" "$OUT/igb.log"; then
+	pass net.igb_guest_configured
+	grep -q "net: igb interrupts by MSI-X" "$OUT/igb.log" && pass net.igb_interrupts_by_msix ||
+		fail net.igb_interrupts_by_msix "no MSI-X set-up line; see $OUT/igb.log"
+	r=$(ping_replies 5 56)
+	[ "${r:-0}" -eq 5 ] && pass net.igb_ping_is_answered || fail net.igb_ping_is_answered "${r:-0} of 5 answered"
+	check net.igb_udp_echo "datagrams did not come back unchanged" \
+		in_ns timeout 60 $PY tests/net/echo_check.py udp "$GUEST_IP" 7
+	check net.igb_tcp_echo_1mib_both_ways "the stream did not come back whole" \
+		in_ns timeout 120 $PY tests/net/echo_check.py tcp "$GUEST_IP" 7 $((1 << 20))
+	got_sum=$(in_ns curl -sf --max-time 120 "http://$GUEST_IP/big.bin" | sha256sum | cut -d' ' -f1)
+	[ "$got_sum" = "$big_sum" ] && pass net.igb_curl_16mib_byte_exact ||
+		fail net.igb_curl_16mib_byte_exact "sha256 $got_sum, expected $big_sum"
+	wrk_checks igb_
+	link=$(in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" |
+		$PY -c 'import json,sys; n=json.load(sys.stdin)["net"]["interface"]; print(n["link_up"], n["link_mbps"], n["hw_rx_packets"] > 0)')
+	[ "$link" = "True 1000 True" ] && pass net.igb_link_and_counters_in_status ||
+		fail net.igb_link_and_counters_in_status "/status says link_up, link_mbps, hw_rx_packets>0: ${link:-nothing}"
+else
+	fail net.igb_guest_configured "the guest did not bring up $GUEST_IP on the igb; see $OUT/igb.log"
+fi
+stop_guest
+
 rm -f "$OUT/relay.pid"
-# Second boot: the same guest behind a link that loses 5% and reorders 10% each way.
+# Third boot: the same guest behind a link that loses 5% and reorders 10% each way.
 in_ns ip link set "$tap" down
 in_ns ip link del "$tap"
 in_ns sh -c 'echo $$ >"$1"; exec "$2" tests/net/lossy_link.py "$3" 10000 10001 5 10 42' relay \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Flotilla against Linux on the same emulated machine (QEMU q35, TCG, CPUS vCPUs, 1 GiB, an
-# e1000 on a tap in a network namespace made for the run), driven by the same wrk load from
+# e1000 or an igb on a tap in a network namespace made for the run), driven by the same wrk load from
 # the namespace: a 1 KiB page, a new connection per request and keep-alive, at each
 # concurrency of CONNS. Three servers: Flotilla's httpd on Flotilla, nginx on Linux, and
 # Flotilla's httpd (glibc build) on Linux, which holds the program fixed and varies only the
@@ -9,7 +9,7 @@
 # Writes OUT/table.md, OUT/*.png (when matplotlib is there) and prints the table. Needs root.
 #
 # Environment: CPUS (default 1), ROUNDS (3), DURATION (seconds per point, 5),
-# CONNS ("1 16 64 256"), NIC (e1000, the only one Flotilla drives so far).
+# CONNS ("1 16 64 256"), NIC (e1000 or igb).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/bench/lib.sh
@@ -23,7 +23,7 @@ CONNS=${CONNS:-"1 16 64 256"}
 mkdir -p "$OUT"
 [ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
 NIC=${NIC:-e1000}
-[ "$NIC" = e1000 ] || { echo "compare: NIC=$NIC: Flotilla drives only the e1000 so far" >&2; exit 1; }
+case "$NIC" in e1000|igb) ;; *) echo "compare: NIC=$NIC: Flotilla drives e1000 and igb" >&2; exit 1 ;; esac
 # The plots need matplotlib and the second opinion h2load, which only the benchmark wants:
 # installed here, not by setup.sh.
 for pkg in python3-matplotlib nghttp2-client; do
@@ -46,7 +46,7 @@ boot() {
 	local sys=$1 start t
 	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
 	local net=(-pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
-		   -device e1000,netdev=n0)
+		   -device "$NIC,netdev=n0")
 	start=$(date +%s.%N)
 	if [ "$sys" = flotilla ]; then
 		in_ns tools/qemu.sh "$OUT/flotilla.iso" --cpus "$CPUS" --mem 1G --timeout 3600 \

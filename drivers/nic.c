@@ -1,0 +1,40 @@
+/* Pieces every NIC driver shares. */
+#include "drivers/nic.h"
+#include "drivers/pci/pci.h"
+#include "kernel/console.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+_Static_assert(PAGE_SIZE % NIC_BUF_SIZE == 0, "whole buffers to a page");
+
+int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+{
+	uint64_t pa;
+	if (n * 16 > PAGE_SIZE || n % 2)
+		return -EINVAL;
+	int err = pmm_alloc(ring_pa);
+	if (err)
+		return err;
+	memset(phys_to_virt(*ring_pa), 0, PAGE_SIZE);
+	for (unsigned i = 0; i < n; i += 2) {
+		if ((err = pmm_alloc(&pa)))
+			return err;
+		bufs[i] = phys_to_virt(pa);
+		bufs[i + 1] = phys_to_virt(pa + NIC_BUF_SIZE);
+	}
+	return 0;
+}
+
+bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
+	       int (*attach)(void *dev, const struct pci_dev *pci), void *dev)
+{
+	const struct pci_dev *d = pci_find(vendor, device);
+	if (!d)
+		return false;
+	int err = attach(dev, d);
+	if (err)
+		pr_err("%s: attach failed (%d)\n", name, err);
+	return err == 0;
+}

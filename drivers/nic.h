@@ -1,0 +1,50 @@
+/* What the network interface (kernel/netdev.c) needs of a NIC driver, whichever it is: the data
+ * path of one queue pair and the control part's link state and statistics. Each driver
+ * exports one struct nic_ops; the first argument of each operation is its device. */
+#ifndef DRIVERS_NIC_H
+#define DRIVERS_NIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NIC_BUF_SIZE    2048    /* receive and transmit buffers: one frame each, no jumbo */
+#define NIC_FRAME_MAX   1514    /* without the CRC, which the NIC adds and strips */
+
+typedef void (*nic_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
+
+/* The NIC's own counters as running totals (its registers clear on read). */
+struct nic_stats {
+	uint64_t rx_good, tx_good, rx_missed, rx_crc_errors;
+};
+
+struct nic_ops {
+	const char *name;
+	/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
+	int (*send)(void *nic, const void *frame, size_t len);
+	/* Hands up to budget received frames to deliver; returns how many. */
+	unsigned (*poll)(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget);
+	/* A received frame waits that poll has not taken yet. */
+	bool (*rx_pending)(const void *nic);
+	/* Reads the statistics registers into the totals and the link state; true if the link
+	 * changed since the last call. */
+	bool (*update)(void *nic);
+	bool (*link_up)(const void *nic);
+	unsigned (*link_mbps)(const void *nic);
+	const struct nic_stats *(*stats)(const void *nic);
+	const uint8_t *(*mac)(const void *nic);
+	/* Raises an interrupt cause by software, once the interrupts are set up. */
+	void (*irq_test)(void *nic);
+};
+
+/* A descriptor ring of n 16-byte descriptors (one zeroed page) and n buffers of
+ * NIC_BUF_SIZE, two to a page, all in this kernel's memory. */
+int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
+
+struct pci_dev;
+/* Attaches the first PCI device vendor:device, if there is one, with attach; says why if that
+ * fails. True when the device is up. */
+bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
+	       int (*attach)(void *dev, const struct pci_dev *pci), void *dev);
+
+#endif

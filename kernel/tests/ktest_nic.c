@@ -1,0 +1,158 @@
+/* NIC tests against QEMU's user-mode network (the kernel suite boots with -nic
+ * user,model=e1000 and, separately, -nic user,model=igb): the NIC comes up with a MAC and
+ * link, its interrupt reaches this kernel, an ARP request for the gateway 10.0.2.2 is
+ * answered (the transmit and the receive path), and DHCP configures the interface. They run
+ * on whichever of the drivers attached, through the same struct nic_ops netdev uses. */
+#include "kernel/ktest.h"
+#include "drivers/e1000/e1000.h"
+#include "drivers/igb/igb.h"
+#include "drivers/pci/pci.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/bootinfo.h"
+#include "kernel/netdev.h"
+#include "kernel/sched.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+#include "net/dhcp.h"
+
+static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gateway_ip[4] = { 10, 0, 2, 2 };
+
+struct nic_under_test {
+	const struct nic_ops *ops;
+	void *dev;
+};
+
+/* The attached NICs; a NIC on the bus that did not attach is a failure. */
+static unsigned nics_ready(struct nic_under_test *t)
+{
+	unsigned n = 0;
+	struct e1000 *e = e1000_nic();
+	struct igb *g = igb_nic();
+	KEXPECT(e || !pci_find(0x8086, 0x100E));
+	KEXPECT(g || !pci_find(0x8086, 0x10C9));
+	if (e)
+		t[n++] = (struct nic_under_test){ &e1000_ops, e };
+	if (g)
+		t[n++] = (struct nic_under_test){ &igb_ops, g };
+	if (n == 0)
+		ktest_skip("no e1000 or igb on this machine");
+	return n;
+}
+
+/* An igb's PHY negotiates after the reset at attach: the link comes up some time later. */
+static bool link_comes_up(const struct nic_under_test *t)
+{
+	for (int i = 0; i < 50 && !t->ops->link_up(t->dev); i++)
+		sched_sleep_ms(100);
+	return t->ops->link_up(t->dev);
+}
+
+KTEST(nic_attaches_with_a_mac_and_link)
+{
+	struct nic_under_test t[2];
+	unsigned n = nics_ready(t);
+	static const uint8_t zero[6];
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *mac = t[i].ops->mac(t[i].dev);
+		KEXPECT(memcmp(mac, zero, 6) != 0);
+		KEXPECT((mac[0] & 1) == 0);             /* unicast */
+		KEXPECT(link_comes_up(&t[i]));
+		KEXPECT(t[i].ops->link_mbps(t[i].dev) == 1000);
+		KEXPECT(t[i].ops->send(t[i].dev, "short", 5) < 0);
+	}
+}
+
+/* The NIC behind the interface raises a cause by software; its handler must run here. */
+KTEST(nic_interrupt_reaches_the_kernel)
+{
+	void *dev;
+	const struct nic_ops *ops = netdev_driver(&dev);
+	if (!ops) {
+		ktest_skip("no network interface");
+		return;
+	}
+	uint64_t before = netdev_interrupts();
+	ops->irq_test(dev);
+	for (int i = 0; i < 100 && netdev_interrupts() == before; i++)
+		sched_sleep_ms(1);
+	KEXPECT(netdev_interrupts() > before);
+}
+
+/* Builds "who has 10.0.2.2, tell 10.0.2.15" (RFC 826), broadcast. */
+static size_t arp_request(uint8_t *f, const uint8_t *mac)
+{
+	memset(f, 0, 60);
+	memset(f, 0xFF, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x06;             /* EtherType ARP */
+	f[14] = 0, f[15] = 1;                   /* hardware: Ethernet */
+	f[16] = 0x08, f[17] = 0x00;             /* protocol: IPv4 */
+	f[18] = 6, f[19] = 4;
+	f[20] = 0, f[21] = 1;                   /* request */
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, guest_ip, 4);
+	memcpy(f + 38, gateway_ip, 4);
+	return 60;
+}
+
+struct arp_seen {
+	const uint8_t *mac;
+	bool reply;
+	uint8_t sha[6];
+};
+
+static void on_frame(void *arg, const uint8_t *f, size_t len)
+{
+	struct arp_seen *s = arg;
+	if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 2 &&
+	    memcmp(f + 28, gateway_ip, 4) == 0 && memcmp(f + 32, s->mac, 6) == 0 &&
+	    memcmp(f + 38, guest_ip, 4) == 0) {
+		s->reply = true;
+		memcpy(s->sha, f + 22, 6);
+	}
+}
+
+/* The test polls the ring itself, without yielding, so the idle loop's netdev_poll does not
+ * take the reply first. */
+KTEST(nic_arp_request_gets_the_gateways_reply)
+{
+	struct nic_under_test t[2];
+	unsigned n = nics_ready(t);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t frame[64];
+		struct arp_seen seen = { .mac = t[i].ops->mac(t[i].dev) };
+		KASSERT(link_comes_up(&t[i]));
+		for (int attempt = 0; attempt < 3 && !seen.reply; attempt++) {
+			KASSERT(t[i].ops->send(t[i].dev, frame, arp_request(frame, seen.mac)) == 0);
+			uint64_t end = rdtsc() + cpu_info.tsc_hz / 2;
+			while (!seen.reply && rdtsc() < end)
+				t[i].ops->poll(t[i].dev, on_frame, &seen, 16);
+		}
+		KEXPECT(seen.reply);
+		static const uint8_t zero[6];
+		KEXPECT(memcmp(seen.sha, zero, 6) != 0);
+		t[i].ops->update(t[i].dev);
+		const struct nic_stats *hw = t[i].ops->stats(t[i].dev);
+		KEXPECT(hw->rx_good >= 1 && hw->tx_good >= 1);
+	}
+}
+
+/* With ip=dhcp, kernel 0 asks QEMU's user-mode DHCP server, which hands out 10.0.2.15/24
+ * with the gateway 10.0.2.2. The idle loop runs the client; this test sleeps meanwhile. */
+KTEST(net_dhcp_configures_the_interface)
+{
+	char how[8] = "";
+	cmdline_get(boot_info.cmdline, "ip", how, sizeof(how));
+	const struct netif *nif = netdev_netif();
+	if (!nif || strcmp(how, "dhcp") != 0) {
+		ktest_skip("no network interface or no ip=dhcp");
+		return;
+	}
+	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
+		sched_sleep_ms(100);
+	KASSERT(dhcp_bound(nif));
+	KEXPECT_EQ(nif->ip, 0x0A00020F);
+	KEXPECT_EQ(nif->mask, 0xFFFFFF00);
+	KEXPECT_EQ(nif->gateway, 0x0A000202);
+}

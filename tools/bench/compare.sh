@@ -6,10 +6,11 @@
 # Flotilla's httpd (glibc build) on Linux, which holds the program fixed and varies only the
 # operating system. Rounds alternate the systems (Flotilla, Linux, Flotilla, Linux, ...);
 # the table gives medians over the rounds, with their range, and the ratio Flotilla/Linux.
-# Writes OUT/table.md, OUT/*.png (when matplotlib is there) and prints the table. Needs root.
+# Writes OUT/table.md, OUT/*.png (when matplotlib is there), prints the table, and puts both
+# into docs/BENCHMARKS.md (the block marked "bench compare NIC Ncpu"). Needs root.
 #
 # Environment: CPUS (default 1), ROUNDS (3), DURATION (seconds per point, 5),
-# CONNS ("1 16 64 256"), NIC (e1000 or igb).
+# CONNS ("1 16 64 256"), NIC (e1000 or igb), DOCS (the docs folder to write into, or none).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/bench/lib.sh
@@ -78,6 +79,7 @@ point() {
 	echo "compare: round $5 $1 $3 c=$4: $line" >&2
 }
 
+rm -f "$OUT"/compare-*.png
 : >"$OUT/results.txt"
 : >"$OUT/boots.txt"
 : >"$OUT/h2load.txt"
@@ -105,4 +107,9 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 
-/usr/bin/python3 tools/bench/compare_table.py "$OUT" "$(getconf CLK_TCK)" "$CPUS" | tee "$OUT/table.md"
+/usr/bin/python3 tools/bench/compare_table.py "$OUT" "$(getconf CLK_TCK)" "$CPUS" "$NIC" | tee "$OUT/table.md"
+# Into docs/BENCHMARKS.md, in the block of this NIC and CPU count (DOCS=none leaves it alone).
+if [ "${DOCS:-docs}" != none ]; then
+	/usr/bin/python3 tools/bench/put_in_docs.py "${DOCS:-docs}/BENCHMARKS.md" "compare $NIC ${CPUS}cpu" \
+		"$OUT/table.md" "${DOCS:-docs}/img" "$OUT/compare-rps.png" "$OUT/compare-p99.png"
+fi

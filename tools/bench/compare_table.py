@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Turns tools/bench/compare.sh's raw results into the Markdown table (and PNG plots when
-matplotlib is installed). usage: compare_table.py OUTDIR CLK_TCK CPUS"""
+matplotlib is installed). usage: compare_table.py OUTDIR CLK_TCK CPUS NIC"""
 import statistics
 import sys
 
-out, hz, cpus = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, hz, cpus, nic = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 SERVERS = ["flotilla", "linux-nginx", "linux-httpd"]
 rows = {}
 for line in open(out + "/results.txt"):
@@ -35,8 +35,8 @@ def ratio(a, b):
     return a / b if b else float("nan")
 
 
-print("Guest CPUs: %s. Medians over %d rounds [min-max]; ratio = Flotilla / Linux (nginx)." %
-      (cpus, max(len(v) for v in rows.values())))
+print("Guest CPUs: %s, NIC: %s. Medians over %d rounds [min-max]; ratio = Flotilla / Linux (nginx)." %
+      (cpus, nic, max(len(v) for v in rows.values())))
 print()
 print("| load | conns | Flotilla req/s | Linux nginx req/s | Linux + Flotilla httpd req/s | ratio req/s | "
       "p50 ms F / L | p99 ms F / L | p99.9 ms F / L | p99 ratio | errors F / L / Lh | QEMU CPU s per 1k req F / L | CPU ratio |")

@@ -15,6 +15,7 @@
 #include "kernel/ktest.h"
 #include "kernel/mb2.h"
 #include "kernel/netdev.h"
+#include "kernel/prof.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/layout.h"
@@ -202,6 +203,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	for (;;) {
 		peer_poll();
 		netdev_poll();
+		prof_poll();
 		smp_service();
 		rcall_service();
 		proc_reap_orphans();
@@ -247,6 +249,7 @@ static void kmain_late(void *arg)
 	e1000_init();
 	igb_init();
 	netdev_init();
+	prof_init();
 	smp_boot_aps();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/console.h"
 #include "kernel/peer.h"
+#include "kernel/prof.h"
 #include "kernel/sched.h"
 
 static volatile uint64_t ticks;
@@ -13,7 +14,7 @@ static uint64_t tsc_boot;
 
 static void time_tick(struct trap_frame *f)
 {
-	(void)f;
+	prof_tick(f);
 	ticks++;
 	peer_tick();
 	console_poll_input();

@@ -83,14 +83,33 @@ static int heap_grow(unsigned cls)
 }
 
 #ifdef KDEBUG
+/* The index of the first of n bytes at p that is not v, or n. Eight bytes at a time: these
+ * checks run on every kmalloc and kfree of a KDEBUG kernel, and a byte loop made kfree a
+ * tenth of the network benchmark's time under TCG. */
+static size_t first_byte_not(const uint8_t *p, size_t n, uint8_t v)
+{
+	uint64_t vv = v * 0x0101010101010101ull;
+	size_t i = 0;
+	for (; i < n && ((uintptr_t)(p + i) & 7); i++)
+		if (p[i] != v)
+			return i;
+	for (; i + 8 <= n; i += 8)
+		if (*(const uint64_t *)(p + i) != vv)
+			break;
+	for (; i < n; i++)
+		if (p[i] != v)
+			return i;
+	return n;
+}
+
 static void check_poison(struct heap_block *b)
 {
 	const uint8_t *p = (const uint8_t *)b + HEAP_HEADER + sizeof(b->next_free);
 	size_t n = class_size(b->cls) - HEAP_HEADER - sizeof(b->next_free);
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != HEAP_POISON)
-			panic("kmalloc: freed block %p was written after free (offset %zu)",
-			      (void *)((uint8_t *)b + HEAP_HEADER), i + sizeof(b->next_free));
+	size_t i = first_byte_not(p, n, HEAP_POISON);
+	if (i < n)
+		panic("kmalloc: freed block %p was written after free (offset %zu)",
+		      (void *)((uint8_t *)b + HEAP_HEADER), i + sizeof(b->next_free));
 }
 #endif
 
@@ -167,10 +186,10 @@ static void check_canary(struct heap_block *b, void *p)
 {
 	const uint8_t *c = (const uint8_t *)p + b->size;
 	size_t n = block_bytes(b) - HEAP_HEADER - b->size;
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != HEAP_CANARY)
-			panic("kfree: heap overflow: %u-byte block %p written %zu bytes past its end",
-			      b->size, p, i + 1);
+	size_t i = first_byte_not(c, n, HEAP_CANARY);
+	if (i < n)
+		panic("kfree: heap overflow: %u-byte block %p written %zu bytes past its end",
+		      b->size, p, i + 1);
 }
 #endif
 

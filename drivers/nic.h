@@ -10,6 +10,7 @@
 
 #define NIC_BUF_SIZE    2048    /* receive and transmit buffers: one frame each, no jumbo */
 #define NIC_FRAME_MAX   1514    /* without the CRC, which the NIC adds and strips */
+#define NIC_TX_BATCH    32      /* frames held back from the NIC at most */
 
 typedef void (*nic_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
 
@@ -20,8 +21,11 @@ struct nic_stats {
 
 struct nic_ops {
 	const char *name;
-	/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
-	int (*send)(void *nic, const void *frame, size_t len);
+	/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length.
+	 * With more, the NIC may not be told until tx_flush (or NIC_TX_BATCH frames wait): one
+	 * doorbell write for a batch instead of one per frame. */
+	int (*send)(void *nic, const void *frame, size_t len, bool more);
+	void (*tx_flush)(void *nic);
 	/* Hands up to budget received frames to deliver; returns how many. */
 	unsigned (*poll)(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget);
 	/* A received frame waits that poll has not taken yet. */

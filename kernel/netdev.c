@@ -41,9 +41,17 @@ static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;
 static bool dhcp_reported;
 
+/* The stack's frames wait for netdev_tx_flush, which comes at the end of every poll and
+ * system call and at each tick (NIC_TX_BATCH at most wait in between). */
 static int netdev_tx(void *drv, const uint8_t *frame, size_t len)
 {
-	return ops->send(drv, frame, len);
+	return ops->send(drv, frame, len, true);
+}
+
+void netdev_tx_flush(void)
+{
+	if (nic)
+		ops->tx_flush(nic);
 }
 
 static void netdev_rx(void *arg, const uint8_t *frame, size_t len)
@@ -231,6 +239,7 @@ void netdev_poll(void)
 	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
+	ops->tx_flush(nic);
 }
 
 const struct netif *netdev_netif(void)

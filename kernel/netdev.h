@@ -7,6 +7,8 @@
 
 void netdev_init(void);
 void netdev_poll(void);
+/* Hands the frames the stack has queued to the NIC (safe from an interrupt handler). */
+void netdev_tx_flush(void);
 /* Work is waiting: the NIC interrupted since the last poll (call with interrupts off). */
 bool netdev_pending(void);
 struct nic_stats;

@@ -425,6 +425,7 @@ uint64_t syscall_dispatch(struct syscall_frame *f)
 	if (!p)
 		panic("syscall_dispatch: system call from a kernel thread");
 	int64_t r = syscall_run(p, f);
+	netdev_tx_flush();              /* what the call sent leaves now, not at the next tick */
 	sched_preempt_point();
 	proc_check_killed();
 	/* SYSRET to a non-canonical RIP would fault in ring 0 (SDM 2B SYSRET); such a caller

@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/console.h"
+#include "kernel/netdev.h"
 #include "kernel/peer.h"
 #include "kernel/prof.h"
 #include "kernel/sched.h"
@@ -16,6 +17,7 @@ static void time_tick(struct trap_frame *f)
 {
 	prof_tick(f);
 	ticks++;
+	netdev_tx_flush();      /* frames queued by code that has not flushed yet wait a tick at most */
 	peer_tick();
 	console_poll_input();
 	sched_tick();

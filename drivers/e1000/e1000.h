@@ -22,6 +22,7 @@ struct e1000_queue {
 	uint8_t *rx_buf[E1000_RX_DESCS];
 	uint8_t *tx_buf[E1000_TX_DESCS];
 	uint32_t rx_next, tx_next, tx_clean;
+	uint32_t tx_tail;               /* tx_next as last written to TDT */
 };
 
 struct e1000 {
@@ -40,8 +41,10 @@ void e1000_init(void);
 /* The attached NIC, or NULL. */
 struct e1000 *e1000_nic(void);
 bool e1000_link_up(const struct e1000 *e);
-/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. */
-int e1000_send(struct e1000 *e, const void *frame, size_t len);
+/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. With
+ * more, TDT may wait for e1000_tx_flush (struct nic_ops's send). */
+int e1000_send(struct e1000 *e, const void *frame, size_t len, bool more);
+void e1000_tx_flush(struct e1000 *e);
 /* Interrupts (INTx): the causes the driver wants (frames arrived, overrun, link change),
  * throttled to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers
  * INTx; the handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx

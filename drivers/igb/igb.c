@@ -216,7 +216,19 @@ static void tx_reclaim(struct igb_queue *q)
 	}
 }
 
-int igb_send(struct igb_queue *q, const void *frame, size_t len)
+/* Tells the NIC about every queued frame. Also called from the timer interrupt: it writes
+ * only what tx_next already covers, so a send it interrupts loses nothing. */
+void igb_tx_flush(struct igb_queue *q)
+{
+	uint32_t next = q->tx_next;
+	if (q->tx_tail == next)
+		return;
+	dma_barrier();
+	q->tx_tail = next;
+	*q->tdt = ring_slot(next, IGB_TX_DESCS);
+}
+
+int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more)
 {
 	if (len < 14 || len > NIC_FRAME_MAX)
 		return -EINVAL;
@@ -233,10 +245,11 @@ int igb_send(struct igb_queue *q, const void *frame, size_t len)
 	d->read.cmd_type_len = (uint32_t)len | IGB_TXD_DTYP_DATA | IGB_TXD_DEXT | IGB_TXD_EOP |
 			       IGB_TXD_IFCS | IGB_TXD_RS;
 	d->read.olinfo_status = IGB_TXD_PAYLEN(len);
-	q->tx_next++;
 	dma_barrier();
-	*q->tdt = ring_slot(q->tx_next, IGB_TX_DESCS);
+	q->tx_next++;
 	q->tx_frames++;
+	if (!more || q->tx_next - q->tx_tail >= NIC_TX_BATCH)
+		igb_tx_flush(q);
 	return 0;
 }
 
@@ -268,9 +281,13 @@ unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsign
 		d->read.pkt_addr = virt_to_phys(q->rx_buf[i]);
 		d->read.hdr_addr = 0;
 		q->rx_next++;
-		dma_barrier();
-		*q->rdt = i;                    /* the descriptor goes back to the NIC */
 		n++;
+	}
+	/* The slots go back to the NIC with one tail write per batch, not one per frame: each
+	 * write is an MMIO access (under QEMU, a call into the device model). */
+	if (n) {
+		dma_barrier();
+		*q->rdt = ring_slot(q->rx_next - 1, IGB_RX_DESCS);
 	}
 	return n;
 }
@@ -302,9 +319,14 @@ static bool igb_update(void *nic)
 	return changed;
 }
 
-static int ops_send(void *nic, const void *frame, size_t len)
+static int ops_send(void *nic, const void *frame, size_t len, bool more)
 {
-	return igb_send(&((struct igb *)nic)->q0, frame, len);
+	return igb_send(&((struct igb *)nic)->q0, frame, len, more);
+}
+
+static void ops_tx_flush(void *nic)
+{
+	igb_tx_flush(&((struct igb *)nic)->q0);
 }
 
 static unsigned ops_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
@@ -332,6 +354,7 @@ static void ops_irq_test(void *nic) { igb_irq_test(nic); }
 const struct nic_ops igb_ops = {
 	.name = "igb",
 	.send = ops_send,
+	.tx_flush = ops_tx_flush,
 	.poll = ops_poll,
 	.rx_pending = ops_rx_pending,
 	.update = igb_update,

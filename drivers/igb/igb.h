@@ -26,6 +26,7 @@ struct igb_queue {
 	uint8_t *rx_buf[IGB_RX_DESCS];
 	uint8_t *tx_buf[IGB_TX_DESCS];
 	uint32_t rx_next, tx_next, tx_clean;
+	uint32_t tx_tail;               /* tx_next as last written to TDT */
 	volatile uint32_t *rdt, *tdt;   /* the queue's tail registers */
 	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
 };
@@ -60,7 +61,9 @@ int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec
 uint32_t igb_irq_other(struct igb *e);
 void igb_irq_test(struct igb *e);
 
-int igb_send(struct igb_queue *q, const void *frame, size_t len);
+/* With more, TDT may wait for igb_tx_flush (struct nic_ops's send). */
+int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more);
+void igb_tx_flush(struct igb_queue *q);
 unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget);
 bool igb_rx_pending(const struct igb_queue *q);
 

@@ -59,7 +59,7 @@ KTEST(nic_attaches_with_a_mac_and_link)
 		KEXPECT((mac[0] & 1) == 0);             /* unicast */
 		KEXPECT(link_comes_up(&t[i]));
 		KEXPECT(t[i].ops->link_mbps(t[i].dev) == 1000);
-		KEXPECT(t[i].ops->send(t[i].dev, "short", 5) < 0);
+		KEXPECT(t[i].ops->send(t[i].dev, "short", 5, false) < 0);
 	}
 }
 
@@ -124,7 +124,7 @@ KTEST(nic_arp_request_gets_the_gateways_reply)
 		struct arp_seen seen = { .mac = t[i].ops->mac(t[i].dev) };
 		KASSERT(link_comes_up(&t[i]));
 		for (int attempt = 0; attempt < 3 && !seen.reply; attempt++) {
-			KASSERT(t[i].ops->send(t[i].dev, frame, arp_request(frame, seen.mac)) == 0);
+			KASSERT(t[i].ops->send(t[i].dev, frame, arp_request(frame, seen.mac), false) == 0);
 			uint64_t end = rdtsc() + cpu_info.tsc_hz / 2;
 			while (!seen.reply && rdtsc() < end)
 				t[i].ops->poll(t[i].dev, on_frame, &seen, 16);

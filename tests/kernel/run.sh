@@ -110,7 +110,7 @@ crash() {
 [ -f "$KERNEL" ] || { fail kernel.build "$KERNEL missing"; exit 1; }
 
 ktests bios1 bios 1 all ""
-ktests bios2 bios 2 all ""
+ktests bios2 bios 2 all "profile=1"
 # With an e1000 on QEMU's user-mode network: the NIC's tests run (an ARP request to the
 # virtual gateway, and DHCP from QEMU's own server, neither of which leaves QEMU); elsewhere
 # they are skipped.
@@ -219,6 +219,17 @@ elif grep -q '^\[k3\] kernel 3: APIC' <<<"$clog" && grep -q '^\[k0\] kernels up:
 	pass kernel.console_lines_whole_and_tagged
 else
 	fail kernel.console_lines_whole_and_tagged "kernel 3's report or 'kernels up: 4/4' missing"
+fi
+
+# profile=1 on the 2-kernel boot: a report each second, of about 100 samples, whose groups
+# are functions named from the symbol table (the tests' own time).
+plog=$(tr -d '\r' <"$OUT/ktest-bios2.log" | grep "^\[k0\] prof:" || true)
+psamples=$(sed -n 's/^\[k0\] prof: \([0-9]*\) samples.*/\1/p' <<<"$plog" | head -1)
+pnamed=$(grep -c "^\[k0\] prof: *[0-9.]*% *[0-9]* [a-z_]" <<<"$plog" || true)
+if [ "${psamples:-0}" -ge 50 ] && [ "${pnamed:-0}" -ge 2 ]; then
+	pass kernel.profile_reports_sampled_functions
+else
+	fail kernel.profile_reports_sampled_functions "no report of >= 50 samples with named functions in $OUT/ktest-bios2.log"
 fi
 
 # loglevel=warn (the last one on the line wins) must silence the boot's info lines.

@@ -41,6 +41,24 @@ struct nic_ops {
 	void (*irq_test)(void *nic);
 };
 
+/* Device registers: 32-bit MMIO at an offset from the mapped BAR. */
+static inline uint32_t nic_rd32(volatile uint8_t *regs, uint32_t reg)
+{
+	return *(volatile uint32_t *)(regs + reg);
+}
+
+static inline void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(regs + reg) = v;
+}
+
+/* Descriptor writes must reach memory before the tail write that hands them to the NIC;
+ * x86 keeps stores in order, so the compiler is all there is to stop. */
+static inline void nic_dma_barrier(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
 /* A descriptor ring of n 16-byte descriptors (one zeroed page) and n buffers of
  * NIC_BUF_SIZE, two to a page, all in this kernel's memory. */
 int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);

@@ -13,22 +13,8 @@
 _Static_assert(E1000_RX_DESCS % 8 == 0 && RING_IS_POW2(E1000_RX_DESCS), "RX ring size");
 _Static_assert(E1000_TX_DESCS % 8 == 0 && RING_IS_POW2(E1000_TX_DESCS), "TX ring size");
 
-static uint32_t rd(const struct e1000 *e, uint32_t reg)
-{
-	return *(volatile uint32_t *)(e->regs + reg);
-}
-
-static void wr(const struct e1000 *e, uint32_t reg, uint32_t v)
-{
-	*(volatile uint32_t *)(e->regs + reg) = v;
-}
-
-/* Descriptor writes must reach memory before the tail write that hands them to the NIC;
- * x86 keeps stores in order, so the compiler is all there is to stop. */
-static void dma_barrier(void)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
+static uint32_t rd(const struct e1000 *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
+static void wr(const struct e1000 *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
 
 static void e1000_reset(struct e1000 *e)
 {
@@ -211,7 +197,7 @@ void e1000_tx_flush(struct e1000 *e)
 	uint32_t next = e->q.tx_next;
 	if (e->q.tx_tail == next)
 		return;
-	dma_barrier();
+	nic_dma_barrier();
 	e->q.tx_tail = next;
 	wr(e, E1000_TDT, ring_slot(next, E1000_TX_DESCS));
 }
@@ -233,7 +219,7 @@ int e1000_send(struct e1000 *e, const void *frame, size_t len, bool more)
 	d->length = (uint16_t)len;
 	d->cmd = E1000_TXD_EOP | E1000_TXD_IFCS | E1000_TXD_RS;
 	d->status = 0;
-	dma_barrier();
+	nic_dma_barrier();
 	e->q.tx_next++;
 	e->tx_frames++;
 	if (!more || e->q.tx_next - e->q.tx_tail >= NIC_TX_BATCH)
@@ -254,7 +240,7 @@ unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned
 		volatile struct e1000_rx_desc *d = &e->q.rx[i];
 		if (!(d->status & E1000_RXD_DD))
 			break;
-		dma_barrier();
+		nic_dma_barrier();
 		/* Frames that span buffers cannot happen with 2 KiB buffers and no jumbo frames;
 		 * one that claims to is counted and dropped. */
 		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= NIC_BUF_SIZE) {
@@ -270,7 +256,7 @@ unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned
 	/* The slots go back to the NIC with one tail write per batch, not one per frame: each
 	 * write is an MMIO access (under QEMU, a call into the device model). */
 	if (n) {
-		dma_barrier();
+		nic_dma_barrier();
 		wr(e, E1000_RDT, ring_slot(e->q.rx_next - 1, E1000_RX_DESCS));
 	}
 	return n;

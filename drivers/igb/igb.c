@@ -13,22 +13,8 @@
 _Static_assert(IGB_RX_DESCS % 8 == 0 && RING_IS_POW2(IGB_RX_DESCS), "RX ring size");
 _Static_assert(IGB_TX_DESCS % 8 == 0 && RING_IS_POW2(IGB_TX_DESCS), "TX ring size");
 
-static uint32_t rd(const struct igb *e, uint32_t reg)
-{
-	return *(volatile uint32_t *)(e->regs + reg);
-}
-
-static void wr(const struct igb *e, uint32_t reg, uint32_t v)
-{
-	*(volatile uint32_t *)(e->regs + reg) = v;
-}
-
-/* Descriptor writes must reach memory before the tail write that hands them to the NIC;
- * x86 keeps stores in order, so the compiler is all there is to stop. */
-static void dma_barrier(void)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
+static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
+static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
 
 /* Waits up to ms milliseconds for (reg & bit) == want. */
 static bool wait_bit(const struct igb *e, uint32_t reg, uint32_t bit, bool want, unsigned ms)
@@ -223,7 +209,7 @@ void igb_tx_flush(struct igb_queue *q)
 	uint32_t next = q->tx_next;
 	if (q->tx_tail == next)
 		return;
-	dma_barrier();
+	nic_dma_barrier();
 	q->tx_tail = next;
 	*q->tdt = ring_slot(next, IGB_TX_DESCS);
 }
@@ -245,7 +231,7 @@ int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more)
 	d->read.cmd_type_len = (uint32_t)len | IGB_TXD_DTYP_DATA | IGB_TXD_DEXT | IGB_TXD_EOP |
 			       IGB_TXD_IFCS | IGB_TXD_RS;
 	d->read.olinfo_status = IGB_TXD_PAYLEN(len);
-	dma_barrier();
+	nic_dma_barrier();
 	q->tx_next++;
 	q->tx_frames++;
 	if (!more || q->tx_next - q->tx_tail >= NIC_TX_BATCH)
@@ -267,7 +253,7 @@ unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsign
 		uint32_t st = d->wb.status_error;
 		if (!(st & IGB_RXD_DD))
 			break;
-		dma_barrier();
+		nic_dma_barrier();
 		/* A frame that spans buffers cannot happen with 2 KiB buffers and no jumbo frames;
 		 * one that claims to is counted and dropped, as is one with a frame error. */
 		uint16_t len = d->wb.length;
@@ -286,7 +272,7 @@ unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsign
 	/* The slots go back to the NIC with one tail write per batch, not one per frame: each
 	 * write is an MMIO access (under QEMU, a call into the device model). */
 	if (n) {
-		dma_barrier();
+		nic_dma_barrier();
 		*q->rdt = ring_slot(q->rx_next - 1, IGB_RX_DESCS);
 	}
 	return n;

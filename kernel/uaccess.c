@@ -72,15 +72,31 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 	return 0;
 }
 
+/* A page is checked once, then read up to the NUL: not a page-table walk per byte (the
+ * profiler had this at 2-3% of an httpd benchmark, one open() per request). */
 int copy_string_from_user(char *dst, uint64_t usrc, size_t max)
 {
-	for (size_t i = 0; i < max; i++) {
-		int err = copy_from_user(&dst[i], usrc + i, 1);
+	size_t i = 0;
+	while (i < max) {
+		uint64_t u = usrc + i;
+		size_t chunk = PAGE_SIZE - (u & (PAGE_SIZE - 1));
+		if (chunk > max - i)
+			chunk = max - i;
+		int err = check_range(u, chunk, false);
 		if (err)
 			return err;
-		if (dst[i] == '\0')
-			return 0;
+		user_open();
+		const char *s = (const char *)(uintptr_t)u;
+		for (size_t k = 0; k < chunk; k++, i++) {
+			dst[i] = s[k];
+			if (dst[i] == '\0') {
+				user_close();
+				return 0;
+			}
+		}
+		user_close();
 	}
-	dst[max - 1] = '\0';
+	if (max)
+		dst[max - 1] = '\0';
 	return -ENAMETOOLONG;
 }

@@ -78,6 +78,19 @@ static void t_bad_pointers_efault(void)
 	char *bad_argv[] = { "x", (char *)0x20, NULL };
 	EXPECT(spawn(CHILD, bad_argv) == -1 && errno == EFAULT);
 	close(fd);
+
+	/* Paths at the end of the heap, which sbrk maps to its page boundary and no further
+	 * (malloc never shrinks it): one that straddles the last two pages opens, one whose
+	 * bytes run into the unmapped page without a NUL is EFAULT, not a crash. */
+	EXPECT(sbrk(8192) != (void *)-1);
+	uintptr_t end = ((uintptr_t)sbrk(0) + 4095) & ~(uintptr_t)4095;
+	static const char path[] = "/etc/init.conf";
+	char *straddle = (char *)end - 4096 - 5;
+	memcpy(straddle, path, sizeof(path));
+	EXPECT((fd = open(straddle, 0)) >= 3);
+	close(fd);
+	memset((char *)end - 16, 'a', 16);
+	EXPECT(open((char *)end - 16, 0) == -1 && errno == EFAULT);
 }
 
 static void t_syscall_argument_edges(void)

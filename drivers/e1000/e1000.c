@@ -91,7 +91,7 @@ static int setup_tx(struct e1000 *e)
 	return 0;
 }
 
-int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
+static int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
 {
 	int err;
 	memset(e, 0, sizeof(*e));
@@ -131,7 +131,7 @@ struct e1000 *e1000_nic(void)
 	return nic0_up ? &nic0 : NULL;
 }
 
-bool e1000_link_up(const struct e1000 *e)
+static bool e1000_link_up(const struct e1000 *e)
 {
 	return rd(e, E1000_STATUS) & E1000_STATUS_LU;
 }
@@ -192,7 +192,7 @@ static void tx_reclaim(struct e1000 *e)
 
 /* Tells the NIC about every queued frame. Also called from the timer interrupt: it writes
  * only what tx_next already covers, so a send it interrupts loses nothing. */
-void e1000_tx_flush(struct e1000 *e)
+static void e1000_tx_flush(struct e1000 *e)
 {
 	uint32_t next = e->q.tx_next;
 	if (e->q.tx_tail == next)
@@ -202,7 +202,7 @@ void e1000_tx_flush(struct e1000 *e)
 	wr(e, E1000_TDT, ring_slot(next, E1000_TX_DESCS));
 }
 
-int e1000_send(struct e1000 *e, const void *frame, size_t len, bool more)
+static int e1000_send(struct e1000 *e, const void *frame, size_t len, bool more)
 {
 	if (len < 14 || len > NIC_FRAME_MAX)
 		return -EINVAL;
@@ -232,7 +232,7 @@ static bool e1000_rx_pending(const struct e1000 *e)
 	return e->q.rx[ring_slot(e->q.rx_next, E1000_RX_DESCS)].status & E1000_RXD_DD;
 }
 
-unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget)
+static unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget)
 {
 	unsigned n = 0;
 	while (n < budget) {

@@ -35,16 +35,10 @@ struct e1000 {
 	bool link_up;
 };
 
-int e1000_attach(struct e1000 *e, const struct pci_dev *pci);
 /* Kernel 0 at boot: attaches the first 82540EM, if there is one. */
 void e1000_init(void);
 /* The attached NIC, or NULL. */
 struct e1000 *e1000_nic(void);
-bool e1000_link_up(const struct e1000 *e);
-/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length. With
- * more, TDT may wait for e1000_tx_flush (struct nic_ops's send). */
-int e1000_send(struct e1000 *e, const void *frame, size_t len, bool more);
-void e1000_tx_flush(struct e1000 *e);
 /* Interrupts (INTx): the causes the driver wants (frames arrived, overrun, link change),
  * throttled to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers
  * INTx; the handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx
@@ -53,9 +47,7 @@ void e1000_irq_enable(struct e1000 *e);
 void e1000_irq_disable(struct e1000 *e);
 uint32_t e1000_irq_ack(struct e1000 *e);
 void e1000_irq_test(struct e1000 *e);
-/* Hands up to budget received frames to deliver; returns how many. */
-unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget);
-
+/* The data path (send, poll, flush), link state and counters: through these. */
 extern const struct nic_ops e1000_ops;
 
 #endif

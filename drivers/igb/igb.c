@@ -107,7 +107,7 @@ int igb_queue_start(struct igb *e, struct igb_queue *q)
 	return 0;
 }
 
-int igb_attach(struct igb *e, const struct pci_dev *pci)
+static int igb_attach(struct igb *e, const struct pci_dev *pci)
 {
 	int err;
 	memset(e, 0, sizeof(*e));

@@ -44,7 +44,6 @@ struct igb {
 void igb_init(void);
 /* The attached NIC, or NULL. */
 struct igb *igb_nic(void);
-int igb_attach(struct igb *e, const struct pci_dev *pci);
 
 /* Data path side: the rings and buffers of queue index, in this kernel's memory. */
 int igb_queue_alloc(struct igb_queue *q, unsigned index);

@@ -333,15 +333,23 @@ int64_t sock_socket(struct proc *p, uint64_t domain, uint64_t type, uint64_t pro
 
 static int udp_bind_port(struct socket *s, uint16_t port);
 
+/* The socket behind fd and the IPv4 address and port at uaddr, or NULL with *err set. */
+static struct socket *sock_get_addr(struct proc *p, uint64_t fd, uint64_t uaddr, uint64_t len,
+				    uint32_t *addr, uint16_t *port, int64_t *err)
+{
+	struct socket *s = sock_get(p, fd, err);
+	if (s && (*err = get_addr(uaddr, len, addr, port)))
+		return NULL;
+	return s;
+}
+
 int64_t sock_bind(struct proc *p, uint64_t fd, uint64_t uaddr, uint64_t len)
 {
 	int64_t err = 0;
 	uint32_t addr;
 	uint16_t port;
-	struct socket *s = sock_get(p, fd, &err);
+	struct socket *s = sock_get_addr(p, fd, uaddr, len, &addr, &port, &err);
 	if (!s)
-		return err;
-	if ((err = get_addr(uaddr, len, &addr, &port)))
 		return err;
 	if (addr != INADDR_ANY && addr != net->ip)
 		return -EADDRNOTAVAIL;
@@ -414,10 +422,8 @@ int64_t sock_connect(struct proc *p, uint64_t fd, uint64_t uaddr, uint64_t len)
 	int64_t err = 0;
 	uint32_t addr;
 	uint16_t port;
-	struct socket *s = sock_get(p, fd, &err);
+	struct socket *s = sock_get_addr(p, fd, uaddr, len, &addr, &port, &err);
 	if (!s)
-		return err;
-	if ((err = get_addr(uaddr, len, &addr, &port)))
 		return err;
 	if (s->type == SOCK_DGRAM) {
 		if (!s->uport && (err = udp_bind_port(s, 0)))

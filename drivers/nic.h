@@ -12,7 +12,14 @@
 #define NIC_FRAME_MAX   1514    /* without the CRC, which the NIC adds and strips */
 #define NIC_TX_BATCH    32      /* frames held back from the NIC at most */
 
-typedef void (*nic_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
+/* What the NIC says of a received frame beside its bytes. */
+struct nic_rx_info {
+	uint32_t rss_hash;      /* the Toeplitz hash (lib/toeplitz.h) of its TCP/IPv4 4-tuple */
+	bool rss_tcp4;          /* the NIC hashed it as TCP/IPv4: rss_hash is that hash */
+};
+
+typedef void (*nic_deliver_fn)(void *arg, const uint8_t *frame, size_t len,
+			       const struct nic_rx_info *info);
 
 /* The NIC's own counters as running totals (its registers clear on read). */
 struct nic_stats {
@@ -21,6 +28,9 @@ struct nic_stats {
 
 struct nic_ops {
 	const char *name;
+	/* The RSS key the NIC hashes received frames with (RSS_KEY_LEN bytes), NULL if it
+	 * computes no hash. */
+	const uint8_t *rss_key;
 	/* Queues one frame (copied); -EAGAIN when the ring is full, -EINVAL for a bad length.
 	 * With more, the NIC may not be told until tx_flush (or NIC_TX_BATCH frames wait): one
 	 * doorbell write for a batch instead of one per frame. */

@@ -54,9 +54,11 @@ void netdev_tx_flush(void)
 		ops->tx_flush(nic);
 }
 
-static void netdev_rx(void *arg, const uint8_t *frame, size_t len)
+static void netdev_rx(void *arg, const uint8_t *frame, size_t len, const struct nic_rx_info *info)
 {
 	(void)arg;
+	nif.rx_hash = info->rss_hash;
+	nif.rx_hashed = info->rss_tcp4;
 	eth_input(&nif, frame, len, time_uptime_ns() / 1000000);
 }
 
@@ -173,6 +175,7 @@ void netdev_init(void)
 	memcpy(nif.mac, ops->mac(nic), 6);
 	nif.tx = netdev_tx;
 	nif.drv = nic;
+	nif.rss_key = ops->rss_key;
 	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");

@@ -83,6 +83,8 @@ enum tcp_counter {
 	TCP_KEEPALIVE_PROBES,
 	TCP_OOO_SEGS,
 	TCP_CHALLENGE_ACKS,
+	TCP_RSS_CHECKED,        /* SYNs whose NIC flow hash was recomputed (lib/toeplitz.h) */
+	TCP_RSS_MISMATCHES,     /* ... and differed: the NIC would steer flows elsewhere */
 	TCP_COUNTERS
 };
 
@@ -154,6 +156,11 @@ struct netif {
 	struct udp_bind udp[UDP_BINDS];
 	struct dhcp_client *dhcp;
 	struct tcp_stack *tcp;          /* NULL: TCP segments are dropped as DROP_IP_PROTO */
+	/* The frame being received: the NIC's flow hash of its TCP/IPv4 4-tuple when the NIC
+	 * computed one (rx_hashed), with rss_key (NULL for a NIC without RSS). */
+	const uint8_t *rss_key;
+	uint32_t rx_hash;
+	bool rx_hashed;
 	struct net_stats stats;
 };
 

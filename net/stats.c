@@ -60,6 +60,8 @@ static const char *const tcp_counter_names[TCP_COUNTERS] = {
 	[TCP_KEEPALIVE_PROBES] = "keepalive_probes",
 	[TCP_OOO_SEGS] = "ooo_segs",
 	[TCP_CHALLENGE_ACKS] = "challenge_acks",
+	[TCP_RSS_CHECKED] = "rss_hash_checked",
+	[TCP_RSS_MISMATCHES] = "rss_hash_mismatches",
 };
 
 static const char *const tcp_state_names[TCP_STATES] = {

@@ -5,6 +5,7 @@
 #include "lib/bytes.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/toeplitz.h"
 #include "lib/util.h"
 
 #define FIN 0x01
@@ -1182,6 +1183,16 @@ static int parse(const uint8_t *ip, const uint8_t *p, size_t len, struct seg *s)
 	return 0;
 }
 
+/* A connection's first segment: the NIC's flow hash must be the one this kernel computes,
+ * or steering flows by the hash (DESIGN.md section 4) would send them astray. Checked once
+ * per connection, not per segment: the software hash is a loop over 96 input bits. */
+static void check_flow_hash(struct tcp_stack *st, const struct netif *nif, const struct seg *s)
+{
+	count(st, TCP_RSS_CHECKED);
+	if (toeplitz_ipv4_tcp(nif->rss_key, s->src, s->dst, s->sport, s->dport) != nif->rx_hash)
+		count(st, TCP_RSS_MISMATCHES);
+}
+
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct tcp_stack *st = nif->tcp;
@@ -1192,6 +1203,8 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		return;
 	}
 	count(st, TCP_IN_SEGS);
+	if (nif->rx_hashed && nif->rss_key && (s.flags & (SYN | ACK)) == SYN)
+		check_flow_hash(st, nif, &s);
 	struct tcp_conn *c = lookup(st, &s);
 	/* A new SYN may end a TIME-WAIT early if it is clearly newer (RFC 6191, RFC 9293 3.10.7.4). */
 	if (c && c->state == TCP_TIME_WAIT && (s.flags & (SYN | ACK)) == SYN &&

@@ -234,6 +234,7 @@ static bool e1000_rx_pending(const struct e1000 *e)
 
 static unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, unsigned budget)
 {
+	static const struct nic_rx_info no_hash = { 0, false };   /* the 82540EM has no RSS */
 	unsigned n = 0;
 	while (n < budget) {
 		unsigned i = ring_slot(e->q.rx_next, E1000_RX_DESCS);
@@ -244,7 +245,7 @@ static unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, u
 		/* Frames that span buffers cannot happen with 2 KiB buffers and no jumbo frames;
 		 * one that claims to is counted and dropped. */
 		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= NIC_BUF_SIZE) {
-			deliver(arg, e->q.rx_buf[i], d->length);
+			deliver(arg, e->q.rx_buf[i], d->length, &no_hash);
 			e->rx_frames++;
 		} else {
 			e->rx_errors++;

@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/ring.h"
 #include "lib/string.h"
+#include "lib/toeplitz.h"
 
 _Static_assert(IGB_RX_DESCS % 8 == 0 && RING_IS_POW2(IGB_RX_DESCS), "RX ring size");
 _Static_assert(IGB_TX_DESCS % 8 == 0 && RING_IS_POW2(IGB_TX_DESCS), "TX ring size");
@@ -107,6 +108,20 @@ int igb_queue_start(struct igb *e, struct igb_queue *q)
 	return 0;
 }
 
+/* RSS: the NIC hashes each TCP/IPv4 frame's 4-tuple (other IPv4 on its addresses) with
+ * rss_key_default and writes the hash into the receive descriptor. Every redirection entry
+ * names queue 0 for now: one queue pair is driven, and the kernel checks the hashes. */
+static void igb_rss_setup(struct igb *e)
+{
+	for (uint32_t i = 0; i < RSS_KEY_LEN / 4; i++) {
+		const uint8_t *k = rss_key_default + 4 * i;     /* byte 0 of the key is the low byte */
+		wr(e, IGB_RSSRK(i), k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24);
+	}
+	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++)
+		wr(e, IGB_RETA(i), 0);
+	wr(e, IGB_MRQC, IGB_MRQC_RSS | IGB_MRQC_TCPIPV4 | IGB_MRQC_IPV4);
+}
+
 static int igb_attach(struct igb *e, const struct pci_dev *pci)
 {
 	int err;
@@ -123,8 +138,8 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 	}
 	for (uint32_t i = 0; i < 128; i++)
 		wr(e, IGB_MTA + 4 * i, 0);
-	wr(e, IGB_MRQC, 0);                     /* one queue: no RSS (yet) */
 	wr(e, IGB_RXCSUM, IGB_RXCSUM_PCSD);     /* the stack checks checksums itself */
+	igb_rss_setup(e);
 	/* The reset took the link down; the PHY negotiates it again (the link comes up some
 	 * time later, with a link status change interrupt). */
 	wr(e, IGB_CTRL, rd(e, IGB_CTRL) | IGB_CTRL_SLU);
@@ -258,7 +273,11 @@ unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsign
 		 * one that claims to is counted and dropped, as is one with a frame error. */
 		uint16_t len = d->wb.length;
 		if ((st & IGB_RXD_EOP) && !(st & IGB_RXD_ERR_RXE) && len <= NIC_BUF_SIZE) {
-			deliver(arg, q->rx_buf[i], len);
+			struct nic_rx_info info = {
+				.rss_hash = d->wb.rss_hash,
+				.rss_tcp4 = IGB_RSS_TYPE(d->wb.pkt_info) == IGB_RSS_TYPE_TCPIPV4,
+			};
+			deliver(arg, q->rx_buf[i], len, &info);
 			q->rx_frames++;
 		} else {
 			q->rx_errors++;
@@ -339,6 +358,7 @@ static void ops_irq_test(void *nic) { igb_irq_test(nic); }
 
 const struct nic_ops igb_ops = {
 	.name = "igb",
+	.rss_key = rss_key_default,
 	.send = ops_send,
 	.tx_flush = ops_tx_flush,
 	.poll = ops_poll,

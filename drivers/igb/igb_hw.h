@@ -37,6 +37,8 @@
 #define IGB_RAL0        0x5400  /* RW: receive address 0 low */
 #define IGB_RAH0        0x5404  /* RW: receive address 0 high; bit 31 valid */
 #define IGB_MRQC        0x5818  /* RW: multiple receive queues (RSS) control */
+#define IGB_RETA(i)     (0x5C00 + 4 * (i))      /* RW: redirection table, 32 x 4 entries */
+#define IGB_RSSRK(i)    (0x5C80 + 4 * (i))      /* RW: RSS key, 10 x 4 bytes */
 
 /* Per-queue registers, q < IGB_QUEUES. */
 #define IGB_RDBAL(q)    (0xC000 + 0x40 * (q))   /* RX descriptor base, 128-byte aligned */
@@ -94,6 +96,12 @@
 #define IGB_RCTL_BAM    (1u << 15)      /* accept broadcast */
 #define IGB_RCTL_SECRC  (1u << 26)      /* strip the Ethernet CRC */
 #define IGB_RXCSUM_PCSD (1u << 13)      /* descriptors carry the RSS hash, not a checksum */
+#define IGB_MRQC_RSS    2u              /* queues chosen by RSS (field 2:0), no VMDq pools */
+#define IGB_MRQC_TCPIPV4 (1u << 16)     /* hash TCP/IPv4 on the 4-tuple */
+#define IGB_MRQC_IPV4   (1u << 17)      /* hash other IPv4 on the addresses */
+#define IGB_RETA_ENTRIES 128            /* the low 7 hash bits index it; a byte per entry */
+#define IGB_RSS_TYPE(pkt_info) ((pkt_info) & 0xF)
+#define IGB_RSS_TYPE_TCPIPV4 1
 #define IGB_SRRCTL_BSIZEPKT_KB(kb) ((uint32_t)(kb) & 0x7F)    /* packet buffer, 1 KiB units */
 #define IGB_SRRCTL_DESC_ADV_ONEBUF (1u << 25)   /* advanced descriptors, one buffer */
 #define IGB_SRRCTL_DROP_EN (1u << 31)   /* drop, not stall, when the queue has no buffer */

@@ -102,8 +102,9 @@ struct arp_seen {
 	uint8_t sha[6];
 };
 
-static void on_frame(void *arg, const uint8_t *f, size_t len)
+static void on_frame(void *arg, const uint8_t *f, size_t len, const struct nic_rx_info *info)
 {
+	(void)info;
 	struct arp_seen *s = arg;
 	if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 2 &&
 	    memcmp(f + 28, gateway_ip, 4) == 0 && memcmp(f + 32, s->mac, 6) == 0 &&

@@ -224,6 +224,15 @@ if boot igb -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device igb,
 		$PY -c 'import json,sys; n=json.load(sys.stdin)["net"]["interface"]; print(n["link_up"], n["link_mbps"], n["hw_rx_packets"] > 0)')
 	[ "$link" = "True 1000 True" ] && pass net.igb_link_and_counters_in_status ||
 		fail net.igb_link_and_counters_in_status "/status says link_up, link_mbps, hw_rx_packets>0: ${link:-nothing}"
+	# RSS: the igb hashed every connection's SYN (wrk and curl above opened hundreds), and
+	# the kernel's own Toeplitz hash of each agreed with the NIC's.
+	rss=$(in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" |
+		$PY -c 'import json,sys; t=json.load(sys.stdin)["net"]["tcp"]; print(t["rss_hash_checked"], t["rss_hash_mismatches"])')
+	if [ "${rss%% *}" -gt 100 ] 2>/dev/null && [ "${rss#* }" = 0 ]; then
+		pass net.igb_rss_hash_matches_software_toeplitz
+	else
+		fail net.igb_rss_hash_matches_software_toeplitz "rss_hash_checked, rss_hash_mismatches: ${rss:-nothing}"
+	fi
 else
 	fail net.igb_guest_configured "the guest did not bring up $GUEST_IP on the igb; see $OUT/igb.log"
 fi

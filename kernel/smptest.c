@@ -1,8 +1,14 @@
 /* The serving side of the cross-kernel tests. Message handlers only record what arrived;
  * requests that take time run from the main loop (smp_service), never inside a poll. */
 #include "kernel/smptest.h"
+#include "drivers/igb/igb.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/mm/vmm.h"
+#include "lib/bytes.h"
+#include "net/net.h"
 #include "kernel/kcatch.h"
 #include "kernel/panic.h"
 #include "kernel/peer.h"
@@ -233,6 +239,93 @@ static void op_deaf(unsigned from, struct urpc_test *r)
 	r->arg[2] = 1;
 }
 
+/* ---- an igb queue driven by this kernel while another owns the device ---- */
+
+static struct igb_queue nicq;
+static volatile uint64_t nicq_irqs;
+
+static void nicq_irq(struct trap_frame *f)
+{
+	(void)f;
+	nicq_irqs++;            /* EIAC cleared the cause as the message went out */
+	lapic_eoi();
+}
+
+static void op_nicq_alloc(struct urpc_test *r)
+{
+	r->status = igb_queue_alloc(&nicq, (unsigned)r->arg[0]);
+	r->arg[0] = nicq.rx_ring_pa;
+	r->arg[1] = nicq.tx_ring_pa;
+	r->arg[2] = lapic_id();
+}
+
+static void put_mac(uint8_t *p, uint64_t mac)
+{
+	for (int i = 0; i < 6; i++)
+		p[i] = (uint8_t)(mac >> (8 * (5 - i)));
+}
+
+/* Ethernet + IPv4 + ICMP echo request (id 0x4b31, seq 1), 98 bytes like ping's. */
+static size_t echo_request(uint8_t *f, uint64_t src_mac, uint64_t dst_mac, uint32_t src, uint32_t dst)
+{
+	memset(f, 0, 98);
+	put_mac(f, dst_mac);
+	put_mac(f + 6, src_mac);
+	wr16be(f + 12, ETH_TYPE_IPV4);
+	uint8_t *ip = f + 14, *icmp = ip + 20;
+	ip[0] = 0x45;
+	wr16be(ip + 2, 84);
+	ip[8] = 64;
+	ip[9] = IP_PROTO_ICMP;
+	wr32be(ip + 12, src);
+	wr32be(ip + 16, dst);
+	wr16be(ip + 10, inet_checksum(ip, 20));
+	icmp[0] = 8;
+	wr16be(icmp + 4, 0x4b31);
+	wr16be(icmp + 6, 1);
+	for (int i = 8; i < 64; i++)
+		icmp[i] = (uint8_t)i;
+	wr16be(icmp + 2, inet_checksum(icmp, 64));
+	return 98;
+}
+
+struct echo_seen { uint32_t from; bool reply; uint64_t frames; };
+
+static void on_nicq_frame(void *arg, const uint8_t *f, size_t len, const struct nic_rx_info *info)
+{
+	struct echo_seen *s = arg;
+	(void)info;
+	s->frames++;
+	if (len >= 42 && rd16be(f + 12) == ETH_TYPE_IPV4 && f[23] == IP_PROTO_ICMP && rd32be(f + 26) == s->from &&
+	    f[34] == 0 && rd16be(f + 38) == 0x4b31)
+		s->reply = true;
+}
+
+static void op_nicq_ping(struct urpc_test *r)
+{
+	uint8_t frame[128];
+	volatile uint8_t *regs = vmm_map_mmio(r->arg[0], r->arg[1]);
+	if (!regs) {
+		r->status = -ENOMEM;
+		return;
+	}
+	igb_queue_map(&nicq, regs);
+	irq_register((uint8_t)r->arg[5], nicq_irq);
+	struct echo_seen seen = { .from = (uint32_t)r->arg[4] };
+	uint64_t irqs0 = nicq_irqs;
+	r->status = igb_send(&nicq, frame, echo_request(frame, r->arg[2], r->arg[3],
+							(uint32_t)(r->arg[4] >> 32), seen.from), false);
+	uint64_t end = deadline_ms(2000);
+	while (!r->status && !seen.reply && rdtsc() < end) {
+		igb_poll(&nicq, on_nicq_frame, &seen, 16);
+		cpu_relax();
+	}
+	if (!r->status && !seen.reply)
+		r->status = -ETIMEDOUT;
+	r->arg[0] = nicq_irqs - irqs0;
+	r->arg[1] = seen.frames;
+}
+
 static void run_request(unsigned from, struct urpc_test *r)
 {
 	struct pingpong_result pr;
@@ -263,6 +356,12 @@ static void run_request(unsigned from, struct urpc_test *r)
 			fills = fill_errors = fill_next = 0;
 		r->arg[0] = fills;
 		r->arg[1] = fill_errors;
+		break;
+	case TEST_OP_NICQ_ALLOC:
+		op_nicq_alloc(r);
+		break;
+	case TEST_OP_NICQ_PING:
+		op_nicq_ping(r);
 		break;
 	default:
 		r->status = -ENOSYS;

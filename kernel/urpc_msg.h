@@ -73,6 +73,14 @@ enum urpc_test_op {
 	TEST_OP_PANIC = 5,              /* panic now */
 	TEST_OP_ECHO = 6,               /* reply arg[0] + core id */
 	TEST_OP_FILL_STATS = 7,         /* reply FILLs taken and out of order; arg[0]=1 resets */
+	/* igb queue arg[0] in this kernel's memory: reply its RX and TX ring addresses and
+	 * this kernel's APIC id, for the owner to start the queue and route its interrupts. */
+	TEST_OP_NICQ_ALLOC = 8,
+	/* Drive that queue: map BAR 0 (arg[0] address, arg[1] size), take its interrupts on
+	 * vector arg[5], send an ICMP echo request from MAC arg[2] / IPv4 arg[4] >> 32 to MAC
+	 * arg[3] / IPv4 arg[4] & 0xFFFFFFFF and wait for the reply on the queue. Reply 0 when it
+	 * came, arg[0] interrupts taken, arg[1] frames received. */
+	TEST_OP_NICQ_PING = 9,
 };
 
 struct urpc_test {

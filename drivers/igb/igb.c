@@ -117,9 +117,17 @@ static void igb_rss_setup(struct igb *e)
 		const uint8_t *k = rss_key_default + 4 * i;     /* byte 0 of the key is the low byte */
 		wr(e, IGB_RSSRK(i), k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24);
 	}
-	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++)
-		wr(e, IGB_RETA(i), 0);
+	static const uint8_t all_to_queue0[IGB_RETA_ENTRIES];
+	igb_reta_write(e, all_to_queue0);
 	wr(e, IGB_MRQC, IGB_MRQC_RSS | IGB_MRQC_TCPIPV4 | IGB_MRQC_IPV4);
+}
+
+void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
+{
+	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++) {
+		const uint8_t *q = queue_of + 4 * i;
+		wr(e, IGB_RETA(i), q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24);
+	}
 }
 
 static int igb_attach(struct igb *e, const struct pci_dev *pci)
@@ -202,6 +210,31 @@ uint32_t igb_irq_other(struct igb *e)
 void igb_irq_test(struct igb *e)
 {
 	wr(e, IGB_EICS, 1u << 0);
+}
+
+int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
+		    unsigned throttle_us)
+{
+	if (queue == 0 || queue >= IGB_QUEUES)
+		return -EINVAL;
+	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
+	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
+	if (err)
+		return err;
+	/* IVAR(n): byte 0 is RX queue n's entry, byte 2 RX queue n + 8's. */
+	unsigned shift = queue < 8 ? 0 : 16;
+	uint32_t ivar = rd(e, IGB_IVAR(queue % 8)) & ~(0xFFu << shift);
+	wr(e, IGB_IVAR(queue % 8), ivar | (IGB_IVAR_VALID | entry) << shift);
+	wr(e, IGB_EITR(entry), IGB_EITR_US(throttle_us));
+	wr(e, IGB_EIAC, rd(e, IGB_EIAC) | 1u << entry);
+	wr(e, IGB_EIMS, 1u << entry);
+	return 0;
+}
+
+void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs)
+{
+	q->rdt = (volatile uint32_t *)(regs + IGB_RDT(q->index));
+	q->tdt = (volatile uint32_t *)(regs + IGB_TDT(q->index));
 }
 
 /* ---- data path ---- */

@@ -47,8 +47,19 @@ struct igb *igb_nic(void);
 
 /* Data path side: the rings and buffers of queue index, in this kernel's memory. */
 int igb_queue_alloc(struct igb_queue *q, unsigned index);
-/* Control part: points queue q->index at q's rings and enables it. */
+/* Control part: points queue q->index at q's rings and enables it. Only q's index and ring
+ * addresses are read, so q may be a copy describing another kernel's queue. */
 int igb_queue_start(struct igb *e, struct igb_queue *q);
+/* Control part: queue's receive interrupts to vector on the CPU with apic_id, by MSI-X
+ * table entry queue + 1 (queue >= 1; queue 0 is igb_irq_msix's), at most once per
+ * throttle_us; EIAC clears the cause as the message goes out. */
+int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
+		    unsigned throttle_us);
+/* Control part: RSS sends a frame whose hash has low 7 bits h to queue queue_of[h]. */
+void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES]);
+/* Data path side, in the kernel that drives q once the owner started it: q's tail
+ * registers through this kernel's own mapping of the device's registers (BAR 0). */
+void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs);
 
 /* Interrupts by MSI-X: table entry 0 is queue 0's receive cause, entry 1 the other causes
  * (link change, overrun), both to the CPU with apic_id; each vector at most once per

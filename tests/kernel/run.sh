@@ -117,8 +117,9 @@ ktests bios2 bios 2 all "profile=1"
 # bios4 also has an e1000e, the QEMU NIC that offers MSI and MSI-X, for their test.
 ktests bios4 bios 4 all "ip=dhcp" -- -nic user,model=e1000 -device e1000e
 # The igb (82576, QEMU 8 and later) on its own: the same NIC tests through its driver, with
-# MSI-X, and DHCP on the interface it carries.
-ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface "ip=dhcp" -- -nic user,model=igb
+# MSI-X, and DHCP on the interface it carries; and queue 1 driven by kernel 1 while kernel 0
+# owns the device.
+ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,nic_igb_queue_driven_by_another_kernel "ip=dhcp" -- -nic user,model=igb
 ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"

@@ -266,7 +266,8 @@ static void put_mac(uint8_t *p, uint64_t mac)
 }
 
 /* Ethernet + IPv4 + ICMP echo request (id 0x4b31, seq 1), 98 bytes like ping's. */
-static size_t echo_request(uint8_t *f, uint64_t src_mac, uint64_t dst_mac, uint32_t src, uint32_t dst)
+static size_t echo_request(uint8_t *f, uint64_t src_mac, uint64_t dst_mac, uint32_t src,
+			   uint32_t dst)
 {
 	memset(f, 0, 98);
 	put_mac(f, dst_mac);
@@ -296,8 +297,8 @@ static void on_nicq_frame(void *arg, const uint8_t *f, size_t len, const struct 
 	struct echo_seen *s = arg;
 	(void)info;
 	s->frames++;
-	if (len >= 42 && rd16be(f + 12) == ETH_TYPE_IPV4 && f[23] == IP_PROTO_ICMP && rd32be(f + 26) == s->from &&
-	    f[34] == 0 && rd16be(f + 38) == 0x4b31)
+	if (len >= 42 && rd16be(f + 12) == ETH_TYPE_IPV4 && f[23] == IP_PROTO_ICMP &&
+	    rd32be(f + 26) == s->from && f[34] == 0 && rd16be(f + 38) == 0x4b31)
 		s->reply = true;
 }
 

@@ -1,12 +1,14 @@
 /* Kernel 0's network interface on the igb or the e1000, configured from the command line
  * (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp); the NIC's interrupts note work that the idle loop
- * does (netdev_poll). */
+ * does (netdev_poll). Kernel 0 also starts igb queue pairs for other kernels that ask
+ * (netdev_queue_attach), which then drive them alone. */
 #include "kernel/netdev.h"
 #include "drivers/e1000/e1000.h"
 #include "drivers/igb/igb.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
 #include "net/dhcp.h"
 #include "kernel/time.h"
 #include "kernel/socket.h"
@@ -14,7 +16,12 @@
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/peer.h"
+#include "kernel/smp.h"
+#include "kernel/urpc_msg.h"
 #include "lib/cmdline.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 #define VEC_NIC         0x42    /* e1000 INTx; igb: queue 0 */
@@ -158,9 +165,102 @@ static void report_url(void)
 }
 
 /* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
+/* ---- queue pairs driven by other kernels (DESIGN.md section 3) ---- */
+
+/* Owner side: one request at a time, recorded by the handler, served from the main loop
+ * (starting a queue waits for the device). */
+static struct urpc_nicq_attach attach_req;
+static unsigned attach_from;
+static bool attach_pending;
+static uint32_t queues_attached;        /* bit n: queue n is some kernel's */
+
+static void on_nicq_attach(unsigned from, const struct urpc_msg *m)
+{
+	if (__atomic_load_n(&attach_pending, __ATOMIC_ACQUIRE)) {
+		struct urpc_nicq_attached busy = { .status = -EBUSY };
+		memcpy(&busy.queue, m->payload + offsetof(struct urpc_nicq_attach, queue), 4);
+		peer_send(from, URPC_NICQ_ATTACHED, 0, &busy, sizeof(busy));
+		return;
+	}
+	memcpy(&attach_req, m->payload, sizeof(attach_req));
+	attach_from = from;
+	__atomic_store_n(&attach_pending, true, __ATOMIC_RELEASE);
+}
+
+void netdev_serve_attach(void)
+{
+	if (!__atomic_exchange_n(&attach_pending, false, __ATOMIC_ACQ_REL))
+		return;
+	struct urpc_nicq_attach r = attach_req;
+	struct urpc_nicq_attached a = { .queue = r.queue };
+	if (!igb)
+		a.status = -ENODEV;             /* only the igb has queues to give */
+	else if (r.queue == 0 || r.queue >= IGB_QUEUES)
+		a.status = -EINVAL;
+	else if (queues_attached & (1u << r.queue))
+		a.status = -EBUSY;
+	else {
+		struct igb_queue q = { .index = r.queue, .rx_ring_pa = r.rx_ring_pa,
+				       .tx_ring_pa = r.tx_ring_pa };
+		a.status = igb_queue_start(igb, &q);
+		if (!a.status)
+			a.status = igb_queue_route(igb, r.queue, r.apic_id, r.vector, IGB_THROTTLE_US);
+		if (!a.status) {
+			queues_attached |= 1u << r.queue;
+			a.regs_pa = igb->pci->bars[0].addr;
+			a.regs_size = igb->pci->bars[0].size;
+			pr_info("net: igb queue %u driven by kernel %u\n", r.queue, attach_from);
+		}
+	}
+	peer_send_wait(attach_from, URPC_NICQ_ATTACHED, 0, &a, sizeof(a), 1000);
+}
+
+/* Requesting side. */
+static struct urpc_nicq_attached attach_reply;
+static volatile bool attach_replied;
+
+static void on_nicq_attached(unsigned from, const struct urpc_msg *m)
+{
+	(void)from;
+	memcpy(&attach_reply, m->payload, sizeof(attach_reply));
+	attach_replied = true;
+}
+
+int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, unsigned timeout_ms)
+{
+	if (kself.core == 0 || queue == 0)
+		return -EINVAL;
+	int err = igb_queue_alloc(q, queue);
+	if (err)
+		return err;
+	peer_register(URPC_NICQ_ATTACHED, on_nicq_attached);
+	attach_replied = false;
+	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
+				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
+	if ((err = peer_send_wait(0, URPC_NICQ_ATTACH, 0, &r, sizeof(r), timeout_ms)))
+		return err;
+	uint64_t deadline = rdtsc() + cpu_info.tsc_hz / 1000 * timeout_ms;
+	while (!attach_replied || attach_reply.queue != queue) {
+		peer_poll();
+		if (!peer_alive(0))
+			return -EHOSTDOWN;
+		if (rdtsc() > deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	if (attach_reply.status)
+		return attach_reply.status;
+	volatile uint8_t *regs = vmm_map_mmio(attach_reply.regs_pa, attach_reply.regs_size);
+	if (!regs)
+		return -ENOMEM;
+	igb_queue_map(q, regs);
+	return 0;
+}
+
 void netdev_init(void)
 {
 	char addr[32];
+	peer_register(URPC_NICQ_ATTACH, on_nicq_attach);
 	if ((igb = igb_nic())) {
 		ops = &igb_ops;
 		nic = igb;
@@ -219,6 +319,7 @@ static void report_dhcp(void)
 
 void netdev_poll(void)
 {
+	netdev_serve_attach();
 	if (!nic)
 		return;
 	bool irq = irq_save();

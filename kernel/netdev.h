@@ -22,4 +22,14 @@ const struct nic_ops *netdev_driver(void **dev);
 /* Interrupts the NIC raised since boot. */
 uint64_t netdev_interrupts(void);
 
+/* On a kernel other than 0: drives igb queue pair `queue` from here. Its rings are allocated
+ * in this kernel's memory; kernel 0, which owns the device, starts the queue on them and
+ * routes its receive interrupts to this CPU's vector (URPC_NICQ_ATTACH); this kernel then
+ * maps the registers and drives the queue alone. Waits up to timeout_ms for kernel 0. */
+struct igb_queue;
+int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, unsigned timeout_ms);
+/* Kernel 0: serves a waiting attach request (netdev_poll does; so may a thread that waits
+ * for the requester without returning to the main loop). */
+void netdev_serve_attach(void);
+
 #endif

@@ -6,7 +6,7 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
-#include "kernel/mm/vmm.h"
+#include "kernel/netdev.h"
 #include "lib/bytes.h"
 #include "net/net.h"
 #include "kernel/kcatch.h"
@@ -251,12 +251,10 @@ static void nicq_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-static void op_nicq_alloc(struct urpc_test *r)
+static void op_nicq_attach(struct urpc_test *r)
 {
-	r->status = igb_queue_alloc(&nicq, (unsigned)r->arg[0]);
-	r->arg[0] = nicq.rx_ring_pa;
-	r->arg[1] = nicq.tx_ring_pa;
-	r->arg[2] = lapic_id();
+	irq_register((uint8_t)r->arg[1], nicq_irq);
+	r->status = netdev_queue_attach(&nicq, (unsigned)r->arg[0], (uint8_t)r->arg[1], 2000);
 }
 
 static void put_mac(uint8_t *p, uint64_t mac)
@@ -305,13 +303,6 @@ static void on_nicq_frame(void *arg, const uint8_t *f, size_t len, const struct 
 static void op_nicq_ping(struct urpc_test *r)
 {
 	uint8_t frame[128];
-	volatile uint8_t *regs = vmm_map_mmio(r->arg[0], r->arg[1]);
-	if (!regs) {
-		r->status = -ENOMEM;
-		return;
-	}
-	igb_queue_map(&nicq, regs);
-	irq_register((uint8_t)r->arg[5], nicq_irq);
 	struct echo_seen seen = { .from = (uint32_t)r->arg[4] };
 	uint64_t irqs0 = nicq_irqs;
 	r->status = igb_send(&nicq, frame, echo_request(frame, r->arg[2], r->arg[3],
@@ -358,8 +349,8 @@ static void run_request(unsigned from, struct urpc_test *r)
 		r->arg[0] = fills;
 		r->arg[1] = fill_errors;
 		break;
-	case TEST_OP_NICQ_ALLOC:
-		op_nicq_alloc(r);
+	case TEST_OP_NICQ_ATTACH:
+		op_nicq_attach(r);
 		break;
 	case TEST_OP_NICQ_PING:
 		op_nicq_ping(r);

@@ -25,6 +25,12 @@ enum urpc_type {
 	 * last, each a struct urpc_rcall_reply. */
 	URPC_RCALL_REQ = 8,
 	URPC_RCALL_REPLY = 9,
+	/* A kernel -> kernel 0, which owns the NIC: start a queue pair on rings in the
+	 * sender's memory and send its receive interrupts to the sender (struct
+	 * urpc_nicq_attach). Kernel 0 answers URPC_NICQ_ATTACHED (struct urpc_nicq_attached),
+	 * after which the sender drives the queue alone. */
+	URPC_NICQ_ATTACH = 10,
+	URPC_NICQ_ATTACHED = 11,
 };
 
 enum urpc_rcall_op {
@@ -73,13 +79,12 @@ enum urpc_test_op {
 	TEST_OP_PANIC = 5,              /* panic now */
 	TEST_OP_ECHO = 6,               /* reply arg[0] + core id */
 	TEST_OP_FILL_STATS = 7,         /* reply FILLs taken and out of order; arg[0]=1 resets */
-	/* igb queue arg[0] in this kernel's memory: reply its RX and TX ring addresses and
-	 * this kernel's APIC id, for the owner to start the queue and route its interrupts. */
-	TEST_OP_NICQ_ALLOC = 8,
-	/* Drive that queue: map BAR 0 (arg[0] address, arg[1] size), take its interrupts on
-	 * vector arg[5], send an ICMP echo request from MAC arg[2] / IPv4 arg[4] >> 32 to MAC
-	 * arg[3] / IPv4 arg[4] & 0xFFFFFFFF and wait for the reply on the queue. Reply 0 when it
-	 * came, arg[0] interrupts taken, arg[1] frames received. */
+	/* Drive igb queue pair arg[0] from this kernel (netdev_queue_attach), its interrupts
+	 * on vector arg[1]; reply the attach's status. */
+	TEST_OP_NICQ_ATTACH = 8,
+	/* Send on that queue an ICMP echo request from MAC arg[2] / IPv4 arg[4] >> 32 to MAC
+	 * arg[3] / IPv4 arg[4] & 0xFFFFFFFF and wait for the reply on the queue. Reply 0 when
+	 * it came, arg[0] interrupts taken, arg[1] frames received. */
 	TEST_OP_NICQ_PING = 9,
 };
 
@@ -96,5 +101,20 @@ _Static_assert(sizeof(struct urpc_test) <= URPC_PAYLOAD, "test request fits a sl
 struct urpc_fill {
 	uint64_t seq;
 };
+
+struct urpc_nicq_attach {
+	uint64_t rx_ring_pa, tx_ring_pa;        /* the queue's descriptor rings */
+	uint32_t queue;                         /* queue pair index, >= 1 */
+	uint32_t apic_id;                       /* where its receive interrupts go */
+	uint8_t vector;
+};
+
+struct urpc_nicq_attached {
+	int32_t status;                         /* 0 or -errno */
+	uint32_t queue;
+	uint64_t regs_pa, regs_size;            /* the device's registers, to map for the tails */
+};
+_Static_assert(sizeof(struct urpc_nicq_attach) <= URPC_PAYLOAD, "attach fits a slot");
+_Static_assert(sizeof(struct urpc_nicq_attached) <= URPC_PAYLOAD, "attached fits a slot");
 
 #endif

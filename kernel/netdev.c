@@ -18,6 +18,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/mm/vmm.h"
 #include "kernel/peer.h"
+#include "kernel/shared.h"
 #include "kernel/smp.h"
 #include "kernel/urpc_msg.h"
 #include "lib/cmdline.h"
@@ -187,24 +188,38 @@ static void on_nicq_attach(unsigned from, const struct urpc_msg *m)
 	__atomic_store_n(&attach_pending, true, __ATOMIC_RELEASE);
 }
 
+/* A ring the NIC will write must lie in the asking kernel's own partition: a wrong address
+ * would have the device overwrite another kernel's memory. */
+static bool ring_in_partition(unsigned core, uint64_t pa, uint64_t len)
+{
+	const struct kernel_desc *k = &shared_header()->kernels[core];
+	return pa >= k->part_base && len <= k->part_size && pa - k->part_base <= k->part_size - len;
+}
+
 void netdev_serve_attach(void)
 {
 	if (!__atomic_exchange_n(&attach_pending, false, __ATOMIC_ACQ_REL))
 		return;
 	struct urpc_nicq_attach r = attach_req;
 	struct urpc_nicq_attached a = { .queue = r.queue };
+	const uint64_t rx_len = sizeof(union igb_rx_desc[IGB_RX_DESCS]);
+	const uint64_t tx_len = sizeof(union igb_tx_desc[IGB_TX_DESCS]);
 	if (!igb)
 		a.status = -ENODEV;             /* only the igb has queues to give */
 	else if (r.queue == 0 || r.queue >= IGB_QUEUES)
 		a.status = -EINVAL;
 	else if (queues_attached & (1u << r.queue))
 		a.status = -EBUSY;
+	else if (!ring_in_partition(attach_from, r.rx_ring_pa, rx_len) ||
+		 !ring_in_partition(attach_from, r.tx_ring_pa, tx_len))
+		a.status = -EFAULT;
 	else {
 		struct igb_queue q = { .index = r.queue, .rx_ring_pa = r.rx_ring_pa,
 				       .tx_ring_pa = r.tx_ring_pa };
 		a.status = igb_queue_start(igb, &q);
 		if (!a.status)
-			a.status = igb_queue_route(igb, r.queue, r.apic_id, r.vector, IGB_THROTTLE_US);
+			a.status = igb_queue_route(igb, r.queue, r.apic_id, r.vector,
+						   IGB_THROTTLE_US);
 		if (!a.status) {
 			queues_attached |= 1u << r.queue;
 			a.regs_pa = igb->pci->bars[0].addr;
@@ -226,21 +241,18 @@ static void on_nicq_attached(unsigned from, const struct urpc_msg *m)
 	attach_replied = true;
 }
 
-int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, unsigned timeout_ms)
+int netdev_queue_ask(const struct urpc_nicq_attach *r, struct urpc_nicq_attached *a,
+		     unsigned timeout_ms)
 {
-	if (kself.core == 0 || queue == 0)
+	if (kself.core == 0)
 		return -EINVAL;
-	int err = igb_queue_alloc(q, queue);
-	if (err)
-		return err;
 	peer_register(URPC_NICQ_ATTACHED, on_nicq_attached);
 	attach_replied = false;
-	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
-				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
-	if ((err = peer_send_wait(0, URPC_NICQ_ATTACH, 0, &r, sizeof(r), timeout_ms)))
+	int err = peer_send_wait(0, URPC_NICQ_ATTACH, 0, r, sizeof(*r), timeout_ms);
+	if (err)
 		return err;
 	uint64_t deadline = rdtsc() + cpu_info.tsc_hz / 1000 * timeout_ms;
-	while (!attach_replied || attach_reply.queue != queue) {
+	while (!attach_replied || attach_reply.queue != r->queue) {
 		peer_poll();
 		if (!peer_alive(0))
 			return -EHOSTDOWN;
@@ -248,9 +260,23 @@ int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, uns
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
-	if (attach_reply.status)
-		return attach_reply.status;
-	volatile uint8_t *regs = vmm_map_mmio(attach_reply.regs_pa, attach_reply.regs_size);
+	*a = attach_reply;
+	return a->status;
+}
+
+int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, unsigned timeout_ms)
+{
+	if (kself.core == 0 || queue == 0)
+		return -EINVAL;
+	int err = igb_queue_alloc(q, queue);
+	if (err)
+		return err;
+	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
+				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
+	struct urpc_nicq_attached a;
+	if ((err = netdev_queue_ask(&r, &a, timeout_ms)))
+		return err;
+	volatile uint8_t *regs = vmm_map_mmio(a.regs_pa, a.regs_size);
 	if (!regs)
 		return -ENOMEM;
 	igb_queue_map(q, regs);

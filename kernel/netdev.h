@@ -28,6 +28,12 @@ uint64_t netdev_interrupts(void);
  * maps the registers and drives the queue alone. Waits up to timeout_ms for kernel 0. */
 struct igb_queue;
 int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, unsigned timeout_ms);
+/* The request alone: sends *r to kernel 0 and waits for its answer into *a; returns its
+ * status. netdev_queue_attach uses it; tests send it requests the owner must refuse. */
+struct urpc_nicq_attach;
+struct urpc_nicq_attached;
+int netdev_queue_ask(const struct urpc_nicq_attach *r, struct urpc_nicq_attached *a,
+		     unsigned timeout_ms);
 /* Kernel 0: serves a waiting attach request (netdev_poll does; so may a thread that waits
  * for the requester without returning to the main loop). */
 void netdev_serve_attach(void);

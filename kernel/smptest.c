@@ -305,8 +305,9 @@ static void op_nicq_ping(struct urpc_test *r)
 	uint8_t frame[128];
 	struct echo_seen seen = { .from = (uint32_t)r->arg[4] };
 	uint64_t irqs0 = nicq_irqs;
-	r->status = igb_send(&nicq, frame, echo_request(frame, r->arg[2], r->arg[3],
-							(uint32_t)(r->arg[4] >> 32), seen.from), false);
+	size_t len = echo_request(frame, r->arg[2], r->arg[3], (uint32_t)(r->arg[4] >> 32),
+				  seen.from);
+	r->status = igb_send(&nicq, frame, len, false);
 	uint64_t end = deadline_ms(2000);
 	while (!r->status && !seen.reply && rdtsc() < end) {
 		igb_poll(&nicq, on_nicq_frame, &seen, 16);
@@ -355,6 +356,13 @@ static void run_request(unsigned from, struct urpc_test *r)
 	case TEST_OP_NICQ_PING:
 		op_nicq_ping(r);
 		break;
+	case TEST_OP_NICQ_ASK: {
+		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
+						.vector = 0x44 };
+		struct urpc_nicq_attached ans;
+		r->status = netdev_queue_ask(&ask, &ans, 2000);
+		break;
+	}
 	default:
 		r->status = -ENOSYS;
 	}

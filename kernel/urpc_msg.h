@@ -86,6 +86,9 @@ enum urpc_test_op {
 	 * arg[3] / IPv4 arg[4] & 0xFFFFFFFF and wait for the reply on the queue. Reply 0 when
 	 * it came, arg[0] interrupts taken, arg[1] frames received. */
 	TEST_OP_NICQ_PING = 9,
+	/* Ask kernel 0 for queue arg[0] on rings at address 0 (netdev_queue_ask), without
+	 * allocating or driving anything; reply the owner's answer. */
+	TEST_OP_NICQ_ASK = 10,
 };
 
 struct urpc_test {

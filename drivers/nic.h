@@ -72,6 +72,9 @@ static inline void nic_dma_barrier(void)
 /* A descriptor ring of n 16-byte descriptors (one zeroed page) and n buffers of
  * NIC_BUF_SIZE, two to a page, all in this kernel's memory. */
 int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
+/* Gives back what nic_alloc_ring took (ring_pa 0 and NULL buffers are skipped, so a ring
+ * that failed halfway can be freed), and clears them. */
+void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
 
 struct pci_dev;
 /* Attaches the first PCI device vendor:device, if there is one, with attach; says why if that

@@ -274,8 +274,13 @@ int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, uns
 	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
 				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
 	struct urpc_nicq_attached a;
-	if ((err = netdev_queue_ask(&r, &a, timeout_ms)))
+	if ((err = netdev_queue_ask(&r, &a, timeout_ms))) {
+		/* Refused, or no answer: the device was not started on these rings, unless the
+		 * answer is merely late; only a refusal gives them back. */
+		if (err != -ETIMEDOUT && err != -EHOSTDOWN)
+			igb_queue_free(q);
 		return err;
+	}
 	volatile uint8_t *regs = vmm_map_mmio(a.regs_pa, a.regs_size);
 	if (!regs)
 		return -ENOMEM;

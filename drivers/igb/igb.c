@@ -70,14 +70,25 @@ int igb_queue_alloc(struct igb_queue *q, unsigned index)
 		return -EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->index = index;
-	if ((err = nic_alloc_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS)) ||
-	    (err = nic_alloc_ring(&q->tx_ring_pa, q->tx_buf, IGB_TX_DESCS)))
+	if ((err = nic_alloc_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS)))
 		return err;
+	if ((err = nic_alloc_ring(&q->tx_ring_pa, q->tx_buf, IGB_TX_DESCS))) {
+		nic_free_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS);
+		return err;
+	}
 	q->rx = phys_to_virt(q->rx_ring_pa);
 	q->tx = phys_to_virt(q->tx_ring_pa);
 	for (unsigned i = 0; i < IGB_RX_DESCS; i++)
 		q->rx[i].read.pkt_addr = virt_to_phys(q->rx_buf[i]);
 	return 0;
+}
+
+void igb_queue_free(struct igb_queue *q)
+{
+	nic_free_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS);
+	nic_free_ring(&q->tx_ring_pa, q->tx_buf, IGB_TX_DESCS);
+	q->rx = NULL;
+	q->tx = NULL;
 }
 
 /* The order of the datasheet's receive and transmit initialization: ring registers, then the

@@ -47,6 +47,8 @@ struct igb *igb_nic(void);
 
 /* Data path side: the rings and buffers of queue index, in this kernel's memory. */
 int igb_queue_alloc(struct igb_queue *q, unsigned index);
+/* Gives them back; only for a queue the device was never started on (or has stopped). */
+void igb_queue_free(struct igb_queue *q);
 /* Control part: points queue q->index at q's rings and enables it. Only q's index and ring
  * addresses are read, so q may be a copy describing another kernel's queue. */
 int igb_queue_start(struct igb *e, struct igb_queue *q);

@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/bootinfo.h"
+#include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
 #include "kernel/peer.h"
 #include "kernel/smp.h"
@@ -236,4 +237,25 @@ KTEST(nic_igb_queue_driven_by_another_kernel)
 		req = (struct urpc_test){ .op = TEST_OP_NICQ_ASK, .arg = { refused[i].queue } };
 		KEXPECT_EQ(ask_kernel1_serving(&req, &rep), refused[i].want);
 	}
+}
+
+/* A queue's rings and buffers go back to the frame allocator whole. Interrupts stay off
+ * from count to count, so no other thread of this kernel allocates in between. */
+KTEST(nic_igb_queue_memory_is_given_back)
+{
+	static struct igb_queue q;
+	bool irq = irq_save();
+	size_t before = pmm_free_frames();
+	int err = igb_queue_alloc(&q, 3);
+	size_t during = pmm_free_frames();
+	bool filled = q.rx_ring_pa != 0 && q.rx_buf[IGB_RX_DESCS - 1] != NULL;
+	if (!err)
+		igb_queue_free(&q);
+	size_t after = pmm_free_frames();
+	irq_restore(irq);
+	KASSERT(err == 0);
+	KEXPECT(filled);
+	KEXPECT_EQ(before - during, 2 + (IGB_RX_DESCS + IGB_TX_DESCS) / 2);
+	KEXPECT_EQ(after, before);
+	KEXPECT(q.rx_ring_pa == 0 && q.tx_ring_pa == 0 && q.rx_buf[0] == NULL);
 }

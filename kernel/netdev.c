@@ -165,7 +165,6 @@ static void report_url(void)
 		kprintf("net: httpd is at %s on the host (forwarded to port 80 here)\n", url);
 }
 
-/* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
 /* ---- queue pairs driven by other kernels (DESIGN.md section 3) ---- */
 
 /* Owner side: one request at a time, recorded by the handler, served from the main loop
@@ -288,6 +287,7 @@ int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, uns
 	return 0;
 }
 
+/* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
 void netdev_init(void)
 {
 	char addr[32];

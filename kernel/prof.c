@@ -9,6 +9,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
+#include "lib/sort.h"
 
 #define PROF_SAMPLES    8192
 #define PROF_TOP        16
@@ -47,18 +48,6 @@ static void group_by_function(uint64_t *v, unsigned n)
 		if (v[i] != PROF_USER && ksym_lookup(v[i], &off))
 			v[i] -= off;
 	}
-}
-
-static void sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned gap = n / 2; gap; gap /= 2)       /* Shell sort: no allocation, n is small */
-		for (unsigned i = gap; i < n; i++) {
-			uint64_t x = v[i];
-			unsigned j = i;
-			for (; j >= gap && v[j - gap] > x; j -= gap)
-				v[j] = v[j - gap];
-			v[j] = x;
-		}
 }
 
 static void report(uint64_t *v, unsigned n)

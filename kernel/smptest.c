@@ -8,6 +8,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/netdev.h"
 #include "lib/bytes.h"
+#include "lib/sort.h"
 #include "net/net.h"
 #include "kernel/kcatch.h"
 #include "kernel/panic.h"
@@ -143,16 +144,6 @@ int smptest_request(unsigned core, const struct urpc_test *req, struct urpc_test
 {
 	int err = smptest_send(core, req);
 	return err ? err : smptest_wait_reply(core, req->op, reply, timeout_ms);
-}
-
-static void sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 static int wait_pong(unsigned peer, uint64_t seq, struct urpc_ping *out)
@@ -357,8 +348,8 @@ static void run_request(unsigned from, struct urpc_test *r)
 		op_nicq_ping(r);
 		break;
 	case TEST_OP_NICQ_ASK: {
-		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
-						.vector = 0x44 };
+		/* No rings and no handler: the test sends only requests the owner must refuse. */
+		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id() };
 		struct urpc_nicq_attached ans;
 		r->status = netdev_queue_ask(&ask, &ans, 2000);
 		break;

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
+#include "lib/bytes.h"
 #include "lib/errno.h"
 #include "lib/ring.h"
 #include "lib/string.h"
@@ -124,10 +125,8 @@ int igb_queue_start(struct igb *e, struct igb_queue *q)
  * names queue 0 for now: one queue pair is driven, and the kernel checks the hashes. */
 static void igb_rss_setup(struct igb *e)
 {
-	for (uint32_t i = 0; i < RSS_KEY_LEN / 4; i++) {
-		const uint8_t *k = rss_key_default + 4 * i;     /* byte 0 of the key is the low byte */
-		wr(e, IGB_RSSRK(i), k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24);
-	}
+	for (uint32_t i = 0; i < RSS_KEY_LEN / 4; i++)       /* key byte 0 is RSSRK0's low byte */
+		wr(e, IGB_RSSRK(i), rd32le(rss_key_default + 4 * i));
 	static const uint8_t all_to_queue0[IGB_RETA_ENTRIES];
 	igb_reta_write(e, all_to_queue0);
 	wr(e, IGB_MRQC, IGB_MRQC_RSS | IGB_MRQC_TCPIPV4 | IGB_MRQC_IPV4);
@@ -135,10 +134,8 @@ static void igb_rss_setup(struct igb *e)
 
 void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
 {
-	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++) {
-		const uint8_t *q = queue_of + 4 * i;
-		wr(e, IGB_RETA(i), q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24);
-	}
+	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++)  /* entry 4i is RETA(i)'s low byte */
+		wr(e, IGB_RETA(i), rd32le(queue_of + 4 * i));
 }
 
 static int igb_attach(struct igb *e, const struct pci_dev *pci)

@@ -21,6 +21,7 @@
 #include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 #include "net/dhcp.h"
 
 static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gateway_ip[4] = { 10, 0, 2, 2 };
@@ -121,23 +122,31 @@ static void on_frame(void *arg, const uint8_t *f, size_t len, const struct nic_r
 	}
 }
 
-/* The test polls the ring itself, without yielding, so the idle loop's netdev_poll does not
- * take the reply first. */
+/* Asks the gateway for its MAC, three times at most, polling the ring itself without
+ * yielding, so the idle loop's netdev_poll does not take the reply first. False if a send
+ * failed or no reply came. */
+static bool ask_gateway(const struct nic_under_test *t, struct arp_seen *seen)
+{
+	uint8_t frame[64];
+	seen->mac = t->ops->mac(t->dev);
+	for (int attempt = 0; attempt < 3 && !seen->reply; attempt++) {
+		if (t->ops->send(t->dev, frame, arp_request(frame, seen->mac), false) != 0)
+			return false;
+		uint64_t end = rdtsc() + cpu_info.tsc_hz / 2;
+		while (!seen->reply && rdtsc() < end)
+			t->ops->poll(t->dev, on_frame, seen, 16);
+	}
+	return seen->reply;
+}
+
 KTEST(nic_arp_request_gets_the_gateways_reply)
 {
 	struct nic_under_test t[2];
 	unsigned n = nics_ready(t);
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t frame[64];
-		struct arp_seen seen = { .mac = t[i].ops->mac(t[i].dev) };
+		struct arp_seen seen = { 0 };
 		KASSERT(link_comes_up(&t[i]));
-		for (int attempt = 0; attempt < 3 && !seen.reply; attempt++) {
-			KASSERT(t[i].ops->send(t[i].dev, frame, arp_request(frame, seen.mac), false) == 0);
-			uint64_t end = rdtsc() + cpu_info.tsc_hz / 2;
-			while (!seen.reply && rdtsc() < end)
-				t[i].ops->poll(t[i].dev, on_frame, &seen, 16);
-		}
-		KEXPECT(seen.reply);
+		KEXPECT(ask_gateway(&t[i], &seen));
 		static const uint8_t zero[6];
 		KEXPECT(memcmp(seen.sha, zero, 6) != 0);
 		t[i].ops->update(t[i].dev);
@@ -197,16 +206,9 @@ KTEST(nic_igb_queue_driven_by_another_kernel)
 		return;
 	}
 	struct nic_under_test t = { &igb_ops, g };
-	uint8_t frame[64];
-	struct arp_seen seen = { .mac = g->mac };
+	struct arp_seen seen = { 0 };
 	KASSERT(link_comes_up(&t));
-	for (int attempt = 0; attempt < 3 && !seen.reply; attempt++) {
-		KASSERT(igb_ops.send(g, frame, arp_request(frame, seen.mac), false) == 0);
-		uint64_t end = rdtsc() + cpu_info.tsc_hz / 2;
-		while (!seen.reply && rdtsc() < end)
-			igb_ops.poll(g, on_frame, &seen, 16);
-	}
-	KASSERT(seen.reply);                    /* the gateway's MAC, for kernel 1's frame */
+	KASSERT(ask_gateway(&t, &seen));        /* the gateway's MAC, for kernel 1's frame */
 
 	struct urpc_test req = { .op = TEST_OP_NICQ_ATTACH, .arg = { 1, NICQ_VECTOR } }, rep;
 	KASSERT(ask_kernel1_serving(&req, &rep) == 0);
@@ -233,7 +235,7 @@ KTEST(nic_igb_queue_driven_by_another_kernel)
 	static const struct { uint64_t queue; int want; } refused[] = {
 		{ 0, -EINVAL }, { IGB_QUEUES, -EINVAL }, { 1, -EBUSY }, { 2, -EFAULT },
 	};
-	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(refused); i++) {
 		req = (struct urpc_test){ .op = TEST_OP_NICQ_ASK, .arg = { refused[i].queue } };
 		KEXPECT_EQ(ask_kernel1_serving(&req, &rep), refused[i].want);
 	}

@@ -1,7 +1,9 @@
 /* Tests of lib/toeplitz.c against the published RSS verification suite (Microsoft's, which
  * the 82599 datasheet repeats): its key, five IPv4 flows, their 2-tuple and 4-tuple hashes. */
 #include "tests/host/test.h"
+#include "lib/bytes.h"
 #include "lib/toeplitz.h"
+#include "lib/util.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
@@ -19,13 +21,13 @@ static const struct {
 
 TEST(toeplitz, ipv4_verification_suite)
 {
-	for (unsigned i = 0; i < sizeof(suite) / sizeof(suite[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(suite); i++)
 		EXPECT_EQ_U64(toeplitz_ipv4(rss_key_default, suite[i].src, suite[i].dst), suite[i].ipv4);
 }
 
 TEST(toeplitz, ipv4_tcp_verification_suite)
 {
-	for (unsigned i = 0; i < sizeof(suite) / sizeof(suite[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(suite); i++)
 		EXPECT_EQ_U64(toeplitz_ipv4_tcp(rss_key_default, suite[i].src, suite[i].dst,
 						suite[i].sport, suite[i].dport),
 			      suite[i].ipv4_tcp);
@@ -56,4 +58,11 @@ TEST(toeplitz, a_key_too_short_for_the_input_gives_zero)
 	uint8_t in[40] = { 0xff };
 	EXPECT_EQ_U64(toeplitz_hash(rss_key_default, RSS_KEY_LEN, in, 37), 0);
 	EXPECT(toeplitz_hash(rss_key_default, RSS_KEY_LEN, in, 36) != 0);
+}
+
+/* The key as the 82576 takes it: RSSRK0's low byte is key byte 0 (igb_rss_setup). */
+TEST(toeplitz, key_words_as_the_nic_registers_take_them)
+{
+	EXPECT_EQ_U64(rd32le(rss_key_default), 0xda565a6d);
+	EXPECT_EQ_U64(rd32le(rss_key_default + 36), 0xfa01acbe);
 }

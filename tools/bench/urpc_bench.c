@@ -28,6 +28,7 @@
 #include "kernel/urpc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 #define MQ_ROUND_TRIPS 20000
 #define STREAM_MSGS   4000000
@@ -162,7 +163,7 @@ static void urpc_b(struct pingpong *p)
 
 static void *alloc_lines(size_t n)
 {
-	void *p = aligned_alloc(4096, (n * 64 + 4095) / 4096 * 4096);
+	void *p = aligned_alloc(4096, ALIGN_UP(n * 64, 4096));
 	if (!p) {
 		fprintf(stderr, "bench: out of memory\n");
 		exit(2);

@@ -36,6 +36,7 @@ int peer_init(void)
 			continue;
 		urpc_tx_init(&tx[k], shared_chan(kself.core, k));
 		urpc_rx_init(&rx[k], shared_chan(k, kself.core));
+		urpc_pair(&tx[k], &rx[k]);
 	}
 	int err = irq_register(VEC_URPC_WAKE, peer_wake_irq);
 	if (err)
@@ -69,7 +70,11 @@ int peer_send(unsigned to, uint16_t type, uint8_t flags, const void *payload, si
 {
 	if (!ready || to >= kself.ncores || to == kself.core)
 		return -EINVAL;
+	/* An interrupt handler's console line goes out through here too: it must not land
+	 * in the middle of another send on the same channel. */
+	bool irq = irq_save();
 	int err = urpc_send(&tx[to], type, flags, payload, len);
+	irq_restore(irq);
 	if (err)
 		return err;
 	peer_notify(to);

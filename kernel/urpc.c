@@ -3,6 +3,7 @@
 #include "lib/errno.h"
 #include "lib/ring.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 int urpc_chan_init(void *mem, size_t size)
 {
@@ -14,16 +15,21 @@ int urpc_chan_init(void *mem, size_t size)
 
 void urpc_tx_init(struct urpc_tx *tx, struct urpc_chan *chan)
 {
+	memset(tx, 0, sizeof(*tx));
 	tx->chan = chan;
-	tx->prod = 0;
-	tx->cons_seen = 0;
 }
 
+/* A channel is used from its start: both ends begin at count 0 and slot 0. */
 void urpc_rx_init(struct urpc_rx *rx, struct urpc_chan *chan)
 {
+	memset(rx, 0, sizeof(*rx));
 	rx->chan = chan;
-	rx->cons = __atomic_load_n(&chan->cons, __ATOMIC_ACQUIRE);
-	rx->published = rx->cons;
+}
+
+void urpc_pair(struct urpc_tx *tx, struct urpc_rx *rx)
+{
+	tx->acks_from = rx;
+	rx->acks_to = tx;
 }
 
 /* Payloads are small: an inlined word copy, not a call, keeps the send and receive paths short. */
@@ -40,25 +46,69 @@ static inline void copy_payload(void *dst, const void *src, size_t len)
 		*d++ = *s++;
 }
 
-static uint64_t urpc_hdr(uint16_t type, uint8_t len, uint8_t flags, uint32_t seq)
+static uint64_t urpc_hdr(uint8_t type, uint8_t len, uint8_t flags, uint32_t next,
+			 const struct urpc_rx *acks, uint32_t seq)
 {
-	return type | (uint64_t)len << 16 | (uint64_t)flags << 24 | (uint64_t)seq << 32;
+	uint64_t ack = acks ? 1u << 9 | (acks->cons & URPC_ACK_MASK) : 0;
+	return type | (uint64_t)len << 8 | (uint64_t)flags << 14 | (uint64_t)next << 16 |
+	       ack << 22 | (uint64_t)seq << 32;
+}
+
+/* The receiver has taken `cons` messages; counts only move forward. */
+static void urpc_tx_taken(struct urpc_tx *tx, uint32_t cons)
+{
+	if ((int32_t)(cons - tx->cons_seen) > 0)
+		tx->cons_seen = cons;
+}
+
+/* A slot is taken while the message last put there is in flight: sent, not yet known taken.
+ * A slot untouched for 2^32 messages can alias a message in flight elsewhere and look taken
+ * until that one is taken too: a short wait, never a wrong answer. */
+static bool urpc_slot_taken(const struct urpc_tx *tx, uint32_t slot)
+{
+	return tx->slot_seq[slot] - tx->cons_seen - 1 < tx->prod - tx->cons_seen;
+}
+
+/* The slot to name for the message after the one going into `slot`. With nothing else in
+ * flight, back to the front (urpc.h says why). Otherwise the ring's order, stepping over the
+ * one message that can be out of that order: the one that was in flight when the sender
+ * went back to the front. A full ring names its oldest message's slot, the first to free. */
+static uint32_t urpc_next_slot(const struct urpc_tx *tx, uint32_t slot)
+{
+	if (tx->cons_seen == tx->prod)
+		return slot == 0;
+	uint32_t next = ring_slot(slot + 1, URPC_SLOTS), after = ring_slot(slot + 2, URPC_SLOTS);
+	if (urpc_slot_taken(tx, next) && !urpc_slot_taken(tx, after))
+		return after;
+	return next;
 }
 
 int urpc_send(struct urpc_tx *tx, uint16_t type, uint8_t flags, const void *payload, size_t len)
 {
-	if (len > URPC_PAYLOAD || (len && !payload))
+	if (len > URPC_PAYLOAD || (len && !payload) || type > URPC_MAX_TYPE || flags > URPC_MAX_FLAGS)
 		return -EINVAL;
-	if (ring_full(tx->prod, tx->cons_seen, URPC_SLOTS)) {
-		tx->cons_seen = __atomic_load_n(&tx->chan->cons, __ATOMIC_ACQUIRE);
-		if (ring_full(tx->prod, tx->cons_seen, URPC_SLOTS))
+	uint32_t slot = tx->slot;
+	if (urpc_slot_taken(tx, slot)) {
+		urpc_tx_taken(tx, __atomic_load_n(&tx->chan->cons, __ATOMIC_ACQUIRE));
+		if (urpc_slot_taken(tx, slot))
 			return -EAGAIN;
 	}
-	struct urpc_msg *m = &tx->chan->slots[ring_slot(tx->prod, URPC_SLOTS)];
+	uint32_t seq = tx->prod + 1;
+	uint32_t next = urpc_next_slot(tx, slot);
+	if (tx->slot_seq[next] == seq + 1) {
+		/* Left there 2^32 messages ago, it would pass for the next message: spoil it. The
+		 * receiver looks at that slot only after this header, stored below. */
+		__atomic_store_n(&tx->chan->slots[next].hdr, (uint64_t)seq << 32, __ATOMIC_RELAXED);
+		tx->slot_seq[next] = seq;
+	}
+	struct urpc_msg *m = &tx->chan->slots[slot];
 	if (len)
 		copy_payload(m->payload, payload, len);
-	__atomic_store_n(&m->hdr, urpc_hdr(type, (uint8_t)len, flags, tx->prod + 1), __ATOMIC_RELEASE);
-	tx->prod++;
+	__atomic_store_n(&m->hdr, urpc_hdr((uint8_t)type, (uint8_t)len, flags, next, tx->acks_from, seq),
+			 __ATOMIC_RELEASE);
+	tx->slot_seq[slot] = seq;
+	tx->prod = seq;
+	tx->slot = next;
 	return 0;
 }
 
@@ -71,18 +121,36 @@ static void urpc_rx_publish(struct urpc_rx *rx)
 	}
 }
 
+/* The next slot is almost always this one's neighbour. Storing that guess first, and the
+ * header's answer only when it differs, turns a load that would wait for this header into a
+ * predicted branch: the next receive can look at its slot before this message has arrived,
+ * as it could in a ring of fixed order. */
+static void urpc_rx_advance(struct urpc_rx *rx, uint64_t hdr)
+{
+	uint32_t guess = ring_slot(rx->slot + 1, URPC_SLOTS), next = URPC_HDR_NEXT(hdr) & (URPC_SLOTS - 1);
+	rx->slot = guess;
+	__asm__ volatile("" ::: "memory");
+	if (__builtin_expect(next != guess, 0))
+		rx->slot = next;
+}
+
 int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 {
-	struct urpc_msg *m = &rx->chan->slots[ring_slot(rx->cons, URPC_SLOTS)];
+	struct urpc_msg *m = &rx->chan->slots[rx->slot];
 	uint64_t hdr = __atomic_load_n(&m->hdr, __ATOMIC_ACQUIRE);
 
 	if (URPC_HDR_SEQ(hdr) != rx->cons + 1) {
 		urpc_rx_publish(rx);    /* caught up: give every slot back */
 		return -EAGAIN;
 	}
-	copy_payload(out->payload, m->payload, URPC_HDR_LEN(hdr));
+	copy_payload(out->payload, m->payload, MIN(URPC_HDR_LEN(hdr), URPC_PAYLOAD));
 	out->hdr = hdr;
+	urpc_rx_advance(rx, hdr);
 	rx->cons++;
+	if (URPC_HDR_ACK_VALID(hdr) && rx->acks_to) {
+		struct urpc_tx *tx = rx->acks_to;
+		urpc_tx_taken(tx, tx->prod - ((tx->prod - URPC_HDR_ACK(hdr)) & URPC_ACK_MASK));
+	}
 	if (ring_used(rx->cons, rx->published) >= URPC_ACK_BATCH)
 		urpc_rx_publish(rx);
 	return 0;
@@ -90,12 +158,12 @@ int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 
 bool urpc_rx_pending(const struct urpc_rx *rx)
 {
-	const struct urpc_msg *m = &rx->chan->slots[ring_slot(rx->cons, URPC_SLOTS)];
+	const struct urpc_msg *m = &rx->chan->slots[rx->slot];
 	return URPC_HDR_SEQ(__atomic_load_n(&m->hdr, __ATOMIC_ACQUIRE)) == rx->cons + 1;
 }
 
 uint32_t urpc_tx_inflight(struct urpc_tx *tx)
 {
-	tx->cons_seen = __atomic_load_n(&tx->chan->cons, __ATOMIC_ACQUIRE);
+	urpc_tx_taken(tx, __atomic_load_n(&tx->chan->cons, __ATOMIC_ACQUIRE));
 	return ring_used(tx->prod, tx->cons_seen);
 }

@@ -107,42 +107,158 @@ static void test_edges(void)
 	check(ok && urpc_recv(&rx, &m) == -EAGAIN, "drains_in_order", "order or content wrong");
 	check(urpc_tx_inflight(&tx) == 0, "running_dry_gives_every_slot_back", "slots still held");
 	check(urpc_send(&tx, 1, 0, big, sizeof(big)) == -EINVAL, "oversized_payload_is_einval", "accepted 57 bytes");
-	check(urpc_send(&tx, 3, 0x80, NULL, 0) == 0 && urpc_recv(&rx, &m) == 0 &&
-	      URPC_HDR_LEN(m.hdr) == 0 && URPC_HDR_TYPE(m.hdr) == 3 && URPC_HDR_FLAGS(m.hdr) == 0x80,
+	check(urpc_send(&tx, 3, URPC_MAX_FLAGS, NULL, 0) == 0 && urpc_recv(&rx, &m) == 0 &&
+	      URPC_HDR_LEN(m.hdr) == 0 && URPC_HDR_TYPE(m.hdr) == 3 &&
+	      URPC_HDR_FLAGS(m.hdr) == URPC_MAX_FLAGS,
 	      "empty_message_keeps_type_and_flags", "header wrong");
+	check(urpc_send(&tx, URPC_MAX_TYPE + 1, 0, NULL, 0) == -EINVAL &&
+	      urpc_send(&tx, 1, URPC_MAX_FLAGS + 1, NULL, 0) == -EINVAL && urpc_recv(&rx, &m) == -EAGAIN,
+	      "type_or_flags_too_wide_is_einval", "accepted a field the header cannot hold");
 	check(urpc_chan_init((uint8_t *)c + 8, sizeof(*c)) == -EINVAL, "init_rejects_misaligned", "accepted");
 	check(urpc_chan_init(c, sizeof(*c) - 1) == -EINVAL, "init_rejects_too_small", "accepted");
 	free(c);
 }
 
-/* Counters that wrap past 2^32 while messages flow. */
+/* Both ends of a channel as if `start` messages had passed; every slot holds an old message
+ * whose sequence number is old_seq(slot), and the sender remembers it. */
+static void set_counts(struct urpc_chan *c, struct urpc_tx *tx, struct urpc_rx *rx, uint32_t start,
+		       uint32_t (*old_seq)(uint32_t start, uint32_t slot))
+{
+	urpc_tx_init(tx, c);
+	urpc_rx_init(rx, c);
+	c->cons = tx->prod = tx->cons_seen = rx->cons = rx->published = start;
+	for (uint32_t i = 0; i < URPC_SLOTS; i++) {
+		tx->slot_seq[i] = old_seq(start, i);
+		c->slots[i].hdr = (uint64_t)tx->slot_seq[i] << 32;
+	}
+}
+
+static uint32_t last_lap(uint32_t start, uint32_t slot)
+{
+	return start - URPC_SLOTS + 1 + slot;
+}
+
+/* 2^32 messages ago, the number the next messages will carry. */
+static uint32_t one_wrap_ago(uint32_t start, uint32_t slot)
+{
+	return start + 1 + slot;
+}
+
+/* Bursts of n messages, then all of them taken; checks order and content. */
+static int bursts(struct urpc_tx *tx, struct urpc_rx *rx, unsigned rounds, uint64_t *seq)
+{
+	struct urpc_msg m;
+	int ok = 1;
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned n = 1 + r % URPC_SLOTS;
+		for (unsigned i = 0; i < n; i++)
+			ok &= send_seq(tx, *seq + i) == 0;
+		for (unsigned i = 0; i < n; i++)
+			ok &= urpc_recv(rx, &m) == 0 && intact(&m, *seq + i);
+		ok &= urpc_recv(rx, &m) == -EAGAIN;
+		*seq += n;
+	}
+	return ok;
+}
+
 static void test_wrap(void)
 {
 	struct urpc_chan *c = chan_new();
 	struct urpc_tx tx;
 	struct urpc_rx rx;
 	struct urpc_msg m;
-	const uint32_t start = UINT32_MAX - 10;
-	int ok = 1;
+	uint64_t seq = 0;
 
-	/* Both ends agree on a count near the wrap, as if 2^32 - 11 messages had passed. */
-	c->cons = start;
-	/* Each slot holds the last message the previous lap put there: message m (sequence
-	 * m + 1) lives in slot m mod URPC_SLOTS. */
-	for (uint32_t i = 0; i < URPC_SLOTS; i++) {
-		uint32_t m = start - 1 - ((start - 1 - i) & (URPC_SLOTS - 1));
-		c->slots[i].hdr = (uint64_t)(uint32_t)(m + 1) << 32;
-	}
-	urpc_tx_init(&tx, c);
-	tx.prod = tx.cons_seen = start;
-	urpc_rx_init(&rx, c);
-	for (uint64_t s = 0; s < 100; s++) {
-		ok &= send_seq(&tx, s) == 0;
-		ok &= urpc_recv(&rx, &m) == 0 && intact(&m, s);
-	}
-	check(ok && urpc_recv(&rx, &m) == -EAGAIN && rx.cons == start + 100,
+	set_counts(c, &tx, &rx, UINT32_MAX - 300, last_lap);
+	check(bursts(&tx, &rx, 200, &seq) && rx.cons == (uint32_t)(UINT32_MAX - 300 + seq) && seq > 600,
 	      "counters_wrap_past_2_32", "lost or corrupted across the wrap");
+
+	/* Each slot still holds the message with the number the next one will have: the
+	 * sender must spoil a slot before naming it, or the receiver takes the old message. */
+	set_counts(c, &tx, &rx, 1000, one_wrap_ago);
+	seq = 0;
+	int ok = 1;
+	for (unsigned i = 0; i < 3 * URPC_SLOTS; i++) {
+		ok &= send_seq(&tx, seq) == 0 && urpc_recv(&rx, &m) == 0 && intact(&m, seq);
+		ok &= urpc_recv(&rx, &m) == -EAGAIN;
+		seq++;
+	}
+	check(ok && bursts(&tx, &rx, 2 * URPC_SLOTS, &seq), "a_slot_left_2_32_messages_ago_is_not_taken_for_new",
+	      "an old message was received as a new one");
 	free(c);
+}
+
+/* A channel pair as two kernels hold it: A's tx and rx, B's tx and rx. */
+struct pair {
+	struct urpc_chan *ab, *ba;
+	struct urpc_tx a_tx, b_tx;
+	struct urpc_rx a_rx, b_rx;
+};
+
+static void pair_init(struct pair *p)
+{
+	p->ab = chan_new();
+	p->ba = chan_new();
+	urpc_tx_init(&p->a_tx, p->ab);
+	urpc_rx_init(&p->b_rx, p->ab);
+	urpc_tx_init(&p->b_tx, p->ba);
+	urpc_rx_init(&p->a_rx, p->ba);
+	urpc_pair(&p->a_tx, &p->a_rx);
+	urpc_pair(&p->b_tx, &p->b_rx);
+}
+
+static void pair_free(struct pair *p)
+{
+	free(p->ab);
+	free(p->ba);
+}
+
+/* Slots of a channel that ever held a message. */
+static unsigned slots_used(const struct urpc_chan *c)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < URPC_SLOTS; i++)
+		n += c->slots[i].hdr != 0;
+	return n;
+}
+
+/* `n` requests and answers, the receiver never finding its ring empty, so it never publishes
+ * on its line between batches: A learns that B took each request from the answer alone. */
+static int exchange(struct pair *p, uint64_t n, int *acked)
+{
+	struct urpc_msg m;
+	int ok = 1;
+	for (uint64_t s = 0; s < n; s++) {
+		ok &= send_seq(&p->a_tx, s) == 0 && urpc_recv(&p->b_rx, &m) == 0 && intact(&m, s);
+		ok &= send_seq(&p->b_tx, s) == 0 && urpc_recv(&p->a_rx, &m) == 0 && intact(&m, s);
+		*acked &= p->a_tx.cons_seen == p->a_tx.prod;    /* B's answer said so */
+	}
+	return ok;
+}
+
+static void test_exchange(void)
+{
+	struct pair p;
+	struct urpc_msg m;
+	int ok = 1, acked = 1, burst_ok = 1;
+
+	/* After an even and an odd number of exchanges, so the burst starts in either slot. */
+	for (uint64_t n = 1000; n <= 1001; n++) {
+		pair_init(&p);
+		ok &= exchange(&p, n, &acked);
+		ok &= slots_used(p.ab) == 2 && slots_used(p.ba) == 2;
+		/* A burst right after the exchange still gets the whole ring, then pushes back. */
+		for (uint64_t s = 0; s < URPC_SLOTS; s++)
+			burst_ok &= send_seq(&p.a_tx, 5000 + s) == 0;
+		burst_ok &= send_seq(&p.a_tx, 9999) == -EAGAIN;
+		for (uint64_t s = 0; s < URPC_SLOTS; s++)
+			burst_ok &= urpc_recv(&p.b_rx, &m) == 0 && intact(&m, 5000 + s);
+		burst_ok &= urpc_recv(&p.b_rx, &m) == -EAGAIN && slots_used(p.ab) == URPC_SLOTS;
+		pair_free(&p);
+	}
+	check(acked, "answers_carry_the_acknowledgement", "the sender did not learn from the answer");
+	check(ok, "an_exchange_reuses_two_slots_per_direction", "the exchange walked the ring");
+	check(burst_ok, "a_burst_after_an_exchange_gets_the_whole_ring", "capacity lost or order broken");
 }
 
 struct stress {
@@ -193,6 +309,75 @@ static void *receiver(void *arg)
 	return NULL;
 }
 
+/* Two threads, each sending and receiving: A sends bursts of 1..URPC_SLOTS+16 requests while
+ * taking answers; B answers each request. Acknowledgements ride on the answers. */
+struct duplex {
+	struct pair p;
+	uint64_t count, errors, eagain;
+};
+
+static void *duplex_a(void *arg)
+{
+	struct duplex *d = arg;
+	struct urpc_msg m;
+	uint64_t sent = 0, answered = 0;
+	pin(0);
+	while (answered < d->count) {
+		uint64_t burst = 1 + sent % (URPC_SLOTS + 16);
+		for (uint64_t i = 0; i < burst && sent < d->count; ) {
+			int err = send_seq(&d->p.a_tx, sent);
+			if (err == 0) {
+				sent++;
+				i++;
+			} else if (err == -EAGAIN) {
+				d->eagain++;
+				break;
+			} else {
+				d->errors++;
+			}
+		}
+		while (urpc_recv(&d->p.a_rx, &m) == 0) {
+			if (!intact(&m, answered))
+				d->errors++;
+			answered++;
+		}
+	}
+	return NULL;
+}
+
+static void *duplex_b(void *arg)
+{
+	struct duplex *d = arg;
+	struct urpc_msg m;
+	pin(1);
+	for (uint64_t s = 0; s < d->count; s++) {
+		while (urpc_recv(&d->p.b_rx, &m) != 0)
+			;
+		if (!intact(&m, s))
+			d->errors++;
+		while (send_seq(&d->p.b_tx, s) == -EAGAIN)
+			;
+	}
+	return NULL;
+}
+
+static void test_duplex(uint64_t count)
+{
+	struct duplex d = { .count = count };
+	pthread_t a, b;
+	char name[64];
+
+	pair_init(&d.p);
+	pthread_create(&b, NULL, duplex_b, &d);
+	pthread_create(&a, NULL, duplex_a, &d);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	snprintf(name, sizeof(name), "duplex_%llu_requests_and_answers_in_order", (unsigned long long)count);
+	check(d.errors == 0, name, "a request or answer was lost, repeated, reordered or damaged");
+	check(d.eagain > 0, "duplex_ring_filled_and_pushed_back", "the ring never filled: push-back untested");
+	pair_free(&d.p);
+}
+
 static void test_stress(uint64_t count)
 {
 	struct stress st = { chan_new(), count, 0, 0 };
@@ -221,7 +406,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_edges();
 	test_wrap();
+	test_exchange();
 	test_stress(count);
+	test_duplex(count / 5);
 	printf("urpc: %d failed\n", failures);
 	return failures ? 1 : 0;
 }

@@ -12,8 +12,10 @@
  * one-way figure is the interquartile mean of all of them, halved.
  * Beside the floor are raw mechanisms that show where a channel's cost comes from: one line
  * per direction (no channel can do better: each side writes only its own lines), and rings of
- * lines per direction, one of 8 lines and one as large as URPC's, each line written with one
- * store and polled by the other side, with no protocol at all. The mutex queue's round trip (futex
+ * 2, 8 and URPC_SLOTS lines per direction, each line written with one store and polled by the
+ * other side, with no protocol at all: the cost of cycling through more lines. URPC's two
+ * ends are paired, as a kernel pairs its channels with a peer, so in this exchange it reuses
+ * two slots per direction (kernel/urpc.h). The mutex queue's round trip (futex
  * sleeps, tens of microseconds) is measured on its own. Throughput is one-way streaming; it
  * and the mutex latency are measured in turn (A B A B ...) and each figure is the median of
  * 5 runs, shown with its spread. */
@@ -184,6 +186,8 @@ static void pingpong_init(struct pingpong *p)
 	urpc_rx_init(&p->sb.rx, p->cab);
 	urpc_tx_init(&p->sb.tx, p->cba);
 	urpc_rx_init(&p->sa.rx, p->cba);
+	urpc_pair(&p->sa.tx, &p->sa.rx);        /* as kernel/peer.c pairs a kernel's two ends */
+	urpc_pair(&p->sb.tx, &p->sb.rx);
 	p->rtt = calloc(CHUNK * CHUNKS, sizeof(uint64_t));
 	if (!p->rtt) {
 		fprintf(stderr, "bench: out of memory\n");
@@ -195,6 +199,7 @@ static struct pingpong pingpongs[] = {
 	{ .name = "URPC channel (kernel/urpc.c)", .a = urpc_a, .b = urpc_b },
 	{ .name = "raw: one line (the floor)", .a = floor_a, .b = floor_b },
 	{ .name = "raw: one line per direction", .a = lines_a, .b = lines_b, .lines = 1 },
+	{ .name = "raw: ring of lines per direction", .a = lines_a, .b = lines_b, .lines = 2 },
 	{ .name = "raw: ring of lines per direction", .a = lines_a, .b = lines_b, .lines = 8 },
 	{ .name = "raw: ring of lines per direction", .a = lines_a, .b = lines_b, .lines = URPC_SLOTS },
 };

@@ -183,7 +183,8 @@ static void test_wrap(void)
 		ok &= urpc_recv(&rx, &m) == -EAGAIN;
 		seq++;
 	}
-	check(ok && bursts(&tx, &rx, 2 * URPC_SLOTS, &seq), "a_slot_left_2_32_messages_ago_is_not_taken_for_new",
+	check(ok && bursts(&tx, &rx, 2 * URPC_SLOTS, &seq),
+	      "a_slot_left_2_32_messages_ago_is_not_taken_for_new",
 	      "an old message was received as a new one");
 	free(c);
 }

@@ -13,10 +13,13 @@ int urpc_chan_init(void *mem, size_t size)
 	return 0;
 }
 
+static const uint32_t urpc_no_acks;
+
 void urpc_tx_init(struct urpc_tx *tx, struct urpc_chan *chan)
 {
 	memset(tx, 0, sizeof(*tx));
 	tx->chan = chan;
+	tx->ack_count = &urpc_no_acks;
 }
 
 /* A channel is used from its start: both ends begin at count 0 and slot 0. */
@@ -28,7 +31,8 @@ void urpc_rx_init(struct urpc_rx *rx, struct urpc_chan *chan)
 
 void urpc_pair(struct urpc_tx *tx, struct urpc_rx *rx)
 {
-	tx->acks_from = rx;
+	tx->ack_count = &rx->cons;
+	tx->ack_valid = (uint64_t)1 << 31;
 	rx->acks_to = tx;
 }
 
@@ -46,12 +50,11 @@ static inline void copy_payload(void *dst, const void *src, size_t len)
 		*d++ = *s++;
 }
 
-static uint64_t urpc_hdr(uint8_t type, uint8_t len, uint8_t flags, uint32_t next,
-			 const struct urpc_rx *acks, uint32_t seq)
+static uint64_t urpc_hdr(const struct urpc_tx *tx, uint8_t type, uint8_t len, uint8_t flags,
+			 uint32_t next, uint32_t seq)
 {
-	uint64_t ack = acks ? 1u << 9 | (acks->cons & URPC_ACK_MASK) : 0;
 	return type | (uint64_t)len << 8 | (uint64_t)flags << 14 | (uint64_t)next << 16 |
-	       ack << 22 | (uint64_t)seq << 32;
+	       (uint64_t)(*tx->ack_count & URPC_ACK_MASK) << 22 | tx->ack_valid | (uint64_t)seq << 32;
 }
 
 /* The receiver has taken `cons` messages; counts only move forward. */
@@ -88,14 +91,14 @@ int urpc_send(struct urpc_tx *tx, uint16_t type, uint8_t flags, const void *payl
 	if (len > URPC_PAYLOAD || (len && !payload) || type > URPC_MAX_TYPE || flags > URPC_MAX_FLAGS)
 		return -EINVAL;
 	uint32_t slot = tx->slot;
-	if (urpc_slot_taken(tx, slot)) {
+	if (__builtin_expect(urpc_slot_taken(tx, slot), 0)) {
 		urpc_tx_taken(tx, __atomic_load_n(&tx->chan->cons, __ATOMIC_ACQUIRE));
 		if (urpc_slot_taken(tx, slot))
 			return -EAGAIN;
 	}
 	uint32_t seq = tx->prod + 1;
 	uint32_t next = urpc_next_slot(tx, slot);
-	if (tx->slot_seq[next] == seq + 1) {
+	if (__builtin_expect(tx->slot_seq[next] == seq + 1, 0)) {
 		/* Left there 2^32 messages ago, it would pass for the next message: spoil it. The
 		 * receiver looks at that slot only after this header, stored below. */
 		__atomic_store_n(&tx->chan->slots[next].hdr, (uint64_t)seq << 32, __ATOMIC_RELAXED);
@@ -104,7 +107,7 @@ int urpc_send(struct urpc_tx *tx, uint16_t type, uint8_t flags, const void *payl
 	struct urpc_msg *m = &tx->chan->slots[slot];
 	if (len)
 		copy_payload(m->payload, payload, len);
-	__atomic_store_n(&m->hdr, urpc_hdr((uint8_t)type, (uint8_t)len, flags, next, tx->acks_from, seq),
+	__atomic_store_n(&m->hdr, urpc_hdr(tx, (uint8_t)type, (uint8_t)len, flags, next, seq),
 			 __ATOMIC_RELEASE);
 	tx->slot_seq[slot] = seq;
 	tx->prod = seq;
@@ -121,22 +124,14 @@ static void urpc_rx_publish(struct urpc_rx *rx)
 	}
 }
 
-/* The next slot is almost always this one's neighbour. Storing that guess first, and the
- * header's answer only when it differs, turns a load that would wait for this header into a
- * predicted branch: the next receive can look at its slot before this message has arrived,
- * as it could in a ring of fixed order. */
-static void urpc_rx_advance(struct urpc_rx *rx, uint64_t hdr)
+static uint32_t urpc_rx_slot(const struct urpc_rx *rx)
 {
-	uint32_t guess = ring_slot(rx->slot + 1, URPC_SLOTS), next = URPC_HDR_NEXT(hdr) & (URPC_SLOTS - 1);
-	rx->slot = guess;
-	__asm__ volatile("" ::: "memory");
-	if (__builtin_expect(next != guess, 0))
-		rx->slot = next;
+	return ring_slot(rx->cons + rx->skew, URPC_SLOTS);
 }
 
 int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 {
-	struct urpc_msg *m = &rx->chan->slots[rx->slot];
+	struct urpc_msg *m = &rx->chan->slots[urpc_rx_slot(rx)];
 	uint64_t hdr = __atomic_load_n(&m->hdr, __ATOMIC_ACQUIRE);
 
 	if (URPC_HDR_SEQ(hdr) != rx->cons + 1) {
@@ -145,8 +140,14 @@ int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 	}
 	copy_payload(out->payload, m->payload, MIN(URPC_HDR_LEN(hdr), URPC_PAYLOAD));
 	out->hdr = hdr;
-	urpc_rx_advance(rx, hdr);
 	rx->cons++;
+	/* The next slot is almost always this one's neighbour, and the slot is computed from
+	 * the count: the header changes the skew only when it names another. So the next
+	 * receive can look at its slot before this header has arrived, a predicted branch, not
+	 * a load that waits for it. */
+	uint32_t next = URPC_HDR_NEXT(hdr);
+	if (__builtin_expect(next != urpc_rx_slot(rx), 0))
+		rx->skew = next - rx->cons;
 	if (URPC_HDR_ACK_VALID(hdr) && rx->acks_to) {
 		struct urpc_tx *tx = rx->acks_to;
 		urpc_tx_taken(tx, tx->prod - ((tx->prod - URPC_HDR_ACK(hdr)) & URPC_ACK_MASK));
@@ -158,7 +159,7 @@ int urpc_recv(struct urpc_rx *rx, struct urpc_msg *out)
 
 bool urpc_rx_pending(const struct urpc_rx *rx)
 {
-	const struct urpc_msg *m = &rx->chan->slots[rx->slot];
+	const struct urpc_msg *m = &rx->chan->slots[urpc_rx_slot(rx)];
 	return URPC_HDR_SEQ(__atomic_load_n(&m->hdr, __ATOMIC_ACQUIRE)) == rx->cons + 1;
 }
 

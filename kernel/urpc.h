@@ -87,7 +87,8 @@ struct urpc_tx {
 	uint32_t prod;                  /* messages sent */
 	uint32_t cons_seen;             /* messages known to be taken (cons line or acks) */
 	uint32_t slot;                  /* where the next message goes (named in the last one) */
-	const struct urpc_rx *acks_from; /* the reverse channel's receiver, or NULL */
+	const uint32_t *ack_count;      /* what the acks carry: the paired receiver's cons */
+	uint64_t ack_valid;             /* the header's ack-valid bit, once paired */
 	uint32_t slot_seq[URPC_SLOTS];  /* seq of the message last put in each slot */
 };
 
@@ -96,7 +97,7 @@ struct urpc_rx {
 	struct urpc_chan *chan;
 	uint32_t cons;                  /* messages taken */
 	uint32_t published;             /* the count last stored in chan->cons */
-	uint32_t slot;                  /* where the next message will be */
+	uint32_t skew;                  /* the next message is in slot cons + skew */
 	struct urpc_tx *acks_to;        /* the reverse channel's sender, or NULL */
 };
 

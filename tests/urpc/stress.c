@@ -127,6 +127,7 @@ static void set_counts(struct urpc_chan *c, struct urpc_tx *tx, struct urpc_rx *
 	urpc_tx_init(tx, c);
 	urpc_rx_init(rx, c);
 	c->cons = tx->prod = tx->cons_seen = rx->cons = rx->published = start;
+	rx->skew = 0u - start;          /* both ends at slot 0 */
 	for (uint32_t i = 0; i < URPC_SLOTS; i++) {
 		tx->slot_seq[i] = old_seq(start, i);
 		c->slots[i].hdr = (uint64_t)tx->slot_seq[i] << 32;

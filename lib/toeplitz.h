@@ -16,9 +16,15 @@
 #define RSS_KEY_LEN     40      /* the 82576's and 82599's key: enough for IPv6 4-tuples */
 
 /* The key of Microsoft's RSS verification suite, whose published hashes check an
- * implementation; many drivers also take it as their default key. Flotilla programs it into
- * the NIC, so a hash can be checked by hand. */
+ * implementation; many drivers also take it as their default key. */
 extern const uint8_t rss_key_default[RSS_KEY_LEN];
+
+/* The key Flotilla programs into NICs (DESIGN.md section 4): both directions of a flow hash
+ * alike. Its 32-bit windows repeat every 16 bits, so moving input bits by a multiple of 16
+ * changes nothing, and swapping the addresses (32 bits apart) and the ports (16 apart) is
+ * such a move. The price: the hash depends only on the XOR of the input's 16-bit words, 16
+ * bits of the tuple, which still spreads flows evenly over 128 redirection buckets. */
+extern const uint8_t rss_key_symmetric[RSS_KEY_LEN];
 
 /* The hash of len input bytes; the key must be at least len + 4 bytes long. */
 uint32_t toeplitz_hash(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len);

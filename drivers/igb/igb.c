@@ -121,12 +121,12 @@ int igb_queue_start(struct igb *e, struct igb_queue *q)
 }
 
 /* RSS: the NIC hashes each TCP/IPv4 frame's 4-tuple (other IPv4 on its addresses) with
- * rss_key_default and writes the hash into the receive descriptor. Every redirection entry
+ * rss_key_symmetric and writes the hash into the receive descriptor. Every redirection entry
  * names queue 0 for now: one queue pair is driven, and the kernel checks the hashes. */
 static void igb_rss_setup(struct igb *e)
 {
 	for (uint32_t i = 0; i < RSS_KEY_LEN / 4; i++)       /* key byte 0 is RSSRK0's low byte */
-		wr(e, IGB_RSSRK(i), rd32le(rss_key_default + 4 * i));
+		wr(e, IGB_RSSRK(i), rd32le(rss_key_symmetric + 4 * i));
 	static const uint8_t all_to_queue0[IGB_RETA_ENTRIES];
 	igb_reta_write(e, all_to_queue0);
 	wr(e, IGB_MRQC, IGB_MRQC_RSS | IGB_MRQC_TCPIPV4 | IGB_MRQC_IPV4);
@@ -399,7 +399,7 @@ static void ops_irq_test(void *nic) { igb_irq_test(nic); }
 
 const struct nic_ops igb_ops = {
 	.name = "igb",
-	.rss_key = rss_key_default,
+	.rss_key = rss_key_symmetric,
 	.send = ops_send,
 	.tx_flush = ops_tx_flush,
 	.poll = ops_poll,

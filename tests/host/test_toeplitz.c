@@ -66,3 +66,48 @@ TEST(toeplitz, key_words_as_the_nic_registers_take_them)
 	EXPECT_EQ_U64(rd32le(rss_key_default), 0xda565a6d);
 	EXPECT_EQ_U64(rd32le(rss_key_default + 36), 0xfa01acbe);
 }
+
+/* A small generator, so the tuples are many and reproducible. */
+static uint32_t next_rand(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 1 ^ *s << 15;
+}
+
+static int reply_hashes_alike(const uint8_t *key, uint32_t *seed)
+{
+	uint32_t src = next_rand(seed), dst = next_rand(seed), ports = next_rand(seed);
+	uint16_t sport = (uint16_t)ports, dport = (uint16_t)(ports >> 16);
+	return toeplitz_ipv4_tcp(key, src, dst, sport, dport) ==
+	       toeplitz_ipv4_tcp(key, dst, src, dport, sport) &&
+	       toeplitz_ipv4(key, src, dst) == toeplitz_ipv4(key, dst, src);
+}
+
+TEST(toeplitz, symmetric_key_hashes_both_directions_of_a_flow_alike)
+{
+	uint32_t seed = 1;
+	unsigned alike = 0, alike_default = 0;
+	for (unsigned i = 0; i < 10000; i++)
+		alike += reply_hashes_alike(rss_key_symmetric, &seed);
+	EXPECT_EQ_U64(alike, 10000);
+	seed = 1;
+	for (unsigned i = 0; i < 10000; i++)
+		alike_default += reply_hashes_alike(rss_key_default, &seed);
+	EXPECT(alike_default < 10);     /* the verification key is not symmetric */
+}
+
+/* What a server sees: one client address, its ports in turn, one server port. Every one of
+ * the 128 redirection buckets (the hash's low 7 bits) gets its share, within a factor 2. */
+TEST(toeplitz, symmetric_key_spreads_one_clients_ports_over_128_buckets)
+{
+	unsigned count[128] = { 0 };
+	for (uint32_t port = 1024; port < 1024 + 128 * 64; port++)
+		count[toeplitz_ipv4_tcp(rss_key_symmetric, IP(198, 18, 0, 1), IP(198, 18, 0, 2),
+					(uint16_t)port, 80) & 127]++;
+	unsigned lo = count[0], hi = count[0];
+	for (unsigned b = 1; b < 128; b++) {
+		lo = MIN(lo, count[b]);
+		hi = MAX(hi, count[b]);
+	}
+	EXPECT(lo >= 32 && hi <= 128);
+}

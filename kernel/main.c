@@ -294,6 +294,7 @@ static void kmain_ap_late(void *arg)
 		panic("kmain_ap: URPC set-up failed");
 	smptest_init();
 	rcall_init();
+	netdev_ap_init();
 	peer_set_state(KSTATE_UP);
 	irq_enable();
 	console_flush_early();

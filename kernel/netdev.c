@@ -287,6 +287,101 @@ int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, uns
 	return 0;
 }
 
+/* --- The interface as every kernel knows it (DESIGN.md section 4) ---
+ * Kernel 0 tells each other kernel what the interface is, once it is configured and to each
+ * kernel that comes up later, and then every address whose MAC its ARP cache learns: ARP
+ * frames are not hashed and reach queue 0 only. The other kernels keep the copy in their own
+ * nif, for the queue each will drive. */
+static bool config_sent[MAX_KERNELS];
+static struct urpc_net_config config_shared;
+static uint64_t bad_shares;
+
+static int send_arp(unsigned k, uint32_t ip, const uint8_t mac[6])
+{
+	struct urpc_arp_learned a = { .ip = ip };
+	memcpy(a.mac, mac, 6);
+	return peer_send(k, URPC_ARP_LEARNED, 0, &a, sizeof(a));
+}
+
+static int share_with(unsigned k)
+{
+	int err = peer_send(k, URPC_NET_CONFIG, 0, &config_shared, sizeof(config_shared));
+	for (unsigned i = 0; !err && i < ARP_CACHE_SIZE; i++)
+		if (nif.arp[i].ip)
+			err = send_arp(k, nif.arp[i].ip, nif.arp[i].mac);
+	return err;
+}
+
+/* Kernel 0, from netdev_poll. A kernel whose ring was full is told all of it again later. */
+static void share_config(void)
+{
+	if (kself.core != 0 || !nic || !nif.ip || (nif.dhcp && !dhcp_bound(&nif)))
+		return;
+	struct urpc_net_config now = { .ip = nif.ip, .mask = nif.mask, .gateway = nif.gateway };
+	memcpy(now.mac, nif.mac, 6);
+	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
+		config_shared = now;
+		memset(config_sent, 0, sizeof(config_sent));
+	}
+	for (unsigned k = 1; k < kself.ncores; k++)
+		if (!config_sent[k] && peer_alive(k) &&
+		    __atomic_load_n(&shared_status(k)->state, __ATOMIC_ACQUIRE) == KSTATE_UP &&
+		    share_with(k) == 0)
+			config_sent[k] = true;
+}
+
+static void arp_learned_here(struct netif *n, uint32_t ip, const uint8_t mac[6])
+{
+	(void)n;
+	for (unsigned k = 1; k < kself.ncores; k++)
+		if (config_sent[k] && send_arp(k, ip, mac))
+			config_sent[k] = false;
+}
+
+static void on_net_config(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_net_config c;
+	if (from != 0 || URPC_HDR_LEN(m->hdr) != sizeof(c)) {
+		if (!bad_shares++)
+			pr_warn("net: ignored a malformed interface message from kernel %u\n", from);
+		return;
+	}
+	memcpy(&c, m->payload, sizeof(c));
+	memcpy(nif.mac, c.mac, 6);
+	nif.ip = c.ip;
+	nif.mask = c.mask;
+	nif.gateway = c.gateway;
+}
+
+static void on_arp_learned(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_arp_learned a = { 0 };
+	if (URPC_HDR_LEN(m->hdr) == sizeof(a))
+		memcpy(&a, m->payload, sizeof(a));
+	if (from != 0 || !a.ip) {
+		if (!bad_shares++)
+			pr_warn("net: ignored a malformed ARP message from kernel %u\n", from);
+		return;
+	}
+	arp_learn(&nif, a.ip, a.mac, time_uptime_ns() / 1000000);
+}
+
+void netdev_ap_init(void)
+{
+	peer_register(URPC_NET_CONFIG, on_net_config);
+	peer_register(URPC_ARP_LEARNED, on_arp_learned);
+}
+
+const struct netif *netdev_view(void)
+{
+	return &nif;
+}
+
+bool netdev_arp(uint32_t ip, uint8_t mac[6])
+{
+	return nic && arp_resolve(&nif, ip, mac, time_uptime_ns() / 1000000);
+}
+
 /* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
 void netdev_init(void)
 {
@@ -307,6 +402,7 @@ void netdev_init(void)
 	nif.tx = netdev_tx;
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
+	nif.arp_learned = arp_learned_here;
 	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
@@ -374,6 +470,7 @@ void netdev_poll(void)
 	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
+	share_config();
 	ops->tx_flush(nic);
 }
 

@@ -15,6 +15,13 @@ struct nic_stats;
 /* The NIC's counters and link, for netstat; false if there is no NIC. */
 bool netdev_nic_state(const struct nic_stats **stats, bool *link_up, unsigned *link_mbps);
 const struct netif *netdev_netif(void);
+/* Any kernel: the interface as this kernel knows it; on kernels other than 0, what kernel 0
+ * shared (address, mask, gateway, MAC, ARP entries), unconfigured until then. */
+const struct netif *netdev_view(void);
+/* Kernel 0: ip's MAC if its stack knows it; otherwise it asks (ARP) and returns false. */
+bool netdev_arp(uint32_t ip, uint8_t mac[6]);
+/* Another kernel, before it declares itself up: takes what kernel 0 shares. */
+void netdev_ap_init(void);
 
 struct nic_ops;
 /* The driver behind the interface and its device; NULL if there is none. */

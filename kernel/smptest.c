@@ -354,6 +354,18 @@ static void run_request(unsigned from, struct urpc_test *r)
 		r->status = netdev_queue_ask(&ask, &ans, 2000);
 		break;
 	}
+	case TEST_OP_NET_VIEW: {
+		const struct netif *n = netdev_view();
+		uint8_t gw[6] = { 0 };
+		arp_cached(n, n->gateway, gw);
+		r->arg[0] = n->ip;
+		r->arg[1] = n->mask;
+		r->arg[2] = n->gateway;
+		r->arg[3] = rd48be(n->mac);
+		r->arg[4] = rd48be(gw);
+		r->status = 0;
+		break;
+	}
 	default:
 		r->status = -ENOSYS;
 	}

@@ -31,6 +31,13 @@ enum urpc_type {
 	 * after which the sender drives the queue alone. */
 	URPC_NICQ_ATTACH = 10,
 	URPC_NICQ_ATTACHED = 11,
+	/* Kernel 0 -> every kernel, once its interface is configured and to each kernel that
+	 * comes up later: what the interface is (struct urpc_net_config), then each ARP entry
+	 * it holds. */
+	URPC_NET_CONFIG = 12,
+	/* Kernel 0 -> every kernel: an address whose MAC kernel 0 learned or saw change (ARP
+	 * frames are not hashed and reach queue 0 only): struct urpc_arp_learned. */
+	URPC_ARP_LEARNED = 13,
 };
 
 enum urpc_rcall_op {
@@ -58,6 +65,17 @@ _Static_assert(sizeof(struct urpc_rcall) <= URPC_PAYLOAD, "rcall fits a slot");
 _Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fits a slot");
 
 #define URPC_F_END 0x01
+
+struct urpc_net_config {
+	uint8_t mac[6];
+	uint16_t pad;
+	uint32_t ip, mask, gateway;     /* host order */
+};
+
+struct urpc_arp_learned {
+	uint32_t ip;
+	uint8_t mac[6];
+};
 
 struct urpc_hello {
 	uint32_t apic_id;
@@ -89,6 +107,9 @@ enum urpc_test_op {
 	/* Ask kernel 0 for queue arg[0] on rings at address 0 (netdev_queue_ask), without
 	 * allocating or driving anything; reply the owner's answer. */
 	TEST_OP_NICQ_ASK = 10,
+	/* reply arg[0..2] = ip, mask, gateway as this kernel knows them, arg[3] = its MAC,
+	 * arg[4] = the gateway's MAC in its ARP cache (0: none); MACs as 48-bit numbers */
+	TEST_OP_NET_VIEW = 11,
 };
 
 struct urpc_test {
@@ -98,6 +119,7 @@ struct urpc_test {
 };
 
 _Static_assert(sizeof(struct urpc_hello) <= URPC_PAYLOAD, "hello fits a slot");
+_Static_assert(sizeof(struct urpc_net_config) <= URPC_PAYLOAD, "net config fits a slot");
 _Static_assert(sizeof(struct urpc_ping) <= URPC_PAYLOAD, "ping fits a slot");
 _Static_assert(sizeof(struct urpc_test) <= URPC_PAYLOAD, "test request fits a slot");
 

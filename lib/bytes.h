@@ -10,6 +10,11 @@ static inline uint32_t rd32be(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+/* A MAC address as a number, for printing and comparing. */
+static inline uint64_t rd48be(const uint8_t *p)
+{
+	return (uint64_t)rd16be(p) << 32 | rd32be(p + 2);
+}
 static inline uint32_t rd32le(const uint8_t *p)
 {
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

@@ -18,9 +18,10 @@ static struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip)
 }
 
 /* Updates ip's entry, or takes a free or the stalest one. */
-static void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t now)
+void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t now)
 {
 	struct arp_entry *e = arp_lookup(nif, ip), *oldest = &nif->arp[0];
+	bool news = !e || memcmp(e->mac, mac, 6) != 0;
 	for (unsigned i = 0; !e && i < ARP_CACHE_SIZE; i++) {
 		if (!nif->arp[i].ip) {
 			e = &nif->arp[i];
@@ -34,6 +35,8 @@ static void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint
 	e->ip = ip;
 	memcpy(e->mac, mac, 6);
 	e->confirmed_ms = now;
+	if (news && nif->arp_learned)
+		nif->arp_learned(nif, ip, mac);
 	/* Packets that waited for this address go now, in the order they came. */
 	for (unsigned i = 0; i < ARP_PENDING; i++) {
 		struct arp_pending *q = &nif->pending[i];
@@ -42,6 +45,16 @@ static void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint
 			q->len = 0;
 		}
 	}
+}
+
+bool arp_cached(const struct netif *nif, uint32_t ip, uint8_t mac[6])
+{
+	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+		if (nif->arp[i].ip == ip) {
+			memcpy(mac, nif->arp[i].mac, 6);
+			return true;
+		}
+	return false;
 }
 
 /* Holds an IP packet for next hop ip until its address is known (RFC 1122 2.3.2.2), at most

@@ -154,6 +154,8 @@ struct netif {
 	uint64_t arp_unknown_ms;
 	uint16_t ip_id;
 	struct udp_bind udp[UDP_BINDS];
+	/* Called when an address is first learned or its MAC changes; NULL: nobody asks. */
+	void (*arp_learned)(struct netif *nif, uint32_t ip, const uint8_t mac[6]);
 	struct dhcp_client *dhcp;
 	struct tcp_stack *tcp;          /* NULL: TCP segments are dropped as DROP_IP_PROTO */
 	/* The frame being received: the NIC's flow hash of its TCP/IPv4 4-tuple when the NIC
@@ -178,6 +180,10 @@ void eth_input(struct netif *nif, const uint8_t *frame, size_t len, uint64_t now
 int eth_output(struct netif *nif, const uint8_t dst[6], uint16_t type, const uint8_t *payload,
 	       size_t len);
 void arp_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
+/* Records ip's MAC as heard just now (also what another kernel heard), sending what waited. */
+void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t now);
+/* The MAC the cache holds for ip, fresh or not; no request is sent. */
+bool arp_cached(const struct netif *nif, uint32_t ip, uint8_t mac[6]);
 /* The MAC for ip if known and fresh; otherwise sends a request and returns false. */
 bool arp_resolve(struct netif *nif, uint32_t ip, uint8_t mac[6], uint64_t now);
 void arp_queue(struct netif *nif, uint32_t ip, const uint8_t *pkt, size_t len, uint64_t now);

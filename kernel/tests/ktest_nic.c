@@ -174,6 +174,47 @@ KTEST(net_dhcp_configures_the_interface)
 	KEXPECT_EQ(nif->gateway, 0x0A000202);
 }
 
+/* What kernel 0 learns reaches the others (DESIGN.md section 4): after the DHCP lease and an
+ * ARP exchange with the gateway on kernel 0, every other kernel knows the interface's address,
+ * mask, gateway and MAC, and the gateway's MAC, though it never saw a frame. */
+KTEST(net_other_kernels_learn_the_interface_and_arp_from_kernel0)
+{
+	char how[8] = "";
+	cmdline_get(boot_info.cmdline, "ip", how, sizeof(how));
+	const struct netif *nif = netdev_netif();
+	if (!nif || strcmp(how, "dhcp") != 0 || kself.ncores < 2) {
+		ktest_skip("needs a network interface, ip=dhcp and a second kernel");
+		return;
+	}
+	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
+		sched_sleep_ms(100);
+	KASSERT(dhcp_bound(nif));
+	uint8_t gw[6];
+	bool known = false;
+	for (int i = 0; i < 50 && !(known = netdev_arp(nif->gateway, gw)); i++)
+		sched_sleep_ms(100);
+	KASSERT(known);
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		if (!peer_alive(k))
+			continue;
+		struct urpc_test req = { .op = TEST_OP_NET_VIEW }, rep = { 0 };
+		bool same = false;
+		/* Kernel 0 shares from its main loop: give it a few rounds. */
+		for (int i = 0; i < 20 && !same; i++) {
+			KASSERT(smptest_send(k, &req) == 0);
+			KASSERT(smptest_wait_reply(k, req.op, &rep, 2000) == 0);
+			same = rep.arg[0] == nif->ip && rep.arg[4] == rd48be(gw);
+			if (!same)
+				sched_sleep_ms(100);
+		}
+		KEXPECT_EQ(rep.arg[0], nif->ip);
+		KEXPECT_EQ(rep.arg[1], nif->mask);
+		KEXPECT_EQ(rep.arg[2], nif->gateway);
+		KEXPECT_EQ(rep.arg[3], rd48be(nif->mac));
+		KEXPECT_EQ(rep.arg[4], rd48be(gw));
+	}
+}
+
 /* The split driver across kernels (DESIGN.md section 3): kernel 1 asks kernel 0, the owner,
  * for igb queue 1 on rings in its own memory (URPC_NICQ_ATTACH); kernel 0 starts the queue
  * and routes its MSI-X vector to kernel 1's APIC; this test, as the owner's policy, points

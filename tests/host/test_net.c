@@ -129,6 +129,41 @@ TEST(net, arp_for_someone_else_is_ignored_and_not_learned)
 	EXPECT_EQ_U64(rd16be(sent[0] + 20), 1);
 }
 
+static unsigned learned_calls;
+static uint32_t learned_ip;
+static uint8_t learned_mac[6];
+
+static void note_learned(struct netif *n, uint32_t ip, const uint8_t mac[6])
+{
+	(void)n;
+	learned_calls++;
+	learned_ip = ip;
+	memcpy(learned_mac, mac, 6);
+}
+
+/* The hook kernel 0 uses to tell the other kernels: a new address, and a changed MAC, each
+ * once; a refresh of what is known, not. */
+TEST(net, arp_learned_hook_fires_for_new_and_changed_entries_only)
+{
+	uint8_t f[60], mac[6];
+	static const uint8_t other_mac[6] = { 2, 0, 0, 0, 0, 9 };
+	setup();
+	nif.arp_learned = note_learned;
+	learned_calls = 0;
+	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 0);
+	EXPECT_EQ_U64(learned_calls, 1);
+	EXPECT_EQ_U64(learned_ip, HOST_IP);
+	EXPECT_EQ_MEM(learned_mac, host_mac, 6);
+	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 500);
+	EXPECT_EQ_U64(learned_calls, 1);
+	arp_learn(&nif, HOST_IP, other_mac, 600);
+	EXPECT_EQ_U64(learned_calls, 2);
+	EXPECT_EQ_MEM(learned_mac, other_mac, 6);
+	EXPECT(arp_cached(&nif, HOST_IP, mac));
+	EXPECT_EQ_MEM(mac, other_mac, 6);
+	EXPECT(!arp_cached(&nif, 0xC6120063u, mac));
+}
+
 TEST(net, arp_entries_age_out)
 {
 	uint8_t f[60], mac[6];

@@ -119,7 +119,7 @@ ktests bios4 bios 4 all "ip=dhcp" -- -nic user,model=e1000 -device e1000e
 # The igb (82576, QEMU 8 and later) on its own: the same NIC tests through its driver, with
 # MSI-X, and DHCP on the interface it carries; and queue 1 driven by kernel 1 while kernel 0
 # owns the device.
-ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,nic_igb_queue_driven_by_another_kernel "ip=dhcp" -- -nic user,model=igb
+ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel "ip=dhcp" -- -nic user,model=igb
 ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"

@@ -24,6 +24,7 @@
 #include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 #define VEC_NIC         0x42    /* e1000 INTx; igb: queue 0 */
 #define VEC_NIC_OTHER   0x43    /* igb: link change and the other causes */
@@ -293,7 +294,10 @@ int netdev_queue_attach(struct igb_queue *q, unsigned queue, uint8_t vector, uns
  * frames are not hashed and reach queue 0 only. The other kernels keep the copy in their own
  * nif, for the queue each will drive. */
 static bool config_sent[MAX_KERNELS];
-static struct urpc_net_config config_shared;
+static struct urpc_net_config config_shared;   /* kernel 0: as sent; others: as received */
+static bool queues_per_kernel;                  /* kernel 0: queues=per-kernel */
+static struct igb_queue own_queue;              /* another kernel's queue pair */
+static bool own_queue_tried;
 static uint64_t bad_shares;
 
 static int send_arp(unsigned k, uint32_t ip, const uint8_t mac[6])
@@ -319,6 +323,8 @@ static void share_config(void)
 		return;
 	struct urpc_net_config now = { .ip = nif.ip, .mask = nif.mask, .gateway = nif.gateway };
 	memcpy(now.mac, nif.mac, 6);
+	if (igb && queues_per_kernel)
+		now.queues = (uint8_t)MIN(kself.ncores, IGB_QUEUES);
 	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
 		config_shared = now;
 		memset(config_sent, 0, sizeof(config_sent));
@@ -347,6 +353,7 @@ static void on_net_config(unsigned from, const struct urpc_msg *m)
 		return;
 	}
 	memcpy(&c, m->payload, sizeof(c));
+	config_shared = c;
 	memcpy(nif.mac, c.mac, 6);
 	nif.ip = c.ip;
 	nif.mask = c.mask;
@@ -366,6 +373,30 @@ static void on_arp_learned(unsigned from, const struct urpc_msg *m)
 	arp_learn(&nif, a.ip, a.mac, time_uptime_ns() / 1000000);
 }
 
+/* Another kernel, offered a queue pair: asks kernel 0 for the one with its own number and
+ * makes it this kernel's interface, with a stack of its own over it (DESIGN.md section 3).
+ * Which flows reach it is kernel 0's choice, through the RSS redirection table. */
+static void attach_own_queue(void)
+{
+	own_queue_tried = true;
+	irq_register(VEC_NIC, igb_queue_irq);
+	int err = netdev_queue_attach(&own_queue, kself.core, VEC_NIC, 2000);
+	if (err) {
+		pr_warn("net: kernel %u could not attach igb queue %u: %d\n", kself.core, kself.core,
+			err);
+		return;
+	}
+	memcpy(own_queue.mac, nif.mac, 6);
+	ops = &igb_queue_ops;
+	nic = &own_queue;
+	nif.tx = netdev_tx;
+	nif.drv = nic;
+	nif.rss_key = ops->rss_key;
+	sock_net_init(&nif);
+	pr_info("net: kernel %u drives igb queue %u with a stack of its own\n", kself.core,
+		kself.core);
+}
+
 void netdev_ap_init(void)
 {
 	peer_register(URPC_NET_CONFIG, on_net_config);
@@ -375,6 +406,15 @@ void netdev_ap_init(void)
 const struct netif *netdev_view(void)
 {
 	return &nif;
+}
+
+int netdev_ping(uint32_t dst, uint16_t seq)
+{
+	if (!nic)
+		return -ENODEV;
+	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ns() / 1000000);
+	netdev_tx_flush();
+	return err;
 }
 
 bool netdev_arp(uint32_t ip, uint8_t mac[6])
@@ -403,6 +443,9 @@ void netdev_init(void)
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
 	nif.arp_learned = arp_learned_here;
+	char queues[16];
+	queues_per_kernel = cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues)) >= 0 &&
+			    strcmp(queues, "per-kernel") == 0;
 	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
@@ -447,6 +490,8 @@ static void report_dhcp(void)
 void netdev_poll(void)
 {
 	netdev_serve_attach();
+	if (kself.core != 0 && !own_queue_tried && config_shared.queues > kself.core)
+		attach_own_queue();
 	if (!nic)
 		return;
 	bool irq = irq_save();

@@ -18,6 +18,11 @@ const struct netif *netdev_netif(void);
 /* Any kernel: the interface as this kernel knows it; on kernels other than 0, what kernel 0
  * shared (address, mask, gateway, MAC, ARP entries), unconfigured until then. */
 const struct netif *netdev_view(void);
+/* Sends an ICMP echo request (identifier NETDEV_PING_ID) from this kernel's own interface;
+ * the answers are counted in netdev_netif()->stats.icmp_echo_replies_in. -ENODEV if this
+ * kernel has no interface. */
+#define NETDEV_PING_ID 0x4b32
+int netdev_ping(uint32_t dst, uint16_t seq);
 /* Kernel 0: ip's MAC if its stack knows it; otherwise it asks (ARP) and returns false. */
 bool netdev_arp(uint32_t ip, uint8_t mac[6]);
 /* Another kernel, before it declares itself up: takes what kernel 0 shares. */

@@ -310,6 +310,33 @@ static void op_nicq_ping(struct urpc_test *r)
 	r->arg[1] = seen.frames;
 }
 
+/* This kernel's own stack pings arg[0], arg[1] times, each answer awaited up to a second. */
+static void op_stack_ping(struct urpc_test *r)
+{
+	const struct netif *n = netdev_netif();
+	const struct nic_stats *st;
+	bool up;
+	unsigned mbps;
+	if (!n || !netdev_nic_state(&st, &up, &mbps)) {
+		r->status = -ENODEV;
+		return;
+	}
+	uint64_t replies0 = n->stats.icmp_echo_replies_in, rx0 = st->rx_good;
+	uint64_t irqs0 = netdev_interrupts();
+	for (uint64_t seq = 1; seq <= r->arg[1] && !r->status; seq++) {
+		uint64_t want = n->stats.icmp_echo_replies_in + 1, end = deadline_ms(1000);
+		r->status = netdev_ping((uint32_t)r->arg[0], (uint16_t)seq);
+		while (!r->status && n->stats.icmp_echo_replies_in < want && rdtsc() < end) {
+			peer_poll();            /* an ARP answer comes from kernel 0 */
+			netdev_poll();
+			cpu_relax();
+		}
+	}
+	r->arg[0] = n->stats.icmp_echo_replies_in - replies0;
+	r->arg[1] = st->rx_good - rx0;
+	r->arg[2] = netdev_interrupts() - irqs0;
+}
+
 static void run_request(unsigned from, struct urpc_test *r)
 {
 	struct pingpong_result pr;
@@ -354,6 +381,9 @@ static void run_request(unsigned from, struct urpc_test *r)
 		r->status = netdev_queue_ask(&ask, &ans, 2000);
 		break;
 	}
+	case TEST_OP_STACK_PING:
+		op_stack_ping(r);
+		break;
 	case TEST_OP_NET_VIEW: {
 		const struct netif *n = netdev_view();
 		uint8_t gw[6] = { 0 };

@@ -68,7 +68,8 @@ _Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fit
 
 struct urpc_net_config {
 	uint8_t mac[6];
-	uint16_t pad;
+	uint8_t queues;         /* igb queue pairs offered, one per kernel by number; 0: none */
+	uint8_t pad;
 	uint32_t ip, mask, gateway;     /* host order */
 };
 
@@ -110,6 +111,10 @@ enum urpc_test_op {
 	/* reply arg[0..2] = ip, mask, gateway as this kernel knows them, arg[3] = its MAC,
 	 * arg[4] = the gateway's MAC in its ARP cache (0: none); MACs as 48-bit numbers */
 	TEST_OP_NET_VIEW = 11,
+	/* ping arg[0] through this kernel's own stack and queue, arg[1] times; reply arg[0] =
+	 * echo replies its stack took, arg[1] = frames its queue received, arg[2] = its queue's
+	 * interrupts; -ENODEV if it drives no queue */
+	TEST_OP_STACK_PING = 12,
 };
 
 struct urpc_test {

@@ -3,6 +3,7 @@
  * refused (counted) until reassembly exists. */
 #include "net/net.h"
 #include "lib/bytes.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 #define IP_HDR          20
@@ -107,6 +108,10 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 		nif->stats.drops[DROP_ICMP_CHECKSUM]++;
 		return;
 	}
+	if (p[0] == ICMP_ECHO_REPLY && p[1] == 0) {
+		nif->stats.icmp_echo_replies_in++;
+		return;
+	}
 	if (p[0] != ICMP_ECHO_REQUEST || p[1] != 0 || len > sizeof(reply)) {
 		nif->stats.drops[DROP_ICMP_TYPE]++;
 		return;
@@ -118,6 +123,22 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 	wr16be(reply + 2, inet_checksum(reply, len));
 	if (ipv4_output(nif, src, IP_PROTO_ICMP, reply, len, now) == 0)
 		nif->stats.icmp_echo_replies++;
+}
+
+int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
+		      uint64_t now)
+{
+	uint8_t msg[8 + 56];
+	if (len > sizeof(msg) - 8)
+		return -EINVAL;
+	memset(msg, 0, 8);
+	msg[0] = ICMP_ECHO_REQUEST;
+	wr16be(msg + 4, id);
+	wr16be(msg + 6, seq);
+	for (size_t i = 0; i < len; i++)
+		msg[8 + i] = (uint8_t)i;
+	wr16be(msg + 2, inet_checksum(msg, 8 + len));
+	return ipv4_output(nif, dst, IP_PROTO_ICMP, msg, 8 + len, now);
 }
 
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now)

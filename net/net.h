@@ -106,6 +106,7 @@ enum tcp_state {
 
 struct net_stats {
 	uint64_t rx_frames, tx_frames, arp_replies_sent, arp_requests_sent, icmp_echo_replies;
+	uint64_t icmp_echo_replies_in;  /* answers to this interface's own echo requests */
 	uint64_t udp_in, udp_out;
 	uint64_t drops[DROP_REASONS];
 	uint64_t tcp[TCP_COUNTERS];
@@ -194,6 +195,10 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now)
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
+/* Sends an ICMP echo request (ping) with identifier id, sequence seq and len bytes of data;
+ * answers are counted in stats.icmp_echo_replies_in. 0 or -errno (as ipv4_output). */
+int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
+		      uint64_t now);
 /* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now);
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);

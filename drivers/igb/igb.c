@@ -241,6 +241,7 @@ int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vec
 
 void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs)
 {
+	q->regs = regs;
 	q->rdt = (volatile uint32_t *)(regs + IGB_RDT(q->index));
 	q->tdt = (volatile uint32_t *)(regs + IGB_TDT(q->index));
 }
@@ -346,11 +347,15 @@ static bool igb_link_up(const void *nic)
 	return rd(e, IGB_STATUS) & IGB_STATUS_LU;
 }
 
-static unsigned igb_link_mbps(const void *nic)
+static unsigned status_mbps(uint32_t status)
 {
 	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
-	const struct igb *e = nic;
-	return igb_link_up(e) ? mbps[IGB_STATUS_SPEED(rd(e, IGB_STATUS))] : 0;
+	return status & IGB_STATUS_LU ? mbps[IGB_STATUS_SPEED(status)] : 0;
+}
+
+static unsigned igb_link_mbps(const void *nic)
+{
+	return status_mbps(rd(nic, IGB_STATUS));
 }
 
 static bool igb_update(void *nic)
@@ -410,4 +415,67 @@ const struct nic_ops igb_ops = {
 	.stats = ops_stats,
 	.mac = ops_mac,
 	.irq_test = ops_irq_test,
+};
+
+/* ---- one queue pair as another kernel's interface ---- */
+
+static int q_send(void *nic, const void *frame, size_t len, bool more)
+{
+	struct igb_queue *q = nic;
+	int err = igb_send(q, frame, len, more);
+	q->counts.tx_good = q->tx_frames;
+	return err;
+}
+
+static void q_tx_flush(void *nic) { igb_tx_flush(nic); }
+
+static unsigned q_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
+{
+	struct igb_queue *q = nic;
+	unsigned n = igb_poll(q, deliver, arg, budget);
+	q->counts.rx_good = q->rx_frames;
+	return n;
+}
+
+static bool q_rx_pending(const void *nic) { return igb_rx_pending(nic); }
+
+static uint32_t q_status(const void *nic)
+{
+	return nic_rd32(((const struct igb_queue *)nic)->regs, IGB_STATUS);
+}
+
+/* The link is the owner's to watch; the queue only reads it. */
+static bool q_update(void *nic)
+{
+	(void)nic;
+	return false;
+}
+
+static bool q_link_up(const void *nic) { return q_status(nic) & IGB_STATUS_LU; }
+static unsigned q_link_mbps(const void *nic) { return status_mbps(q_status(nic)); }
+static const struct nic_stats *q_stats(const void *nic)
+{
+	return &((const struct igb_queue *)nic)->counts;
+}
+static const uint8_t *q_mac(const void *nic) { return ((const struct igb_queue *)nic)->mac; }
+/* The queue's receive cause is MSI-X entry index + 1 (igb_queue_route). */
+static void q_irq_test(void *nic)
+{
+	struct igb_queue *q = nic;
+	nic_wr32(q->regs, IGB_EICS, 1u << (q->index + 1));
+}
+
+const struct nic_ops igb_queue_ops = {
+	.name = "igb queue",
+	.rss_key = rss_key_symmetric,
+	.send = q_send,
+	.tx_flush = q_tx_flush,
+	.poll = q_poll,
+	.rx_pending = q_rx_pending,
+	.update = q_update,
+	.link_up = q_link_up,
+	.link_mbps = q_link_mbps,
+	.stats = q_stats,
+	.mac = q_mac,
+	.irq_test = q_irq_test,
 };

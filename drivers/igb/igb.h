@@ -29,6 +29,11 @@ struct igb_queue {
 	uint32_t tx_tail;               /* tx_next as last written to TDT */
 	volatile uint32_t *rdt, *tdt;   /* the queue's tail registers */
 	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
+	/* For a queue another kernel drives as its interface (igb_queue_ops): the registers
+	 * as it mapped them, the NIC's MAC, and the queue's own frame counts as statistics. */
+	volatile uint8_t *regs;
+	uint8_t mac[6];
+	struct nic_stats counts;
 };
 
 struct igb {
@@ -62,6 +67,10 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES]);
 /* Data path side, in the kernel that drives q once the owner started it: q's tail
  * registers through this kernel's own mapping of the device's registers (BAR 0). */
 void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs);
+/* One queue pair as a whole interface, for a kernel other than the owner: its data path, the
+ * link state read from the shared registers, and the queue's own frame counts. The device
+ * argument is the struct igb_queue, mapped and with its MAC set. */
+extern const struct nic_ops igb_queue_ops;
 
 /* Interrupts by MSI-X: table entry 0 is queue 0's receive cause, entry 1 the other causes
  * (link change, overrun), both to the CPU with apic_id; each vector at most once per

@@ -174,6 +174,37 @@ KTEST(net_dhcp_configures_the_interface)
 	KEXPECT_EQ(nif->gateway, 0x0A000202);
 }
 
+/* Kernel 0's configuration with the gateway's MAC, once its ARP cache has it; false if not
+ * within 5 s or without a DHCP lease. */
+static bool kernel0_knows_gateway(const struct netif *nif, uint8_t gw[6])
+{
+	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
+		sched_sleep_ms(100);
+	bool known = false;
+	for (int i = 0; i < 50 && dhcp_bound(nif) && !(known = netdev_arp(nif->gateway, gw)); i++)
+		sched_sleep_ms(100);
+	return known;
+}
+
+/* Kernel k's view of the interface (TEST_OP_NET_VIEW) once it shows kernel 0's address and
+ * gateway MAC, or its last answer after 20 tries: kernel 0 shares from its main loop. */
+static int view_of_kernel(unsigned k, const struct netif *nif, const uint8_t gw[6],
+			  struct urpc_test *rep)
+{
+	struct urpc_test req = { .op = TEST_OP_NET_VIEW };
+	for (int i = 0; i < 20; i++) {
+		int err = smptest_send(k, &req);
+		if (!err)
+			err = smptest_wait_reply(k, req.op, rep, 2000);
+		if (err)
+			return err;
+		if (rep->arg[0] == nif->ip && rep->arg[4] == rd48be(gw))
+			return 0;
+		sched_sleep_ms(100);
+	}
+	return 0;
+}
+
 /* What kernel 0 learns reaches the others (DESIGN.md section 4): after the DHCP lease and an
  * ARP exchange with the gateway on kernel 0, every other kernel knows the interface's address,
  * mask, gateway and MAC, and the gateway's MAC, though it never saw a frame. */
@@ -186,33 +217,72 @@ KTEST(net_other_kernels_learn_the_interface_and_arp_from_kernel0)
 		ktest_skip("needs a network interface, ip=dhcp and a second kernel");
 		return;
 	}
-	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
-		sched_sleep_ms(100);
-	KASSERT(dhcp_bound(nif));
 	uint8_t gw[6];
-	bool known = false;
-	for (int i = 0; i < 50 && !(known = netdev_arp(nif->gateway, gw)); i++)
-		sched_sleep_ms(100);
-	KASSERT(known);
+	KASSERT(kernel0_knows_gateway(nif, gw));
 	for (unsigned k = 1; k < kself.ncores; k++) {
 		if (!peer_alive(k))
 			continue;
-		struct urpc_test req = { .op = TEST_OP_NET_VIEW }, rep = { 0 };
-		bool same = false;
-		/* Kernel 0 shares from its main loop: give it a few rounds. */
-		for (int i = 0; i < 20 && !same; i++) {
-			KASSERT(smptest_send(k, &req) == 0);
-			KASSERT(smptest_wait_reply(k, req.op, &rep, 2000) == 0);
-			same = rep.arg[0] == nif->ip && rep.arg[4] == rd48be(gw);
-			if (!same)
-				sched_sleep_ms(100);
-		}
+		struct urpc_test rep = { 0 };
+		KASSERT(view_of_kernel(k, nif, gw, &rep) == 0);
 		KEXPECT_EQ(rep.arg[0], nif->ip);
 		KEXPECT_EQ(rep.arg[1], nif->mask);
 		KEXPECT_EQ(rep.arg[2], nif->gateway);
 		KEXPECT_EQ(rep.arg[3], rd48be(nif->mac));
 		KEXPECT_EQ(rep.arg[4], rd48be(gw));
 	}
+}
+
+/* A stack on another kernel over its own queue (DESIGN.md sections 3-4): with
+ * queues=per-kernel, kernel 1 attaches igb queue 1 at boot, configured from what kernel 0
+ * shares. With every RSS bucket on queue 1, kernel 1's own stack pings the gateway, and the
+ * answers reach that stack through its queue, by interrupt. With the buckets back on queue 0,
+ * the answers to kernel 1's pings go to kernel 0 instead: the NIC steers, not the sender. */
+KTEST(net_kernel1_pings_through_its_own_stack_and_queue)
+{
+	struct igb *g = igb_nic();
+	const struct netif *nif = netdev_netif();
+	char queues[16] = "";
+	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
+	if (!g || !nif || kself.ncores < 2 || !peer_alive(1) || strcmp(queues, "per-kernel") != 0) {
+		ktest_skip("needs an igb, a second kernel and queues=per-kernel");
+		return;
+	}
+	uint8_t gw[6];
+	struct urpc_test rep = { 0 };
+	KASSERT(kernel0_knows_gateway(nif, gw));
+	KASSERT(view_of_kernel(1, nif, gw, &rep) == 0);
+	KASSERT(rep.arg[4] == rd48be(gw));
+
+	uint8_t reta[IGB_RETA_ENTRIES];
+	memset(reta, 1, sizeof(reta));
+	igb_reta_write(g, reta);
+	struct urpc_test req = { .op = TEST_OP_STACK_PING, .arg = { nif->gateway, 3 } };
+	int err = -ENODEV;
+	for (int i = 0; i < 50 && err == -ENODEV; i++) {       /* kernel 1 may still attach */
+		err = smptest_send(1, &req);
+		if (!err)
+			err = smptest_wait_reply(1, req.op, &rep, 5000);
+		if (!err)
+			err = rep.status;
+		if (err == -ENODEV)
+			sched_sleep_ms(100);
+	}
+	KEXPECT_EQ(err, 0);
+	KEXPECT_EQ(rep.arg[0], 3);              /* every answer, to kernel 1's stack */
+	KEXPECT(rep.arg[1] >= 3);               /* through its queue */
+	KEXPECT(rep.arg[2] >= 1);               /* announced by its interrupt */
+
+	memset(reta, 0, sizeof(reta));
+	igb_reta_write(g, reta);
+	sched_sleep_ms(100);                    /* kernel 0's main loop takes what came */
+	uint64_t here = nif->stats.icmp_echo_replies_in;
+	req.arg[1] = 1;
+	KEXPECT_EQ(smptest_send(1, &req), 0);
+	KEXPECT_EQ(smptest_wait_reply(1, req.op, &rep, 5000), 0);
+	KEXPECT_EQ(rep.arg[0], 0);
+	for (int i = 0; i < 20 && nif->stats.icmp_echo_replies_in == here; i++)
+		sched_sleep_ms(50);
+	KEXPECT_EQ(nif->stats.icmp_echo_replies_in, here + 1);
 }
 
 /* The split driver across kernels (DESIGN.md section 3): kernel 1 asks kernel 0, the owner,

@@ -2,6 +2,7 @@
 #include "tests/host/test.h"
 #include "net/net.h"
 #include "lib/bytes.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 #define HOST_IP 0xC6120001u     /* 198.18.0.1 */
@@ -242,6 +243,41 @@ TEST(net, echo_request_gets_an_echo_reply)
 	EXPECT_EQ_MEM(icmp + 8, f + ETH_HDR + 28, 32);
 	EXPECT_EQ_U64(inet_checksum(icmp, 40), 0);
 	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 1);
+}
+
+/* The stack's own ping: the request as sent, and the host's answer counted, not dropped. */
+TEST(net, own_echo_request_goes_out_and_its_reply_is_counted)
+{
+	uint8_t f[128];
+	setup_host_known();
+	EXPECT_EQ_U64(icmp_echo_request(&nif, HOST_IP, 0x4b32, 3, 56, 10), 0);
+	EXPECT_EQ_U64(nsent, 1);
+	size_t len = sent_len[0];
+	const uint8_t *ip = sent[0] + ETH_HDR, *icmp = ip + 20;
+	EXPECT_EQ_MEM(sent[0], host_mac, 6);
+	EXPECT_EQ_U64(rd32be(ip + 16), HOST_IP);
+	EXPECT_EQ_U64(ip[9], IP_PROTO_ICMP);
+	EXPECT_EQ_U64(icmp[0], 8);
+	EXPECT_EQ_U64(rd16be(icmp + 4), 0x4b32);
+	EXPECT_EQ_U64(rd16be(icmp + 6), 3);
+	EXPECT_EQ_U64(inet_checksum(icmp, 64), 0);
+	EXPECT_EQ_U64(icmp_echo_request(&nif, HOST_IP, 1, 1, 57, 10), -EINVAL);
+	/* The host's answer: addresses swapped, type 0. */
+	memcpy(f, sent[0], len);
+	memcpy(f, our_mac, 6);
+	memcpy(f + 6, host_mac, 6);
+	uint8_t *rip = f + ETH_HDR, *ricmp = rip + 20;
+	wr32be(rip + 12, HOST_IP);
+	wr32be(rip + 16, OUR_IP);
+	wr16be(rip + 10, 0);
+	wr16be(rip + 10, inet_checksum(rip, 20));
+	ricmp[0] = 0;
+	wr16be(ricmp + 2, 0);
+	wr16be(ricmp + 2, inet_checksum(ricmp, 64));
+	eth_input(&nif, f, len, 20);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies_in, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ICMP_TYPE], 0);
+	EXPECT_EQ_U64(nsent, 1);                /* nothing answered */
 }
 
 TEST(net, bad_ip_headers_are_counted_and_dropped)

@@ -69,7 +69,8 @@ ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/l
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
-INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf $(WWW_FILES)
+INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
+	$(BUILD)/initrd/etc/net-per-kernel.conf $(WWW_FILES)
 
 .PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
 .DEFAULT_GOAL := all

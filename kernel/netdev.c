@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "net/dhcp.h"
+#include "net/tcp.h"
 #include "kernel/time.h"
 #include "kernel/socket.h"
 #include "kernel/platform.h"
@@ -23,6 +24,8 @@
 #include "kernel/urpc_msg.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"
+#include "lib/format.h"
+#include "lib/list.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
@@ -174,6 +177,8 @@ static struct urpc_nicq_attach attach_req;
 static unsigned attach_from;
 static bool attach_pending;
 static uint32_t queues_attached;        /* bit n: queue n is some kernel's */
+static uint8_t queue_of_kernel[MAX_KERNELS];    /* the queue each kernel drives; 0: none */
+static bool steer_dirty;                /* kernel 0: the bucket policy's inputs changed */
 
 static void on_nicq_attach(unsigned from, const struct urpc_msg *m)
 {
@@ -222,6 +227,8 @@ void netdev_serve_attach(void)
 						   IGB_THROTTLE_US);
 		if (!a.status) {
 			queues_attached |= 1u << r.queue;
+			queue_of_kernel[attach_from] = (uint8_t)r.queue;
+			steer_dirty = true;
 			a.regs_pa = igb->pci->bars[0].addr;
 			a.regs_size = igb->pci->bars[0].size;
 			pr_info("net: igb queue %u driven by kernel %u\n", r.queue, attach_from);
@@ -373,6 +380,115 @@ static void on_arp_learned(unsigned from, const struct urpc_msg *m)
 	arp_learn(&nif, a.ip, a.mac, time_uptime_ns() / 1000000);
 }
 
+/* --- Which kernels the RSS buckets go to (kernel 0, with queues=per-kernel) ---
+ * A kernel is given flow groups for a port only while it has a local accepter for that port
+ * (DESIGN.md section 4). RSS buckets hold every port at once, so another kernel gets buckets
+ * only while it listens on every TCP port kernel 0 listens on (and kernel 0 listens on
+ * something), and the buckets are spread evenly over kernel 0 and those kernels. Each
+ * kernel tells kernel 0 its listening ports when they change (URPC_LISTENING). Buckets move
+ * only when that set of kernels changes: connections in a moved bucket are not carried over
+ * yet (DESIGN.md's forwarding), which is why the policy waits for listeners, at boot. */
+static struct urpc_listening listening[MAX_KERNELS];    /* kernel 0: each kernel's report */
+static struct urpc_listening listening_told;            /* others: what kernel 0 last heard */
+static bool listening_told_ok;
+static uint64_t listening_checked_ms;
+static uint8_t reta_now[IGB_RETA_ENTRIES];              /* kernel 0: as last written */
+
+static struct urpc_listening listening_here(void)
+{
+	struct urpc_listening l = { 0 };
+	const struct tcp_stack *st = sock_tcp_stack();
+	if (!st)
+		return l;
+	const struct tcp_conn *c;
+	list_for_each_entry(c, &st->listeners, hash_node) {
+		unsigned i = 0;
+		while (i < MIN(l.count, URPC_LISTEN_PORTS) && l.port[i] < c->lport)
+			i++;
+		if (i < MIN(l.count, URPC_LISTEN_PORTS) && l.port[i] == c->lport)
+			continue;
+		if (l.count < URPC_LISTEN_PORTS) {
+			memmove(&l.port[i + 1], &l.port[i], (l.count - i) * sizeof(l.port[0]));
+			l.port[i] = c->lport;
+		}
+		l.count++;
+	}
+	return l;
+}
+
+/* Does `has` hold every port of `need`? A list that did not fit covers nothing for sure. */
+static bool ports_cover(const struct urpc_listening *has, const struct urpc_listening *need)
+{
+	if (need->count > URPC_LISTEN_PORTS || has->count > URPC_LISTEN_PORTS)
+		return false;
+	unsigned j = 0;
+	for (unsigned i = 0; i < need->count; i++) {
+		while (j < has->count && has->port[j] < need->port[i])
+			j++;
+		if (j == has->count || has->port[j] != need->port[i])
+			return false;
+	}
+	return true;
+}
+
+static void on_listening(unsigned from, const struct urpc_msg *m)
+{
+	if (from >= MAX_KERNELS || URPC_HDR_LEN(m->hdr) != sizeof(listening[0])) {
+		if (!bad_shares++)
+			pr_warn("net: ignored a malformed listening report from kernel %u\n", from);
+		return;
+	}
+	memcpy(&listening[from], m->payload, sizeof(listening[0]));
+	steer_dirty = true;
+}
+
+/* Every kernel with a stack, every 100 ms: has its set of listening ports changed? */
+static void check_listening(uint64_t now)
+{
+	if (!sock_tcp_stack() || now - listening_checked_ms < 100)
+		return;
+	listening_checked_ms = now;
+	struct urpc_listening l = listening_here();
+	if (kself.core == 0) {
+		if (memcmp(&l, &listening[0], sizeof(l)) != 0) {
+			listening[0] = l;
+			steer_dirty = true;
+		}
+		return;
+	}
+	if (listening_told_ok && memcmp(&l, &listening_told, sizeof(l)) == 0)
+		return;
+	listening_told_ok = peer_send(0, URPC_LISTENING, 0, &l, sizeof(l)) == 0;
+	if (listening_told_ok)
+		listening_told = l;
+}
+
+static void steer(void)
+{
+	static uint64_t last_ms;
+	uint64_t now = time_uptime_ns() / 1000000;
+	if (kself.core != 0 || !igb || !queues_per_kernel || (!steer_dirty && now - last_ms < 1000))
+		return;
+	steer_dirty = false;
+	last_ms = now;
+	unsigned kernels[MAX_KERNELS], n = 0;
+	kernels[n++] = 0;
+	for (unsigned k = 1; k < kself.ncores && listening[0].count; k++)
+		if (queue_of_kernel[k] && peer_alive(k) && ports_cover(&listening[k], &listening[0]))
+			kernels[n++] = k;
+	uint8_t reta[IGB_RETA_ENTRIES];
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		reta[b] = queue_of_kernel[kernels[b % n]];
+	if (memcmp(reta, reta_now, sizeof(reta)) == 0)
+		return;
+	igb_reta_write(igb, reta);
+	memcpy(reta_now, reta, sizeof(reta));
+	char list[4 * MAX_KERNELS] = "";
+	for (unsigned i = 0, at = 0; i < n && at < sizeof(list) - 4; i++)
+		at += (unsigned)snprintf(list + at, sizeof(list) - at, i ? ",%u" : "%u", kernels[i]);
+	pr_info("net: RSS buckets spread over kernels %s\n", list);
+}
+
 /* Another kernel, offered a queue pair: asks kernel 0 for the one with its own number and
  * makes it this kernel's interface, with a stack of its own over it (DESIGN.md section 3).
  * Which flows reach it is kernel 0's choice, through the RSS redirection table. */
@@ -392,15 +508,27 @@ static void attach_own_queue(void)
 	nif.tx = netdev_tx;
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
-	sock_net_init(&nif);
+	if (!sock_tcp_stack())
+		sock_net_init(&nif);
 	pr_info("net: kernel %u drives igb queue %u with a stack of its own\n", kself.core,
 		kself.core);
 }
 
+static bool want_queues_per_kernel(void)
+{
+	char queues[16];
+	return cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues)) >= 0 &&
+	       strcmp(queues, "per-kernel") == 0;
+}
+
+/* With queues=per-kernel this kernel's stack exists from boot, so that the programs the boot
+ * table starts can listen at once; it sends nothing (-ENETDOWN) until its queue is attached. */
 void netdev_ap_init(void)
 {
 	peer_register(URPC_NET_CONFIG, on_net_config);
 	peer_register(URPC_ARP_LEARNED, on_arp_learned);
+	if (want_queues_per_kernel())
+		sock_net_init(&nif);
 }
 
 const struct netif *netdev_view(void)
@@ -427,6 +555,7 @@ void netdev_init(void)
 {
 	char addr[32];
 	peer_register(URPC_NICQ_ATTACH, on_nicq_attach);
+	peer_register(URPC_LISTENING, on_listening);
 	if ((igb = igb_nic())) {
 		ops = &igb_ops;
 		nic = igb;
@@ -443,9 +572,7 @@ void netdev_init(void)
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
 	nif.arp_learned = arp_learned_here;
-	char queues[16];
-	queues_per_kernel = cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues)) >= 0 &&
-			    strcmp(queues, "per-kernel") == 0;
+	queues_per_kernel = want_queues_per_kernel();
 	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
@@ -516,6 +643,8 @@ void netdev_poll(void)
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
 	share_config();
+	check_listening(now);
+	steer();
 	ops->tx_flush(nic);
 }
 

@@ -38,6 +38,9 @@ enum urpc_type {
 	/* Kernel 0 -> every kernel: an address whose MAC kernel 0 learned or saw change (ARP
 	 * frames are not hashed and reach queue 0 only): struct urpc_arp_learned. */
 	URPC_ARP_LEARNED = 13,
+	/* Any kernel -> kernel 0, when the set changes: the TCP ports it listens on (struct
+	 * urpc_listening), which decide whether it gets RSS buckets (kernel/netdev.c). */
+	URPC_LISTENING = 14,
 };
 
 enum urpc_rcall_op {
@@ -76,6 +79,13 @@ struct urpc_net_config {
 struct urpc_arp_learned {
 	uint32_t ip;
 	uint8_t mac[6];
+};
+
+#define URPC_LISTEN_PORTS 26
+
+struct urpc_listening {
+	uint16_t count;         /* ports listened on; above URPC_LISTEN_PORTS: more than fit */
+	uint16_t port[URPC_LISTEN_PORTS];       /* ascending, the first count of them */
 };
 
 struct urpc_hello {
@@ -125,6 +135,7 @@ struct urpc_test {
 
 _Static_assert(sizeof(struct urpc_hello) <= URPC_PAYLOAD, "hello fits a slot");
 _Static_assert(sizeof(struct urpc_net_config) <= URPC_PAYLOAD, "net config fits a slot");
+_Static_assert(sizeof(struct urpc_listening) <= URPC_PAYLOAD, "listening ports fit a slot");
 _Static_assert(sizeof(struct urpc_ping) <= URPC_PAYLOAD, "ping fits a slot");
 _Static_assert(sizeof(struct urpc_test) <= URPC_PAYLOAD, "test request fits a slot");
 

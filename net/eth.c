@@ -62,6 +62,8 @@ int eth_output(struct netif *nif, const uint8_t dst[6], uint16_t type, const uin
 	       size_t len)
 {
 	uint8_t frame[ETH_FRAME_MAX];
+	if (!nif->tx)
+		return -ENETDOWN;       /* a stack whose queue is not attached yet */
 	if (len > ETH_FRAME_MAX - ETH_HDR)
 		return -EINVAL;
 	memcpy(frame, dst, 6);

@@ -70,14 +70,15 @@ tools/mkiso.sh "$img/kernel.elf" "$OUT/net.iso" \
 	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 init=/etc/net.conf" >/dev/null ||
 	{ fail net.iso "mkiso failed"; exit 1; }
 
-# boot NAME NETDEV...: starts the guest with those QEMU network arguments and waits until
-# its services are up (60 s at most).
+# boot NAME NETDEV...: starts the guest (BOOT_ISO, or net.iso) with those QEMU network
+# arguments and waits until its services are up (60 s at most).
 boot() {
 	local name=$1
 	shift
 	rm -f "$OUT/$name.log"
 	rm -f "$OUT/qemu.pid"
-	in_ns tools/qemu.sh "$OUT/net.iso" --cpus 2 --mem 1G --timeout 600 --serial "$OUT/$name.log" \
+	in_ns tools/qemu.sh "${BOOT_ISO:-$OUT/net.iso}" --cpus 2 --mem 1G --timeout 600 \
+		--serial "$OUT/$name.log" \
 		-- -pidfile "$OUT/qemu.pid" "$@" >"$OUT/$name.qemu.out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 600); do
@@ -237,6 +238,49 @@ else
 	fail net.igb_guest_configured "the guest did not bring up $GUEST_IP on the igb; see $OUT/igb.log"
 fi
 stop_guest
+
+# Third boot: the igb with queues=per-kernel and a web server on each of the two kernels.
+# Kernel 1 drives queue 1 with a stack of its own, and once its httpd listens where kernel
+# 0's does, kernel 0 spreads the RSS buckets over both. Connections from the host, each
+# from a new port, must all be served, by both kernels (/status names the one answering).
+tools/mkiso.sh "$img/kernel.elf" "$OUT/net-per-kernel.iso" \
+	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 queues=per-kernel init=/etc/net-per-kernel.conf" \
+	>/dev/null || fail net.per_kernel_iso "mkiso failed"
+BOOT_ISO=$OUT/net-per-kernel.iso
+if boot perkernel -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device igb,netdev=n0 &&
+	grep -q "net: kernel 1 drives igb queue 1" "$OUT/perkernel.log"; then
+	pass net.per_kernel_queue_attached
+	for _ in $(seq 100); do
+		grep -q "net: RSS buckets spread over kernels 0,1" "$OUT/perkernel.log" && break
+		sleep 0.1
+	done
+	grep -q "net: RSS buckets spread over kernels 0,1" "$OUT/perkernel.log" &&
+		pass net.per_kernel_buckets_spread_once_both_listen ||
+		fail net.per_kernel_buckets_spread_once_both_listen "no spread line; see $OUT/perkernel.log"
+	tally=$(in_ns timeout 120 $PY - "$GUEST_IP" <<'PYEOF'
+import json, sys, urllib.request
+seen, fails = {}, 0
+for _ in range(64):
+    try:
+        with urllib.request.urlopen("http://%s/status" % sys.argv[1], timeout=10) as r:
+            k = json.load(r)["kernel"]
+            seen[k] = seen.get(k, 0) + 1
+    except Exception:
+        fails += 1
+print(fails, len(seen), " ".join("%s:%s" % kv for kv in sorted(seen.items())))
+PYEOF
+)
+	if [ "${tally%% *}" = 0 ] && [ "$(echo "$tally" | cut -d' ' -f2)" = 2 ]; then
+		pass net.per_kernel_connections_served_by_both_kernels
+	else
+		fail net.per_kernel_connections_served_by_both_kernels \
+			"failures, kernels, kernel:count: ${tally:-nothing}"
+	fi
+else
+	fail net.per_kernel_queue_attached "kernel 1 did not attach its queue; see $OUT/perkernel.log"
+fi
+stop_guest
+BOOT_ISO=
 
 rm -f "$OUT/relay.pid"
 # Third boot: the same guest behind a link that loses 5% and reorders 10% each way.

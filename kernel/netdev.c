@@ -27,6 +27,7 @@
 #include "lib/format.h"
 #include "lib/list.h"
 #include "lib/string.h"
+#include "lib/toeplitz.h"
 #include "lib/util.h"
 
 #define VEC_NIC         0x42    /* e1000 INTx; igb: queue 0 */
@@ -392,7 +393,74 @@ static struct urpc_listening listening[MAX_KERNELS];    /* kernel 0: each kernel
 static struct urpc_listening listening_told;            /* others: what kernel 0 last heard */
 static bool listening_told_ok;
 static uint64_t listening_checked_ms;
-static uint8_t reta_now[IGB_RETA_ENTRIES];              /* kernel 0: as last written */
+static uint8_t kernel_of_bucket[IGB_RETA_ENTRIES];      /* kernel 0: as last written */
+static bool buckets_told[MAX_KERNELS];                  /* kernel 0: kernel k knows its own */
+static struct urpc_buckets buckets_here;                /* this kernel's buckets ... */
+static bool buckets_known;                              /* ... once steering began */
+
+static struct urpc_buckets buckets_of(unsigned k)
+{
+	struct urpc_buckets m = { { 0, 0 } };
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		if (kernel_of_bucket[b] == k)
+			m.mine[b / 64] |= 1ull << (b % 64);
+	return m;
+}
+
+static void tell_buckets(void)
+{
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		if (buckets_told[k] || !queue_of_kernel[k])
+			continue;
+		struct urpc_buckets m = buckets_of(k);
+		buckets_told[k] = peer_send(k, URPC_BUCKETS, 0, &m, sizeof(m)) == 0;
+	}
+}
+
+_Static_assert(IGB_RETA_ENTRIES == 128, "netdev.h says 128 buckets");
+
+int netdev_steer(const uint8_t kernel_of[IGB_RETA_ENTRIES])
+{
+	uint8_t reta[IGB_RETA_ENTRIES];
+	if (kself.core != 0 || !igb)
+		return -ENODEV;
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++) {
+		unsigned k = kernel_of[b];
+		if (k >= kself.ncores || (k && !queue_of_kernel[k]))
+			return -EINVAL;
+		reta[b] = queue_of_kernel[k];
+	}
+	igb_reta_write(igb, reta);
+	memcpy(kernel_of_bucket, kernel_of, sizeof(kernel_of_bucket));
+	buckets_here = buckets_of(0);
+	buckets_known = true;
+	memset(buckets_told, 0, sizeof(buckets_told));
+	tell_buckets();
+	return 0;
+}
+
+static void on_buckets(unsigned from, const struct urpc_msg *m)
+{
+	if (from != 0 || URPC_HDR_LEN(m->hdr) != sizeof(buckets_here)) {
+		if (!bad_shares++)
+			pr_warn("net: ignored a malformed bucket message from kernel %u\n", from);
+		return;
+	}
+	memcpy(&buckets_here, m->payload, sizeof(buckets_here));
+	buckets_known = true;
+}
+
+/* The NIC hashes a received segment with the source first: the peer's address and port. */
+bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		    uint16_t rport)
+{
+	(void)st;
+	if (!buckets_known || !nif.rss_key)
+		return true;
+	uint32_t hash = toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport);
+	unsigned b = hash & (IGB_RETA_ENTRIES - 1);
+	return buckets_here.mine[b / 64] >> (b % 64) & 1;
+}
 
 static struct urpc_listening listening_here(void)
 {
@@ -467,7 +535,10 @@ static void steer(void)
 {
 	static uint64_t last_ms;
 	uint64_t now = time_uptime_ns() / 1000000;
-	if (kself.core != 0 || !igb || !queues_per_kernel || (!steer_dirty && now - last_ms < 1000))
+	if (kself.core != 0 || !igb)
+		return;
+	tell_buckets();                 /* a kernel whose ring was full is told now */
+	if (!queues_per_kernel || (!steer_dirty && now - last_ms < 1000))
 		return;
 	steer_dirty = false;
 	last_ms = now;
@@ -476,13 +547,17 @@ static void steer(void)
 	for (unsigned k = 1; k < kself.ncores && listening[0].count; k++)
 		if (queue_of_kernel[k] && peer_alive(k) && ports_cover(&listening[k], &listening[0]))
 			kernels[n++] = k;
-	uint8_t reta[IGB_RETA_ENTRIES];
+	static bool spread;             /* the table is this policy's spread */
+	if (n == 1 && !spread)
+		return;                 /* nothing to give away: the table stays as it is */
+	uint8_t kernel_of[IGB_RETA_ENTRIES];
 	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
-		reta[b] = queue_of_kernel[kernels[b % n]];
-	if (memcmp(reta, reta_now, sizeof(reta)) == 0)
+		kernel_of[b] = (uint8_t)kernels[b % n];
+	if (memcmp(kernel_of, kernel_of_bucket, sizeof(kernel_of)) == 0)
 		return;
-	igb_reta_write(igb, reta);
-	memcpy(reta_now, reta, sizeof(reta));
+	if (netdev_steer(kernel_of))
+		return;
+	spread = n > 1;
 	char list[4 * MAX_KERNELS] = "";
 	for (unsigned i = 0, at = 0; i < n && at < sizeof(list) - 4; i++)
 		at += (unsigned)snprintf(list + at, sizeof(list) - at, i ? ",%u" : "%u", kernels[i]);
@@ -525,6 +600,7 @@ static bool want_queues_per_kernel(void)
  * table starts can listen at once; it sends nothing (-ENETDOWN) until its queue is attached. */
 void netdev_ap_init(void)
 {
+	peer_register(URPC_BUCKETS, on_buckets);
 	peer_register(URPC_NET_CONFIG, on_net_config);
 	peer_register(URPC_ARP_LEARNED, on_arp_learned);
 	if (want_queues_per_kernel())

@@ -25,6 +25,15 @@ const struct netif *netdev_view(void);
 int netdev_ping(uint32_t dst, uint16_t seq);
 /* Kernel 0: ip's MAC if its stack knows it; otherwise it asks (ARP) and returns false. */
 bool netdev_arp(uint32_t ip, uint8_t mac[6]);
+/* Kernel 0: gives RSS bucket b to kernel kernel_of[b] (0, or a kernel driving a queue) and
+ * tells each kernel its own; -EINVAL for a kernel without a queue, -ENODEV without an igb.
+ * The bucket policy uses it; so will the monitor's load balancer. */
+int netdev_steer(const uint8_t kernel_of[128]);
+/* The stack's tcp port_ok: does a connection from lport to raddr:rport hash into one of this
+ * kernel's buckets? True while no steering has begun. */
+struct tcp_stack;
+bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		    uint16_t rport);
 /* Another kernel, before it declares itself up: takes what kernel 0 shares. */
 void netdev_ap_init(void);
 

@@ -15,6 +15,9 @@
 #include "kernel/peer.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
+#include "kernel/socket.h"
+#include "kernel/time.h"
+#include "net/tcp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -337,6 +340,44 @@ static void op_stack_ping(struct urpc_test *r)
 	r->arg[2] = netdev_interrupts() - irqs0;
 }
 
+/* arg[1] connections from this kernel's own TCP stack to arg[0]:arg[2], where nothing listens:
+ * each should be refused by a RST that reaches this kernel. */
+static void op_stack_connect(struct urpc_test *r)
+{
+	struct tcp_stack *st = sock_tcp_stack_rw();
+	uint64_t refused = 0, silent = 0, other = 0;
+	if (!st || !netdev_netif()) {
+		r->status = -ENODEV;
+		return;
+	}
+	for (uint64_t i = 0; i < r->arg[1] && !r->status; i++) {
+		struct tcp_conn *c = tcp_conn_new(st);
+		if (!c) {
+			r->status = -ENOMEM;
+			break;
+		}
+		r->status = tcp_connect(c, (uint32_t)r->arg[0], (uint16_t)r->arg[2],
+					time_uptime_ns() / 1000000);
+		netdev_tx_flush();
+		uint64_t end = deadline_ms(1000);
+		while (!r->status && c->state == TCP_SYN_SENT && rdtsc() < end) {
+			peer_poll();
+			netdev_poll();
+			cpu_relax();
+		}
+		if (c->state == TCP_CLOSED && c->error == -ECONNREFUSED)
+			refused++;
+		else if (c->state == TCP_SYN_SENT)
+			silent++;
+		else
+			other++;
+		tcp_close(c, time_uptime_ns() / 1000000);
+	}
+	r->arg[0] = refused;
+	r->arg[1] = silent;
+	r->arg[2] = other;
+}
+
 static void run_request(unsigned from, struct urpc_test *r)
 {
 	struct pingpong_result pr;
@@ -383,6 +424,9 @@ static void run_request(unsigned from, struct urpc_test *r)
 	}
 	case TEST_OP_STACK_PING:
 		op_stack_ping(r);
+		break;
+	case TEST_OP_STACK_CONNECT:
+		op_stack_connect(r);
 		break;
 	case TEST_OP_NET_VIEW: {
 		const struct netif *n = netdev_view();

@@ -2,6 +2,7 @@
  * is served from the idle loop, so a call checks its condition and sleeps on the socket's
  * wait queue without a race: nothing can change the socket between the two. */
 #include "kernel/socket.h"
+#include "kernel/netdev.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/mm/heap.h"
@@ -83,7 +84,8 @@ static void sock_wake(struct socket *s)
 
 static void tcp_event(struct tcp_conn *c)
 {
-	sock_wake(c->owner);
+	if (c->owner)                   /* the kernel's own connections have no socket */
+		sock_wake(c->owner);
 }
 
 static void *net_alloc(size_t n)
@@ -110,6 +112,7 @@ void sock_net_init(struct netif *nif)
 	net = nif;
 	tcp_init(&tcp, nif, &key, net_alloc, net_free);
 	tcp.event = tcp_event;
+	tcp.port_ok = netdev_port_ok;
 }
 
 void sock_net_tick(uint64_t now)
@@ -122,6 +125,11 @@ void sock_net_tick(uint64_t now)
 }
 
 const struct tcp_stack *sock_tcp_stack(void)
+{
+	return net ? &tcp : NULL;
+}
+
+struct tcp_stack *sock_tcp_stack_rw(void)
 {
 	return net ? &tcp : NULL;
 }

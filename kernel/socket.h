@@ -15,6 +15,8 @@ void sock_net_init(struct netif *nif);
 /* Runs TCP's timers; the idle loop calls it. */
 void sock_net_tick(uint64_t now_ms);
 const struct tcp_stack *sock_tcp_stack(void);
+/* The same, for the kernel's own connections (tests). */
+struct tcp_stack *sock_tcp_stack_rw(void);
 
 /* The lowest free descriptor from 3 up, or -EMFILE. */
 int fd_alloc(struct proc *p);

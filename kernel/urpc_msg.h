@@ -41,6 +41,10 @@ enum urpc_type {
 	/* Any kernel -> kernel 0, when the set changes: the TCP ports it listens on (struct
 	 * urpc_listening), which decide whether it gets RSS buckets (kernel/netdev.c). */
 	URPC_LISTENING = 14,
+	/* Kernel 0 -> a kernel driving a queue, after the redirection table changed: which
+	 * RSS buckets are now that kernel's (struct urpc_buckets), so that its connect()
+	 * picks ports whose answers reach it. */
+	URPC_BUCKETS = 15,
 };
 
 enum urpc_rcall_op {
@@ -79,6 +83,10 @@ struct urpc_net_config {
 struct urpc_arp_learned {
 	uint32_t ip;
 	uint8_t mac[6];
+};
+
+struct urpc_buckets {
+	uint64_t mine[2];       /* bit b: RSS bucket b (hash bits 6:0) */
 };
 
 #define URPC_LISTEN_PORTS 26
@@ -125,6 +133,10 @@ enum urpc_test_op {
 	 * echo replies its stack took, arg[1] = frames its queue received, arg[2] = its queue's
 	 * interrupts; -ENODEV if it drives no queue */
 	TEST_OP_STACK_PING = 12,
+	/* arg[1] TCP connections from this kernel's own stack to arg[0] port arg[2], where
+	 * nothing listens; reply arg[0] = refused (the RST reached this kernel), arg[1] = no
+	 * answer within a second, arg[2] = other outcomes */
+	TEST_OP_STACK_CONNECT = 13,
 };
 
 struct urpc_test {

@@ -1382,12 +1382,15 @@ int tcp_bind(struct tcp_conn *c, uint32_t addr, uint16_t port, bool reuse)
 	return 0;
 }
 
-static int pick_port(struct tcp_conn *c)
+/* An ephemeral port; for a connection (its peer known), one whose answers reach this stack. */
+static int pick_port(struct tcp_conn *c, bool connecting)
 {
 	struct tcp_stack *st = c->stack;
 	for (unsigned tries = 0; tries < 65536 - TCP_EPHEMERAL_FIRST; tries++) {
 		uint16_t p = st->next_port;
 		st->next_port = p == 65535 ? TCP_EPHEMERAL_FIRST : (uint16_t)(p + 1);
+		if (connecting && st->port_ok && !st->port_ok(st, c->laddr, p, c->raddr, c->rport))
+			continue;
 		if (!port_in_use(st, c->laddr, p, false)) {
 			c->lport = p;
 			return 0;
@@ -1405,7 +1408,7 @@ int tcp_listen(struct tcp_conn *c, unsigned backlog)
 	}
 	if (c->state != TCP_CLOSED)
 		return -EINVAL;
-	if (!c->lport && (err = pick_port(c)))
+	if (!c->lport && (err = pick_port(c, false)))
 		return err;
 	/* Two sockets may bind one port with SO_REUSEADDR; only one of them may listen. */
 	struct tcp_conn *l;
@@ -1431,7 +1434,7 @@ int tcp_connect(struct tcp_conn *c, uint32_t addr, uint16_t port, uint64_t now)
 		c->laddr = st->nif->ip;
 	c->raddr = addr;
 	c->rport = port;
-	if (!c->lport && (err = pick_port(c)))
+	if (!c->lport && (err = pick_port(c, true)))
 		return err;
 	struct seg probe = { .src = addr, .dst = c->laddr, .sport = port, .dport = c->lport };
 	if (lookup(st, &probe))

@@ -126,6 +126,11 @@ struct tcp_stack {
 	uint64_t last_tick;
 	/* Called after anything a waiter on c could care about changed. */
 	void (*event)(struct tcp_conn *c);
+	/* With flow steering the NIC hands a flow to the kernel owning its hash bucket, so
+	 * connect() takes an ephemeral port only if this says the answers will come here.
+	 * NULL: any port will do. */
+	bool (*port_ok)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			uint16_t rport);
 	/* Memory for connections and their buffers (kmalloc in the kernel, malloc in tests). */
 	void *(*alloc)(size_t n);
 	void (*free)(void *p);

@@ -232,6 +232,35 @@ KTEST(net_other_kernels_learn_the_interface_and_arp_from_kernel0)
 	}
 }
 
+/* The per-kernel tests' start: an igb, kernel 1 up, queues=per-kernel (else the test is
+ * skipped), then kernel 0's lease and the gateway's MAC, known to kernel 1 too (else a
+ * failure is recorded). False: the test stops there. */
+struct per_kernel {
+	struct igb *g;
+	const struct netif *nif;
+	uint8_t gw[6];
+};
+
+static bool per_kernel_ready(struct per_kernel *pk)
+{
+	struct igb **g = &pk->g;
+	const struct netif **nif = &pk->nif;
+	uint8_t *gw = pk->gw;
+	char queues[16] = "";
+	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
+	*g = igb_nic();
+	*nif = netdev_netif();
+	if (!*g || !*nif || kself.ncores < 2 || !peer_alive(1) || strcmp(queues, "per-kernel") != 0) {
+		ktest_skip("needs an igb, a second kernel and queues=per-kernel");
+		return false;
+	}
+	struct urpc_test rep = { 0 };
+	bool ready = kernel0_knows_gateway(*nif, gw) && view_of_kernel(1, *nif, gw, &rep) == 0 &&
+		     rep.arg[4] == rd48be(gw);
+	KEXPECT(ready);
+	return ready;
+}
+
 /* A stack on another kernel over its own queue (DESIGN.md sections 3-4): with
  * queues=per-kernel, kernel 1 attaches igb queue 1 at boot, configured from what kernel 0
  * shares. With every RSS bucket on queue 1, kernel 1's own stack pings the gateway, and the
@@ -239,24 +268,14 @@ KTEST(net_other_kernels_learn_the_interface_and_arp_from_kernel0)
  * the answers to kernel 1's pings go to kernel 0 instead: the NIC steers, not the sender. */
 KTEST(net_kernel1_pings_through_its_own_stack_and_queue)
 {
-	struct igb *g = igb_nic();
-	const struct netif *nif = netdev_netif();
-	char queues[16] = "";
-	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
-	if (!g || !nif || kself.ncores < 2 || !peer_alive(1) || strcmp(queues, "per-kernel") != 0) {
-		ktest_skip("needs an igb, a second kernel and queues=per-kernel");
-		return;
-	}
-	uint8_t gw[6];
+	struct per_kernel pk;
 	struct urpc_test rep = { 0 };
-	KASSERT(kernel0_knows_gateway(nif, gw));
-	KASSERT(view_of_kernel(1, nif, gw, &rep) == 0);
-	KASSERT(rep.arg[4] == rd48be(gw));
-
+	if (!per_kernel_ready(&pk))
+		return;
 	uint8_t reta[IGB_RETA_ENTRIES];
 	memset(reta, 1, sizeof(reta));
-	igb_reta_write(g, reta);
-	struct urpc_test req = { .op = TEST_OP_STACK_PING, .arg = { nif->gateway, 3 } };
+	igb_reta_write(pk.g, reta);
+	struct urpc_test req = { .op = TEST_OP_STACK_PING, .arg = { pk.nif->gateway, 3 } };
 	int err = -ENODEV;
 	for (int i = 0; i < 50 && err == -ENODEV; i++) {       /* kernel 1 may still attach */
 		err = smptest_send(1, &req);
@@ -273,16 +292,48 @@ KTEST(net_kernel1_pings_through_its_own_stack_and_queue)
 	KEXPECT(rep.arg[2] >= 1);               /* announced by its interrupt */
 
 	memset(reta, 0, sizeof(reta));
-	igb_reta_write(g, reta);
+	igb_reta_write(pk.g, reta);
 	sched_sleep_ms(100);                    /* kernel 0's main loop takes what came */
-	uint64_t here = nif->stats.icmp_echo_replies_in;
+	uint64_t here = pk.nif->stats.icmp_echo_replies_in;
 	req.arg[1] = 1;
 	KEXPECT_EQ(smptest_send(1, &req), 0);
 	KEXPECT_EQ(smptest_wait_reply(1, req.op, &rep, 5000), 0);
 	KEXPECT_EQ(rep.arg[0], 0);
-	for (int i = 0; i < 20 && nif->stats.icmp_echo_replies_in == here; i++)
+	for (int i = 0; i < 20 && pk.nif->stats.icmp_echo_replies_in == here; i++)
 		sched_sleep_ms(50);
-	KEXPECT_EQ(nif->stats.icmp_echo_replies_in, here + 1);
+	KEXPECT_EQ(pk.nif->stats.icmp_echo_replies_in, here + 1);
+}
+
+/* Outgoing connections under flow steering (DESIGN.md section 4): with the buckets split
+ * between kernels 0 and 1, kernel 1's stack connects to a port of the gateway where nothing
+ * listens, eight times. Each answer (a RST) is steered by its hash; kernel 1 picks source
+ * ports whose hash is one of its own buckets, so every RST reaches it and every connection is
+ * refused at once. Picking ports blindly, about half the RSTs would go to kernel 0. */
+KTEST(net_kernel1_connects_out_on_ports_that_steer_to_it)
+{
+	struct per_kernel pk;
+	struct urpc_test rep = { 0 };
+	if (!per_kernel_ready(&pk))
+		return;
+	uint8_t kernel_of[IGB_RETA_ENTRIES];
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		kernel_of[b] = (uint8_t)(b % 2);
+	int err = -EINVAL;
+	for (int i = 0; i < 50 && err == -EINVAL; i++) {       /* kernel 1 may still attach */
+		err = netdev_steer(kernel_of);
+		if (err)
+			sched_sleep_ms(100);
+	}
+	KASSERT(err == 0);
+	sched_sleep_ms(100);                    /* kernel 1 hears which buckets are its own */
+	struct urpc_test req = { .op = TEST_OP_STACK_CONNECT, .arg = { pk.nif->gateway, 8, 1 } };
+	KEXPECT_EQ(smptest_send(1, &req), 0);
+	KEXPECT_EQ(smptest_wait_reply(1, req.op, &rep, 15000), 0);
+	KEXPECT_EQ(rep.status, 0);
+	KEXPECT_EQ(rep.arg[0], 8);              /* refused, each RST steered to kernel 1 */
+	KEXPECT_EQ(rep.arg[1], 0);
+	memset(kernel_of, 0, sizeof(kernel_of));
+	KEXPECT_EQ(netdev_steer(kernel_of), 0);
 }
 
 /* The split driver across kernels (DESIGN.md section 3): kernel 1 asks kernel 0, the owner,

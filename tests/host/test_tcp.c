@@ -926,6 +926,51 @@ TEST(tcp, connection_refused)
 	finish();
 }
 
+static bool even_ports_only(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			    uint32_t raddr, uint16_t rport)
+{
+	(void)st;
+	(void)laddr;
+	(void)raddr;
+	(void)rport;
+	return lport % 2 == 0;
+}
+
+static bool no_port(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		    uint16_t rport)
+{
+	(void)st;
+	(void)laddr;
+	(void)lport;
+	(void)raddr;
+	(void)rport;
+	return false;
+}
+
+/* Flow steering's part in connect(): the ephemeral port is one whose answers come to this
+ * stack (port_ok), or there is none to give (-EADDRNOTAVAIL); listen() is not concerned. */
+TEST(tcp, connect_picks_a_port_the_steering_accepts)
+{
+	setup();
+	B.st.port_ok = even_ports_only;
+	for (int i = 0; i < 8; i++) {
+		struct tcp_conn *c = tcp_conn_new(&B.st);
+		EXPECT(tcp_connect(c, A_IP, 9, now) == 0);
+		EXPECT_EQ_U64(c->lport % 2, 0);
+		run_for(10);
+		EXPECT_EQ_U64(c->error, -ECONNREFUSED);
+		tcp_close(c, now);
+	}
+	B.st.port_ok = no_port;
+	struct tcp_conn *c = tcp_conn_new(&B.st);
+	EXPECT_EQ_U64(tcp_connect(c, A_IP, 9, now), -EADDRNOTAVAIL);
+	struct tcp_conn *l = tcp_conn_new(&B.st);
+	EXPECT_EQ_U64(tcp_listen(l, 4), 0);     /* an ephemeral listening port is still had */
+	tcp_close(l, now);
+	tcp_close(c, now);
+	finish();
+}
+
 TEST(tcp, simultaneous_open_rfc9293_figure_7)
 {
 	setup();

@@ -123,7 +123,8 @@ ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_ke
 # queues=per-kernel: each kernel attaches the igb queue pair with its number at boot and runs
 # a stack of its own over it; kernel 1 pings through its own queue when the RSS buckets
 # point there.
-ktests igbq bios 2 net_kernel1_pings_through_its_own_stack_and_queue "ip=dhcp queues=per-kernel" -- -nic user,model=igb
+ktests igbq bios 2 net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it \
+	"ip=dhcp queues=per-kernel" -- -nic user,model=igb
 ktests bios8 bios 8 all ""
 ktests uefi4 uefi 4 all ""
 ktests xapic4 bios 4 all "apic=xapic loglevel=warn"

@@ -72,6 +72,9 @@ WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/w
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(WWW_FILES)
 
+.PHONY: FORCE
+FORCE:
+
 .PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
 .DEFAULT_GOAL := all
 
@@ -173,7 +176,13 @@ $(INITRD): $(INITRD_FILES)
 	cd $(BUILD)/initrd && find . | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@).tmp
 	mv $@.tmp $@
 
-$(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile
+# The command line the ISO was made with: rewritten only when it changes, so that
+# `make run CMDLINE=...` remakes the ISO, and an unchanged one does not.
+$(BUILD)/cmdline: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+$(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile $(BUILD)/cmdline
 	tools/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
 
 run: setup

@@ -72,7 +72,7 @@ static void netdev_rx(void *arg, const uint8_t *frame, size_t len, const struct 
 	(void)arg;
 	nif.rx_hash = info->rss_hash;
 	nif.rx_hashed = info->rss_tcp4;
-	eth_input(&nif, frame, len, time_uptime_ns() / 1000000);
+	eth_input(&nif, frame, len, time_uptime_ms());
 }
 
 static void e1000_irq(struct trap_frame *f)
@@ -308,6 +308,15 @@ static struct igb_queue own_queue;              /* another kernel's queue pair *
 static bool own_queue_tried;
 static uint64_t bad_shares;
 
+/* What the kernels tell each other here comes from kernel 0 (listening reports go to it), in
+ * exactly its structure's size; anything else is counted, named once, and ignored. */
+static bool well_formed(bool ok, unsigned from, const char *what)
+{
+	if (!ok && !bad_shares++)
+		pr_warn("net: ignored a malformed %s message from kernel %u\n", what, from);
+	return ok;
+}
+
 static int send_arp(unsigned k, uint32_t ip, const uint8_t mac[6])
 {
 	struct urpc_arp_learned a = { .ip = ip };
@@ -355,11 +364,8 @@ static void arp_learned_here(struct netif *n, uint32_t ip, const uint8_t mac[6])
 static void on_net_config(unsigned from, const struct urpc_msg *m)
 {
 	struct urpc_net_config c;
-	if (from != 0 || URPC_HDR_LEN(m->hdr) != sizeof(c)) {
-		if (!bad_shares++)
-			pr_warn("net: ignored a malformed interface message from kernel %u\n", from);
+	if (!well_formed(from == 0 && URPC_HDR_LEN(m->hdr) == sizeof(c), from, "interface"))
 		return;
-	}
 	memcpy(&c, m->payload, sizeof(c));
 	config_shared = c;
 	memcpy(nif.mac, c.mac, 6);
@@ -373,12 +379,9 @@ static void on_arp_learned(unsigned from, const struct urpc_msg *m)
 	struct urpc_arp_learned a = { 0 };
 	if (URPC_HDR_LEN(m->hdr) == sizeof(a))
 		memcpy(&a, m->payload, sizeof(a));
-	if (from != 0 || !a.ip) {
-		if (!bad_shares++)
-			pr_warn("net: ignored a malformed ARP message from kernel %u\n", from);
+	if (!well_formed(from == 0 && a.ip, from, "ARP"))
 		return;
-	}
-	arp_learn(&nif, a.ip, a.mac, time_uptime_ns() / 1000000);
+	arp_learn(&nif, a.ip, a.mac, time_uptime_ms());
 }
 
 /* --- Which kernels the RSS buckets go to (kernel 0, with queues=per-kernel) ---
@@ -441,11 +444,8 @@ int netdev_steer(const uint8_t kernel_of[IGB_RETA_ENTRIES])
 
 static void on_buckets(unsigned from, const struct urpc_msg *m)
 {
-	if (from != 0 || URPC_HDR_LEN(m->hdr) != sizeof(buckets_here)) {
-		if (!bad_shares++)
-			pr_warn("net: ignored a malformed bucket message from kernel %u\n", from);
+	if (!well_formed(from == 0 && URPC_HDR_LEN(m->hdr) == sizeof(buckets_here), from, "bucket"))
 		return;
-	}
 	memcpy(&buckets_here, m->payload, sizeof(buckets_here));
 	buckets_known = true;
 }
@@ -462,23 +462,27 @@ bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, 
 	return buckets_here.mine[b / 64] >> (b % 64) & 1;
 }
 
+static bool ports_has(const struct urpc_listening *l, uint16_t port)
+{
+	for (unsigned i = 0; i < MIN(l->count, URPC_LISTEN_PORTS); i++)
+		if (l->port[i] == port)
+			return true;
+	return false;
+}
+
+/* This kernel's listening ports, each once, in the listeners' order. */
 static struct urpc_listening listening_here(void)
 {
 	struct urpc_listening l = { 0 };
 	const struct tcp_stack *st = sock_tcp_stack();
+	const struct tcp_conn *c;
 	if (!st)
 		return l;
-	const struct tcp_conn *c;
 	list_for_each_entry(c, &st->listeners, hash_node) {
-		unsigned i = 0;
-		while (i < MIN(l.count, URPC_LISTEN_PORTS) && l.port[i] < c->lport)
-			i++;
-		if (i < MIN(l.count, URPC_LISTEN_PORTS) && l.port[i] == c->lport)
+		if (ports_has(&l, c->lport))
 			continue;
-		if (l.count < URPC_LISTEN_PORTS) {
-			memmove(&l.port[i + 1], &l.port[i], (l.count - i) * sizeof(l.port[0]));
-			l.port[i] = c->lport;
-		}
+		if (l.count < URPC_LISTEN_PORTS)
+			l.port[l.count] = c->lport;
 		l.count++;
 	}
 	return l;
@@ -489,23 +493,17 @@ static bool ports_cover(const struct urpc_listening *has, const struct urpc_list
 {
 	if (need->count > URPC_LISTEN_PORTS || has->count > URPC_LISTEN_PORTS)
 		return false;
-	unsigned j = 0;
-	for (unsigned i = 0; i < need->count; i++) {
-		while (j < has->count && has->port[j] < need->port[i])
-			j++;
-		if (j == has->count || has->port[j] != need->port[i])
+	for (unsigned i = 0; i < need->count; i++)
+		if (!ports_has(has, need->port[i]))
 			return false;
-	}
 	return true;
 }
 
 static void on_listening(unsigned from, const struct urpc_msg *m)
 {
-	if (from >= MAX_KERNELS || URPC_HDR_LEN(m->hdr) != sizeof(listening[0])) {
-		if (!bad_shares++)
-			pr_warn("net: ignored a malformed listening report from kernel %u\n", from);
+	if (!well_formed(from < MAX_KERNELS && URPC_HDR_LEN(m->hdr) == sizeof(listening[0]), from,
+			 "listening"))
 		return;
-	}
 	memcpy(&listening[from], m->payload, sizeof(listening[0]));
 	steer_dirty = true;
 }
@@ -534,7 +532,7 @@ static void check_listening(uint64_t now)
 static void steer(void)
 {
 	static uint64_t last_ms;
-	uint64_t now = time_uptime_ns() / 1000000;
+	uint64_t now = time_uptime_ms();
 	if (kself.core != 0 || !igb)
 		return;
 	tell_buckets();                 /* a kernel whose ring was full is told now */
@@ -616,14 +614,14 @@ int netdev_ping(uint32_t dst, uint16_t seq)
 {
 	if (!nic)
 		return -ENODEV;
-	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ns() / 1000000);
+	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ms());
 	netdev_tx_flush();
 	return err;
 }
 
 bool netdev_arp(uint32_t ip, uint8_t mac[6])
 {
-	return nic && arp_resolve(&nif, ip, mac, time_uptime_ns() / 1000000);
+	return nic && arp_resolve(&nif, ip, mac, time_uptime_ms());
 }
 
 /* The interface goes on the igb when there is one (the multi-queue NIC), else the e1000. */
@@ -657,7 +655,7 @@ void netdev_init(void)
 	if (strcmp(addr, "dhcp") == 0) {
 		/* The xid only has to differ between clients and boots. */
 		uint32_t xid = (uint32_t)rdtsc() ^ ((uint32_t)nif.mac[4] << 24 | (uint32_t)nif.mac[5] << 16);
-		if (dhcp_start(&nif, &dhcp, xid, time_uptime_ns() / 1000000))
+		if (dhcp_start(&nif, &dhcp, xid, time_uptime_ms()))
 			pr_warn("net: DHCP could not start\n");
 		return;
 	}
@@ -704,7 +702,7 @@ void netdev_poll(void)
 	ops->poll(nic, netdev_rx, NULL, 64);
 	if (ops->rx_pending(nic))
 		work |= WORK_RX;                /* more than the budget: come back soon */
-	uint64_t now = time_uptime_ns() / 1000000;
+	uint64_t now = time_uptime_ms();
 	if ((w & WORK_LINK) || now - last_stats_ms >= 1000) {
 		last_stats_ms = now;
 		if (ops->update(nic)) {

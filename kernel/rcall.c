@@ -101,7 +101,7 @@ void rcall_local_info(void *out)
 	struct sys_kinfo ki = {
 		.core = kself.core,
 		.alive = 1,
-		.uptime_ms = time_uptime_ns() / 1000000,
+		.uptime_ms = time_uptime_ms(),
 		.idle_pct = time_idle_percent(),
 		.nprocs = proc_count(),
 		.free_bytes = pmm_free_frames() * PAGE_SIZE,

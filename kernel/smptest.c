@@ -251,35 +251,18 @@ static void op_nicq_attach(struct urpc_test *r)
 	r->status = netdev_queue_attach(&nicq, (unsigned)r->arg[0], (uint8_t)r->arg[1], 2000);
 }
 
-static void put_mac(uint8_t *p, uint64_t mac)
-{
-	for (int i = 0; i < 6; i++)
-		p[i] = (uint8_t)(mac >> (8 * (5 - i)));
-}
+#define NICQ_PING_ID 0x4b31
 
-/* Ethernet + IPv4 + ICMP echo request (id 0x4b31, seq 1), 98 bytes like ping's. */
+/* Ethernet + IPv4 + ICMP echo request (seq 1), 98 bytes like ping's, for the raw queue. */
 static size_t echo_request(uint8_t *f, uint64_t src_mac, uint64_t dst_mac, uint32_t src,
 			   uint32_t dst)
 {
-	memset(f, 0, 98);
-	put_mac(f, dst_mac);
-	put_mac(f + 6, src_mac);
+	wr48be(f, dst_mac);
+	wr48be(f + 6, src_mac);
 	wr16be(f + 12, ETH_TYPE_IPV4);
-	uint8_t *ip = f + 14, *icmp = ip + 20;
-	ip[0] = 0x45;
-	wr16be(ip + 2, 84);
-	ip[8] = 64;
-	ip[9] = IP_PROTO_ICMP;
-	wr32be(ip + 12, src);
-	wr32be(ip + 16, dst);
-	wr16be(ip + 10, inet_checksum(ip, 20));
-	icmp[0] = 8;
-	wr16be(icmp + 4, 0x4b31);
-	wr16be(icmp + 6, 1);
-	for (int i = 8; i < 64; i++)
-		icmp[i] = (uint8_t)i;
-	wr16be(icmp + 2, inet_checksum(icmp, 64));
-	return 98;
+	size_t len = icmp_echo_build(f + ETH_HDR + IP_HDR, NICQ_PING_ID, 1, ICMP_ECHO_DATA_MAX);
+	ipv4_header(f + ETH_HDR, src, dst, IP_PROTO_ICMP, len, 0);
+	return ETH_HDR + IP_HDR + len;
 }
 
 struct echo_seen { uint32_t from; bool reply; uint64_t frames; };
@@ -290,7 +273,7 @@ static void on_nicq_frame(void *arg, const uint8_t *f, size_t len, const struct 
 	(void)info;
 	s->frames++;
 	if (len >= 42 && rd16be(f + 12) == ETH_TYPE_IPV4 && f[23] == IP_PROTO_ICMP &&
-	    rd32be(f + 26) == s->from && f[34] == 0 && rd16be(f + 38) == 0x4b31)
+	    rd32be(f + 26) == s->from && f[34] == 0 && rd16be(f + 38) == NICQ_PING_ID)
 		s->reply = true;
 }
 
@@ -344,7 +327,7 @@ static void op_stack_ping(struct urpc_test *r)
  * each should be refused by a RST that reaches this kernel. */
 static void op_stack_connect(struct urpc_test *r)
 {
-	struct tcp_stack *st = sock_tcp_stack_rw();
+	struct tcp_stack *st = sock_tcp_stack();
 	uint64_t refused = 0, silent = 0, other = 0;
 	if (!st || !netdev_netif()) {
 		r->status = -ENODEV;
@@ -357,7 +340,7 @@ static void op_stack_connect(struct urpc_test *r)
 			break;
 		}
 		r->status = tcp_connect(c, (uint32_t)r->arg[0], (uint16_t)r->arg[2],
-					time_uptime_ns() / 1000000);
+					time_uptime_ms());
 		netdev_tx_flush();
 		uint64_t end = deadline_ms(1000);
 		while (!r->status && c->state == TCP_SYN_SENT && rdtsc() < end) {
@@ -371,7 +354,7 @@ static void op_stack_connect(struct urpc_test *r)
 			silent++;
 		else
 			other++;
-		tcp_close(c, time_uptime_ns() / 1000000);
+		tcp_close(c, time_uptime_ms());
 	}
 	r->arg[0] = refused;
 	r->arg[1] = silent;

@@ -67,7 +67,7 @@ static uint64_t last_tick;
 
 static uint64_t now_ms(void)
 {
-	return time_uptime_ns() / 1000000;
+	return time_uptime_ms();
 }
 
 static void sock_wake(struct socket *s)
@@ -124,12 +124,7 @@ void sock_net_tick(uint64_t now)
 	tcp_tick(&tcp, now);
 }
 
-const struct tcp_stack *sock_tcp_stack(void)
-{
-	return net ? &tcp : NULL;
-}
-
-struct tcp_stack *sock_tcp_stack_rw(void)
+struct tcp_stack *sock_tcp_stack(void)
 {
 	return net ? &tcp : NULL;
 }

@@ -14,9 +14,8 @@ struct proc;
 void sock_net_init(struct netif *nif);
 /* Runs TCP's timers; the idle loop calls it. */
 void sock_net_tick(uint64_t now_ms);
-const struct tcp_stack *sock_tcp_stack(void);
-/* The same, for the kernel's own connections (tests). */
-struct tcp_stack *sock_tcp_stack_rw(void);
+/* This kernel's TCP stack (NULL without sock_net_init), for netstat and its own connections. */
+struct tcp_stack *sock_tcp_stack(void);
 
 /* The lowest free descriptor from 3 up, or -EMFILE. */
 int fd_alloc(struct proc *p);

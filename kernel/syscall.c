@@ -382,7 +382,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_SPAWN: return sys_spawn(p, f->rdi, f->rsi);
 	case SYS_WAIT: return sys_wait(p, (int64_t)f->rdi, f->rsi);
 	case SYS_YIELD: sched_yield(); return 0;
-	case SYS_UPTIME_MS: return (int64_t)(time_uptime_ns() / 1000000);
+	case SYS_UPTIME_MS: return (int64_t)(time_uptime_ms());
 	case SYS_PREAD: return sys_pread(p, f->rdi, f->rsi, f->rdx, f->r10);
 	case SYS_FSTAT: return sys_fstat(p, f->rdi, f->rsi);
 	case SYS_READDIR: return sys_readdir(f->rdi, f->rsi, f->rdx);

@@ -93,7 +93,7 @@ struct urpc_buckets {
 
 struct urpc_listening {
 	uint16_t count;         /* ports listened on; above URPC_LISTEN_PORTS: more than fit */
-	uint16_t port[URPC_LISTEN_PORTS];       /* ascending, the first count of them */
+	uint16_t port[URPC_LISTEN_PORTS];       /* each once; the first count of them */
 };
 
 struct urpc_hello {

@@ -6,7 +6,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define IP_HDR          20
 #define IP_FLAG_MF      0x2000
 #define IP_FRAG_OFFSET  0x1FFF
 #define IP_TTL          64
@@ -68,6 +67,19 @@ drop:
 	nif->stats.drops[why]++;
 }
 
+void ipv4_header(uint8_t *pkt, uint32_t src, uint32_t dst, uint8_t proto, size_t len, uint16_t id)
+{
+	memset(pkt, 0, IP_HDR);
+	pkt[0] = 0x45;
+	wr16be(pkt + 2, (uint16_t)(IP_HDR + len));
+	wr16be(pkt + 4, id);
+	pkt[8] = IP_TTL;
+	pkt[9] = proto;
+	wr32be(pkt + 12, src);
+	wr32be(pkt + 16, dst);
+	wr16be(pkt + 10, inet_checksum(pkt, IP_HDR));
+}
+
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now)
 {
@@ -80,15 +92,7 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *p
 		memset(mac, 0xFF, 6);           /* the limited broadcast needs no ARP */
 	else
 		resolved = arp_resolve(nif, hop, mac, now);
-	memset(pkt, 0, IP_HDR);
-	pkt[0] = 0x45;
-	wr16be(pkt + 2, (uint16_t)(IP_HDR + len));
-	wr16be(pkt + 4, nif->ip_id++);
-	pkt[8] = IP_TTL;
-	pkt[9] = proto;
-	wr32be(pkt + 12, nif->ip);
-	wr32be(pkt + 16, dst);
-	wr16be(pkt + 10, inet_checksum(pkt, IP_HDR));
+	ipv4_header(pkt, nif->ip, dst, proto, len, nif->ip_id++);
 	memcpy(pkt + IP_HDR, payload, len);
 	if (!resolved) {
 		arp_queue(nif, hop, pkt, IP_HDR + len, now);    /* sent when the reply comes */
@@ -125,20 +129,25 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 		nif->stats.icmp_echo_replies++;
 }
 
-int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
-		      uint64_t now)
+size_t icmp_echo_build(uint8_t *msg, uint16_t id, uint16_t seq, size_t len)
 {
-	uint8_t msg[8 + 56];
-	if (len > sizeof(msg) - 8)
-		return -EINVAL;
-	memset(msg, 0, 8);
+	memset(msg, 0, ICMP_ECHO_HDR);
 	msg[0] = ICMP_ECHO_REQUEST;
 	wr16be(msg + 4, id);
 	wr16be(msg + 6, seq);
 	for (size_t i = 0; i < len; i++)
-		msg[8 + i] = (uint8_t)i;
-	wr16be(msg + 2, inet_checksum(msg, 8 + len));
-	return ipv4_output(nif, dst, IP_PROTO_ICMP, msg, 8 + len, now);
+		msg[ICMP_ECHO_HDR + i] = (uint8_t)i;
+	wr16be(msg + 2, inet_checksum(msg, ICMP_ECHO_HDR + len));
+	return ICMP_ECHO_HDR + len;
+}
+
+int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
+		      uint64_t now)
+{
+	uint8_t msg[ICMP_ECHO_HDR + ICMP_ECHO_DATA_MAX];
+	if (len > ICMP_ECHO_DATA_MAX)
+		return -EINVAL;
+	return ipv4_output(nif, dst, IP_PROTO_ICMP, msg, icmp_echo_build(msg, id, seq, len), now);
 }
 
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now)

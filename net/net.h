@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define ETH_HDR         14
+#define IP_HDR          20      /* an IPv4 header without options */
 #define ETH_TYPE_IPV4   0x0800
 #define ETH_TYPE_ARP    0x0806
 #define ETH_FRAME_MAX   1514
@@ -195,8 +196,16 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now)
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
-/* Sends an ICMP echo request (ping) with identifier id, sequence seq and len bytes of data;
- * answers are counted in stats.icmp_echo_replies_in. 0 or -errno (as ipv4_output). */
+/* An IPv4 header (IP_HDR bytes, no options) for len bytes of payload, checksum included. */
+void ipv4_header(uint8_t *pkt, uint32_t src, uint32_t dst, uint8_t proto, size_t len, uint16_t id);
+#define ICMP_ECHO_HDR           8
+#define ICMP_ECHO_DATA_MAX      56      /* ping's default, and what a request may carry here */
+/* An ICMP echo request with identifier id, sequence seq and len data bytes (0, 1, 2, ...)
+ * into msg; returns its length, ICMP_ECHO_HDR + len. */
+size_t icmp_echo_build(uint8_t *msg, uint16_t id, uint16_t seq, size_t len);
+/* Sends an ICMP echo request (ping) with identifier id, sequence seq and len bytes of data
+ * (at most ICMP_ECHO_DATA_MAX, else -EINVAL); answers are counted in
+ * stats.icmp_echo_replies_in. 0 or -errno (as ipv4_output). */
 int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
 		      uint64_t now);
 /* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */

@@ -290,7 +290,7 @@ int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more)
 	d->read.olinfo_status = IGB_TXD_PAYLEN(len);
 	nic_dma_barrier();
 	q->tx_next++;
-	q->tx_frames++;
+	q->counts.tx_good++;
 	if (!more || q->tx_next - q->tx_tail >= NIC_TX_BATCH)
 		igb_tx_flush(q);
 	return 0;
@@ -320,7 +320,7 @@ unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsign
 				.rss_tcp4 = IGB_RSS_TYPE(d->wb.pkt_info) == IGB_RSS_TYPE_TCPIPV4,
 			};
 			deliver(arg, q->rx_buf[i], len, &info);
-			q->rx_frames++;
+			q->counts.rx_good++;
 		} else {
 			q->rx_errors++;
 		}
@@ -421,20 +421,14 @@ const struct nic_ops igb_ops = {
 
 static int q_send(void *nic, const void *frame, size_t len, bool more)
 {
-	struct igb_queue *q = nic;
-	int err = igb_send(q, frame, len, more);
-	q->counts.tx_good = q->tx_frames;
-	return err;
+	return igb_send(nic, frame, len, more);
 }
 
 static void q_tx_flush(void *nic) { igb_tx_flush(nic); }
 
 static unsigned q_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
 {
-	struct igb_queue *q = nic;
-	unsigned n = igb_poll(q, deliver, arg, budget);
-	q->counts.rx_good = q->rx_frames;
-	return n;
+	return igb_poll(nic, deliver, arg, budget);
 }
 
 static bool q_rx_pending(const void *nic) { return igb_rx_pending(nic); }

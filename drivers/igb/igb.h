@@ -28,12 +28,12 @@ struct igb_queue {
 	uint32_t rx_next, tx_next, tx_clean;
 	uint32_t tx_tail;               /* tx_next as last written to TDT */
 	volatile uint32_t *rdt, *tdt;   /* the queue's tail registers */
-	uint64_t rx_frames, tx_frames, rx_errors, tx_full;
+	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */
+	uint64_t rx_errors, tx_full;
 	/* For a queue another kernel drives as its interface (igb_queue_ops): the registers
-	 * as it mapped them, the NIC's MAC, and the queue's own frame counts as statistics. */
+	 * as it mapped them, and the NIC's MAC. */
 	volatile uint8_t *regs;
 	uint8_t mac[6];
-	struct nic_stats counts;
 };
 
 struct igb {

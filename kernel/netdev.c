@@ -398,8 +398,8 @@ static bool listening_told_ok;
 static uint64_t listening_checked_ms;
 static uint8_t kernel_of_bucket[IGB_RETA_ENTRIES];      /* kernel 0: as last written */
 static bool buckets_told[MAX_KERNELS];                  /* kernel 0: kernel k knows its own */
-static struct urpc_buckets buckets_here;                /* this kernel's buckets ... */
-static bool buckets_known;                              /* ... once steering began */
+/* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
+static struct urpc_buckets buckets_here;
 
 static struct urpc_buckets buckets_of(unsigned k)
 {
@@ -436,7 +436,6 @@ int netdev_steer(const uint8_t kernel_of[IGB_RETA_ENTRIES])
 	igb_reta_write(igb, reta);
 	memcpy(kernel_of_bucket, kernel_of, sizeof(kernel_of_bucket));
 	buckets_here = buckets_of(0);
-	buckets_known = true;
 	memset(buckets_told, 0, sizeof(buckets_told));
 	tell_buckets();
 	return 0;
@@ -447,7 +446,6 @@ static void on_buckets(unsigned from, const struct urpc_msg *m)
 	if (!well_formed(from == 0 && URPC_HDR_LEN(m->hdr) == sizeof(buckets_here), from, "bucket"))
 		return;
 	memcpy(&buckets_here, m->payload, sizeof(buckets_here));
-	buckets_known = true;
 }
 
 /* The NIC hashes a received segment with the source first: the peer's address and port. */
@@ -455,8 +453,8 @@ bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, 
 		    uint16_t rport)
 {
 	(void)st;
-	if (!buckets_known || !nif.rss_key)
-		return true;
+	if (!nif.rss_key)
+		return true;            /* no RSS: this interface takes every flow */
 	uint32_t hash = toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport);
 	unsigned b = hash & (IGB_RETA_ENTRIES - 1);
 	return buckets_here.mine[b / 64] >> (b % 64) & 1;
@@ -645,6 +643,7 @@ void netdev_init(void)
 	nif.tx = netdev_tx;
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
+	memset(&buckets_here, 0xFF, sizeof(buckets_here));
 	nif.arp_learned = arp_learned_here;
 	queues_per_kernel = want_queues_per_kernel();
 	sock_net_init(&nif);

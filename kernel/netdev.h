@@ -30,7 +30,7 @@ bool netdev_arp(uint32_t ip, uint8_t mac[6]);
  * The bucket policy uses it; so will the monitor's load balancer. */
 int netdev_steer(const uint8_t kernel_of[128]);
 /* The stack's tcp port_ok: does a connection from lport to raddr:rport hash into one of this
- * kernel's buckets? True while no steering has begun. */
+ * kernel's buckets? Kernel 0 owns them all until it steers; another kernel, none until told. */
 struct tcp_stack;
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport);

@@ -246,13 +246,19 @@ int pci_msi_enable(const struct pci_dev *d, uint32_t apic_id, uint8_t vector)
 	return 0;
 }
 
+unsigned pci_msix_entries(const struct pci_dev *d)
+{
+	uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX);
+	return cap ? (pci_read16(d, cap + 2) & 0x7FFu) + 1 : 0;
+}
+
 int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector)
 {
 	uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX);
 	if (!cap)
 		return -ENOTSUP;
 	uint16_t ctrl = pci_read16(d, cap + 2);
-	if (entry > (ctrl & 0x7FFu))
+	if (entry >= pci_msix_entries(d))
 		return -EINVAL;
 	uint32_t where = pci_read32(d, cap + 4);
 	volatile uint8_t *table = pci_map_bar(d, where & 7);

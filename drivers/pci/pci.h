@@ -55,6 +55,8 @@ uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id);
  * table and -ENODEV if the table's BAR cannot be mapped. */
 int pci_msi_enable(const struct pci_dev *d, uint32_t apic_id, uint8_t vector);
 int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector);
+/* The entries of d's MSI-X table (Table Size + 1, PCI 3.0 6.8.2.3), 0 without MSI-X. */
+unsigned pci_msix_entries(const struct pci_dev *d);
 void pci_msi_disable(const struct pci_dev *d);
 /* Lets the device assert its INTx# line (pci_enable leaves it off, PCI 3.0 6.2.2). */
 void pci_intx(const struct pci_dev *d, bool on);

@@ -254,7 +254,7 @@ int netdev_queue_ask(const struct urpc_nicq_attach *r, struct urpc_nicq_attached
 {
 	if (kself.core == 0)
 		return -EINVAL;
-	peer_register(URPC_NICQ_ATTACHED, on_nicq_attached);
+	PEER_REGISTER_STRUCT(URPC_NICQ_ATTACHED, on_nicq_attached, struct urpc_nicq_attached);
 	attach_replied = false;
 	int err = peer_send_wait(0, URPC_NICQ_ATTACH, 0, r, sizeof(*r), timeout_ms);
 	if (err)
@@ -596,9 +596,9 @@ static bool want_queues_per_kernel(void)
  * table starts can listen at once; it sends nothing (-ENETDOWN) until its queue is attached. */
 void netdev_ap_init(void)
 {
-	peer_register(URPC_BUCKETS, on_buckets);
-	peer_register(URPC_NET_CONFIG, on_net_config);
-	peer_register(URPC_ARP_LEARNED, on_arp_learned);
+	PEER_REGISTER_STRUCT(URPC_BUCKETS, on_buckets, struct urpc_buckets);
+	PEER_REGISTER_STRUCT(URPC_NET_CONFIG, on_net_config, struct urpc_net_config);
+	PEER_REGISTER_STRUCT(URPC_ARP_LEARNED, on_arp_learned, struct urpc_arp_learned);
 	if (want_queues_per_kernel())
 		sock_net_init(&nif);
 }
@@ -626,8 +626,8 @@ bool netdev_arp(uint32_t ip, uint8_t mac[6])
 void netdev_init(void)
 {
 	char addr[32];
-	peer_register(URPC_NICQ_ATTACH, on_nicq_attach);
-	peer_register(URPC_LISTENING, on_listening);
+	PEER_REGISTER_STRUCT(URPC_NICQ_ATTACH, on_nicq_attach, struct urpc_nicq_attach);
+	PEER_REGISTER_STRUCT(URPC_LISTENING, on_listening, struct urpc_listening);
 	if ((igb = igb_nic())) {
 		ops = &igb_ops;
 		nic = igb;

@@ -9,15 +9,23 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "lib/errno.h"
+#include "lib/util.h"
 
-#define PEER_TYPES 16
+#define PEER_TYPES (1u << 8)            /* every value of the header's 8-bit type */
 #define PEER_DEAD_TICKS (2 * HZ)        /* no heartbeat for this long: the peer is dead */
+
+_Static_assert(URPC_TYPE_LAST < PEER_TYPES, "every message type has a handler slot");
+
+struct peer_handler {
+	peer_handler_fn fn;
+	uint8_t min_len, max_len;
+};
 
 static struct urpc_tx tx[MAX_KERNELS];
 static struct urpc_rx rx[MAX_KERNELS];
-static peer_handler_fn handlers[PEER_TYPES];
+static struct peer_handler handlers[PEER_TYPES];
 static bool ready;
-static uint64_t unknown_messages;
+static uint64_t unknown_messages, malformed_messages;
 
 /* What this kernel last saw of each peer's heartbeat, and when (in its own ticks). */
 static uint64_t seen_beat[MAX_KERNELS], seen_at[MAX_KERNELS];
@@ -50,10 +58,9 @@ bool peer_ready(void)
 	return ready;
 }
 
-void peer_register(uint16_t type, peer_handler_fn fn)
+void peer_register(uint8_t type, peer_handler_fn fn, uint8_t min_len, uint8_t max_len)
 {
-	if (type < PEER_TYPES)
-		handlers[type] = fn;
+	handlers[type] = (struct peer_handler){ fn, min_len, MIN(max_len, URPC_PAYLOAD) };
 }
 
 /* The sender's half of the sleep protocol: the message is visible before the flag is read
@@ -100,11 +107,14 @@ int peer_send_wait(unsigned to, uint16_t type, uint8_t flags, const void *payloa
 
 static void peer_dispatch(unsigned from, const struct urpc_msg *m)
 {
-	uint16_t type = URPC_HDR_TYPE(m->hdr);
-	if (type < PEER_TYPES && handlers[type])
-		handlers[type](from, m);
-	else
+	const struct peer_handler *h = &handlers[URPC_HDR_TYPE(m->hdr) & (PEER_TYPES - 1)];
+	unsigned len = URPC_HDR_LEN(m->hdr);
+	if (!h->fn)
 		unknown_messages++;     /* counted, never fatal: the sender may be newer */
+	else if (len < h->min_len || len > h->max_len)
+		malformed_messages++;
+	else
+		h->fn(from, m);
 }
 
 unsigned peer_poll(void)
@@ -190,4 +200,9 @@ bool peer_alive(unsigned core)
 uint64_t peer_unknown_messages(void)
 {
 	return unknown_messages;
+}
+
+uint64_t peer_malformed_messages(void)
+{
+	return malformed_messages;
 }

@@ -12,7 +12,14 @@ typedef void (*peer_handler_fn)(unsigned from, const struct urpc_msg *m);
 
 int peer_init(void);
 bool peer_ready(void);
-void peer_register(uint16_t type, peer_handler_fn fn);
+/* fn takes every message of `type` whose payload is min_len to max_len bytes long; one of
+ * another length is counted (peer_malformed_messages) and never reaches fn, so a handler
+ * reads only bytes its sender wrote. The table has a slot for every type a header can
+ * carry (8 bits), so no registered type can fall outside it. */
+void peer_register(uint8_t type, peer_handler_fn fn, uint8_t min_len, uint8_t max_len);
+/* The usual case: a payload of exactly one `struct`. */
+#define PEER_REGISTER_STRUCT(type, fn, st) \
+	peer_register((type), (fn), sizeof(st), sizeof(st))
 /* Non-blocking send; wakes the receiver if it sleeps. -EAGAIN when its ring is full. */
 int peer_send(unsigned to, uint16_t type, uint8_t flags, const void *payload, size_t len);
 /* Sends, polling this kernel's own channels while the ring stays full; gives up with
@@ -27,5 +34,6 @@ void peer_tick(void);
 bool peer_alive(unsigned core);
 void peer_set_state(unsigned state);
 uint64_t peer_unknown_messages(void);
+uint64_t peer_malformed_messages(void);
 
 #endif

@@ -90,8 +90,8 @@ static void on_reply(unsigned from, const struct urpc_msg *m)
 
 void rcall_init(void)
 {
-	peer_register(URPC_RCALL_REQ, on_request);
-	peer_register(URPC_RCALL_REPLY, on_reply);
+	PEER_REGISTER_STRUCT(URPC_RCALL_REQ, on_request, struct urpc_rcall);
+	PEER_REGISTER_STRUCT(URPC_RCALL_REPLY, on_reply, struct urpc_rcall_reply);
 	for (unsigned i = 0; i < RCALL_CALLS; i++)
 		waitq_init(&calls[i].wq);
 }

@@ -89,8 +89,8 @@ static void on_hello(unsigned from, const struct urpc_msg *m)
 
 void smp_kernel0_init(void)
 {
-	peer_register(URPC_CONSOLE, on_console);
-	peer_register(URPC_HELLO, on_hello);
+	peer_register(URPC_CONSOLE, on_console, 0, URPC_PAYLOAD);
+	PEER_REGISTER_STRUCT(URPC_HELLO, on_hello, struct urpc_hello);
 }
 
 /* --- partitions and images --- */

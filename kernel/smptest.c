@@ -101,11 +101,11 @@ static void on_fill(unsigned from, const struct urpc_msg *m)
 
 void smptest_init(void)
 {
-	peer_register(URPC_PING, on_ping);
-	peer_register(URPC_PONG, on_pong);
-	peer_register(URPC_TEST_REQ, on_test_req);
-	peer_register(URPC_TEST_REPLY, on_test_reply);
-	peer_register(URPC_FILL, on_fill);
+	PEER_REGISTER_STRUCT(URPC_PING, on_ping, struct urpc_ping);
+	PEER_REGISTER_STRUCT(URPC_PONG, on_pong, struct urpc_ping);
+	PEER_REGISTER_STRUCT(URPC_TEST_REQ, on_test_req, struct urpc_test);
+	PEER_REGISTER_STRUCT(URPC_TEST_REPLY, on_test_reply, struct urpc_test);
+	PEER_REGISTER_STRUCT(URPC_FILL, on_fill, struct urpc_fill);
 }
 
 uint64_t smptest_fills_seen(void)

@@ -45,6 +45,7 @@ enum urpc_type {
 	 * RSS buckets are now that kernel's (struct urpc_buckets), so that its connect()
 	 * picks ports whose answers reach it. */
 	URPC_BUCKETS = 15,
+	URPC_TYPE_LAST = URPC_BUCKETS,
 };
 
 enum urpc_rcall_op {

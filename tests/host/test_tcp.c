@@ -1,4 +1,4 @@
-/* TCP (net/tcp.c) on the host, with time driven by hand. Two harnesses:
+/* TCP (net/tcp_*.c) on the host, with time driven by hand. Two harnesses:
  * - a scripted peer: the test writes each segment the peer sends and reads each one our stack
  *   answers, to check single rules of RFC 9293 and its companions (named in each test);
  * - a wire: two of our stacks joined by a link that can lose, duplicate and reorder frames,

@@ -1,0 +1,231 @@
+/* TCP connections: the connection table, allocation and release, the initial sequence
+ * number (RFC 6528), the buffers, TIME_WAIT, and setting a stack up. */
+#include "net/tcp_var.h"
+#include "lib/bytes.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/util.h"
+
+void tcp_set_state(struct tcp_conn *c, enum tcp_state s)
+{
+	c->stack->conns_by_state[c->state]--;
+	c->stack->conns_by_state[s]++;
+	if (s == TCP_TIME_WAIT)
+		c->stack->ntime_wait++;
+	if (c->state == TCP_TIME_WAIT)
+		c->stack->ntime_wait--;
+	c->state = s;
+}
+
+static uint64_t tuple_hash(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			   uint16_t rport)
+{
+	uint8_t t[12];
+	wr32be(t, laddr);
+	wr32be(t + 4, raddr);
+	wr16be(t + 8, lport);
+	wr16be(t + 10, rport);
+	return siphash24(&st->key, t, sizeof(t));
+}
+
+struct list_node *tcp_bucket(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+				uint16_t rport)
+{
+	return &st->buckets[tuple_hash(st, laddr, lport, raddr, rport) % TCP_HASH_BUCKETS];
+}
+
+struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
+{
+	struct list_node *b = tcp_bucket(st, s->dst, s->dport, s->src, s->sport);
+	list_for_each(n, b) {
+		struct tcp_conn *c = list_entry(n, struct tcp_conn, hash_node);
+		if (c->lport == s->dport && c->rport == s->sport && c->raddr == s->src &&
+		    c->laddr == s->dst)
+			return c;
+	}
+	return NULL;
+}
+
+struct tcp_conn *tcp_lookup_listener(struct tcp_stack *st, uint32_t addr, uint16_t port)
+{
+	struct tcp_conn *c;
+	list_for_each_entry(c, &st->listeners, hash_node)
+		if (c->lport == port && (c->laddr == 0 || c->laddr == addr))
+			return c;
+	return NULL;
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock. */
+uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now)
+{
+	return (uint32_t)(now * 250) +
+	       (uint32_t)tuple_hash(c->stack, c->laddr, c->lport, c->raddr, c->rport);
+}
+
+uint8_t tcp_wscale_for(uint32_t space)
+{
+	uint8_t ws = 0;
+	while (ws < WS_MAX && (space >> ws) > 0xFFFF)
+		ws++;
+	return ws;
+}
+
+/* ---- buffers ---- */
+
+void tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n)
+{
+	pos %= cap;
+	uint32_t first = MIN(n, cap - pos);
+	memcpy(ring + pos, src, first);
+	memcpy(ring, src + first, n - first);
+}
+
+void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst, uint32_t n)
+{
+	pos %= cap;
+	uint32_t first = MIN(n, cap - pos);
+	memcpy(dst, ring + pos, first);
+	memcpy(dst + first, ring, n - first);
+}
+
+int tcp_alloc_buffers(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	if (!c->rbuf && !(c->rbuf = st->alloc(c->rcap)))
+		return -ENOMEM;
+	if (!c->sbuf && !(c->sbuf = st->alloc(c->scap)))
+		return -ENOMEM;
+	return 0;
+}
+
+void tcp_free_buffers(struct tcp_conn *c)
+{
+	if (c->rbuf)
+		c->stack->free(c->rbuf);
+	if (c->sbuf)
+		c->stack->free(c->sbuf);
+	c->rbuf = c->sbuf = NULL;
+}
+
+/* ---- connections ---- */
+
+struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
+{
+	struct tcp_conn *c = st->alloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->stack = st;
+	c->state = TCP_CLOSED;
+	st->conns_by_state[TCP_CLOSED]++;
+	list_init(&c->hash_node);
+	list_init(&c->queue_node);
+	list_init(&c->accept_q);
+	list_add_tail(&st->all, &c->all_node);
+	c->rcap = TCP_RCVBUF_DEFAULT;
+	c->scap = TCP_SNDBUF_DEFAULT;
+	c->rto = TCP_RTO_INITIAL_MS;
+	c->mss = TCP_MSS_DEFAULT;
+	st->nconns++;
+	return c;
+}
+
+void tcp_conn_free(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	if (c->listener) {
+		if (list_empty(&c->queue_node))
+			c->listener->syn_count--;
+		else
+			c->listener->accept_count--;
+	}
+	list_del(&c->queue_node);
+	list_del(&c->hash_node);
+	list_del(&c->all_node);
+	st->conns_by_state[c->state]--;
+	if (c->state == TCP_TIME_WAIT)
+		st->ntime_wait--;
+	tcp_free_buffers(c);
+	st->nconns--;
+	st->free(c);
+}
+
+/* The connection is over. One the user still holds stays, CLOSED, for it to see the error or
+ * the end; one nobody holds goes. */
+void tcp_conn_finish(struct tcp_conn *c, int error)
+{
+	if (error && !c->error)
+		c->error = error;
+	tcp_set_state(c, TCP_CLOSED);
+	c->t_rexmt = c->t_delack = c->t_persist = c->t_keep = c->t_wait = 0;
+	list_del(&c->all_node);                 /* off the TIME_WAIT list, if it was there */
+	list_add_tail(&c->stack->all, &c->all_node);
+	list_del(&c->hash_node);
+	if (c->user_closed || c->listener) {       /* closed by its user, or never accepted */
+		tcp_conn_free(c);
+		return;
+	}
+	tcp_notify(c);
+}
+
+/* TIME_WAIT connections wait on a list of their own, in the order they expire (all wait
+ * as long), so the timers look only at its head however many thousands there are. */
+void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now)
+{
+	c->t_wait = now + TCP_TIME_WAIT_MS;
+	list_del(&c->all_node);
+	list_add_tail(&c->stack->time_wait, &c->all_node);
+}
+
+void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
+{
+	struct tcp_stack *st = c->stack;
+	c->t_rexmt = c->t_persist = c->t_keep = 0;
+	if (c->user_closed && st->ntime_wait >= TCP_TIME_WAIT_MAX) {
+		tcp_conn_finish(c, 0);      /* a bounded table: the oldest protection goes first */
+		return;
+	}
+	tcp_set_state(c, TCP_TIME_WAIT);
+	tcp_time_wait_restart(c, now);
+	if (c->user_closed)
+		tcp_free_buffers(c);
+	tcp_notify(c);
+}
+
+struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s)
+{
+	struct tcp_conn *c = tcp_conn_alloc(l->stack);
+	if (!c)
+		return NULL;
+	c->laddr = s->dst;
+	c->lport = s->dport;
+	c->raddr = s->src;
+	c->rport = s->sport;
+	c->rcap = l->rcap;
+	c->scap = l->scap;
+	c->nodelay = l->nodelay;
+	c->keepalive = l->keepalive;
+	c->rcv_wscale = tcp_wscale_for(c->rcap);
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->listener = l;
+	return c;
+}
+
+int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *key,
+	     void *(*alloc)(size_t), void (*free_fn)(void *))
+{
+	memset(st, 0, sizeof(*st));
+	st->nif = nif;
+	for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
+		list_init(&st->buckets[i]);
+	list_init(&st->listeners);
+	list_init(&st->all);
+	list_init(&st->time_wait);
+	st->key = *key;
+	st->alloc = alloc;
+	st->free = free_fn;
+	st->next_port = (uint16_t)(TCP_EPHEMERAL_FIRST + key->k0 % (65536 - TCP_EPHEMERAL_FIRST));
+	nif->tcp = st;
+	return 0;
+}

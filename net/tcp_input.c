@@ -101,47 +101,44 @@ static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	return 0;
 }
 
-static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
+/* LISTEN, an ACK (RFC 9293 3.10.7.2, second): the third step of a handshake we answered
+ * with a cookie, or a stray that draws a RST. */
+static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
 {
 	struct tcp_stack *st = l->stack;
-	if (s->flags & RST) {
-		tcp_drop(st, DROP_TCP_NO_SOCKET);
-		return;
-	}
-	if (s->flags & ACK) {
-		/* The third step of a handshake answered with a cookie, or a stray ACK. */
-		struct tcp_conn *c = NULL;
-		if (!(s->flags & SYN) && now < l->cookies_until) {
-			if (l->accept_count >= l->backlog) {
-				tcp_drop(st, DROP_TCP_ACCEPT_FULL);
-				return;
-			}
-			c = tcp_cookie_check(l, s, now);
-			if (!c) {
-				tcp_drop(st, DROP_TCP_BAD_COOKIE);
-				tcp_send_reset(st, s, now);
-				return;
-			}
-			list_add_tail(tcp_bucket(st, c->laddr, c->lport, c->raddr, c->rport), &c->hash_node);
-			tcp_set_state(c, TCP_SYN_RECEIVED);
-			l->syn_count++;
-			if (establish(c, s, now)) {
-				tcp_conn_free(c);
-				return;
-			}
-			accept_enqueue(l, c);
-			return;         /* data on the cookie ACK is left for a retransmission */
-		}
+	if ((s->flags & SYN) || now >= l->cookies_until) {
 		tcp_drop(st, DROP_TCP_NO_SOCKET);
 		tcp_send_reset(st, s, now);
 		return;
 	}
-	if (!(s->flags & SYN)) {
-		tcp_drop(st, DROP_TCP_FLAGS);
+	if (l->accept_count >= l->backlog) {
+		tcp_drop(st, DROP_TCP_ACCEPT_FULL);
 		return;
 	}
+	struct tcp_conn *c = tcp_cookie_check(l, s, now);
+	if (!c) {
+		tcp_drop(st, DROP_TCP_BAD_COOKIE);
+		tcp_send_reset(st, s, now);
+		return;
+	}
+	list_add_tail(tcp_bucket(st, c->laddr, c->lport, c->raddr, c->rport), &c->hash_node);
+	tcp_set_state(c, TCP_SYN_RECEIVED);
+	l->syn_count++;
+	if (establish(c, s, now)) {
+		tcp_conn_free(c);
+		return;
+	}
+	accept_enqueue(l, c);
+	/* data on the cookie ACK is left for a retransmission */
+}
+
+/* LISTEN, a SYN (RFC 9293 3.10.7.2, third): a half-open child answered with a SYN-ACK, or
+ * a cookie and no state when the SYN queue is full. */
+static void listen_syn(struct tcp_conn *l, const struct seg *s, uint64_t now)
+{
+	struct tcp_stack *st = l->stack;
 	if (l->accept_count >= l->backlog) {
-		tcp_drop(st, DROP_TCP_ACCEPT_FULL);         /* the client will retry */
+		tcp_drop(st, DROP_TCP_ACCEPT_FULL);     /* the client will retry */
 		return;
 	}
 	if (l->syn_count >= MIN((unsigned)TCP_SYNQ_MAX, MAX(l->backlog, 8u))) {
@@ -151,7 +148,7 @@ static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	}
 	struct tcp_conn *c = tcp_child_new(l, s);
 	if (!c) {
-		tcp_cookie_send(l, s, now);                 /* out of memory: state-free instead */
+		tcp_cookie_send(l, s, now);             /* out of memory: state-free instead */
 		return;
 	}
 	tcp_apply_syn_options(c, s);
@@ -165,6 +162,38 @@ static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	tcp_send_syn(c, now);
 }
 
+/* RFC 9293 3.10.7.2: a RST is ignored, an ACK is a cookie or draws a RST, a SYN opens. */
+static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
+{
+	if (s->flags & RST)
+		tcp_drop(l->stack, DROP_TCP_NO_SOCKET);
+	else if (s->flags & ACK)
+		listen_ack(l, s, now);
+	else if (s->flags & SYN)
+		listen_syn(l, s, now);
+	else
+		tcp_drop(l->stack, DROP_TCP_FLAGS);
+}
+
+/* SYN-SENT, our SYN acknowledged with the peer's (RFC 9293 3.10.7.3, fourth). */
+static void syn_sent_established(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	c->snd_una = s->ack;
+	c->t_rexmt = 0;
+	c->retries = 0;
+	if (c->ts_ok && s->tsecr)
+		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	if (establish(c, s, now)) {
+		tcp_abort(c, now);
+		return;
+	}
+	tcp_count(c->stack, TCP_ACTIVE_OPENS);
+	c->ack_now = true;
+	tcp_output(c, now);
+	tcp_notify(c);
+}
+
+/* RFC 9293 3.10.7.3, its steps in order: the ACK, the RST, (security,) the SYN. */
 static void syn_sent_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
@@ -190,25 +219,28 @@ static void syn_sent_input(struct tcp_conn *c, const struct seg *s, uint64_t now
 	c->rcv_nxt = s->seq + 1;
 	tcp_apply_syn_options(c, s);
 	if (s->flags & ACK) {
-		c->snd_una = s->ack;
-		c->t_rexmt = 0;
-		c->retries = 0;
-		if (c->ts_ok && s->tsecr)
-			tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
-		if (establish(c, s, now)) {
-			tcp_abort(c, now);
-			return;
-		}
-		tcp_count(st, TCP_ACTIVE_OPENS);
-		c->ack_now = true;
-		tcp_output(c, now);
-		tcp_notify(c);
+		syn_sent_established(c, s, now);
 		return;
 	}
 	/* Simultaneous open (RFC 9293 3.5, figure 7). */
 	tcp_set_state(c, TCP_SYN_RECEIVED);
 	c->snd_wnd = s->wnd;
 	tcp_send_syn(c, now);
+}
+
+/* PAWS (RFC 7323 5.3), ahead of the first check: an older timestamp than the last in-order
+ * one is a stale duplicate. A connection with timestamps drops segments without them (3.2). */
+static bool paws_ok(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	if (!c->ts_ok || (s->flags & RST))
+		return true;
+	if (s->has_ts && (!seq_lt(s->tsval, c->ts_recent) ||
+			  now - c->ts_recent_ms >= 24ull * 24 * 3600 * 1000))
+		return true;
+	tcp_drop(c->stack, DROP_TCP_PAWS);
+	if (s->has_ts)
+		tcp_send_ack(c, now);
+	return false;
 }
 
 /* RFC 9293 3.10.7.4's acceptability test, against the window we advertised. */
@@ -226,299 +258,283 @@ static bool acceptable(const struct tcp_conn *c, const struct seg *s, uint32_t s
 	       (seq_geq(last, c->rcv_nxt) && seq_lt(last, end));
 }
 
-/* Puts in-window data into the receive buffer; returns true when rcv_nxt moved. */
-static bool take_data(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len)
+/* First: is the sequence number acceptable? A zero window still takes the ACK of a segment
+ * at RCV.NXT (ibid.: "special allowance"); *ack_only says its data and FIN are not. */
+static bool check_sequence(struct tcp_conn *c, const struct seg *s, uint32_t seglen,
+			   bool *ack_only, uint64_t now)
 {
-	struct tcp_stack *st = c->stack;
-	if (seq_lt(seq, c->rcv_nxt)) {
-		uint32_t cut = c->rcv_nxt - seq;
-		if (cut >= len)
-			return false;
-		data += cut;
-		len -= cut;
-		seq = c->rcv_nxt;
-	}
-	uint32_t room = c->rcap - c->rlen, off = seq - c->rcv_nxt;
-	if (off >= room)
-		return false;
-	len = MIN(len, room - off);
-	tcp_ring_put(c->rbuf, c->rcap, c->rhead + c->rlen + off, data, len);
-	uint32_t end = seq + len;
-	if (off > 0) {
-		/* An island: merge it into the list of out-of-order ranges. */
-		tcp_count(st, TCP_OOO_SEGS);
-		unsigned i = 0;
-		while (i < c->nooo && seq_lt(c->ooo[i].seq, seq))
-			i++;
-		if (c->nooo == TCP_OOO_RANGES) {
-			tcp_drop(st, DROP_TCP_OOO_FULL);    /* still in the buffer, just not remembered */
-			return false;
-		}
-		memmove(&c->ooo[i + 1], &c->ooo[i], (c->nooo - i) * sizeof(c->ooo[0]));
-		c->ooo[i] = (struct tcp_range){ seq, end };
-		c->nooo++;
-		/* Coalesce neighbours that now touch or overlap. */
-		for (unsigned j = 0; j + 1 < c->nooo; ) {
-			if (seq_geq(c->ooo[j].end, c->ooo[j + 1].seq)) {
-				if (seq_gt(c->ooo[j + 1].end, c->ooo[j].end))
-					c->ooo[j].end = c->ooo[j + 1].end;
-				memmove(&c->ooo[j + 1], &c->ooo[j + 2], (c->nooo - j - 2) * sizeof(c->ooo[0]));
-				c->nooo--;
-			} else {
-				j++;
-			}
-		}
-		return false;
-	}
-	c->rlen += len;
-	c->rcv_nxt = end;
-	/* Islands the new data reaches are now in order too. */
-	while (c->nooo && seq_leq(c->ooo[0].seq, c->rcv_nxt)) {
-		if (seq_gt(c->ooo[0].end, c->rcv_nxt)) {
-			c->rlen += c->ooo[0].end - c->rcv_nxt;
-			c->rcv_nxt = c->ooo[0].end;
-		}
-		memmove(&c->ooo[0], &c->ooo[1], (c->nooo - 1) * sizeof(c->ooo[0]));
-		c->nooo--;
-	}
-	return true;
-}
-
-/* Steps 5 (ACK) of RFC 9293 3.10.7.4 for a synchronized connection. Returns false when the
- * segment is to be dropped here. */
-static bool ack_input(struct tcp_conn *c, const struct seg *s, uint32_t seglen, uint64_t now)
-{
-	struct tcp_stack *st = c->stack;
-	/* RFC 5961 5.2: the ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
-	if (seq_gt(s->ack, c->snd_max)) {
-		tcp_drop(st, DROP_TCP_BAD_ACK);
-		tcp_send_ack(c, now);
-		return false;
-	}
-	if (seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
-		tcp_drop(st, DROP_TCP_BAD_ACK);
-		tcp_send_ack(c, now);
-		return false;
-	}
-	uint32_t old_wnd = c->snd_wnd;
-	if (seq_gt(s->ack, c->snd_una)) {
-		uint32_t acked = s->ack - c->snd_una;
-		uint32_t data = MIN(acked, c->slen);
-		c->shead = (c->shead + data) % (c->scap ? c->scap : 1);
-		c->slen -= data;
-		c->snd_una = s->ack;
-		if (seq_lt(c->snd_nxt, c->snd_una))
-			c->snd_nxt = c->snd_una;
-		c->retries = 0;
-		/* RFC 6298: a sample per ACK by timestamps, else per timed segment (Karn). */
-		if (c->ts_ok && s->has_ts && s->tsecr)
-			tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
-		else if (c->rtt_timing && seq_gt(s->ack, c->rtt_seq)) {
-			c->rtt_timing = false;
-			tcp_rtt_sample(c, (uint32_t)(now - c->rtt_start));
-		}
-		tcp_congestion_on_ack(c, data ? data : acked, now);
-		c->t_rexmt = c->snd_una == c->snd_max ? 0 : now + c->rto;
-		if (data)
-			tcp_notify(c);              /* room in the send buffer */
-	} else if (s->ack == c->snd_una && seglen == 0 && c->snd_max != c->snd_una &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd) {
-		tcp_dup_ack(c, now);
-	}
-	/* The send window (RFC 9293 3.10.7.4, fifth step, SND.WL1/WL2). */
-	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
-		c->snd_wnd = s->wnd << c->snd_wscale;
-		c->max_snd_wnd = MAX(c->max_snd_wnd, c->snd_wnd);
-		c->snd_wl1 = s->seq;
-		c->snd_wl2 = s->ack;
-		if (c->snd_wnd > 0 && old_wnd == 0) {
-			c->t_persist = 0;
-			c->persist_backoff = 0;
-		}
-	}
-	bool fin_acked = c->fin_sent && seq_gt(s->ack, c->fin_seq);
-	switch (c->state) {
-	case TCP_FIN_WAIT_1:
-		if (fin_acked) {
-			tcp_set_state(c, TCP_FIN_WAIT_2);
-			if (c->user_closed)
-				c->t_wait = now + TCP_FIN_WAIT_2_MS;
-		}
-		break;
-	case TCP_CLOSING:
-		if (fin_acked) {
-			tcp_enter_time_wait(c, now);
-			return false;
-		}
-		break;
-	case TCP_LAST_ACK:
-		if (fin_acked) {
-			tcp_conn_finish(c, 0);
-			return false;
-		}
-		break;
-	default:
-		break;
-	}
-	return true;
-}
-
-/* A segment for a connection past LISTEN and SYN-SENT (RFC 9293 3.10.7.4). */
-static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
-{
-	struct tcp_stack *st = c->stack;
-	uint32_t seglen = s->len + !!(s->flags & SYN) + !!(s->flags & FIN);
-
-	/* PAWS (RFC 7323 5.3): an older timestamp than the last in-order one is a stale
-	 * duplicate. A connection with timestamps drops segments without them (3.2). */
-	if (c->ts_ok && !(s->flags & RST)) {
-		if (!s->has_ts || (seq_lt(s->tsval, c->ts_recent) &&
-				   now - c->ts_recent_ms < 24ull * 24 * 3600 * 1000)) {
-			tcp_drop(st, DROP_TCP_PAWS);
-			if (s->has_ts)
+	*ack_only = false;
+	if (!acceptable(c, s, seglen)) {
+		if (s->seq != c->rcv_nxt || (s->flags & (RST | SYN))) {
+			tcp_drop(c->stack, DROP_TCP_OUT_OF_WINDOW);
+			if (c->state == TCP_TIME_WAIT && (s->flags & FIN))
+				tcp_time_wait_restart(c, now);  /* the peer lost our last ACK */
+			if (!(s->flags & RST))
 				tcp_send_ack(c, now);
-			return;
+			return false;
 		}
-	}
-	/* First: is the sequence number acceptable? A zero window still takes the ACK of a
-	 * segment at RCV.NXT (ibid.: "special allowance"). */
-	bool ok = acceptable(c, s, seglen);
-	bool ack_only = false;
-	if (!ok && s->seq == c->rcv_nxt && !(s->flags & (RST | SYN))) {
-		ok = true;
-		ack_only = true;
-	}
-	if (!ok) {
-		tcp_drop(st, DROP_TCP_OUT_OF_WINDOW);
-		if (c->state == TCP_TIME_WAIT && (s->flags & FIN))
-			tcp_time_wait_restart(c, now);      /* the peer lost our last ACK */
-		if (!(s->flags & RST))
-			tcp_send_ack(c, now);
-		return;
+		*ack_only = true;
 	}
 	/* RFC 7323 4.3: remember the timestamp of a segment that starts in order. */
 	if (c->ts_ok && s->has_ts && seq_leq(s->seq, c->rcv_nxt) && seq_geq(s->tsval, c->ts_recent)) {
 		c->ts_recent = s->tsval;
 		c->ts_recent_ms = now;
 	}
-	/* Second: RST, exactly at RCV.NXT or it only draws a challenge (RFC 5961 3.2). */
-	if (s->flags & RST) {
-		if (s->seq != c->rcv_nxt) {
-			tcp_drop(st, DROP_TCP_RST_BLIND);
-			tcp_challenge_ack(c, now);
-			return;
-		}
-		if (c->state == TCP_SYN_RECEIVED && c->listener) {
-			tcp_conn_free(c);           /* a half-open child: back to nothing */
-			return;
-		}
-		if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)
-			tcp_count(st, TCP_ESTAB_RESETS);
-		bool quiet = c->state == TCP_CLOSING || c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT;
-		tcp_conn_finish(c, quiet ? 0 : -ECONNRESET);
-		return;
-	}
-	/* Fourth: a SYN on a synchronized connection gets a challenge ACK (RFC 5961 4.2). */
-	if (s->flags & SYN) {
-		tcp_drop(st, DROP_TCP_SYN_IN_WINDOW);
+	return true;
+}
+
+/* Second: a RST, exactly at RCV.NXT or it only draws a challenge (RFC 5961 3.2). */
+static void rst_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	struct tcp_stack *st = c->stack;
+	if (s->seq != c->rcv_nxt) {
+		tcp_drop(st, DROP_TCP_RST_BLIND);
 		tcp_challenge_ack(c, now);
 		return;
 	}
-	/* Fifth: the ACK. */
-	if (!(s->flags & ACK)) {
-		tcp_drop(st, DROP_TCP_FLAGS);
+	if (c->state == TCP_SYN_RECEIVED && c->listener) {
+		tcp_conn_free(c);       /* a half-open child: back to nothing */
 		return;
 	}
+	if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)
+		tcp_count(st, TCP_ESTAB_RESETS);
+	bool quiet = c->state == TCP_CLOSING || c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT;
+	tcp_conn_finish(c, quiet ? 0 : -ECONNRESET);
+}
+
+/* Fifth, in SYN-RECEIVED: an ACK of our SYN makes the connection (RFC 9293 3.10.7.4).
+ * Returns false when the segment goes no further. */
+static bool syn_received_ack(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	struct tcp_stack *st = c->stack;
+	if (seq_leq(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
+		tcp_drop(st, DROP_TCP_BAD_ACK);
+		tcp_send_reset(st, s, now);
+		return false;
+	}
+	struct tcp_conn *l = c->listener;
+	if (l && l->accept_count >= l->backlog) {
+		tcp_drop(st, DROP_TCP_ACCEPT_FULL);     /* the SYN-ACK is retransmitted */
+		return false;
+	}
+	c->snd_una = c->iss + 1;                        /* the SYN is acknowledged */
+	c->t_rexmt = 0;
+	c->retries = 0;
+	if (c->ts_ok && s->has_ts && s->tsecr)
+		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	if (establish(c, s, now)) {
+		tcp_abort(c, now);
+		return false;
+	}
+	if (l) {
+		accept_enqueue(l, c);
+	} else {
+		tcp_count(st, TCP_ACTIVE_OPENS);
+		tcp_notify(c);
+	}
+	return true;
+}
+
+/* RFC 5961 5.2: the ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], or it is dropped and
+ * answered with an ACK. */
+static bool ack_acceptable(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	if (seq_gt(s->ack, c->snd_max) || seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
+		tcp_drop(c->stack, DROP_TCP_BAD_ACK);
+		tcp_send_ack(c, now);
+		return false;
+	}
+	return true;
+}
+
+/* SND.UNA < SEG.ACK: the acknowledged bytes leave the send buffer, the RTT is sampled, the
+ * congestion window grows. */
+static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	uint32_t acked = s->ack - c->snd_una;
+	uint32_t data = MIN(acked, c->slen);
+	c->shead = (c->shead + data) % (c->scap ? c->scap : 1);
+	c->slen -= data;
+	c->snd_una = s->ack;
+	if (seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	c->retries = 0;
+	/* RFC 6298: a sample per ACK by timestamps, else per timed segment (Karn). */
+	if (c->ts_ok && s->has_ts && s->tsecr)
+		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	else if (c->rtt_timing && seq_gt(s->ack, c->rtt_seq)) {
+		c->rtt_timing = false;
+		tcp_rtt_sample(c, (uint32_t)(now - c->rtt_start));
+	}
+	tcp_congestion_on_ack(c, data ? data : acked, now);
+	c->t_rexmt = c->snd_una == c->snd_max ? 0 : now + c->rto;
+	if (data)
+		tcp_notify(c);          /* room in the send buffer */
+}
+
+/* The send window, from the newest segment by SND.WL1 and SND.WL2 (RFC 9293 3.10.7.4). */
+static void window_update(struct tcp_conn *c, const struct seg *s)
+{
+	if (!seq_lt(c->snd_wl1, s->seq) && (c->snd_wl1 != s->seq || seq_gt(c->snd_wl2, s->ack)))
+		return;
+	uint32_t old_wnd = c->snd_wnd;
+	c->snd_wnd = s->wnd << c->snd_wscale;
+	c->max_snd_wnd = MAX(c->max_snd_wnd, c->snd_wnd);
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	if (c->snd_wnd > 0 && old_wnd == 0) {
+		c->t_persist = 0;
+		c->persist_backoff = 0;
+	}
+}
+
+/* Our FIN acknowledged in FIN-WAIT-1, CLOSING or LAST-ACK. Returns false when the
+ * connection has moved past taking the rest of the segment. */
+static bool fin_acked(struct tcp_conn *c, uint64_t now)
+{
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(c, TCP_FIN_WAIT_2);
+		if (c->user_closed)
+			c->t_wait = now + TCP_FIN_WAIT_2_MS;
+		return true;
+	case TCP_CLOSING:
+		tcp_enter_time_wait(c, now);
+		return false;
+	case TCP_LAST_ACK:
+		tcp_conn_finish(c, 0);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Fifth, in a synchronized state: the ACK (RFC 9293 3.10.7.4). Returns false when the
+ * segment goes no further. */
+static bool ack_input(struct tcp_conn *c, const struct seg *s, uint32_t seglen, uint64_t now)
+{
+	if (!ack_acceptable(c, s, now))
+		return false;
+	if (seq_gt(s->ack, c->snd_una))
+		ack_new_data(c, s, now);
+	else if (s->ack == c->snd_una && seglen == 0 && c->snd_max != c->snd_una &&
+		 (s->wnd << c->snd_wscale) == c->snd_wnd)
+		tcp_dup_ack(c, now);
+	window_update(c, s);
+	if (c->fin_sent && seq_gt(s->ack, c->fin_seq))
+		return fin_acked(c, now);
+	return true;
+}
+
+/* Seventh: the data, taken in ESTABLISHED and FIN-WAIT (ignored in the other states, which
+ * have seen the peer's FIN). Returns false when the connection is gone. */
+static bool data_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2)
+		return true;
+	if (c->user_closed) {
+		/* Nobody will read it: reset, as Linux does for a closed socket. */
+		tcp_abort(c, now);
+		return false;
+	}
+	bool had_hole = c->nooo > 0;
+	if (tcp_reass(c, s->seq, s->data, s->len)) {
+		c->ack_pending++;
+		/* RFC 5681 4.2: at once when it fills (part of) a hole. */
+		if (c->ack_pending >= 2 || (s->flags & FIN) || had_hole)
+			c->ack_now = true;
+		else if (!c->t_delack)
+			c->t_delack = now + TCP_DELACK_MS;
+		tcp_notify(c);
+	} else {
+		c->ack_now = true;      /* out of order: a duplicate ACK at once (RFC 5681 4.2) */
+	}
+	if (c->nooo)
+		c->ack_now = true;      /* still a hole: keep the sender informed */
+	return true;
+}
+
+/* Eighth: the FIN, once everything before it has arrived; one past a hole waits for the
+ * hole. Returns false when the connection has entered TIME_WAIT. */
+static bool fin_input(struct tcp_conn *c, const struct seg *s, bool ack_only, uint64_t now)
+{
+	if (c->fin_rcvd)
+		return true;
+	c->ack_now = true;
+	if (ack_only || s->seq + s->len != c->rcv_nxt)
+		return true;
+	c->fin_rcvd = true;
+	c->rcv_nxt++;
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_set_state(c, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(c, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_send_ack(c, now);
+		tcp_enter_time_wait(c, now);
+		return false;
+	default:
+		break;
+	}
+	tcp_notify(c);
+	return true;
+}
+
+/* Keepalive's idle clock starts again at anything the peer sends (RFC 1122 4.2.3.6). */
+static void peer_heard(struct tcp_conn *c, uint64_t now)
+{
 	c->last_rx = now;
 	c->keep_probes = 0;
 	if (c->keepalive && c->t_keep)
 		c->t_keep = now + TCP_KEEPIDLE_MS;
-	if (c->state == TCP_SYN_RECEIVED) {
-		if (seq_leq(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max)) {
-			tcp_drop(st, DROP_TCP_BAD_ACK);
-			tcp_send_reset(st, s, now);
-			return;
-		}
-		struct tcp_conn *l = c->listener;
-		if (l && l->accept_count >= l->backlog) {
-			tcp_drop(st, DROP_TCP_ACCEPT_FULL);         /* the SYN-ACK is retransmitted */
-			return;
-		}
-		c->snd_una = c->iss + 1;                    /* the SYN is acknowledged */
-		c->t_rexmt = 0;
-		c->retries = 0;
-		if (c->ts_ok && s->has_ts && s->tsecr)
-			tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
-		if (establish(c, s, now)) {
-			tcp_abort(c, now);
-			return;
-		}
-		if (l)
-			accept_enqueue(l, c);
-		else {
-			tcp_count(st, TCP_ACTIVE_OPENS);
-			tcp_notify(c);
-		}
+}
+
+/* A segment for a connection past LISTEN and SYN-SENT, through the steps of RFC 9293
+ * 3.10.7.4 in their order; each step that ends the segment's journey returns. */
+static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
+{
+	uint32_t seglen = s->len + !!(s->flags & SYN) + !!(s->flags & FIN);
+	bool ack_only;
+
+	if (!paws_ok(c, s, now) || !check_sequence(c, s, seglen, &ack_only, now))
+		return;                                         /* first */
+	if (s->flags & RST) {
+		rst_input(c, s, now);                           /* second */
+		return;
 	}
+	/* Third, security: no IP security option is sent or expected, so there is none to
+	 * match. Fourth: a SYN on a synchronized connection draws a challenge (RFC 5961 4.2). */
+	if (s->flags & SYN) {
+		tcp_drop(c->stack, DROP_TCP_SYN_IN_WINDOW);
+		tcp_challenge_ack(c, now);
+		return;
+	}
+	if (!(s->flags & ACK)) {                                /* fifth */
+		tcp_drop(c->stack, DROP_TCP_FLAGS);
+		return;
+	}
+	peer_heard(c, now);
+	if (c->state == TCP_SYN_RECEIVED && !syn_received_ack(c, s, now))
+		return;
 	if (!ack_input(c, s, seglen, now))
 		return;
 	if (c->state == TCP_TIME_WAIT) {
-		if (s->flags & FIN) {
+		if (s->flags & FIN) {                           /* the peer lost our last ACK */
 			tcp_time_wait_restart(c, now);
 			tcp_send_ack(c, now);
 		}
 		return;
 	}
-	/* Seventh: the data. */
-	bool in_order = false;
-	if (s->len && !ack_only) {
-		if (c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2) {
-			if (c->user_closed) {
-				/* Nobody will read it: reset, as Linux does for a closed socket. */
-				tcp_abort(c, now);
-				return;
-			}
-			bool had_hole = c->nooo > 0;
-			in_order = take_data(c, s->seq, s->data, s->len);
-			if (in_order) {
-				c->ack_pending++;
-				/* RFC 5681 4.2: at once when it fills (part of) a hole. */
-				if (c->ack_pending >= 2 || (s->flags & FIN) || had_hole)
-					c->ack_now = true;
-				else if (!c->t_delack)
-					c->t_delack = now + TCP_DELACK_MS;
-				tcp_notify(c);
-			} else {
-				c->ack_now = true;      /* out of order: a duplicate ACK at once (RFC 5681 4.2) */
-			}
-			if (c->nooo)
-				c->ack_now = true;      /* still a hole: keep the sender informed */
-		}
-	}
-	/* Eighth: the FIN, once everything before it has arrived. */
-	if ((s->flags & FIN) && !ack_only && s->seq + s->len == c->rcv_nxt && !c->fin_rcvd) {
-		c->fin_rcvd = true;
-		c->rcv_nxt++;
-		c->ack_now = true;
-		switch (c->state) {
-		case TCP_SYN_RECEIVED:
-		case TCP_ESTABLISHED:
-			tcp_set_state(c, TCP_CLOSE_WAIT);
-			break;
-		case TCP_FIN_WAIT_1:
-			tcp_set_state(c, TCP_CLOSING);
-			break;
-		case TCP_FIN_WAIT_2:
-			tcp_send_ack(c, now);
-			tcp_enter_time_wait(c, now);
-			return;
-		default:
-			break;
-		}
-		tcp_notify(c);
-	} else if ((s->flags & FIN) && !c->fin_rcvd) {
-		c->ack_now = true;              /* a FIN past a hole: wait for the hole */
-	}
+	/* Sixth, URG: no urgent mode; the pointer is ignored and the data read in line, as
+	 * RFC 6093 advises. */
+	if (s->len && !ack_only && !data_input(c, s, now))     /* seventh */
+		return;
+	if ((s->flags & FIN) && !fin_input(c, s, ack_only, now))        /* eighth */
+		return;
 	tcp_output(c, now);
 }
 

@@ -18,29 +18,26 @@ static uint32_t rcv_window(const struct tcp_conn *c)
 	return MIN(space, (uint32_t)0xFFFF << c->rcv_wscale);
 }
 
-/* Builds and sends one segment; data, if any, is len bytes of the send buffer at data_off
- * bytes past snd_una. */
-int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len,
-		uint64_t now, uint32_t tsval)
+/* Writes the options at o and returns their end: MSS and window scale on a SYN (scale on a
+ * SYN-ACK only in answer to the peer's), timestamps on every segment once both sides use
+ * them, and on our own SYN as the offer (RFC 9293 3.7.1, RFC 7323 1.3 and 3.2). */
+static uint8_t *put_options(const struct tcp_conn *c, uint8_t *o, uint8_t flags, uint64_t now,
+			    uint32_t tsval)
 {
-	struct tcp_stack *st = c->stack;
-	uint8_t seg[TCP_HDR + 40 + TCP_MSS_OURS];
-	uint8_t *o = seg + TCP_HDR;
-	uint32_t win;
-
+	bool offering = (flags & SYN) && (c->state == TCP_SYN_SENT || c->state == TCP_CLOSED);
 	if (flags & SYN) {
 		*o++ = OPT_MSS;
 		*o++ = 4;
 		wr16be(o, TCP_MSS_OURS);
 		o += 2;
-		if (c->ws_ok || c->state == TCP_SYN_SENT || c->state == TCP_CLOSED) {
+		if (c->ws_ok || offering) {
 			*o++ = OPT_NOP;
 			*o++ = OPT_WS;
 			*o++ = 3;
 			*o++ = c->rcv_wscale;
 		}
 	}
-	if (c->ts_ok || ((flags & SYN) && (c->state == TCP_SYN_SENT || c->state == TCP_CLOSED))) {
+	if (c->ts_ok || offering) {
 		*o++ = OPT_NOP;
 		*o++ = OPT_NOP;
 		*o++ = OPT_TS;
@@ -49,26 +46,41 @@ int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off,
 		wr32be(o + 4, (flags & ACK) ? c->ts_recent : 0);
 		o += 8;
 	}
-	size_t hlen = (size_t)(o - seg);
-	if (len > sizeof(seg) - hlen)
-		len = (uint32_t)(sizeof(seg) - hlen);
+	return o;
+}
+
+/* The window field of a segment we send, with rcv_adv moved to the right edge it offers. */
+static uint16_t window_field(struct tcp_conn *c, uint8_t flags)
+{
+	uint32_t win;
 	if (flags & SYN) {
 		win = MIN(c->rcap, 0xFFFFu);    /* never scaled in a SYN (RFC 7323 2.2) */
 		if (flags & ACK)
 			c->rcv_adv = c->rcv_nxt + win;
-	} else {
-		win = rcv_window(c);
-		if (seq_gt(c->rcv_nxt + win, c->rcv_adv) || !(flags & ACK))
-			c->rcv_adv = c->rcv_nxt + ((win >> c->rcv_wscale) << c->rcv_wscale);
-		win >>= c->rcv_wscale;
+		return (uint16_t)win;
 	}
+	win = rcv_window(c);
+	if (seq_gt(c->rcv_nxt + win, c->rcv_adv) || !(flags & ACK))
+		c->rcv_adv = c->rcv_nxt + ((win >> c->rcv_wscale) << c->rcv_wscale);
+	return (uint16_t)(win >> c->rcv_wscale);
+}
+
+/* Builds and sends one segment; data, if any, is len bytes of the send buffer at data_off
+ * bytes past snd_una. */
+int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len,
+	     uint64_t now, uint32_t tsval)
+{
+	struct tcp_stack *st = c->stack;
+	uint8_t seg[TCP_HDR + 40 + TCP_MSS_OURS];
+	size_t hlen = (size_t)(put_options(c, seg + TCP_HDR, flags, now, tsval) - seg);
+	len = MIN(len, (uint32_t)(sizeof(seg) - hlen));
 	wr16be(seg, c->lport);
 	wr16be(seg + 2, c->rport);
 	wr32be(seg + 4, seq);
 	wr32be(seg + 8, (flags & ACK) ? c->rcv_nxt : 0);
 	seg[12] = (uint8_t)((hlen / 4) << 4);
 	seg[13] = flags;
-	wr16be(seg + 14, (uint16_t)win);
+	wr16be(seg + 14, window_field(c, flags));
 	wr16be(seg + 16, 0);
 	wr16be(seg + 18, 0);
 	if (len)
@@ -139,6 +151,40 @@ void tcp_send_syn(struct tcp_conn *c, uint64_t now)
 	c->t_rexmt = now + c->rto;
 }
 
+/* Sends len bytes at snd_nxt, and the FIN after them if fin, and moves snd_nxt on. Without
+ * timestamps one new segment at a time is timed for the RTT (RFC 6298 3, Karn: never a
+ * retransmitted one). */
+static void send_data(struct tcp_conn *c, uint32_t len, bool fin, bool push, uint64_t now)
+{
+	if (seq_lt(c->snd_nxt, c->snd_max))
+		tcp_count(c->stack, TCP_RETRANS_SEGS);
+	uint8_t flags = ACK | (fin ? FIN : 0) | (push ? PSH : 0);
+	tcp_xmit(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una, len, now, 0);
+	if (fin) {
+		c->fin_sent = true;
+		c->fin_seq = c->snd_nxt + len;
+	}
+	if (!c->rtt_timing && !c->ts_ok && len && !seq_lt(c->snd_nxt, c->snd_max)) {
+		c->rtt_timing = true;
+		c->rtt_seq = c->snd_nxt;
+		c->rtt_start = now;
+	}
+	c->snd_nxt += len + fin;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	if (!c->t_rexmt)
+		c->t_rexmt = now + c->rto;
+}
+
+/* A zero window with data waiting and nothing in flight: probe it (RFC 9293 3.8.6.1). */
+static void persist_arm(struct tcp_conn *c, uint64_t now)
+{
+	if (c->snd_wnd == 0 && c->slen > tcp_flight(c) && tcp_flight(c) == 0 && !c->t_persist) {
+		c->persist_backoff = 0;
+		c->t_persist = now + MAX((uint32_t)TCP_PERSIST_MIN_MS, c->rto);
+	}
+}
+
 /* Sends what the windows allow: new data, the FIN, or an owed ACK. */
 void tcp_output(struct tcp_conn *c, uint64_t now)
 {
@@ -161,33 +207,12 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 			break;                  /* sender SWS avoidance: wait for a whole segment */
 		if (len == unsent && len < c->mss && tcp_flight(c) > 0 && !c->nodelay && !fin)
 			break;                  /* Nagle (RFC 9293 3.7.4) */
-		if (seq_lt(c->snd_nxt, c->snd_max))
-			tcp_count(c->stack, TCP_RETRANS_SEGS);
-		uint8_t flags = ACK | (fin ? FIN : 0) | (len && len == unsent ? PSH : 0);
-		tcp_xmit(c, c->snd_nxt, flags, off, len, now, 0);
+		send_data(c, len, fin, len && len == unsent, now);
 		sent = true;
-		if (fin) {
-			c->fin_sent = true;
-			c->fin_seq = c->snd_nxt + len;
-		}
-		if (!c->rtt_timing && !c->ts_ok && len && !seq_lt(c->snd_nxt, c->snd_max)) {
-			c->rtt_timing = true;
-			c->rtt_seq = c->snd_nxt;
-			c->rtt_start = now;
-		}
-		c->snd_nxt += len + fin;
-		if (seq_gt(c->snd_nxt, c->snd_max))
-			c->snd_max = c->snd_nxt;
-		if (!c->t_rexmt)
-			c->t_rexmt = now + c->rto;
 		if (fin)
 			break;
 	}
-	/* A zero window with data waiting and nothing in flight: probe it (RFC 9293 3.8.6.1). */
-	if (c->snd_wnd == 0 && c->slen > tcp_flight(c) && tcp_flight(c) == 0 && !c->t_persist) {
-		c->persist_backoff = 0;
-		c->t_persist = now + MAX((uint32_t)TCP_PERSIST_MIN_MS, c->rto);
-	}
+	persist_arm(c, now);
 	if (!sent && c->ack_now)
 		tcp_send_ack(c, now);
 }

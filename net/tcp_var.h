@@ -2,6 +2,7 @@
  * segment, sequence arithmetic and each file's calls into the others. The files are
  *   tcp_subr.c       connection table, allocation and release, ISN, buffers, TIME_WAIT
  *   tcp_input.c      parsing and the segment-arrives steps of RFC 9293 3.10.7
+ *   tcp_reass.c      the receive buffer and its out-of-order islands
  *   tcp_syncookie.c  the SYN-ACK without state, and the ACK that rebuilds it
  *   tcp_output.c     windows, segments, ACKs, RSTs, SYNs
  *   tcp_timer.c      timers, the RTT estimate and the congestion window
@@ -103,6 +104,9 @@ struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s);
 
 /* tcp_input.c */
 void tcp_apply_syn_options(struct tcp_conn *c, const struct seg *s);
+
+/* tcp_reass.c: puts in-window data into the receive buffer; true when rcv_nxt moved. */
+bool tcp_reass(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len);
 
 /* tcp_syncookie.c */
 void tcp_cookie_send(struct tcp_conn *l, const struct seg *s, uint64_t now);

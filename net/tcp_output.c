@@ -21,8 +21,7 @@ static uint32_t rcv_window(const struct tcp_conn *c)
 /* Writes the options at o and returns their end: MSS and window scale on a SYN (scale on a
  * SYN-ACK only in answer to the peer's), timestamps on every segment once both sides use
  * them, and on our own SYN as the offer (RFC 9293 3.7.1, RFC 7323 1.3 and 3.2). */
-static uint8_t *put_options(const struct tcp_conn *c, uint8_t *o, uint8_t flags, uint64_t now,
-			    uint32_t tsval)
+static uint8_t *put_options(const struct tcp_conn *c, uint8_t *o, uint8_t flags, uint64_t now)
 {
 	bool offering = (flags & SYN) && (c->state == TCP_SYN_SENT || c->state == TCP_CLOSED);
 	if (flags & SYN) {
@@ -42,7 +41,7 @@ static uint8_t *put_options(const struct tcp_conn *c, uint8_t *o, uint8_t flags,
 		*o++ = OPT_NOP;
 		*o++ = OPT_TS;
 		*o++ = 10;
-		wr32be(o, tsval ? tsval : tcp_ts_now(now));
+		wr32be(o, tcp_ts_now(now));
 		wr32be(o + 4, (flags & ACK) ? c->ts_recent : 0);
 		o += 8;
 	}
@@ -68,11 +67,11 @@ static uint16_t window_field(struct tcp_conn *c, uint8_t flags)
 /* Builds and sends one segment; data, if any, is len bytes of the send buffer at data_off
  * bytes past snd_una. */
 int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len,
-	     uint64_t now, uint32_t tsval)
+	     uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
 	uint8_t seg[TCP_HDR + 40 + TCP_MSS_OURS];
-	size_t hlen = (size_t)(put_options(c, seg + TCP_HDR, flags, now, tsval) - seg);
+	size_t hlen = (size_t)(put_options(c, seg + TCP_HDR, flags, now) - seg);
 	len = MIN(len, (uint32_t)(sizeof(seg) - hlen));
 	wr16be(seg, c->lport);
 	wr16be(seg + 2, c->rport);
@@ -100,7 +99,7 @@ int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off,
 
 void tcp_send_ack(struct tcp_conn *c, uint64_t now)
 {
-	tcp_xmit(c, c->snd_nxt, ACK, 0, 0, now, 0);
+	tcp_xmit(c, c->snd_nxt, ACK, 0, 0, now);
 }
 
 /* RFC 5961 7: challenge ACKs are rate limited, so they cannot be used as an amplifier. */
@@ -144,7 +143,7 @@ void tcp_send_reset(struct tcp_stack *st, const struct seg *s, uint64_t now)
 void tcp_send_syn(struct tcp_conn *c, uint64_t now)
 {
 	uint8_t flags = c->state == TCP_SYN_SENT ? SYN : SYN | ACK;
-	tcp_xmit(c, c->iss, flags, 0, 0, now, 0);
+	tcp_xmit(c, c->iss, flags, 0, 0, now);
 	c->snd_nxt = c->iss + 1;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
@@ -159,7 +158,7 @@ static void send_data(struct tcp_conn *c, uint32_t len, bool fin, bool push, uin
 	if (seq_lt(c->snd_nxt, c->snd_max))
 		tcp_count(c->stack, TCP_RETRANS_SEGS);
 	uint8_t flags = ACK | (fin ? FIN : 0) | (push ? PSH : 0);
-	tcp_xmit(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una, len, now, 0);
+	tcp_xmit(c, c->snd_nxt, flags, c->snd_nxt - c->snd_una, len, now);
 	if (fin) {
 		c->fin_sent = true;
 		c->fin_seq = c->snd_nxt + len;
@@ -234,10 +233,10 @@ void tcp_queue_fin(struct tcp_conn *c, uint64_t now)
  * peer must answer with an ACK carrying its window (RFC 9293 3.8.6.1, RFC 1122 4.2.3.6). */
 void tcp_send_probe(struct tcp_conn *c, uint64_t now)
 {
-	tcp_xmit(c, c->snd_una - 1, ACK, 0, 0, now, 0);
+	tcp_xmit(c, c->snd_una - 1, ACK, 0, 0, now);
 }
 
 void tcp_send_rst(struct tcp_conn *c, uint64_t now)
 {
-	tcp_xmit(c, c->snd_nxt, RST | ACK, 0, 0, now, 0);
+	tcp_xmit(c, c->snd_nxt, RST | ACK, 0, 0, now);
 }

@@ -30,7 +30,7 @@ static void retransmit_first(struct tcp_conn *c, uint64_t now)
 	uint32_t len = MIN(c->slen, (uint32_t)c->mss);
 	bool fin = c->fin_queued && len == c->slen && seq_gt(c->snd_max, c->snd_una + c->slen);
 	tcp_count(c->stack, TCP_RETRANS_SEGS);
-	tcp_xmit(c, c->snd_una, ACK | (fin ? FIN : 0), 0, len, now, 0);
+	tcp_xmit(c, c->snd_una, ACK | (fin ? FIN : 0), 0, len, now);
 	c->rtt_timing = false;          /* Karn: no sample from a retransmitted segment */
 }
 

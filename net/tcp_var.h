@@ -114,7 +114,7 @@ struct tcp_conn *tcp_cookie_check(struct tcp_conn *l, const struct seg *s, uint6
 
 /* tcp_output.c */
 int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len,
-	     uint64_t now, uint32_t tsval);
+	     uint64_t now);
 void tcp_send_ack(struct tcp_conn *c, uint64_t now);
 void tcp_challenge_ack(struct tcp_conn *c, uint64_t now);
 void tcp_send_reset(struct tcp_stack *st, const struct seg *s, uint64_t now);

@@ -835,16 +835,23 @@ TEST(tcp, keepalive_probes_then_times_out_rfc1122_4_2_3_6)
 
 /* ---- listener queues and SYN cookies ---- */
 
-TEST(tcp, syn_queue_overflow_answers_with_cookies_that_complete)
+/* Eight half-open connections from other ports fill a backlog-8 listener's SYN queue, so
+ * that the next SYN, from port 30000, is answered with a cookie. */
+static void fill_syn_queue(struct tcp_conn *l)
 {
-	raw_setup();
-	struct tcp_conn *l = listener(&A, 80, 8);      /* SYN queue of 8 */
 	for (unsigned i = 0; i < 8; i++) {
 		peer_port = (uint16_t)(20000 + i);
 		peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
 	}
 	EXPECT_EQ_U64(l->syn_count, 8);
 	peer_port = 30000;
+}
+
+TEST(tcp, syn_queue_overflow_answers_with_cookies_that_complete)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);      /* SYN queue of 8 */
+	fill_syn_queue(l);
 	struct peer_opts o = { .mss = true, .mss_val = 1460, .ws = true, .ws_val = 5, .ts = true, .tsval = 42 };
 	peer(80, SYN, 7000, 0, 65535, NULL, 0, &o);
 	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
@@ -860,7 +867,7 @@ TEST(tcp, syn_queue_overflow_answers_with_cookies_that_complete)
 	EXPECT(c != NULL);
 	if (c) {
 		EXPECT_EQ_U64(c->state, TCP_ESTABLISHED);
-		EXPECT_EQ_U64(c->snd_wscale, 5);        /* carried in the timestamp */
+		EXPECT_EQ_U64(c->snd_wscale, 5);        /* carried in the cookie */
 		EXPECT(c->ts_ok);
 		EXPECT_EQ_U64(c->mss, 1460 - 12);
 		/* Data flows: the window the SYN-ACK offered holds. */
@@ -871,6 +878,47 @@ TEST(tcp, syn_queue_overflow_answers_with_cookies_that_complete)
 	peer_port = 40000;
 	tcp_close(l, now);
 	EXPECT_EQ_U64(A.st.nconns, 0);
+	raw_done();
+}
+
+/* RFC 7323 2.2: a scale is used in both directions when both SYNs carried it. A cookie
+ * answered a SYN with window scale and no timestamps: the ACK that returns it must bring the
+ * scale back, or the peer's window is misread and its data past 64 KiB falls outside ours. */
+TEST(tcp, a_cookie_keeps_the_window_scale_of_a_syn_without_timestamps_rfc7323_2_2)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	EXPECT(tcp_set_buffers(l, 256 * 1024, 0) == 0);        /* a window that needs scale 3 */
+	fill_syn_queue(l);
+	peer(80, SYN, 7000, 0, 65535, NULL, 0, &(struct peer_opts){ .mss = true, .mss_val = 1460, .ws = true, .ws_val = 7 });
+	struct out_seg sa = last();
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
+	EXPECT(sa.has_ws && !sa.has_ts);
+	EXPECT_EQ_U64(sa.ws, 3);
+	peer(80, ACK, 7001, sa.seq + 1, 1000, NULL, 0, NULL);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (c) {
+		EXPECT_EQ_U64(c->snd_wscale, 7);
+		EXPECT_EQ_U64(c->snd_wnd, 1000u << 7);
+		/* Two segments draw an ACK at once, its window scaled by the SYN-ACK's 3. */
+		uint8_t d[1000];
+		memset(d, 'd', sizeof(d));
+		peer(80, ACK, 7001, sa.seq + 1, 1000, d, 1000, NULL);
+		peer(80, ACK, 8001, sa.seq + 1, 1000, d, 1000, NULL);
+		struct out_seg a = last();
+		EXPECT_EQ_U64(a.ack, 9001);
+		uint32_t edge = a.ack + ((uint32_t)a.win << sa.ws);
+		EXPECT(edge - a.ack > 65535);
+		/* The peer sends up to that right edge: the last segment is kept, past a hole. */
+		peer(80, ACK, edge - 1000, sa.seq + 1, 1000, d, 1000, NULL);
+		EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_OUT_OF_WINDOW], 0);
+		EXPECT_EQ_U64(A.nif.stats.tcp[TCP_OOO_SEGS], 1);
+		EXPECT_EQ_U64(tcp_readable(c), 2000);
+		tcp_abort(c, now);
+	}
+	peer_port = 40000;
+	tcp_close(l, now);
 	raw_done();
 }
 

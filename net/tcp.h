@@ -69,9 +69,10 @@ struct tcp_conn {
 	uint16_t peer_mss;
 	/* Receive sequence space; rcv_adv is the right edge last advertised. */
 	uint32_t irs, rcv_nxt, rcv_adv;
-	/* RFC 7323 timestamps. */
+	/* RFC 7323 timestamps. ts_oldest is our TSval on the oldest segment still
+	 * unacknowledged: an echo older than that, or newer than our clock, was never ours. */
 	bool ts_ok, ws_ok;
-	uint32_t ts_recent;
+	uint32_t ts_recent, ts_oldest;
 	uint64_t ts_recent_ms;
 	/* Congestion control (RFC 5681, 6582). */
 	uint32_t cwnd, ssthresh, recover;

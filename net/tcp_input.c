@@ -181,8 +181,8 @@ static void syn_sent_established(struct tcp_conn *c, const struct seg *s, uint64
 	c->snd_una = s->ack;
 	c->t_rexmt = 0;
 	c->retries = 0;
-	if (c->ts_ok && s->tsecr)
-		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	if (c->ts_ok)
+		tcp_rtt_ts_sample(c, s->tsecr, now);
 	if (establish(c, s, now)) {
 		tcp_abort(c, now);
 		return;
@@ -320,8 +320,8 @@ static bool syn_received_ack(struct tcp_conn *c, const struct seg *s, uint64_t n
 	c->snd_una = c->iss + 1;                        /* the SYN is acknowledged */
 	c->t_rexmt = 0;
 	c->retries = 0;
-	if (c->ts_ok && s->has_ts && s->tsecr)
-		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	if (c->ts_ok && s->has_ts)
+		tcp_rtt_ts_sample(c, s->tsecr, now);
 	if (establish(c, s, now)) {
 		tcp_abort(c, now);
 		return false;
@@ -360,8 +360,8 @@ static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
 		c->snd_nxt = c->snd_una;
 	c->retries = 0;
 	/* RFC 6298: a sample per ACK by timestamps, else per timed segment (Karn). */
-	if (c->ts_ok && s->has_ts && s->tsecr)
-		tcp_rtt_sample(c, tcp_ts_now(now) - s->tsecr);
+	if (c->ts_ok && s->has_ts)
+		tcp_rtt_ts_sample(c, s->tsecr, now);
 	else if (c->rtt_timing && seq_gt(s->ack, c->rtt_seq)) {
 		c->rtt_timing = false;
 		tcp_rtt_sample(c, (uint32_t)(now - c->rtt_start));

@@ -86,6 +86,8 @@ int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off,
 		tcp_ring_get(c->sbuf, c->scap, c->shead + data_off, seg + hlen, len);
 	uint64_t sum = inet_pseudo_sum(c->laddr, c->raddr, IP_PROTO_TCP, hlen + len);
 	wr16be(seg + 16, inet_fold(inet_sum(seg, hlen + len, sum)));
+	if ((len || (flags & (SYN | FIN))) && c->snd_una == c->snd_max)
+		c->ts_oldest = tcp_ts_now(now);         /* the first unacknowledged byte leaves */
 	if (flags & ACK) {
 		c->ack_pending = 0;
 		c->ack_now = false;

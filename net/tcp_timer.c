@@ -6,11 +6,11 @@
 
 /* ---- RTT and congestion ---- */
 
-/* RFC 6298 2.2 and 2.3. */
+/* RFC 6298 2.2 and 2.3. A sample is taken as at most the largest RTO, which also keeps the
+ * scaled sums below from overflowing. */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
 {
-	if (r == 0)
-		r = 1;
+	r = MIN(MAX(r, 1u), (uint32_t)TCP_RTO_MAX_MS);
 	if (c->srtt8 == 0) {
 		c->srtt8 = r << 3;
 		c->rttvar4 = r << 1;
@@ -23,6 +23,18 @@ void tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
 	}
 	uint32_t rto = (c->srtt8 >> 3) + MAX(1u, c->rttvar4);
 	c->rto = MIN(MAX(rto, (uint32_t)TCP_RTO_MIN_MS), (uint32_t)TCP_RTO_MAX_MS);
+}
+
+/* The RTT by timestamps, from an ACK of new data (RFC 7323 4.3 and Appendix G): TSecr is a
+ * sample only if it is one of our own timestamps for data that ACK covers, so not later than
+ * our clock and not earlier than the oldest unacknowledged send. Anything else is a peer's
+ * error or forgery and leaves the estimate alone. */
+void tcp_rtt_ts_sample(struct tcp_conn *c, uint32_t tsecr, uint64_t now)
+{
+	uint32_t ts = tcp_ts_now(now);
+	if (seq_gt(tsecr, ts) || seq_lt(tsecr, c->ts_oldest))
+		return;
+	tcp_rtt_sample(c, ts - tsecr);
 }
 
 static void retransmit_first(struct tcp_conn *c, uint64_t now)

@@ -126,6 +126,7 @@ void tcp_queue_fin(struct tcp_conn *c, uint64_t now);
 
 /* tcp_timer.c */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r);
+void tcp_rtt_ts_sample(struct tcp_conn *c, uint32_t tsecr, uint64_t now);
 void tcp_congestion_on_ack(struct tcp_conn *c, uint32_t acked, uint64_t now);
 void tcp_dup_ack(struct tcp_conn *c, uint64_t now);
 

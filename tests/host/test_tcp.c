@@ -758,6 +758,50 @@ TEST(tcp, a_second_timeout_keeps_the_first_ones_ssthresh_rfc5681_3_1)
 	raw_done();
 }
 
+/* A scripted connection with timestamps (one RTT sample of 1 ms from the handshake) sends a
+ * byte that the peer acknowledges 50 ms later echoing TSecr = its TSval + off, then a byte
+ * acknowledged 150 ms later (under the 200 ms RTO) with its TSval echoed as sent. */
+static void ack_with_tsecr_off_by(uint32_t off)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, &(struct peer_opts){ .ts = true, .tsval = 1000 });
+	uint32_t srtt8 = c->srtt8, rttvar4 = c->rttvar4, rto = c->rto;
+	tcp_send(c, "x", 1, now);
+	run_for(50);
+	peer(80, ACK, 1001, a_iss + 2, 65535, NULL, 0,
+	     &(struct peer_opts){ .ts = true, .tsval = 1001, .tsecr = last().tsval + off });
+	EXPECT_EQ_U64(c->snd_una, a_iss + 2);   /* the ACK itself is taken */
+	EXPECT_EQ_U64(c->srtt8, srtt8);         /* its TSecr is no sample */
+	EXPECT_EQ_U64(c->rttvar4, rttvar4);
+	EXPECT_EQ_U64(c->rto, rto);
+	tcp_send(c, "y", 1, now);
+	run_for(150);
+	peer(80, ACK, 1001, a_iss + 3, 65535, NULL, 0,
+	     &(struct peer_opts){ .ts = true, .tsval = 1002, .tsecr = last().tsval });
+	/* RFC 6298 2.3 from samples of 1 and 150 ms: SRTT 19.6 and RTTVAR 37.75 (kept times 8
+	 * and 4), so RTO 19 + 151 = 170, raised to the 200 ms floor. */
+	EXPECT_EQ_U64(c->srtt8, 157);
+	EXPECT_EQ_U64(c->rttvar4, 151);
+	EXPECT_EQ_U64(c->rto, TCP_RTO_MIN_MS);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* RFC 7323 4.3 and Appendix G: a TSecr samples the RTT only if it is a timestamp this
+ * connection sent for data still unacknowledged; a future or garbage one must not move the
+ * estimate, or it overflows and pins the RTO. */
+TEST(tcp, a_tsecr_from_the_future_is_no_rtt_sample_rfc7323_4_3)
+{
+	ack_with_tsecr_off_by(1000000);
+}
+
+TEST(tcp, a_tsecr_older_than_anything_unacknowledged_is_no_rtt_sample_rfc7323_4_3)
+{
+	ack_with_tsecr_off_by(0xC0000000u);     /* 2^30 ms before the byte was sent */
+}
+
 TEST(tcp, three_duplicate_acks_trigger_fast_retransmit_rfc5681_3_2)
 {
 	raw_setup();

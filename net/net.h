@@ -60,6 +60,8 @@ enum net_drop {
 	DROP_TCP_BAD_COOKIE,    /* an ACK to a listener that is no valid SYN cookie */
 	DROP_TCP_ACCEPT_FULL,   /* the accept queue was full */
 	DROP_TCP_OOO_FULL,      /* out-of-order data past what we keep */
+	DROP_TCP_ZERO_WINDOW,   /* data into a zero window: only its ACK is taken */
+	DROP_TCP_RCVBUF_TRIM,   /* a segment running past the receive buffer: the rest cut off */
 	DROP_TX_FULL,
 	DROP_REASONS
 };

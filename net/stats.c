@@ -39,6 +39,8 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_TCP_BAD_COOKIE] = "tcp_bad_cookie",
 	[DROP_TCP_ACCEPT_FULL] = "tcp_accept_full",
 	[DROP_TCP_OOO_FULL] = "tcp_ooo_full",
+	[DROP_TCP_ZERO_WINDOW] = "tcp_zero_window",
+	[DROP_TCP_RCVBUF_TRIM] = "tcp_rcvbuf_trim",
 };
 
 static const char *const tcp_counter_names[TCP_COUNTERS] = {

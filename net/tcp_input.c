@@ -101,6 +101,8 @@ static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	return 0;
 }
 
+static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now);
+
 /* LISTEN, an ACK (RFC 9293 3.10.7.2, second): the third step of a handshake we answered
  * with a cookie, or a stray that draws a RST. */
 static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
@@ -129,7 +131,9 @@ static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
 		return;
 	}
 	accept_enqueue(l, c);
-	/* data on the cookie ACK is left for a retransmission */
+	/* Data or a FIN on the cookie ACK is taken as on any ACK that completes a handshake. */
+	if (s->len || (s->flags & FIN))
+		conn_input(c, s, now);
 }
 
 /* LISTEN, a SYN (RFC 9293 3.10.7.2, third): a half-open child answered with a SYN-ACK, or
@@ -428,8 +432,14 @@ static bool ack_input(struct tcp_conn *c, const struct seg *s, uint32_t seglen, 
 
 /* Seventh: the data, taken in ESTABLISHED and FIN-WAIT (ignored in the other states, which
  * have seen the peer's FIN). Returns false when the connection is gone. */
-static bool data_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
+static bool data_input(struct tcp_conn *c, const struct seg *s, bool ack_only, uint64_t now)
 {
+	if (ack_only) {
+		/* A zero window took only the ACK; ours shows it still shut (RFC 9293 3.8.6.1). */
+		tcp_drop(c->stack, DROP_TCP_ZERO_WINDOW);
+		c->ack_now = true;
+		return true;
+	}
 	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2)
 		return true;
 	if (c->user_closed) {
@@ -531,7 +541,7 @@ static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	}
 	/* Sixth, URG: no urgent mode; the pointer is ignored and the data read in line, as
 	 * RFC 6093 advises. */
-	if (s->len && !ack_only && !data_input(c, s, now))     /* seventh */
+	if (s->len && !data_input(c, s, ack_only, now))        /* seventh */
 		return;
 	if ((s->flags & FIN) && !fin_input(c, s, ack_only, now))        /* eighth */
 		return;

@@ -63,6 +63,8 @@ bool tcp_reass(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t l
 		seq = c->rcv_nxt;
 	}
 	uint32_t room = c->rcap - c->rlen, off = seq - c->rcv_nxt;
+	if (off >= room || len > room - off)
+		tcp_drop(c->stack, DROP_TCP_RCVBUF_TRIM);
 	if (off >= room)
 		return false;
 	len = MIN(len, room - off);

@@ -105,7 +105,8 @@ struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s);
 /* tcp_input.c */
 void tcp_apply_syn_options(struct tcp_conn *c, const struct seg *s);
 
-/* tcp_reass.c: puts in-window data into the receive buffer; true when rcv_nxt moved. */
+/* tcp_reass.c: puts in-window data into the receive buffer, cut to its room (counted);
+ * true when rcv_nxt moved. */
 bool tcp_reass(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len);
 
 /* tcp_syncookie.c */

@@ -688,6 +688,53 @@ TEST(tcp, out_of_order_data_is_kept_and_acked_at_once_rfc5681_4_2)
 	raw_done();
 }
 
+/* RFC 9293 3.10.7.4: a zero window takes a segment at RCV.NXT for its ACK only; the data is
+ * dropped (counted), and answered with an ACK showing the window still shut (3.8.6.1). */
+TEST(tcp, data_into_a_zero_window_is_dropped_counted_and_acked_rfc9293_3_8_6_1)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	EXPECT(tcp_set_buffers(l, TCP_BUF_MIN, 0) == 0);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	uint8_t d[TCP_BUF_MIN / 2];
+	memset(d, 'd', sizeof(d));
+	peer(80, ACK, 1001, a_iss + 1, 65535, d, sizeof(d), NULL);
+	peer(80, ACK, 1001 + sizeof(d), a_iss + 1, 65535, d, sizeof(d), NULL);
+	EXPECT_EQ_U64(last().ack, 1001 + TCP_BUF_MIN);
+	EXPECT_EQ_U64(last().win, 0);           /* the buffer is full */
+	unsigned before = ncap;
+	peer(80, ACK, 1001 + TCP_BUF_MIN, a_iss + 1, 65535, "z", 1, NULL);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_ZERO_WINDOW], 1);
+	EXPECT_EQ_U64(tcp_readable(c), TCP_BUF_MIN);
+	EXPECT_EQ_U64(ncap, before + 1);
+	EXPECT_EQ_U64(last().ack, 1001 + TCP_BUF_MIN);
+	EXPECT_EQ_U64(last().win, 0);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* RFC 9293 3.10.7.4: a segment that starts in the window but runs past it is trimmed to it;
+ * the bytes cut off are counted as dropped. */
+TEST(tcp, data_past_the_receive_buffer_is_trimmed_and_counted_rfc9293_3_10_7_4)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	EXPECT(tcp_set_buffers(l, TCP_BUF_MIN, 0) == 0);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	uint8_t d[1500];
+	memset(d, 'd', sizeof(d));
+	peer(80, ACK, 1001, a_iss + 1, 65535, d, sizeof(d), NULL);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_RCVBUF_TRIM], 0);
+	peer(80, ACK, 1001 + sizeof(d), a_iss + 1, 65535, d, sizeof(d), NULL);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_RCVBUF_TRIM], 1);
+	EXPECT_EQ_U64(tcp_readable(c), TCP_BUF_MIN);
+	EXPECT_EQ_U64(last().ack, 1001 + TCP_BUF_MIN);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 /* ---- sending ---- */
 
 TEST(tcp, nagle_holds_small_segments_and_nodelay_sends_them_rfc9293_3_7_4)
@@ -959,6 +1006,31 @@ TEST(tcp, a_cookie_keeps_the_window_scale_of_a_syn_without_timestamps_rfc7323_2_
 		EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_OUT_OF_WINDOW], 0);
 		EXPECT_EQ_U64(A.nif.stats.tcp[TCP_OOO_SEGS], 1);
 		EXPECT_EQ_U64(tcp_readable(c), 2000);
+		tcp_abort(c, now);
+	}
+	peer_port = 40000;
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* RFC 9293 3.10.7.4 lets the ACK that completes a handshake carry data; when that ACK
+ * returns a cookie (the peer's pure ACK lost, say), the data is kept like any other. */
+TEST(tcp, data_on_the_ack_that_returns_a_cookie_is_kept_rfc9293_3_10_7_4)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	fill_syn_queue(l);
+	peer(80, SYN, 7000, 0, 65535, NULL, 0, &(struct peer_opts){ .mss = true, .mss_val = 1460 });
+	struct out_seg sa = last();
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
+	peer(80, ACK | PSH, 7001, sa.seq + 1, 65535, "GET", 3, NULL);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_OK], 1);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (c) {
+		EXPECT_EQ_U64(tcp_readable(c), 3);
+		run_for(TCP_DELACK_MS + 1);
+		EXPECT_EQ_U64(last().ack, 7004);
 		tcp_abort(c, now);
 	}
 	peer_port = 40000;

@@ -36,7 +36,7 @@
 #define TCP_PERSIST_MIN_MS      500
 #define TCP_OOO_RANGES          8       /* out-of-order islands kept per connection */
 #define TCP_SYNQ_MAX            256     /* half-open connections per listener before cookies */
-#define TCP_TIME_WAIT_MAX       16384   /* past this, connections skip TIME_WAIT (counted) */
+#define TCP_TIME_WAIT_MAX       16384   /* past this, a closing connection skips TIME_WAIT */
 #define TCP_CHALLENGE_ACKS_PER_S 1000   /* RFC 5961 7 */
 #define TCP_HASH_BUCKETS        4096
 #define TCP_EPHEMERAL_FIRST     49152   /* RFC 6335's dynamic range */
@@ -88,7 +88,6 @@ struct tcp_conn {
 	/* Timers: absolute milliseconds, 0 when off. */
 	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_wait;
 	unsigned persist_backoff, keep_probes;
-	uint64_t last_rx;
 	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
 	uint8_t *sbuf;
 	uint32_t scap, shead, slen;
@@ -98,7 +97,7 @@ struct tcp_conn {
 	uint32_t rcap, rhead, rlen;
 	struct tcp_range ooo[TCP_OOO_RANGES];
 	unsigned nooo;
-	unsigned ack_pending;           /* full segments received but not acknowledged */
+	unsigned ack_pending;           /* in-order segments received but not acknowledged */
 	bool ack_now;
 	bool fin_queued, fin_sent, fin_rcvd, user_closed, nodelay, keepalive;
 	uint32_t fin_seq;               /* our FIN's sequence number, once sent */
@@ -108,7 +107,6 @@ struct tcp_conn {
 	struct list_node accept_q;
 	unsigned backlog, syn_count, accept_count;
 	uint64_t cookies_until;         /* cookie ACKs are checked until then */
-	uint32_t want_rcvbuf, want_sndbuf;
 	void *owner;                    /* the socket layer's */
 };
 
@@ -124,7 +122,6 @@ struct tcp_stack {
 	unsigned conns_by_state[TCP_STATES];
 	uint64_t challenge_second;
 	unsigned challenge_count;
-	uint64_t last_tick;
 	/* Called after anything a waiter on c could care about changed. */
 	void (*event)(struct tcp_conn *c);
 	/* With flow steering the NIC hands a flow to the kernel owning its hash bucket, so

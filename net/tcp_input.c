@@ -94,7 +94,6 @@ static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
-	c->last_rx = now;
 	if (c->keepalive)
 		c->t_keep = now + TCP_KEEPIDLE_MS;
 	tcp_set_state(c, TCP_ESTABLISHED);
@@ -497,7 +496,6 @@ static bool fin_input(struct tcp_conn *c, const struct seg *s, bool ack_only, ui
 /* Keepalive's idle clock starts again at anything the peer sends (RFC 1122 4.2.3.6). */
 static void peer_heard(struct tcp_conn *c, uint64_t now)
 {
-	c->last_rx = now;
 	c->keep_probes = 0;
 	if (c->keepalive && c->t_keep)
 		c->t_keep = now + TCP_KEEPIDLE_MS;

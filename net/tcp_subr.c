@@ -177,12 +177,16 @@ void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now)
 	list_add_tail(&c->stack->time_wait, &c->all_node);
 }
 
+/* The TIME_WAIT table is bounded: past TCP_TIME_WAIT_MAX the connection closing now skips
+ * it, as Linux does past tcp_max_tw_buckets. Those already waiting keep the 2 MSL they were
+ * given (RFC 9293 3.6.1), a flood of closes cannot cut them short, and the choice costs
+ * nothing. One its user still holds waits all the same: the user sees its state. */
 void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
 	c->t_rexmt = c->t_persist = c->t_keep = 0;
 	if (c->user_closed && st->ntime_wait >= TCP_TIME_WAIT_MAX) {
-		tcp_conn_finish(c, 0);      /* a bounded table: the oldest protection goes first */
+		tcp_conn_finish(c, 0);
 		return;
 	}
 	tcp_set_state(c, TCP_TIME_WAIT);

@@ -166,7 +166,6 @@ static void conn_tick(struct tcp_conn *c, uint64_t now)
 
 void tcp_tick(struct tcp_stack *st, uint64_t now)
 {
-	st->last_tick = now;
 	list_for_each_safe(n, &st->all) {
 		struct tcp_conn *c = list_entry(n, struct tcp_conn, all_node);
 		if (c->t_wait || c->t_rexmt || c->t_persist || c->t_keep || c->t_delack)

@@ -1052,6 +1052,31 @@ TEST(tcp, half_open_connections_time_out)
 	raw_done();
 }
 
+/* The TIME_WAIT table is bounded: once it holds TCP_TIME_WAIT_MAX connections, the one
+ * closing next skips TIME_WAIT and those already waiting keep their place (RFC 9293 3.6.1
+ * asks 2 MSL of each; Linux makes the same choice past tcp_max_tw_buckets). */
+TEST(tcp, a_full_time_wait_table_is_skipped_by_the_connection_closing_last)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	for (unsigned i = 0; i <= TCP_TIME_WAIT_MAX; i++) {
+		peer_port = (uint16_t)(10000 + i);
+		ncap = 0;
+		peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+		uint32_t iss = last().seq;
+		peer(80, ACK, 1001, iss + 1, 65535, NULL, 0, NULL);
+		tcp_close(tcp_accept(l), now);  /* our FIN first: TIME_WAIT is ours */
+		peer(80, ACK | FIN, 1001, iss + 2, 65535, NULL, 0, NULL);
+	}
+	peer_port = 40000;
+	EXPECT_EQ_U64(A.st.ntime_wait, TCP_TIME_WAIT_MAX);
+	EXPECT_EQ_U64(A.st.nconns, TCP_TIME_WAIT_MAX + 1);      /* and the listener */
+	struct tcp_conn *first = list_entry(list_first(&A.st.time_wait), struct tcp_conn, all_node);
+	EXPECT_EQ_U64(first->rport, 10000);
+	tcp_close(l, now);
+	raw_done();
+}
+
 /* ---- two stacks on a wire ---- */
 
 TEST(tcp, connect_transfer_and_close_both_ways)
@@ -1302,8 +1327,8 @@ TEST(tcp, siphash_matches_the_papers_test_vector)
 
 TEST(tcp, fin_wait_2_stays_quiet_while_the_peer_keeps_its_end_open)
 {
-	/* A closed server in FIN_WAIT_2 once resent its FIN past the acknowledged one on every
-	 * ACK, and the two ends ping-ponged tens of thousands of frames a second. */
+	/* An ACK of our FIN in FIN_WAIT_2 draws nothing: were the FIN sent again on each one,
+	 * the two ends would exchange tens of thousands of frames a second. */
 	setup();
 	struct tcp_conn *cl, *sv;
 	connect_pair(80, &cl, &sv);

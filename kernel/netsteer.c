@@ -130,10 +130,9 @@ void netsteer_poll(uint64_t now)
 	uint8_t table[IGB_RETA_ENTRIES];
 	if (kself.core != 0 || !igb)
 		return;
-	tell_buckets();
+	tell_buckets();                 /* which also refreshes what the policy reads */
 	if (!policy_on)
 		return;
-	refresh_kernels();
 	if (steer_decide(&state, now, kself.ncores, kernels, table) && netsteer_write(table) == 0)
 		report_spread(table);
 }

@@ -344,8 +344,8 @@ KTEST(net_kernel1_connects_out_on_ports_that_steer_to_it)
 }
 
 /* The split driver across kernels (DESIGN.md section 3): kernel 1 asks kernel 0, the owner,
- * for igb queue 1 on rings in its own memory (URPC_NICQ_ATTACH); kernel 0 starts the queue
- * and routes its MSI-X vector to kernel 1's APIC; this test, as the owner's policy, points
+ * for igb queue 1 on rings in its own memory (kernel/nicq.h); kernel 0 routes the queue's
+ * MSI-X entry to kernel 1's APIC and starts it, and kernel 1 confirms; this test, as the owner's policy, points
  * every RSS bucket at queue 1; kernel 1 pings the gateway from its queue and must see the
  * answer arrive on that queue, announced by an interrupt on its own CPU. The buckets go back
  * to queue 0 after. */

@@ -7,6 +7,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/netdev.h"
+#include "kernel/nicq.h"
 #include "lib/bytes.h"
 #include "lib/sort.h"
 #include "net/net.h"
@@ -248,7 +249,27 @@ static void nicq_irq(struct trap_frame *f)
 static void op_nicq_attach(struct urpc_test *r)
 {
 	irq_register((uint8_t)r->arg[1], nicq_irq);
-	r->status = netdev_queue_attach(&nicq, (unsigned)r->arg[0], (uint8_t)r->arg[1], 2000);
+	r->status = nicq_attach(&nicq, (unsigned)r->arg[0], (uint8_t)r->arg[1]);
+}
+
+/* Asks for a queue on rings of its own and never confirms: the owner must give the queue
+ * up. Rings are given back only after a refusal that says the NIC never saw them. */
+static void op_nicq_unconfirmed(struct urpc_test *r)
+{
+	static struct igb_queue q;
+	struct urpc_nicq_attached a = { 0 };
+	r->status = igb_queue_alloc(&q, (unsigned)r->arg[0]);
+	if (r->status)
+		return;
+	struct urpc_nicq_attach ask = { .rx_ring_pa = q.rx_ring_pa, .tx_ring_pa = q.tx_ring_pa,
+					.queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
+					.vector = VEC_NICQ_TEST };
+	int err = nicq_ask(&ask, &a);
+	r->status = err ? err : a.status;
+	if (!err && a.status && !a.rings_held)
+		igb_queue_free(&q);             /* refused before the NIC heard of them */
+	else
+		memset(&q, 0, sizeof(q));       /* kept for good: the NIC may write there */
 }
 
 #define NICQ_PING_ID 0x4b31
@@ -400,11 +421,17 @@ static void run_request(unsigned from, struct urpc_test *r)
 		break;
 	case TEST_OP_NICQ_ASK: {
 		/* No rings and no handler: the test sends only requests the owner must refuse. */
-		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id() };
+		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
+						.vector = VEC_NICQ_TEST };
 		struct urpc_nicq_attached ans;
-		r->status = netdev_queue_ask(&ask, &ans, 2000);
+		r->status = nicq_ask(&ask, &ans);
+		if (!r->status)
+			r->status = ans.status;
 		break;
 	}
+	case TEST_OP_NICQ_UNCONFIRMED:
+		op_nicq_unconfirmed(r);
+		break;
 	case TEST_OP_STACK_PING:
 		op_stack_ping(r);
 		break;

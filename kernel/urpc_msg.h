@@ -25,10 +25,11 @@ enum urpc_type {
 	 * last, each a struct urpc_rcall_reply. */
 	URPC_RCALL_REQ = 8,
 	URPC_RCALL_REPLY = 9,
-	/* A kernel -> kernel 0, which owns the NIC: start a queue pair on rings in the
-	 * sender's memory and send its receive interrupts to the sender (struct
-	 * urpc_nicq_attach). Kernel 0 answers URPC_NICQ_ATTACHED (struct urpc_nicq_attached),
-	 * after which the sender drives the queue alone. */
+	/* The queue-attach handshake (kernel/nicq.h draws it): a kernel -> kernel 0, which owns
+	 * the NIC: start a queue pair on rings in the sender's memory and send its receive
+	 * interrupts to the sender (struct urpc_nicq_attach). Kernel 0 answers
+	 * URPC_NICQ_ATTACHED (struct urpc_nicq_attached); the sender confirms with
+	 * URPC_NICQ_CONFIRM (struct urpc_nicq_confirm) and then drives the queue alone. */
 	URPC_NICQ_ATTACH = 10,
 	URPC_NICQ_ATTACHED = 11,
 	/* Kernel 0 -> every kernel, once its interface is configured and to each kernel that
@@ -39,13 +40,14 @@ enum urpc_type {
 	 * frames are not hashed and reach queue 0 only): struct urpc_arp_learned. */
 	URPC_ARP_LEARNED = 13,
 	/* Any kernel -> kernel 0, when the set changes: the TCP ports it listens on (struct
-	 * urpc_listening), which decide whether it gets RSS buckets (kernel/netdev.c). */
+	 * urpc_listening), which decide whether it gets RSS buckets (net/steer.h). */
 	URPC_LISTENING = 14,
 	/* Kernel 0 -> a kernel driving a queue, after the redirection table changed: which
 	 * RSS buckets are now that kernel's (struct urpc_buckets), so that its connect()
 	 * picks ports whose answers reach it. */
 	URPC_BUCKETS = 15,
-	URPC_TYPE_LAST = URPC_BUCKETS,
+	URPC_NICQ_CONFIRM = 16,
+	URPC_TYPE_LAST = URPC_NICQ_CONFIRM,
 };
 
 enum urpc_rcall_op {
@@ -76,7 +78,7 @@ _Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fit
 
 struct urpc_net_config {
 	uint8_t mac[6];
-	uint8_t queues;         /* igb queue pairs offered, one per kernel by number; 0: none */
+	uint8_t queues;         /* kernels below this drive a queue pair each (nic_plan_seat) */
 	uint8_t pad;
 	uint32_t ip, mask, gateway;     /* host order */
 };
@@ -117,14 +119,14 @@ enum urpc_test_op {
 	TEST_OP_PANIC = 5,              /* panic now */
 	TEST_OP_ECHO = 6,               /* reply arg[0] + core id */
 	TEST_OP_FILL_STATS = 7,         /* reply FILLs taken and out of order; arg[0]=1 resets */
-	/* Drive igb queue pair arg[0] from this kernel (netdev_queue_attach), its interrupts
+	/* Drive igb queue pair arg[0] from this kernel (nicq_attach), its interrupts
 	 * on vector arg[1]; reply the attach's status. */
 	TEST_OP_NICQ_ATTACH = 8,
 	/* Send on that queue an ICMP echo request from MAC arg[2] / IPv4 arg[4] >> 32 to MAC
 	 * arg[3] / IPv4 arg[4] & 0xFFFFFFFF and wait for the reply on the queue. Reply 0 when
 	 * it came, arg[0] interrupts taken, arg[1] frames received. */
 	TEST_OP_NICQ_PING = 9,
-	/* Ask kernel 0 for queue arg[0] on rings at address 0 (netdev_queue_ask), without
+	/* Ask kernel 0 for queue arg[0] on rings at address 0 (nicq_ask), without
 	 * allocating or driving anything; reply the owner's answer. */
 	TEST_OP_NICQ_ASK = 10,
 	/* reply arg[0..2] = ip, mask, gateway as this kernel knows them, arg[3] = its MAC,
@@ -138,6 +140,10 @@ enum urpc_test_op {
 	 * nothing listens; reply arg[0] = refused (the RST reached this kernel), arg[1] = no
 	 * answer within a second, arg[2] = other outcomes */
 	TEST_OP_STACK_CONNECT = 13,
+	/* Ask kernel 0 for igb queue pair arg[0] on rings of this kernel's own (vector
+	 * VEC_NICQ_TEST), and never confirm; rings the owner refused outright are given back.
+	 * Reply the answer's status, or the error that left it unanswered. */
+	TEST_OP_NICQ_UNCONFIRMED = 14,
 };
 
 struct urpc_test {
@@ -160,15 +166,24 @@ struct urpc_nicq_attach {
 	uint64_t rx_ring_pa, tx_ring_pa;        /* the queue's descriptor rings */
 	uint32_t queue;                         /* queue pair index, >= 1 */
 	uint32_t apic_id;                       /* where its receive interrupts go */
+	uint32_t seq;                           /* the requester's, echoed in the answer */
 	uint8_t vector;
 };
 
 struct urpc_nicq_attached {
 	int32_t status;                         /* 0 or -errno */
 	uint32_t queue;
+	uint32_t seq;                           /* the request's */
+	uint32_t rings_held;                    /* nonzero: the NIC may point at the rings */
 	uint64_t regs_pa, regs_size;            /* the device's registers, to map for the tails */
+};
+
+struct urpc_nicq_confirm {
+	uint32_t queue;
+	uint32_t seq;                           /* the request's */
 };
 _Static_assert(sizeof(struct urpc_nicq_attach) <= URPC_PAYLOAD, "attach fits a slot");
 _Static_assert(sizeof(struct urpc_nicq_attached) <= URPC_PAYLOAD, "attached fits a slot");
+_Static_assert(sizeof(struct urpc_nicq_confirm) <= URPC_PAYLOAD, "confirm fits a slot");
 
 #endif

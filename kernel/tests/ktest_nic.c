@@ -9,9 +9,12 @@
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
+#include "kernel/netsteer.h"
+#include "kernel/nicq.h"
 #include "kernel/peer.h"
 #include "kernel/smp.h"
 #include "kernel/smptest.h"
@@ -324,7 +327,7 @@ KTEST(net_kernel1_connects_out_on_ports_that_steer_to_it)
 		kernel_of[b] = (uint8_t)(b % 2);
 	int err = -EINVAL;
 	for (int i = 0; i < 50 && err == -EINVAL; i++) {       /* kernel 1 may still attach */
-		err = netdev_steer(kernel_of);
+		err = netsteer_write(kernel_of);
 		if (err)
 			sched_sleep_ms(100);
 	}
@@ -337,16 +340,15 @@ KTEST(net_kernel1_connects_out_on_ports_that_steer_to_it)
 	KEXPECT_EQ(rep.arg[0], 8);              /* refused, each RST steered to kernel 1 */
 	KEXPECT_EQ(rep.arg[1], 0);
 	memset(kernel_of, 0, sizeof(kernel_of));
-	KEXPECT_EQ(netdev_steer(kernel_of), 0);
+	KEXPECT_EQ(netsteer_write(kernel_of), 0);
 }
 
 /* The split driver across kernels (DESIGN.md section 3): kernel 1 asks kernel 0, the owner,
- * for igb queue 1 on rings in its own memory (URPC_NICQ_ATTACH); kernel 0 starts the queue
- * and routes its MSI-X vector to kernel 1's APIC; this test, as the owner's policy, points
+ * for igb queue 1 on rings in its own memory (kernel/nicq.h); kernel 0 routes the queue's
+ * MSI-X entry to kernel 1's APIC and starts it, and kernel 1 confirms; this test, as the owner's policy, points
  * every RSS bucket at queue 1; kernel 1 pings the gateway from its queue and must see the
  * answer arrive on that queue, announced by an interrupt on its own CPU. The buckets go back
  * to queue 0 after. */
-#define NICQ_VECTOR 0x44
 
 /* Asks kernel 1 to run req while this thread stands in for kernel 0's main loop, serving the
  * queue requests kernel 1 sends meanwhile; kernel 1's answer's status, or -ETIMEDOUT. */
@@ -358,7 +360,7 @@ static int ask_kernel1_serving(const struct urpc_test *req, struct urpc_test *re
 	err = -ETIMEDOUT;
 	uint64_t end = rdtsc() + cpu_info.tsc_hz * 5;
 	while (err == -ETIMEDOUT && rdtsc() < end) {
-		netdev_serve_attach();
+		nicq_serve();
 		err = smptest_wait_reply(1, req->op, rep, 20);
 	}
 	return err;
@@ -376,7 +378,7 @@ KTEST(nic_igb_queue_driven_by_another_kernel)
 	KASSERT(link_comes_up(&t));
 	KASSERT(ask_gateway(&t, &seen));        /* the gateway's MAC, for kernel 1's frame */
 
-	struct urpc_test req = { .op = TEST_OP_NICQ_ATTACH, .arg = { 1, NICQ_VECTOR } }, rep;
+	struct urpc_test req = { .op = TEST_OP_NICQ_ATTACH, .arg = { 1, VEC_NICQ_TEST } }, rep;
 	KASSERT(ask_kernel1_serving(&req, &rep) == 0);
 
 	uint8_t reta[IGB_RETA_ENTRIES];

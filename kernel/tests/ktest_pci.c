@@ -18,8 +18,6 @@
 #define ICR_LSC         (1u << 2)
 #define ICR_OTHER       (1u << 24)      /* MSI-X: "other" causes (LSC among them) */
 #define IVAR_OTHER_VALID(v) ((0x8u | (v)) << 16)
-#define VEC_MSI_TEST    0x60
-#define VEC_MSIX_TEST   0x61
 
 static volatile unsigned msi_hits, msix_hits;
 

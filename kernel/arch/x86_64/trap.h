@@ -16,9 +16,17 @@
 #define VEC_MC          18
 #define VEC_NUM_EXCEPTIONS 32
 
-/* Device and IPI vectors used by the kernel. */
+/* Every device and IPI vector of the kernel, and of its tests. Each kernel has its own
+ * CPU, so a vector names the same job on every kernel. Which kernel takes which NIC queue's
+ * interrupts, through which MSI-X entry, is kernel/nicplan.h's. */
 #define VEC_LAPIC_TIMER 0x40
 #define VEC_URPC_WAKE   0x41    /* a peer sent a message while we slept */
+#define VEC_NIC         0x42    /* this kernel's NIC queue (igb), or the e1000's INTx */
+#define VEC_NIC_OTHER   0x43    /* igb, kernel 0: link change and the other causes */
+#define VEC_NICQ_TEST   0x44    /* a queue a test drives from another kernel */
+#define VEC_NIC_PROBE   0x50    /* 0x50 + n, n < 8: the e1000 probe of PCI GSI 16 + n */
+#define VEC_MSI_TEST    0x60    /* the MSI and MSI-X tests (kernel/tests/ktest_pci.c) */
+#define VEC_MSIX_TEST   0x61
 #define VEC_SPURIOUS    0xFF
 
 /* Page-fault error code bits (SDM 3A 4.7). */

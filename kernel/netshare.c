@@ -1,0 +1,161 @@
+/* The interface and ARP entries kernel 0 shares, and the listening ports every kernel
+ * reports (netshare.h). ARP frames are not hashed and reach queue 0 only, so the others
+ * learn addresses from kernel 0; they keep the copy in their own netif, for their queue. */
+#include "kernel/netshare.h"
+#include "kernel/console.h"
+#include "kernel/netsteer.h"
+#include "kernel/peer.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "kernel/socket.h"
+#include "kernel/time.h"
+#include "kernel/urpc_msg.h"
+#include "lib/list.h"
+#include "lib/string.h"
+#include "net/net.h"
+#include "net/steer.h"
+#include "net/tcp.h"
+
+static struct netif *nif;
+static struct urpc_net_config config_shared;   /* kernel 0: as sent; others: as received */
+static bool config_sent[MAX_KERNELS];           /* kernel 0: kernel k has all of it */
+static struct urpc_listening listening_told;    /* others: what kernel 0 last heard */
+static bool listening_told_ok;
+static uint64_t listening_checked_ms;
+static uint64_t ignored_shares;
+
+bool netshare_from_kernel0(unsigned from, const char *what)
+{
+	if (from != 0 && !ignored_shares++)
+		pr_warn("net: ignored a %s message from kernel %u, not kernel 0\n", what, from);
+	return from == 0;
+}
+
+static int send_arp(unsigned k, uint32_t ip, const uint8_t mac[6])
+{
+	struct urpc_arp_learned a = { .ip = ip };
+	memcpy(a.mac, mac, 6);
+	return peer_send(k, URPC_ARP_LEARNED, 0, &a, sizeof(a));
+}
+
+static int share_with(unsigned k)
+{
+	int err = peer_send(k, URPC_NET_CONFIG, 0, &config_shared, sizeof(config_shared));
+	for (unsigned i = 0; !err && i < ARP_CACHE_SIZE; i++)
+		if (nif->arp[i].ip)
+			err = send_arp(k, nif->arp[i].ip, nif->arp[i].mac);
+	return err;
+}
+
+/* Kernel 0. A kernel whose ring was full is told all of it again later. */
+static void share_config(unsigned queues)
+{
+	struct urpc_net_config now = { .ip = nif->ip, .mask = nif->mask, .gateway = nif->gateway,
+				       .queues = (uint8_t)queues };
+	memcpy(now.mac, nif->mac, 6);
+	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
+		config_shared = now;
+		memset(config_sent, 0, sizeof(config_sent));
+	}
+	for (unsigned k = 1; k < kself.ncores; k++)
+		if (!config_sent[k] && peer_alive(k) &&
+		    __atomic_load_n(&shared_status(k)->state, __ATOMIC_ACQUIRE) == KSTATE_UP &&
+		    share_with(k) == 0)
+			config_sent[k] = true;
+}
+
+static void arp_learned_here(struct netif *n, uint32_t ip, const uint8_t mac[6])
+{
+	(void)n;
+	for (unsigned k = 1; k < kself.ncores; k++)
+		if (config_sent[k] && send_arp(k, ip, mac))
+			config_sent[k] = false;
+}
+
+static void on_net_config(unsigned from, const struct urpc_msg *m)
+{
+	if (!netshare_from_kernel0(from, "interface"))
+		return;
+	memcpy(&config_shared, m->payload, sizeof(config_shared));
+	memcpy(nif->mac, config_shared.mac, 6);
+	nif->ip = config_shared.ip;
+	nif->mask = config_shared.mask;
+	nif->gateway = config_shared.gateway;
+}
+
+static void on_arp_learned(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_arp_learned a;
+	memcpy(&a, m->payload, sizeof(a));
+	if (!netshare_from_kernel0(from, "ARP"))
+		return;
+	if (!a.ip) {
+		ignored_shares++;       /* no address to learn */
+		return;
+	}
+	arp_learn(nif, a.ip, a.mac, time_uptime_ms());
+}
+
+static void on_listening(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_listening l;
+	memcpy(&l, m->payload, sizeof(l));
+	netsteer_listening(from, &l);
+}
+
+/* This kernel's listening ports, each once, in the listeners' order. */
+static struct urpc_listening listening_here(void)
+{
+	struct steer_ports p = { 0 };
+	struct urpc_listening l;
+	const struct tcp_stack *st = sock_tcp_stack();
+	const struct tcp_conn *c;
+	if (st)
+		list_for_each_entry(c, &st->listeners, hash_node)
+			steer_ports_add(&p, c->lport);
+	l.count = p.count;
+	memcpy(l.port, p.port, sizeof(l.port));
+	return l;
+}
+
+/* Every kernel with a stack, every 100 ms: has its set of listening ports changed? */
+static void check_listening(uint64_t now)
+{
+	if (!sock_tcp_stack() || now - listening_checked_ms < 100)
+		return;
+	listening_checked_ms = now;
+	struct urpc_listening l = listening_here();
+	if (kself.core == 0) {
+		netsteer_listening(0, &l);
+		return;
+	}
+	if (listening_told_ok && memcmp(&l, &listening_told, sizeof(l)) == 0)
+		return;
+	listening_told_ok = peer_send(0, URPC_LISTENING, 0, &l, sizeof(l)) == 0;
+	if (listening_told_ok)
+		listening_told = l;
+}
+
+void netshare_poll(uint64_t now, bool ready, unsigned queues)
+{
+	if (kself.core == 0 && ready)
+		share_config(queues);
+	check_listening(now);
+}
+
+unsigned netshare_queues_offered(void)
+{
+	return config_shared.queues;
+}
+
+void netshare_init(struct netif *n)
+{
+	nif = n;
+	if (kself.core == 0) {
+		nif->arp_learned = arp_learned_here;
+		PEER_REGISTER_STRUCT(URPC_LISTENING, on_listening, struct urpc_listening);
+	} else {
+		PEER_REGISTER_STRUCT(URPC_NET_CONFIG, on_net_config, struct urpc_net_config);
+		PEER_REGISTER_STRUCT(URPC_ARP_LEARNED, on_arp_learned, struct urpc_arp_learned);
+	}
+}

@@ -1,0 +1,24 @@
+/* What kernels tell each other of the network: kernel 0 shares its interface (address, MAC,
+ * ARP entries, the queue pairs it offers) with every kernel, and every kernel tells kernel
+ * 0 the TCP ports it listens on, for the RSS policy (DESIGN.md section 4). */
+#ifndef KERNEL_NETSHARE_H
+#define KERNEL_NETSHARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct netif;
+
+/* Every kernel, with the interface it keeps; on the others it takes what kernel 0 shares. */
+void netshare_init(struct netif *nif);
+/* From netdev_poll. Kernel 0, once `ready` (configured), shares the interface and `queues`,
+ * the kernels that get a queue pair (nic_plan_queues), with each kernel that is up and has
+ * not heard it. Every kernel with a stack reports its listening ports when they change. */
+void netshare_poll(uint64_t now, bool ready, unsigned queues);
+/* Another kernel: how many kernels kernel 0 offers a queue pair; 0 until it says. */
+unsigned netshare_queues_offered(void);
+/* Is a message that only kernel 0 may send from it? Counts (and names once) those that are
+ * not. */
+bool netshare_from_kernel0(unsigned from, const char *what);
+
+#endif

@@ -1,0 +1,138 @@
+/* Kernel 0's RSS redirection table and every kernel's own buckets (netsteer.h). */
+#include "kernel/netsteer.h"
+#include "drivers/igb/igb.h"
+#include "kernel/console.h"
+#include "kernel/netshare.h"
+#include "kernel/nicq.h"
+#include "kernel/peer.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "kernel/urpc_msg.h"
+#include "lib/errno.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "net/steer.h"
+
+_Static_assert(IGB_RETA_ENTRIES == STEER_BUCKETS, "one bucket per redirection entry");
+_Static_assert(URPC_LISTEN_PORTS == STEER_PORTS, "a report holds the policy's port list");
+_Static_assert(MAX_KERNELS <= STEER_MAX_KERNELS, "the policy covers every kernel");
+_Static_assert(sizeof(struct urpc_buckets) == sizeof(struct steer_mask), "a mask per message");
+
+static struct igb *igb;                         /* kernel 0's; NULL elsewhere */
+static bool policy_on;
+static struct steer_state state;
+static struct steer_kernel kernels[MAX_KERNELS];
+/* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
+static struct steer_mask buckets_here;
+
+void netsteer_init(struct igb *g, bool policy)
+{
+	igb = g;
+	policy_on = policy;
+	steer_init(&state);
+	memset(&buckets_here, 0xFF, sizeof(buckets_here));
+}
+
+static void on_buckets(unsigned from, const struct urpc_msg *m)
+{
+	if (netshare_from_kernel0(from, "bucket"))
+		memcpy(&buckets_here, m->payload, sizeof(buckets_here));
+}
+
+void netsteer_ap_init(void)
+{
+	PEER_REGISTER_STRUCT(URPC_BUCKETS, on_buckets, struct urpc_buckets);
+}
+
+bool netsteer_bucket_mine(unsigned b)
+{
+	b %= STEER_BUCKETS;
+	return buckets_here.mine[b / 64] >> (b % 64) & 1;
+}
+
+void netsteer_listening(unsigned k, const struct urpc_listening *l)
+{
+	struct steer_ports p = { .count = l->count };
+	memcpy(p.port, l->port, sizeof(p.port));
+	if (k >= MAX_KERNELS || memcmp(&p, &kernels[k].ports, sizeof(p)) == 0)
+		return;
+	kernels[k].ports = p;
+	steer_inputs_changed(&state);
+}
+
+void netsteer_inputs_changed(void)
+{
+	steer_inputs_changed(&state);
+}
+
+/* Which kernels drive a queue now, and which are alive. */
+static void refresh_kernels(void)
+{
+	for (unsigned k = 0; k < kself.ncores; k++) {
+		kernels[k].has_queue = k == 0 || nicq_queue_of(k) != 0;
+		kernels[k].alive = k == 0 || peer_alive(k);
+	}
+}
+
+/* Each kernel that has not heard its buckets in the current table; one whose ring is full
+ * stays due and hears them at a later poll. */
+static void tell_buckets(void)
+{
+	refresh_kernels();
+	uint64_t due = steer_to_tell(&state, kself.ncores, kernels);
+	for (unsigned k = 1; due; k++, due >>= 1) {
+		if (!(due & 2))
+			continue;
+		struct steer_mask m = steer_buckets_of(&state, k);
+		if (peer_send(k, URPC_BUCKETS, 0, &m, sizeof(m)) == 0)
+			steer_told(&state, k);
+	}
+}
+
+int netsteer_write(const uint8_t kernel_of[IGB_RETA_ENTRIES])
+{
+	uint8_t reta[IGB_RETA_ENTRIES];
+	if (kself.core != 0 || !igb)
+		return -ENODEV;
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++) {
+		unsigned k = kernel_of[b];
+		if (k >= kself.ncores || (k && !nicq_queue_of(k)))
+			return -EINVAL;
+		reta[b] = (uint8_t)nicq_queue_of(k);
+	}
+	igb_reta_write(igb, reta);
+	steer_written(&state, kernel_of);
+	buckets_here = steer_buckets_of(&state, 0);
+	tell_buckets();
+	return 0;
+}
+
+static bool has_buckets(const uint8_t table[IGB_RETA_ENTRIES], unsigned k)
+{
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		if (table[b] == k)
+			return true;
+	return false;
+}
+
+static void report_spread(const uint8_t table[IGB_RETA_ENTRIES])
+{
+	char list[4 * MAX_KERNELS] = "";
+	unsigned at = 0;
+	for (unsigned k = 0; k < kself.ncores && at < sizeof(list) - 4; k++)
+		if (has_buckets(table, k))
+			at += (unsigned)snprintf(list + at, sizeof(list) - at, at ? ",%u" : "%u", k);
+	pr_info("net: RSS buckets spread over kernels %s\n", list);
+}
+
+void netsteer_poll(uint64_t now)
+{
+	uint8_t table[IGB_RETA_ENTRIES];
+	if (kself.core != 0 || !igb)
+		return;
+	tell_buckets();                 /* which also refreshes what the policy reads */
+	if (!policy_on)
+		return;
+	if (steer_decide(&state, now, kself.ncores, kernels, table) && netsteer_write(table) == 0)
+		report_spread(table);
+}

@@ -1,0 +1,270 @@
+/* Both sides of the queue-attach protocol (kernel/nicq.h draws the exchange). */
+#include "kernel/nicq.h"
+#include "drivers/igb/igb.h"
+#include "drivers/pci/pci.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/console.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/netsteer.h"
+#include "kernel/nicplan.h"
+#include "kernel/peer.h"
+#include "kernel/shared.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/urpc_msg.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/util.h"
+
+static uint64_t deadline_after(unsigned ms)
+{
+	return rdtsc() + cpu_info.tsc_hz / 1000 * ms;
+}
+
+static unsigned ms_left(uint64_t deadline)
+{
+	uint64_t now = rdtsc();
+	return now >= deadline ? 0 : (unsigned)((deadline - now) / (cpu_info.tsc_hz / 1000));
+}
+
+/* ---- the owner, kernel 0 ---- */
+
+static struct igb *igb;
+/* Each kernel's latest request, recorded by the handler and served from the main loop
+ * (starting a queue waits for the device); bit k of requests_pending: kernel k's waits. */
+static struct urpc_nicq_attach requests[MAX_KERNELS];
+static uint64_t requests_pending;
+_Static_assert(MAX_KERNELS <= 64, "a pending request is a bit");
+static struct {
+	uint8_t state;          /* enum nicq_state */
+	uint8_t kernel;         /* the requester */
+	uint32_t seq;           /* its request's */
+	uint64_t deadline;      /* NICQ_OFFERED: the confirm's, in TSC ticks */
+} owned[IGB_QUEUES];
+static uint8_t queue_of_kernel[MAX_KERNELS];    /* confirmed; 0: none */
+static uint64_t stray_confirms;
+
+static void on_nicq_attach(unsigned from, const struct urpc_msg *m)
+{
+	memcpy(&requests[from], m->payload, sizeof(requests[from]));
+	__atomic_fetch_or(&requests_pending, 1ull << from, __ATOMIC_RELEASE);
+}
+
+static void on_nicq_confirm(unsigned from, const struct urpc_msg *m)
+{
+	struct urpc_nicq_confirm c;
+	memcpy(&c, m->payload, sizeof(c));
+	if (c.queue >= IGB_QUEUES || owned[c.queue].state != NICQ_OFFERED ||
+	    owned[c.queue].kernel != from || owned[c.queue].seq != c.seq) {
+		stray_confirms++;       /* late (the queue is lost), or not from its requester */
+		return;
+	}
+	owned[c.queue].state = NICQ_ATTACHED;
+	queue_of_kernel[from] = (uint8_t)c.queue;
+	netsteer_inputs_changed();
+	pr_info("net: igb queue %u driven by kernel %u\n", c.queue, from);
+}
+
+/* The queue stays started on rings its requester keeps; igb_queue_stop(igb, queue) belongs
+ * here once the driver has it, and would make the queue FREE again. */
+static void give_up(unsigned queue, const char *why)
+{
+	owned[queue].state = NICQ_LOST;
+	pr_warn("net: igb queue %u given up: %s\n", queue, why);
+}
+
+/* Offers past their deadline are lost; the ring is drained first, so a confirm sent in time
+ * is counted (nicq.h). */
+static void expire_offers(void)
+{
+	bool drained = false;
+	for (unsigned q = 1; q < IGB_QUEUES; q++) {
+		if (owned[q].state != NICQ_OFFERED || rdtsc() <= owned[q].deadline)
+			continue;
+		if (!drained) {
+			peer_poll();
+			drained = true;
+		}
+		if (owned[q].state == NICQ_OFFERED)
+			give_up(q, "its requester never confirmed");
+	}
+}
+
+/* A ring the NIC will write must lie in the asking kernel's own partition: a wrong address
+ * would have the device overwrite another kernel's memory. */
+static bool ring_in_partition(unsigned core, uint64_t pa, uint64_t len)
+{
+	const struct kernel_desc *k = &shared_header()->kernels[core];
+	return pa >= k->part_base && len <= k->part_size && pa - k->part_base <= k->part_size - len;
+}
+
+/* What can be refused before the device is touched. */
+static int check_request(unsigned from, const struct urpc_nicq_attach *r)
+{
+	if (!igb)
+		return -ENODEV;                 /* only the igb has queues to give */
+	if (r->queue == 0 ||
+	    !nic_plan_routable(r->queue, IGB_QUEUES, pci_msix_entries(igb->pci)) ||
+	    r->vector < VEC_NUM_EXCEPTIONS)
+		return -EINVAL;
+	if (owned[r->queue].state != NICQ_FREE)
+		return -EBUSY;
+	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union igb_rx_desc[IGB_RX_DESCS])) ||
+	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union igb_tx_desc[IGB_TX_DESCS])))
+		return -EFAULT;
+	return 0;
+}
+
+/* Routes, then starts: the start is the last step that can fail. A start that failed may
+ * have left the queue enabled, so its rings stay held. */
+static void start_queue(unsigned from, const struct urpc_nicq_attach *r,
+			struct urpc_nicq_attached *a)
+{
+	a->status = igb_queue_route(igb, r->queue, r->apic_id, r->vector, NIC_PLAN_THROTTLE_US);
+	if (a->status)
+		return;
+	struct igb_queue q = { .index = r->queue, .rx_ring_pa = r->rx_ring_pa,
+			       .tx_ring_pa = r->tx_ring_pa };
+	a->status = igb_queue_start(igb, &q);
+	if (a->status) {
+		a->rings_held = 1;
+		give_up(r->queue, "it did not start");
+		return;
+	}
+	owned[r->queue].state = NICQ_OFFERED;
+	owned[r->queue].kernel = (uint8_t)from;
+	owned[r->queue].seq = r->seq;
+	a->rings_held = 1;
+	a->regs_pa = igb->pci->bars[0].addr;
+	a->regs_size = igb->pci->bars[0].size;
+}
+
+void nicq_serve(void)
+{
+	expire_offers();
+	uint64_t pending = __atomic_load_n(&requests_pending, __ATOMIC_ACQUIRE);
+	if (!pending)
+		return;
+	unsigned from = (unsigned)__builtin_ctzll(pending);
+	__atomic_fetch_and(&requests_pending, ~(1ull << from), __ATOMIC_ACQ_REL);
+	struct urpc_nicq_attach r = requests[from];
+	struct urpc_nicq_attached a = { .queue = r.queue, .seq = r.seq };
+	a.status = check_request(from, &r);
+	if (!a.status)
+		start_queue(from, &r, &a);
+	int err = peer_send_wait(from, URPC_NICQ_ATTACHED, 0, &a, sizeof(a), 1000);
+	if (a.status == 0 && err)
+		give_up(r.queue, "the answer could not be sent");
+	else if (a.status == 0)
+		owned[r.queue].deadline = deadline_after(NICQ_CONFIRM_MS);
+}
+
+unsigned nicq_queue_of(unsigned k)
+{
+	return k < MAX_KERNELS ? queue_of_kernel[k] : 0;
+}
+
+enum nicq_state nicq_queue_state(unsigned queue)
+{
+	return queue < IGB_QUEUES ? owned[queue].state : NICQ_FREE;
+}
+
+/* ---- a requester, any other kernel ---- */
+
+static struct urpc_nicq_attached answer;
+static volatile bool answered;
+static uint32_t last_seq;
+static uint64_t stray_answers;
+
+static void on_nicq_attached(unsigned from, const struct urpc_msg *m)
+{
+	if (from != 0) {
+		stray_answers++;
+		return;
+	}
+	memcpy(&answer, m->payload, sizeof(answer));
+	answered = true;
+}
+
+/* Waits until the deadline for the answer to request seq. */
+static int wait_answer(uint32_t seq, struct urpc_nicq_attached *a, uint64_t deadline)
+{
+	for (;;) {
+		peer_poll();
+		if (answered && answer.seq == seq) {
+			*a = answer;
+			return 0;
+		}
+		if (!peer_alive(0))
+			return -EHOSTDOWN;
+		if (rdtsc() > deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+}
+
+/* Sends the request; -ENOTCONN and the like: it was never sent, so the owner never saw it. */
+static int send_request(struct urpc_nicq_attach *r, uint64_t deadline)
+{
+	if (kself.core == 0)
+		return -EINVAL;
+	r->seq = ++last_seq;
+	answered = false;
+	return peer_send_wait(0, URPC_NICQ_ATTACH, 0, r, sizeof(*r), ms_left(deadline));
+}
+
+int nicq_ask(struct urpc_nicq_attach *r, struct urpc_nicq_attached *a)
+{
+	uint64_t deadline = deadline_after(NICQ_ANSWER_MS);
+	int err = send_request(r, deadline);
+	return err ? err : wait_answer(r->seq, a, deadline);
+}
+
+int nicq_attach(struct igb_queue *q, unsigned queue, uint8_t vector)
+{
+	uint64_t deadline = deadline_after(NICQ_ANSWER_MS);
+	if (kself.core == 0 || queue == 0)
+		return -EINVAL;
+	int err = igb_queue_alloc(q, queue);
+	if (err)
+		return err;
+	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
+				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
+	struct urpc_nicq_attached a;
+	if ((err = send_request(&r, deadline))) {
+		igb_queue_free(q);              /* never sent: the NIC never heard of the rings */
+		return err;
+	}
+	if ((err = wait_answer(r.seq, &a, deadline)))
+		return err;                     /* the rings stay: the owner may start the queue */
+	if (a.status) {
+		if (!a.rings_held)
+			igb_queue_free(q);
+		return a.status;
+	}
+	volatile uint8_t *regs = vmm_map_mmio(a.regs_pa, a.regs_size);
+	if (!regs)
+		return -ENOMEM;                 /* unconfirmed: the owner gives the queue up */
+	if (rdtsc() > deadline)
+		return -ETIMEDOUT;              /* too late to confirm: likewise */
+	struct urpc_nicq_confirm c = { .queue = queue, .seq = r.seq };
+	if ((err = peer_send_wait(0, URPC_NICQ_CONFIRM, 0, &c, sizeof(c), ms_left(deadline))))
+		return err;
+	igb_queue_map(q, regs);
+	return 0;
+}
+
+void nicq_init(struct igb *owner)
+{
+	if (kself.core == 0) {
+		igb = owner;
+		PEER_REGISTER_STRUCT(URPC_NICQ_ATTACH, on_nicq_attach, struct urpc_nicq_attach);
+		PEER_REGISTER_STRUCT(URPC_NICQ_CONFIRM, on_nicq_confirm, struct urpc_nicq_confirm);
+	} else {
+		PEER_REGISTER_STRUCT(URPC_NICQ_ATTACHED, on_nicq_attached,
+				     struct urpc_nicq_attached);
+	}
+}

@@ -1,0 +1,125 @@
+/* Tests of the queue-attach protocol (kernel/nicq.h) on the igb, kernel 0 the owner and
+ * kernel 1 the requester: a queue the MSI-X table cannot route is refused before the NIC is
+ * touched; a queue whose requester never confirms is given up and never steered to; with
+ * queues=per-kernel, every kernel kernel/nicplan.h seats drives its queue, and no other
+ * queue runs. */
+#include "kernel/ktest.h"
+#include "drivers/igb/igb.h"
+#include "drivers/pci/pci.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/bootinfo.h"
+#include "kernel/netsteer.h"
+#include "kernel/nicplan.h"
+#include "kernel/nicq.h"
+#include "kernel/peer.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/smptest.h"
+#include "kernel/urpc_msg.h"
+#include "lib/cmdline.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+static struct igb *igb_and_kernel1(void)
+{
+	struct igb *g = igb_nic();
+	if (!g || kself.ncores < 2 || !peer_alive(1)) {
+		ktest_skip("needs an igb and a second kernel");
+		return NULL;
+	}
+	return g;
+}
+
+/* Kernel 1 runs req while this thread serves kernel 0's side of the protocol. */
+static int kernel1_runs(const struct urpc_test *req, struct urpc_test *rep)
+{
+	int err = smptest_send(1, req);
+	uint64_t end = rdtsc() + cpu_info.tsc_hz * 5;
+	for (err = err ? err : -ETIMEDOUT; err == -ETIMEDOUT && rdtsc() < end;) {
+		nicq_serve();
+		err = smptest_wait_reply(1, req->op, rep, 20);
+	}
+	return err;
+}
+
+static bool queue_enabled(const struct igb *g, unsigned q)
+{
+	return *(volatile uint32_t *)(g->regs + IGB_RXDCTL(q)) & IGB_RXDCTL_ENABLE;
+}
+
+/* The first queue past what the MSI-X table routes (QEMU's 82576: 16 queues, 10 entries,
+ * queue 9) is refused, and the NIC never starts it on the requester's rings. */
+KTEST(nicq_unroutable_queue_is_refused_unstarted)
+{
+	struct igb *g = igb_and_kernel1();
+	if (!g)
+		return;
+	unsigned first = nic_plan_queues(IGB_QUEUES, IGB_QUEUES, pci_msix_entries(g->pci));
+	if (first >= IGB_QUEUES) {
+		ktest_skip("every queue of this igb is routable");
+		return;
+	}
+	struct urpc_test req = { .op = TEST_OP_NICQ_UNCONFIRMED, .arg = { first } }, rep;
+	KEXPECT_EQ(kernel1_runs(&req, &rep), -EINVAL);
+	KEXPECT_EQ(nicq_queue_state(first), NICQ_FREE);
+	for (unsigned q = first; q < IGB_QUEUES; q++)
+		KEXPECT(!queue_enabled(g, q));
+}
+
+/* Kernel 1 asks for queue 3 and never confirms: kernel 0 starts it and answers, waits for
+ * the confirm, then gives the queue up; it is never kernel 1's, so no bucket goes to it. */
+KTEST(nicq_unconfirmed_queue_is_given_up)
+{
+	const unsigned queue = 3;
+	struct igb *g = igb_and_kernel1();
+	if (!g)
+		return;
+	struct urpc_test req = { .op = TEST_OP_NICQ_UNCONFIRMED, .arg = { queue } }, rep;
+	KASSERT(kernel1_runs(&req, &rep) == 0);
+	KEXPECT_EQ(nicq_queue_state(queue), NICQ_OFFERED);
+	KEXPECT(nicq_queue_of(1) != queue);
+	uint64_t end = rdtsc() + cpu_info.tsc_hz / 1000 * (NICQ_CONFIRM_MS + 1000);
+	while (nicq_queue_state(queue) == NICQ_OFFERED && rdtsc() < end) {
+		nicq_serve();
+		sched_sleep_ms(10);
+	}
+	KEXPECT_EQ(nicq_queue_state(queue), NICQ_LOST);
+	KEXPECT(nicq_queue_of(1) != queue);
+	uint8_t kernel_of[IGB_RETA_ENTRIES], reta_ok = 1;
+	memset(kernel_of, 1, sizeof(kernel_of));
+	if (netsteer_write(kernel_of) == 0) {   /* kernel 1 drives another queue */
+		for (unsigned i = 0; i < IGB_RETA_ENTRIES / 4; i++)
+			for (unsigned b = 0; b < 4; b++)
+				reta_ok &= (*(volatile uint32_t *)(g->regs + IGB_RETA(i)) >> 8 * b &
+					    0xFF) != queue;
+		memset(kernel_of, 0, sizeof(kernel_of));
+		KEXPECT_EQ(netsteer_write(kernel_of), 0);
+	}
+	KEXPECT(reta_ok);
+}
+
+/* queues=per-kernel with more kernels than the MSI-X table has entries for: each kernel
+ * nicplan seats drives its own queue, the others none, and no unseated queue runs. */
+KTEST(nicq_only_seated_kernels_drive_queues)
+{
+	char queues[16] = "";
+	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
+	struct igb *g = igb_and_kernel1();
+	if (!g)
+		return;
+	if (strcmp(queues, "per-kernel") != 0) {
+		ktest_skip("needs queues=per-kernel");
+		return;
+	}
+	unsigned seated = nic_plan_queues(kself.ncores, IGB_QUEUES, pci_msix_entries(g->pci));
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		struct nic_seat s;
+		bool has = nic_plan_seat(k, seated, &s);
+		for (int i = 0; i < 100 && has && nicq_queue_of(k) != s.queue; i++)
+			sched_sleep_ms(100);            /* kernel k attaches from its main loop */
+		KEXPECT_EQ(nicq_queue_of(k), has ? s.queue : 0);
+	}
+	for (unsigned q = seated; q < IGB_QUEUES; q++)
+		KEXPECT(!queue_enabled(g, q));
+}

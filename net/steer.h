@@ -1,0 +1,70 @@
+/* The RSS bucket policy: which kernel each of the NIC's 128 flow groups goes to, and which
+ * kernels must hear their share (DESIGN.md section 4). Pure: the caller owns the state. */
+#ifndef NET_STEER_H
+#define NET_STEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STEER_BUCKETS     128   /* the RSS redirection table: the low 7 bits of the hash */
+#define STEER_MAX_KERNELS 64    /* a kernel is a bit of a uint64_t */
+#define STEER_PORTS       26    /* listening ports a report holds */
+#define STEER_PERIOD_MS   1000  /* the policy runs at least this often */
+
+/* A kernel's listening TCP ports, each once; count above STEER_PORTS: more than fit, the
+ * first STEER_PORTS of them held. */
+struct steer_ports {
+	uint16_t count;
+	uint16_t port[STEER_PORTS];
+};
+
+/* What the policy knows of one kernel. */
+struct steer_kernel {
+	bool has_queue;                 /* drives a queue pair the owner counts as its own */
+	bool alive;
+	struct steer_ports ports;
+};
+
+/* The policy's memory, one per NIC, held by the caller. */
+struct steer_state {
+	uint8_t kernel_of[STEER_BUCKETS];       /* the table as last written */
+	uint64_t told;                          /* bit k: kernel k knows its buckets in it */
+	bool dirty;                             /* an input changed since the policy last ran */
+	bool spread;                            /* the table is the policy's own spread */
+	uint64_t last_ms;                       /* when the policy last ran */
+};
+
+/* Which buckets are one kernel's: bit b of mine[b / 64]. */
+struct steer_mask {
+	uint64_t mine[2];
+};
+
+/* Every bucket on kernel 0, which needs no telling. */
+void steer_init(struct steer_state *s);
+/* A kernel's ports, queue or liveness changed: the policy runs at its next call. */
+void steer_inputs_changed(struct steer_state *s);
+/* The policy, at most every STEER_PERIOD_MS unless an input changed: a kernel gets buckets
+ * only while it drives a queue, is alive and listens on every port kernel 0 listens on (and
+ * kernel 0 listens on something); the buckets are spread evenly over kernel 0 and those
+ * kernels, in kernel order. True, with the new table in out, when the NIC's table must be
+ * rewritten; the caller then writes out and calls steer_written. */
+bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
+		  const struct steer_kernel *k, uint8_t out[STEER_BUCKETS]);
+/* The table now in the NIC (from steer_decide or from anyone else's choice): every kernel
+ * must hear its buckets again. */
+void steer_written(struct steer_state *s, const uint8_t table[STEER_BUCKETS]);
+/* Bit k: kernel k drives a queue and has not yet heard its buckets in the current table. */
+uint64_t steer_to_tell(const struct steer_state *s, unsigned nkernels,
+		       const struct steer_kernel *k);
+/* Kernel k heard its buckets (its message was sent). */
+void steer_told(struct steer_state *s, unsigned k);
+struct steer_mask steer_buckets_of(const struct steer_state *s, unsigned k);
+
+/* Port lists. */
+bool steer_ports_has(const struct steer_ports *p, uint16_t port);
+/* Adds port unless the list has it; past STEER_PORTS it is only counted. */
+void steer_ports_add(struct steer_ports *p, uint16_t port);
+/* Does has hold every port of need? A list that overflowed covers nothing for sure. */
+bool steer_ports_cover(const struct steer_ports *has, const struct steer_ports *need);
+
+#endif

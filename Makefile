@@ -47,7 +47,7 @@ KERNEL_C := \
 	kernel/arch/x86_64/cpufeat.c \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
-	kernel/tests/ktest_nic.c kernel/tests/ktest_pci.c drivers/pci/pci.c drivers/nic.c drivers/e1000/e1000.c drivers/igb/igb.c kernel/netdev.c kernel/prof.c \
+	kernel/tests/ktest_nic.c kernel/tests/ktest_pci.c drivers/pci/pci.c drivers/nic.c drivers/e1000/e1000.c drivers/nic/adv.c drivers/igb/igb.c drivers/igb/igb_queue.c kernel/netdev.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/tcp.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c lib/toeplitz.c lib/sort.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \

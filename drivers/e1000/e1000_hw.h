@@ -36,7 +36,6 @@
 #define E1000_GPTC      0x4080  /* RC: good packets transmitted */
 
 /* Interrupt causes (ICR, ICS, IMS, IMC share the layout, 13.4.17). */
-#define E1000_ICR_TXDW  (1u << 0)       /* a descriptor was written back */
 #define E1000_ICR_LSC   (1u << 2)       /* link status change */
 #define E1000_ICR_RXDMT0 (1u << 4)      /* receive descriptors below the threshold */
 #define E1000_ICR_RXO   (1u << 6)       /* receiver overrun */

@@ -416,7 +416,7 @@ KTEST(nic_igb_queue_memory_is_given_back)
 	size_t before = pmm_free_frames();
 	int err = igb_queue_alloc(&q, 3);
 	size_t during = pmm_free_frames();
-	bool filled = q.rx_ring_pa != 0 && q.rx_buf[IGB_RX_DESCS - 1] != NULL;
+	bool filled = q.rx_ring_pa != 0 && q.rx.buf[IGB_RX_DESCS - 1] != NULL;
 	if (!err)
 		igb_queue_free(&q);
 	size_t after = pmm_free_frames();
@@ -425,5 +425,5 @@ KTEST(nic_igb_queue_memory_is_given_back)
 	KEXPECT(filled);
 	KEXPECT_EQ(before - during, 2 + (IGB_RX_DESCS + IGB_TX_DESCS) / 2);
 	KEXPECT_EQ(after, before);
-	KEXPECT(q.rx_ring_pa == 0 && q.tx_ring_pa == 0 && q.rx_buf[0] == NULL);
+	KEXPECT(q.rx_ring_pa == 0 && q.tx_ring_pa == 0 && q.rx.buf[0] == NULL);
 }

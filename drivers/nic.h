@@ -76,6 +76,17 @@ int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
  * that failed halfway can be freed), and clears them. */
 void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
 
+/* Fault injection, for the ktests of the drivers' error paths: a test arms one point to
+ * fail on its nth pass from then on (once; nic_fault_arm(NIC_FAULT_NONE, 0) disarms), and a
+ * driver asks nic_fault(point) where the failure would happen. Nothing else arms it. */
+enum nic_fault_point {
+	NIC_FAULT_NONE,
+	NIC_FAULT_RING_ALLOC,           /* nic_alloc_ring fails with -ENOMEM */
+	NIC_FAULT_QUEUE_ENABLE,         /* a queue's enable bit is taken not to read back set */
+};
+void nic_fault_arm(enum nic_fault_point point, unsigned nth);
+bool nic_fault(enum nic_fault_point point);
+
 struct pci_dev;
 /* Attaches the first PCI device vendor:device, if there is one, with attach; says why if that
  * fails. True when the device is up. */

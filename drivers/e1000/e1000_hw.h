@@ -48,6 +48,8 @@
 #define E1000_STATUS_SPEED(s) (((s) >> 6) & 3)  /* 0: 10, 1: 100, 2 or 3: 1000 Mb/s */
 #define E1000_EERD_START (1u << 0)
 #define E1000_EERD_DONE  (1u << 4)
+#define E1000_EERD_ADDR(w) ((uint32_t)(w) << 8)         /* word address, 15:8 */
+#define E1000_EERD_DATA(v) ((uint16_t)((v) >> 16))      /* the word read, 31:16 */
 #define E1000_RAH_AV    (1u << 31)
 #define E1000_RCTL_EN   (1u << 1)
 #define E1000_RCTL_BAM  (1u << 15)      /* accept broadcast */

@@ -59,11 +59,23 @@ static int igb_read_mac(struct igb *e)
 	return 0;
 }
 
-/* The order of the datasheet's receive and transmit initialization: ring registers, then the
- * queue enable bit (read back until set), then the tails. */
+/* Sets queue n's enable bits and waits until the NIC reports the queue on. */
+static bool queue_enable(struct igb *e, unsigned n)
+{
+	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
+	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
+	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
+	       wait_bit(e, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
+	       wait_bit(e, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
+}
+
+/* The order of the datasheet's receive and transmit initialization (7.1.2, 7.2.1): ring
+ * registers, then the queue enable bits (read back until set), then the tails. */
 int igb_queue_start(struct igb *e, const struct igb_queue *q)
 {
 	unsigned n = q->index;
+	if (n >= IGB_QUEUES)
+		return -EINVAL;
 	wr(e, IGB_RDBAL(n), (uint32_t)q->rx_ring_pa);
 	wr(e, IGB_RDBAH(n), (uint32_t)(q->rx_ring_pa >> 32));
 	wr(e, IGB_RDLEN(n), ADV_DESCS * sizeof(union adv_rx_desc));
@@ -71,17 +83,34 @@ int igb_queue_start(struct igb *e, const struct igb_queue *q)
 	   IGB_SRRCTL_DESC_ADV_ONEBUF | IGB_SRRCTL_DROP_EN);
 	wr(e, IGB_RDH(n), 0);
 	wr(e, IGB_RDT(n), 0);
-	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
 	wr(e, IGB_TDBAL(n), (uint32_t)q->tx_ring_pa);
 	wr(e, IGB_TDBAH(n), (uint32_t)(q->tx_ring_pa >> 32));
 	wr(e, IGB_TDLEN(n), ADV_DESCS * sizeof(union adv_tx_desc));
 	wr(e, IGB_TDH(n), 0);
 	wr(e, IGB_TDT(n), 0);
-	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
-	if (!wait_bit(e, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) ||
-	    !wait_bit(e, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10))
-		return -ETIMEDOUT;
+	if (!queue_enable(e, n))
+		return igb_queue_stop(e, n) ? -EBUSY : -ETIMEDOUT;
 	wr(e, IGB_RDT(n), ADV_DESCS - 1);       /* all but one descriptor to the NIC */
+	return 0;
+}
+
+/* The queue disable steps of 7.1.2 and 7.2.1: clear the enable bits, then read them back
+ * until the NIC has let go of the rings. Frames still queued for sending are dropped. */
+int igb_queue_stop(struct igb *e, unsigned queue)
+{
+	if (queue >= IGB_QUEUES)
+		return -EINVAL;
+	wr(e, IGB_RXDCTL(queue), rd(e, IGB_RXDCTL(queue)) & ~IGB_RXDCTL_ENABLE);
+	wr(e, IGB_TXDCTL(queue), rd(e, IGB_TXDCTL(queue)) & ~IGB_TXDCTL_ENABLE);
+	if (!wait_bit(e, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
+	    !wait_bit(e, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
+		return -ETIMEDOUT;
+	const uint32_t ring_regs[] = {
+		IGB_RDBAL(queue), IGB_RDBAH(queue), IGB_RDLEN(queue), IGB_RDH(queue), IGB_RDT(queue),
+		IGB_TDBAL(queue), IGB_TDBAH(queue), IGB_TDLEN(queue), IGB_TDH(queue), IGB_TDT(queue),
+	};
+	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
+		wr(e, ring_regs[i], 0);
 	return 0;
 }
 
@@ -101,6 +130,37 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
 {
 	for (uint32_t i = 0; i < IGB_RETA_ENTRIES / 4; i++)  /* entry 4i is RETA(i)'s low byte */
 		wr(e, IGB_RETA(i), rd32le(queue_of + 4 * i));
+}
+
+/* The receiver and transmitter are enabled last, after the one step that can fail: a
+ * failure leaves them as the reset left them, off. */
+int igb_rings_up(struct igb *e)
+{
+	int err = igb_queue_alloc(&e->q0, 0);
+	if (err)
+		return err;
+	if ((err = igb_queue_start(e, &e->q0))) {
+		if (err != -EBUSY)
+			igb_queue_free(&e->q0);
+		return err;
+	}
+	igb_queue_map(&e->q0, e->regs);
+	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
+	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
+	return 0;
+}
+
+/* Queue 0 stops before the receiver and transmitter go off: the datasheet disables the
+ * receive path only once its queues are disabled. */
+int igb_rings_down(struct igb *e)
+{
+	int err = igb_queue_stop(e, 0);
+	wr(e, IGB_RCTL, 0);
+	wr(e, IGB_TCTL, 0);
+	if (err)
+		return err;
+	igb_queue_free(&e->q0);
+	return 0;
 }
 
 static int igb_attach(struct igb *e, const struct pci_dev *pci)
@@ -127,11 +187,8 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 	if ((err = phy_write(e, MII_BMCR, MII_BMCR_AN_ENABLE | MII_BMCR_AN_RESTART |
 			     MII_BMCR_FULL_DUPLEX | MII_BMCR_SPEED1000)))
 		pr_warn("igb: PHY write failed (%d); the link may stay down\n", err);
-	if ((err = igb_queue_alloc(&e->q0, 0)) || (err = igb_queue_start(e, &e->q0)))
+	if ((err = igb_rings_up(e)))
 		return err;
-	igb_queue_map(&e->q0, e->regs);
-	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
-	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
 	pr_info("igb: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, link negotiating\n",
 		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IGB_QUEUES);
 	return 0;

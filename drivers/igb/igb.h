@@ -48,15 +48,32 @@ struct igb {
 void igb_init(void);
 /* The attached NIC, or NULL. */
 struct igb *igb_nic(void);
+/* The attach's second half, after reset, MAC and link: queue 0's rings allocated and
+ * started, then the receiver and transmitter enabled. On failure nothing stays allocated
+ * and the receiver, the transmitter and queue 0 stay disabled. igb_rings_down undoes it
+ * (-ETIMEDOUT, and the rings kept, if queue 0 does not stop). The ktests call both. */
+int igb_rings_up(struct igb *e);
+int igb_rings_down(struct igb *e);
 
 /* ---- the control part (igb.c), in the kernel that owns the device ---- */
 
 /* Points queue q->index at q's rings and enables it. Only q's index and ring addresses are
- * read, so q may be a copy describing another kernel's queue. */
+ * read, so q may be a copy describing another kernel's queue. On failure the queue is left
+ * disabled with its ring registers cleared, so the rings may be freed, except after -EBUSY:
+ * the queue neither started nor stopped, and may still point at them. */
 int igb_queue_start(struct igb *e, const struct igb_queue *q);
+/* Disables queue and waits until the NIC says it is off, then clears its ring registers:
+ * after 0 the NIC no longer touches the rings it pointed at. -ETIMEDOUT if the queue does
+ * not stop; its rings must then not be freed. */
+int igb_queue_stop(struct igb *e, unsigned queue);
+/* Queue pairs that can have an interrupt of their own: queue q's receive cause goes to
+ * MSI-X entry q + 1 (0 for queue 0, whose entry 1 is the other causes), so queues
+ * 0 .. igb_queues_routable - 1 fit the device's MSI-X table. */
+unsigned igb_queues_routable(const struct igb *e);
 /* Queue's receive interrupts to vector on the CPU with apic_id, by MSI-X table entry
  * queue + 1 (queue >= 1; queue 0 is igb_irq_msix's), at most once per throttle_us; EIAC
- * clears the cause as the message goes out. */
+ * clears the cause as the message goes out. -EINVAL, with nothing changed, for a queue
+ * that is 0 or has no entry in the table (igb_queues_routable). */
 int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		    unsigned throttle_us);
 /* RSS sends a frame whose hash has low 7 bits h to queue queue_of[h]. */
@@ -80,7 +97,8 @@ extern const struct nic_ops igb_ops;
 
 /* The rings and buffers of queue index, in this kernel's memory. */
 int igb_queue_alloc(struct igb_queue *q, unsigned index);
-/* Gives them back; only for a queue the device was never started on, or has stopped. */
+/* Gives them back; only for a queue the device was never started on, or has stopped
+ * (igb_queue_stop). */
 void igb_queue_free(struct igb_queue *q);
 /* Once the owner started q: its tail registers through this kernel's own mapping of the
  * device's registers (BAR 0). */

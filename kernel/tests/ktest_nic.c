@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/bootinfo.h"
+#include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
 #include "kernel/peer.h"
@@ -426,4 +427,96 @@ KTEST(nic_igb_queue_memory_is_given_back)
 	KEXPECT_EQ(before - during, 2 + (IGB_RX_DESCS + IGB_TX_DESCS) / 2);
 	KEXPECT_EQ(after, before);
 	KEXPECT(q.rx_ring_pa == 0 && q.tx_ring_pa == 0 && q.rx.buf[0] == NULL);
+}
+
+/* ---- attach error paths (each driver's rings taken down and put up again) ----
+ * The device's own rings come down first and go up again at the end, interrupts off
+ * throughout, so nothing else on this kernel touches the NIC or takes frames meanwhile (as in
+ * nic_igb_queue_memory_is_given_back); the NIC must then answer ARP again. */
+
+/* An attach whose transmit ring cannot be had, after its receive ring was: every frame comes
+ * back, and the receiver and transmitter stay off. */
+KTEST(nic_e1000_attach_failing_after_its_rings_gives_them_back_receiver_off)
+{
+	struct e1000 *e = e1000_nic();
+	if (!e) {
+		ktest_skip("no e1000");
+		return;
+	}
+	bool irq = irq_save();
+	e1000_rings_down(e);
+	size_t before = pmm_free_frames();
+	nic_fault_arm(NIC_FAULT_RING_ALLOC, 2);
+	int err = e1000_rings_up(e);
+	nic_fault_arm(NIC_FAULT_NONE, 0);
+	size_t after = pmm_free_frames();
+	uint32_t rctl = nic_rd32(e->regs, E1000_RCTL), tctl = nic_rd32(e->regs, E1000_TCTL);
+	int again = e1000_rings_up(e);
+	irq_restore(irq);
+	KEXPECT_EQ(err, -ENOMEM);
+	KEXPECT_EQ(after, before);
+	KEXPECT(!(rctl & E1000_RCTL_EN));
+	KEXPECT(!(tctl & E1000_TCTL_EN));
+	KASSERT(again == 0);
+	struct nic_under_test t = { &e1000_ops, e };
+	struct arp_seen seen = { 0 };
+	KEXPECT(ask_gateway(&t, &seen));
+}
+
+/* An attach whose queue 0 never reports itself enabled: every frame comes back, and queue 0,
+ * the receiver and the transmitter stay off, the queue pointing at no ring. */
+KTEST(nic_igb_attach_failing_after_its_rings_gives_them_back_queue_off)
+{
+	struct igb *g = igb_nic();
+	if (!g) {
+		ktest_skip("no igb");
+		return;
+	}
+	bool irq = irq_save();
+	int down = igb_rings_down(g);
+	size_t before = pmm_free_frames();
+	nic_fault_arm(NIC_FAULT_QUEUE_ENABLE, 1);
+	int err = igb_rings_up(g);
+	nic_fault_arm(NIC_FAULT_NONE, 0);
+	size_t after = pmm_free_frames();
+	uint32_t ctl = nic_rd32(g->regs, IGB_RCTL) | nic_rd32(g->regs, IGB_TCTL);
+	uint32_t qctl = nic_rd32(g->regs, IGB_RXDCTL(0)) | nic_rd32(g->regs, IGB_TXDCTL(0));
+	uint32_t base = nic_rd32(g->regs, IGB_RDBAL(0)) | nic_rd32(g->regs, IGB_TDBAL(0));
+	int again = igb_rings_up(g);
+	irq_restore(irq);
+	KEXPECT_EQ(down, 0);
+	KEXPECT_EQ(err, -ETIMEDOUT);
+	KEXPECT_EQ(after, before);
+	KEXPECT(!(ctl & (IGB_RCTL_EN | IGB_TCTL_EN)));
+	KEXPECT(!(qctl & IGB_RXDCTL_ENABLE));
+	KEXPECT_EQ(base, 0);
+	KASSERT(again == 0);
+	struct nic_under_test t = { &igb_ops, g };
+	struct arp_seen seen = { 0 };
+	KEXPECT(ask_gateway(&t, &seen));
+}
+
+/* An EEPROM read whose done bit never comes gives up within E1000_EERD_MS, not never: the
+ * registers here are plain memory, where EERD keeps what the driver wrote, done clear. On a
+ * real e1000 the read works: words 0-2 are the MAC. */
+KTEST(nic_e1000_eeprom_read_gives_up_when_done_never_comes)
+{
+	static struct e1000 fake;
+	uint64_t pa;
+	KASSERT(pmm_alloc(&pa) == 0);
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	fake.regs = phys_to_virt(pa);
+	uint16_t w = 0xBEEF;
+	uint64_t start = rdtsc();
+	int err = e1000_eeprom_read(&fake, 1, &w);
+	uint64_t took = rdtsc() - start;
+	pmm_free(pa, 1);
+	KEXPECT_EQ(err, -ETIMEDOUT);
+	KEXPECT_EQ(w, 0xBEEF);
+	KEXPECT(took < cpu_info.tsc_hz / 10);
+	struct e1000 *e = e1000_nic();
+	if (!e)
+		return;
+	KEXPECT_EQ(e1000_eeprom_read(e, 0, &w), 0);
+	KEXPECT_EQ(w, e->mac[0] | e->mac[1] << 8);
 }

@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/toeplitz.h"
+#include "lib/util.h"
 
 static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
@@ -243,10 +244,18 @@ void igb_irq_test(struct igb *e)
 	wr(e, IGB_EICS, 1u << 0);
 }
 
+/* Entry 0 is queue 0's, entry 1 the other causes', entry q + 1 queue q's: a table of n
+ * entries routes queues 0 .. n - 2. */
+unsigned igb_queues_routable(const struct igb *e)
+{
+	unsigned entries = pci_msix_entries(e->pci);
+	return entries < 2 ? 0 : MIN(entries - 1, IGB_QUEUES);
+}
+
 int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		    unsigned throttle_us)
 {
-	if (queue == 0 || queue >= IGB_QUEUES)
+	if (queue == 0 || queue >= igb_queues_routable(e))
 		return -EINVAL;
 	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
 	int err = pci_msix_enable(e->pci, entry, apic_id, vector);

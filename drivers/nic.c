@@ -1,6 +1,7 @@
 /* Pieces every NIC driver shares. */
 #include "drivers/nic.h"
 #include "drivers/pci/pci.h"
+#include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
@@ -8,6 +9,16 @@
 #include "lib/string.h"
 
 _Static_assert(PAGE_SIZE % NIC_BUF_SIZE == 0, "whole buffers to a page");
+
+bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms)
+{
+	for (unsigned i = 0; i <= ms; i++) {
+		if (((nic_rd32(regs, reg) & bit) != 0) == want)
+			return true;
+		pit_wait_ms(1);
+	}
+	return false;
+}
 
 static struct {
 	enum nic_fault_point point;

@@ -62,6 +62,10 @@ static inline void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
 	*(volatile uint32_t *)(regs + reg) = v;
 }
 
+/* Polls reg every millisecond, up to ms milliseconds, until (reg & bit) is set (want) or
+ * clear; false if it never is. */
+bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms);
+
 /* Descriptor writes must reach memory before the tail write that hands them to the NIC;
  * x86 keeps stores in order, so the compiler is all there is to stop. */
 static inline void nic_dma_barrier(void)

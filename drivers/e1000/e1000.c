@@ -1,7 +1,6 @@
 /* e1000 (82540EM) driver. The register and descriptor layouts are in e1000_hw.h; this file
  * is the control part (attach: reset, MAC, link, rings) and the data path (send, poll). */
 #include "drivers/e1000/e1000.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
@@ -20,21 +19,9 @@ static void e1000_reset(struct e1000 *e)
 	wr(e, E1000_IMC, 0xFFFFFFFF);
 	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_RST);
 	pit_wait_ms(1);                 /* 14.5: wait at least 1 us before reading again */
-	for (int i = 0; i < 1000 && (rd(e, E1000_CTRL) & E1000_CTRL_RST); i++)
-		pit_wait_ms(1);
+	nic_wait_bit(e->regs, E1000_CTRL, E1000_CTRL_RST, false, 1000);
 	wr(e, E1000_IMC, 0xFFFFFFFF);
 	rd(e, E1000_ICR);
-}
-
-/* Waits up to ms milliseconds for (reg & bit) == want. */
-static bool wait_bit(const struct e1000 *e, uint32_t reg, uint32_t bit, bool want, unsigned ms)
-{
-	for (unsigned i = 0; i <= ms; i++) {
-		if (((rd(e, reg) & bit) != 0) == want)
-			return true;
-		pit_wait_ms(1);
-	}
-	return false;
 }
 
 /* One EEPROM word by EERD (13.4.4): a read takes microseconds, so one that is not
@@ -44,7 +31,7 @@ static bool wait_bit(const struct e1000 *e, uint32_t reg, uint32_t bit, bool wan
 int e1000_eeprom_read(struct e1000 *e, unsigned word, uint16_t *v)
 {
 	wr(e, E1000_EERD, E1000_EERD_START | E1000_EERD_ADDR(word));
-	if (!wait_bit(e, E1000_EERD, E1000_EERD_DONE, true, E1000_EERD_MS))
+	if (!nic_wait_bit(e->regs, E1000_EERD, E1000_EERD_DONE, true, E1000_EERD_MS))
 		return -ETIMEDOUT;
 	*v = E1000_EERD_DATA(rd(e, E1000_EERD));
 	return 0;

@@ -40,10 +40,11 @@ struct e1000 {
 void e1000_init(void);
 /* The attached NIC, or NULL. */
 struct e1000 *e1000_nic(void);
-/* The attach's second half, after reset and MAC: both rings allocated, then programmed,
- * then the receiver and transmitter enabled. On failure nothing stays allocated and both
- * stay off. e1000_rings_down turns both off and gives the rings back. The ktests call
- * both, and e1000_eeprom_read: one EEPROM word by EERD, -ETIMEDOUT if it does not finish. */
+/* The attach's second half, after reset and MAC, on a device without rings: both rings
+ * allocated, then programmed, then the receiver and transmitter enabled. On failure nothing
+ * stays allocated and both stay off. e1000_rings_down turns both off and gives the rings
+ * back. The ktests call both, and e1000_eeprom_read: one EEPROM word by EERD, -ETIMEDOUT if
+ * it does not finish. */
 int e1000_rings_up(struct e1000 *e);
 void e1000_rings_down(struct e1000 *e);
 int e1000_eeprom_read(struct e1000 *e, unsigned word, uint16_t *v);

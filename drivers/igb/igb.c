@@ -2,7 +2,6 @@
  * link), queue start, MSI-X routing, RSS, statistics, and the owner's interface (igb_ops).
  * The registers are in igb_hw.h; a queue's data path is in igb_queue.c. */
 #include "drivers/igb/igb.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "lib/bytes.h"
@@ -14,24 +13,13 @@
 static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
 
-/* Waits up to ms milliseconds for (reg & bit) == want. */
-static bool wait_bit(const struct igb *e, uint32_t reg, uint32_t bit, bool want, unsigned ms)
-{
-	for (unsigned i = 0; i <= ms; i++) {
-		if (((rd(e, reg) & bit) != 0) == want)
-			return true;
-		pit_wait_ms(1);
-	}
-	return false;
-}
-
 static void igb_reset(struct igb *e)
 {
 	wr(e, IGB_IMC, 0xFFFFFFFF);
 	wr(e, IGB_EIMC, 0xFFFFFFFF);
 	wr(e, IGB_CTRL, rd(e, IGB_CTRL) | IGB_CTRL_RST);
 	pit_wait_ms(1);
-	wait_bit(e, IGB_CTRL, IGB_CTRL_RST, false, 100);
+	nic_wait_bit(e->regs, IGB_CTRL, IGB_CTRL_RST, false, 100);
 	wr(e, IGB_IMC, 0xFFFFFFFF);
 	wr(e, IGB_EIMC, 0xFFFFFFFF);
 	rd(e, IGB_ICR);
@@ -42,7 +30,7 @@ static int phy_write(struct igb *e, uint32_t reg, uint16_t v)
 {
 	wr(e, IGB_MDIC, IGB_MDIC_DATA(v) | IGB_MDIC_REG(reg) | IGB_MDIC_PHY(IGB_PHY_ADDR) |
 	   IGB_MDIC_OP_WRITE);
-	if (!wait_bit(e, IGB_MDIC, IGB_MDIC_READY, true, 10))
+	if (!nic_wait_bit(e->regs, IGB_MDIC, IGB_MDIC_READY, true, 10))
 		return -ETIMEDOUT;
 	return (rd(e, IGB_MDIC) & IGB_MDIC_ERROR) ? -EIO : 0;
 }
@@ -66,8 +54,8 @@ static bool queue_enable(struct igb *e, unsigned n)
 	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
 	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
 	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
-	       wait_bit(e, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
-	       wait_bit(e, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
+	       nic_wait_bit(e->regs, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
+	       nic_wait_bit(e->regs, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
 }
 
 /* The order of the datasheet's receive and transmit initialization (7.1.2, 7.2.1): ring
@@ -103,8 +91,8 @@ int igb_queue_stop(struct igb *e, unsigned queue)
 		return -EINVAL;
 	wr(e, IGB_RXDCTL(queue), rd(e, IGB_RXDCTL(queue)) & ~IGB_RXDCTL_ENABLE);
 	wr(e, IGB_TXDCTL(queue), rd(e, IGB_TXDCTL(queue)) & ~IGB_TXDCTL_ENABLE);
-	if (!wait_bit(e, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
-	    !wait_bit(e, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
+	if (!nic_wait_bit(e->regs, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
+	    !nic_wait_bit(e->regs, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
 		return -ETIMEDOUT;
 	const uint32_t ring_regs[] = {
 		IGB_RDBAL(queue), IGB_RDBAH(queue), IGB_RDLEN(queue), IGB_RDH(queue), IGB_RDT(queue),

@@ -62,6 +62,10 @@ static inline void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
 	*(volatile uint32_t *)(regs + reg) = v;
 }
 
+/* Polls reg every millisecond, up to ms milliseconds, until (reg & bit) is set (want) or
+ * clear; false if it never is. */
+bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms);
+
 /* Descriptor writes must reach memory before the tail write that hands them to the NIC;
  * x86 keeps stores in order, so the compiler is all there is to stop. */
 static inline void nic_dma_barrier(void)
@@ -75,6 +79,17 @@ int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
 /* Gives back what nic_alloc_ring took (ring_pa 0 and NULL buffers are skipped, so a ring
  * that failed halfway can be freed), and clears them. */
 void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
+
+/* Fault injection, for the ktests of the drivers' error paths: a test arms one point to
+ * fail on its nth pass from then on (once; nic_fault_arm(NIC_FAULT_NONE, 0) disarms), and a
+ * driver asks nic_fault(point) where the failure would happen. Nothing else arms it. */
+enum nic_fault_point {
+	NIC_FAULT_NONE,
+	NIC_FAULT_RING_ALLOC,           /* nic_alloc_ring fails with -ENOMEM */
+	NIC_FAULT_QUEUE_ENABLE,         /* a queue's enable bit is taken not to read back set */
+};
+void nic_fault_arm(enum nic_fault_point point, unsigned nth);
+bool nic_fault(enum nic_fault_point point);
 
 struct pci_dev;
 /* Attaches the first PCI device vendor:device, if there is one, with attach; says why if that

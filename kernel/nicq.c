@@ -68,12 +68,14 @@ static void on_nicq_confirm(unsigned from, const struct urpc_msg *m)
 	pr_info("net: igb queue %u driven by kernel %u\n", c.queue, from);
 }
 
-/* The queue stays started on rings its requester keeps; igb_queue_stop(igb, queue) belongs
- * here once the driver has it, and would make the queue FREE again. */
+/* The queue is stopped, so the NIC no longer points at rings its requester keeps, and it
+ * can be offered again; a queue that will not stop stays out of use for good. */
 static void give_up(unsigned queue, const char *why)
 {
-	owned[queue].state = NICQ_LOST;
-	pr_warn("net: igb queue %u given up: %s\n", queue, why);
+	bool stopped = igb_queue_stop(igb, queue) == 0;
+	owned[queue].state = stopped ? NICQ_FREE : NICQ_LOST;
+	pr_warn("net: igb queue %u given up (%s): %s\n", queue, stopped ? "stopped" : "will not stop",
+		why);
 }
 
 /* Offers past their deadline are lost; the ring is drained first, so a confirm sent in time

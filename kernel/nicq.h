@@ -42,10 +42,10 @@ _Static_assert(NICQ_CONFIRM_MS > NICQ_ANSWER_MS, "the owner outwaits the request
 
 /* An owned queue's state on kernel 0. */
 enum nicq_state {
-	NICQ_FREE,              /* never started for another kernel */
+	NICQ_FREE,              /* not started for another kernel, or stopped again */
 	NICQ_OFFERED,           /* started and answered; no confirm yet */
 	NICQ_ATTACHED,          /* confirmed: the requester drives it */
-	NICQ_LOST,              /* started, never confirmed: no one's, not offered again */
+	NICQ_LOST,              /* given up but would not stop: no one's, not offered again */
 };
 
 struct igb;

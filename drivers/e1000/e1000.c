@@ -1,11 +1,9 @@
 /* e1000 (82540EM) driver. The register and descriptor layouts are in e1000_hw.h; this file
  * is the control part (attach: reset, MAC, link, rings) and the data path (send, poll). */
 #include "drivers/e1000/e1000.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
-#include "kernel/mm/pmm.h"
 #include "lib/errno.h"
 #include "lib/ring.h"
 #include "lib/string.h"
@@ -21,25 +19,35 @@ static void e1000_reset(struct e1000 *e)
 	wr(e, E1000_IMC, 0xFFFFFFFF);
 	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_RST);
 	pit_wait_ms(1);                 /* 14.5: wait at least 1 us before reading again */
-	for (int i = 0; i < 1000 && (rd(e, E1000_CTRL) & E1000_CTRL_RST); i++)
-		pit_wait_ms(1);
+	nic_wait_bit(e->regs, E1000_CTRL, E1000_CTRL_RST, false, 1000);
 	wr(e, E1000_IMC, 0xFFFFFFFF);
 	rd(e, E1000_ICR);
 }
 
+/* One EEPROM word by EERD (13.4.4): a read takes microseconds, so one that is not
+ * done within E1000_EERD_MS is given up. */
+#define E1000_EERD_MS   10
+
+int e1000_eeprom_read(struct e1000 *e, unsigned word, uint16_t *v)
+{
+	wr(e, E1000_EERD, E1000_EERD_START | E1000_EERD_ADDR(word));
+	if (!nic_wait_bit(e->regs, E1000_EERD, E1000_EERD_DONE, true, E1000_EERD_MS))
+		return -ETIMEDOUT;
+	*v = E1000_EERD_DATA(rd(e, E1000_EERD));
+	return 0;
+}
+
 /* The MAC from the receive address registers, which the EEPROM loads at reset (13.4.41);
- * read from the EEPROM itself if they are empty. */
-static void e1000_read_mac(struct e1000 *e)
+ * read from the EEPROM itself (words 0-2) if they are empty. */
+static int e1000_read_mac(struct e1000 *e)
 {
 	uint32_t lo = rd(e, E1000_RAL0), hi = rd(e, E1000_RAH0);
 	if (!(hi & E1000_RAH_AV)) {
 		uint16_t w[3];
-		for (uint32_t i = 0; i < 3; i++) {
-			wr(e, E1000_EERD, E1000_EERD_START | (i << 8));
-			uint32_t v;
-			while (!((v = rd(e, E1000_EERD)) & E1000_EERD_DONE))
-				cpu_relax();
-			w[i] = (uint16_t)(v >> 16);
+		for (unsigned i = 0; i < 3; i++) {
+			int err = e1000_eeprom_read(e, i, &w[i]);
+			if (err)
+				return err;
 		}
 		lo = w[0] | (uint32_t)w[1] << 16;
 		hi = w[2];
@@ -50,45 +58,78 @@ static void e1000_read_mac(struct e1000 *e)
 	e->mac[5] = (uint8_t)(hi >> 8);
 	wr(e, E1000_RAL0, lo);
 	wr(e, E1000_RAH0, (hi & 0xFFFF) | E1000_RAH_AV);
+	return 0;
 }
 
 static bool e1000_update(struct e1000 *e);
 
-static int setup_rx(struct e1000 *e)
+/* Both rings in this kernel's memory, each receive descriptor pointing at its buffer. */
+static int rings_alloc(struct e1000_queue *q)
 {
-	uint64_t pa;
-	int err = nic_alloc_ring(&pa, e->q.rx_buf, E1000_RX_DESCS);
-	if (err)
+	int err;
+	if ((err = nic_alloc_ring(&q->rx_ring_pa, q->rx_buf, E1000_RX_DESCS)))
 		return err;
-	e->q.rx = phys_to_virt(pa);
+	if ((err = nic_alloc_ring(&q->tx_ring_pa, q->tx_buf, E1000_TX_DESCS))) {
+		nic_free_ring(&q->rx_ring_pa, q->rx_buf, E1000_RX_DESCS);
+		return err;
+	}
+	q->rx = phys_to_virt(q->rx_ring_pa);
+	q->tx = phys_to_virt(q->tx_ring_pa);
 	for (unsigned i = 0; i < E1000_RX_DESCS; i++)
-		e->q.rx[i].addr = virt_to_phys(e->q.rx_buf[i]);
-	wr(e, E1000_RDBAL, (uint32_t)pa);
-	wr(e, E1000_RDBAH, (uint32_t)(pa >> 32));
-	wr(e, E1000_RDLEN, E1000_RX_DESCS * sizeof(struct e1000_rx_desc));
-	wr(e, E1000_RDH, 0);
-	wr(e, E1000_RDT, E1000_RX_DESCS - 1);   /* all but one descriptor to the NIC */
-	e->q.rx_next = 0;
-	wr(e, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC);
+		q->rx[i].addr = virt_to_phys(q->rx_buf[i]);
 	return 0;
 }
 
-static int setup_tx(struct e1000 *e)
+static void setup_rx(struct e1000 *e)
 {
-	uint64_t pa;
-	int err = nic_alloc_ring(&pa, e->q.tx_buf, E1000_TX_DESCS);
-	if (err)
-		return err;
-	e->q.tx = phys_to_virt(pa);
-	wr(e, E1000_TDBAL, (uint32_t)pa);
-	wr(e, E1000_TDBAH, (uint32_t)(pa >> 32));
+	wr(e, E1000_RDBAL, (uint32_t)e->q.rx_ring_pa);
+	wr(e, E1000_RDBAH, (uint32_t)(e->q.rx_ring_pa >> 32));
+	wr(e, E1000_RDLEN, E1000_RX_DESCS * sizeof(struct e1000_rx_desc));
+	wr(e, E1000_RDH, 0);
+	wr(e, E1000_RDT, E1000_RX_DESCS - 1);   /* all but one descriptor to the NIC */
+	wr(e, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC);
+}
+
+static void setup_tx(struct e1000 *e)
+{
+	wr(e, E1000_TDBAL, (uint32_t)e->q.tx_ring_pa);
+	wr(e, E1000_TDBAH, (uint32_t)(e->q.tx_ring_pa >> 32));
 	wr(e, E1000_TDLEN, E1000_TX_DESCS * sizeof(struct e1000_tx_desc));
 	wr(e, E1000_TDH, 0);
 	wr(e, E1000_TDT, 0);
-	e->q.tx_next = e->q.tx_clean = e->q.tx_tail = 0;
 	wr(e, E1000_TIPG, E1000_TIPG_802_3);
-	wr(e, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP | E1000_TCTL_CT(0x10) | E1000_TCTL_COLD(0x40));
+	wr(e, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP | E1000_TCTL_CT(0x10) |
+	   E1000_TCTL_COLD(0x40));
+}
+
+/* Everything that can fail comes before the first register write, so a failure has only
+ * memory to give back and leaves the receiver and transmitter as the reset left them: off. */
+int e1000_rings_up(struct e1000 *e)
+{
+	memset(&e->q, 0, sizeof(e->q));
+	int err = rings_alloc(&e->q);
+	if (err)
+		return err;
+	setup_rx(e);
+	setup_tx(e);
 	return 0;
+}
+
+/* The receiver and transmitter off (13.4.22, 13.4.33), then the rings forgotten by the NIC
+ * and given back. */
+void e1000_rings_down(struct e1000 *e)
+{
+	wr(e, E1000_RCTL, 0);
+	wr(e, E1000_TCTL, 0);
+	static const uint32_t ring_regs[] = {
+		E1000_RDBAL, E1000_RDBAH, E1000_RDLEN, E1000_RDH, E1000_RDT,
+		E1000_TDBAL, E1000_TDBAH, E1000_TDLEN, E1000_TDH, E1000_TDT,
+	};
+	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
+		wr(e, ring_regs[i], 0);
+	nic_free_ring(&e->q.rx_ring_pa, e->q.rx_buf, E1000_RX_DESCS);
+	nic_free_ring(&e->q.tx_ring_pa, e->q.tx_buf, E1000_TX_DESCS);
+	memset(&e->q, 0, sizeof(e->q));
 }
 
 static int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
@@ -102,10 +143,11 @@ static int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
 		return -ENODEV;
 	e1000_reset(e);
 	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE);
-	e1000_read_mac(e);
+	if ((err = e1000_read_mac(e)))
+		return err;
 	for (uint32_t i = 0; i < 128; i++)
 		wr(e, E1000_MTA + 4 * i, 0);
-	if ((err = setup_rx(e)) || (err = setup_tx(e)))
+	if ((err = e1000_rings_up(e)))
 		return err;
 	e1000_update(e);
 	pr_info("e1000: %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", e->mac[0], e->mac[1], e->mac[2],
@@ -278,7 +320,10 @@ static bool ops_rx_pending(const void *nic) { return e1000_rx_pending(nic); }
 static bool ops_update(void *nic) { return e1000_update(nic); }
 static bool ops_link_up(const void *nic) { return e1000_link_up(nic); }
 static unsigned ops_link_mbps(const void *nic) { return e1000_link_mbps(nic); }
-static const struct nic_stats *ops_stats(const void *nic) { return &((const struct e1000 *)nic)->hw; }
+static const struct nic_stats *ops_stats(const void *nic)
+{
+	return &((const struct e1000 *)nic)->hw;
+}
 static const uint8_t *ops_mac(const void *nic) { return ((const struct e1000 *)nic)->mac; }
 
 static void ops_irq_test(void *nic) { e1000_irq_test(nic); }

@@ -17,6 +17,7 @@ _Static_assert(NIC_BUF_SIZE == 2048, "RCTL.BSIZE 00: 2048-byte receive buffers")
 /* One RX/TX queue pair. Index ownership: the hardware advances RDH/TDH; the driver owns
  * rx_next (next descriptor it will look at) and tx_next (next it will fill). */
 struct e1000_queue {
+	uint64_t rx_ring_pa, tx_ring_pa;
 	volatile struct e1000_rx_desc *rx;
 	volatile struct e1000_tx_desc *tx;
 	uint8_t *rx_buf[E1000_RX_DESCS];
@@ -39,6 +40,14 @@ struct e1000 {
 void e1000_init(void);
 /* The attached NIC, or NULL. */
 struct e1000 *e1000_nic(void);
+/* The attach's second half, after reset and MAC, on a device without rings: both rings
+ * allocated, then programmed, then the receiver and transmitter enabled. On failure nothing
+ * stays allocated and both stay off. e1000_rings_down turns both off and gives the rings
+ * back. The ktests call both, and e1000_eeprom_read: one EEPROM word by EERD, -ETIMEDOUT if
+ * it does not finish. */
+int e1000_rings_up(struct e1000 *e);
+void e1000_rings_down(struct e1000 *e);
+int e1000_eeprom_read(struct e1000 *e, unsigned word, uint16_t *v);
 /* Interrupts (INTx): the causes the driver wants (frames arrived, overrun, link change),
  * throttled to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers
  * INTx; the handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx

@@ -36,7 +36,6 @@
 #define E1000_GPTC      0x4080  /* RC: good packets transmitted */
 
 /* Interrupt causes (ICR, ICS, IMS, IMC share the layout, 13.4.17). */
-#define E1000_ICR_TXDW  (1u << 0)       /* a descriptor was written back */
 #define E1000_ICR_LSC   (1u << 2)       /* link status change */
 #define E1000_ICR_RXDMT0 (1u << 4)      /* receive descriptors below the threshold */
 #define E1000_ICR_RXO   (1u << 6)       /* receiver overrun */
@@ -49,6 +48,8 @@
 #define E1000_STATUS_SPEED(s) (((s) >> 6) & 3)  /* 0: 10, 1: 100, 2 or 3: 1000 Mb/s */
 #define E1000_EERD_START (1u << 0)
 #define E1000_EERD_DONE  (1u << 4)
+#define E1000_EERD_ADDR(w) ((uint32_t)(w) << 8)         /* word address, 15:8 */
+#define E1000_EERD_DATA(v) ((uint16_t)((v) >> 16))      /* the word read, 31:16 */
 #define E1000_RAH_AV    (1u << 31)
 #define E1000_RCTL_EN   (1u << 1)
 #define E1000_RCTL_BAM  (1u << 15)      /* accept broadcast */

@@ -1,33 +1,17 @@
-/* igb (82576) driver: the control part (attach, link, queue set-up, MSI-X) and the data path
- * of a queue pair, with advanced descriptors. The register and descriptor layouts are in
- * igb_hw.h. */
+/* igb (82576) control part, in the kernel that owns the device: attach (reset, MAC, PHY and
+ * link), queue start, MSI-X routing, RSS, statistics, and the owner's interface (igb_ops).
+ * The registers are in igb_hw.h; a queue's data path is in igb_queue.c. */
 #include "drivers/igb/igb.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
-#include "kernel/mm/layout.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
-#include "lib/ring.h"
 #include "lib/string.h"
 #include "lib/toeplitz.h"
-
-_Static_assert(IGB_RX_DESCS % 8 == 0 && RING_IS_POW2(IGB_RX_DESCS), "RX ring size");
-_Static_assert(IGB_TX_DESCS % 8 == 0 && RING_IS_POW2(IGB_TX_DESCS), "TX ring size");
+#include "lib/util.h"
 
 static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
-
-/* Waits up to ms milliseconds for (reg & bit) == want. */
-static bool wait_bit(const struct igb *e, uint32_t reg, uint32_t bit, bool want, unsigned ms)
-{
-	for (unsigned i = 0; i <= ms; i++) {
-		if (((rd(e, reg) & bit) != 0) == want)
-			return true;
-		pit_wait_ms(1);
-	}
-	return false;
-}
 
 static void igb_reset(struct igb *e)
 {
@@ -35,7 +19,7 @@ static void igb_reset(struct igb *e)
 	wr(e, IGB_EIMC, 0xFFFFFFFF);
 	wr(e, IGB_CTRL, rd(e, IGB_CTRL) | IGB_CTRL_RST);
 	pit_wait_ms(1);
-	wait_bit(e, IGB_CTRL, IGB_CTRL_RST, false, 100);
+	nic_wait_bit(e->regs, IGB_CTRL, IGB_CTRL_RST, false, 100);
 	wr(e, IGB_IMC, 0xFFFFFFFF);
 	wr(e, IGB_EIMC, 0xFFFFFFFF);
 	rd(e, IGB_ICR);
@@ -46,7 +30,7 @@ static int phy_write(struct igb *e, uint32_t reg, uint16_t v)
 {
 	wr(e, IGB_MDIC, IGB_MDIC_DATA(v) | IGB_MDIC_REG(reg) | IGB_MDIC_PHY(IGB_PHY_ADDR) |
 	   IGB_MDIC_OP_WRITE);
-	if (!wait_bit(e, IGB_MDIC, IGB_MDIC_READY, true, 10))
+	if (!nic_wait_bit(e->regs, IGB_MDIC, IGB_MDIC_READY, true, 10))
 		return -ETIMEDOUT;
 	return (rd(e, IGB_MDIC) & IGB_MDIC_ERROR) ? -EIO : 0;
 }
@@ -64,59 +48,58 @@ static int igb_read_mac(struct igb *e)
 	return 0;
 }
 
-int igb_queue_alloc(struct igb_queue *q, unsigned index)
+/* Sets queue n's enable bits and waits until the NIC reports the queue on. */
+static bool queue_enable(struct igb *e, unsigned n)
 {
-	int err;
-	if (index >= IGB_QUEUES)
-		return -EINVAL;
-	memset(q, 0, sizeof(*q));
-	q->index = index;
-	if ((err = nic_alloc_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS)))
-		return err;
-	if ((err = nic_alloc_ring(&q->tx_ring_pa, q->tx_buf, IGB_TX_DESCS))) {
-		nic_free_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS);
-		return err;
-	}
-	q->rx = phys_to_virt(q->rx_ring_pa);
-	q->tx = phys_to_virt(q->tx_ring_pa);
-	for (unsigned i = 0; i < IGB_RX_DESCS; i++)
-		q->rx[i].read.pkt_addr = virt_to_phys(q->rx_buf[i]);
-	return 0;
+	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
+	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
+	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
+	       nic_wait_bit(e->regs, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
+	       nic_wait_bit(e->regs, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
 }
 
-void igb_queue_free(struct igb_queue *q)
-{
-	nic_free_ring(&q->rx_ring_pa, q->rx_buf, IGB_RX_DESCS);
-	nic_free_ring(&q->tx_ring_pa, q->tx_buf, IGB_TX_DESCS);
-	q->rx = NULL;
-	q->tx = NULL;
-}
-
-/* The order of the datasheet's receive and transmit initialization: ring registers, then the
- * queue enable bit (read back until set), then the tails. */
-int igb_queue_start(struct igb *e, struct igb_queue *q)
+/* The order of the datasheet's receive and transmit initialization (7.1.2, 7.2.1): ring
+ * registers, then the queue enable bits (read back until set), then the tails. */
+int igb_queue_start(struct igb *e, const struct igb_queue *q)
 {
 	unsigned n = q->index;
+	if (n >= IGB_QUEUES)
+		return -EINVAL;
 	wr(e, IGB_RDBAL(n), (uint32_t)q->rx_ring_pa);
 	wr(e, IGB_RDBAH(n), (uint32_t)(q->rx_ring_pa >> 32));
-	wr(e, IGB_RDLEN(n), IGB_RX_DESCS * sizeof(union igb_rx_desc));
+	wr(e, IGB_RDLEN(n), ADV_DESCS * sizeof(union adv_rx_desc));
 	wr(e, IGB_SRRCTL(n), IGB_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) |
 	   IGB_SRRCTL_DESC_ADV_ONEBUF | IGB_SRRCTL_DROP_EN);
 	wr(e, IGB_RDH(n), 0);
 	wr(e, IGB_RDT(n), 0);
-	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
 	wr(e, IGB_TDBAL(n), (uint32_t)q->tx_ring_pa);
 	wr(e, IGB_TDBAH(n), (uint32_t)(q->tx_ring_pa >> 32));
-	wr(e, IGB_TDLEN(n), IGB_TX_DESCS * sizeof(union igb_tx_desc));
+	wr(e, IGB_TDLEN(n), ADV_DESCS * sizeof(union adv_tx_desc));
 	wr(e, IGB_TDH(n), 0);
 	wr(e, IGB_TDT(n), 0);
-	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
-	if (!wait_bit(e, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) ||
-	    !wait_bit(e, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10))
+	if (!queue_enable(e, n))
+		return igb_queue_stop(e, n) ? -EBUSY : -ETIMEDOUT;
+	wr(e, IGB_RDT(n), ADV_DESCS - 1);       /* all but one descriptor to the NIC */
+	return 0;
+}
+
+/* The queue disable steps of 7.1.2 and 7.2.1: clear the enable bits, then read them back
+ * until the NIC has let go of the rings. Frames still queued for sending are dropped. */
+int igb_queue_stop(struct igb *e, unsigned queue)
+{
+	if (queue >= IGB_QUEUES)
+		return -EINVAL;
+	wr(e, IGB_RXDCTL(queue), rd(e, IGB_RXDCTL(queue)) & ~IGB_RXDCTL_ENABLE);
+	wr(e, IGB_TXDCTL(queue), rd(e, IGB_TXDCTL(queue)) & ~IGB_TXDCTL_ENABLE);
+	if (!nic_wait_bit(e->regs, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
+	    !nic_wait_bit(e->regs, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
 		return -ETIMEDOUT;
-	q->rdt = (volatile uint32_t *)(e->regs + IGB_RDT(n));
-	q->tdt = (volatile uint32_t *)(e->regs + IGB_TDT(n));
-	*q->rdt = IGB_RX_DESCS - 1;     /* all but one descriptor to the NIC */
+	const uint32_t ring_regs[] = {
+		IGB_RDBAL(queue), IGB_RDBAH(queue), IGB_RDLEN(queue), IGB_RDH(queue), IGB_RDT(queue),
+		IGB_TDBAL(queue), IGB_TDBAH(queue), IGB_TDLEN(queue), IGB_TDH(queue), IGB_TDT(queue),
+	};
+	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
+		wr(e, ring_regs[i], 0);
 	return 0;
 }
 
@@ -138,6 +121,37 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
 		wr(e, IGB_RETA(i), rd32le(queue_of + 4 * i));
 }
 
+/* The receiver and transmitter are enabled last, after the one step that can fail: a
+ * failure leaves them as the reset left them, off. */
+int igb_rings_up(struct igb *e)
+{
+	int err = igb_queue_alloc(&e->q0, 0);
+	if (err)
+		return err;
+	if ((err = igb_queue_start(e, &e->q0))) {
+		if (err != -EBUSY)
+			igb_queue_free(&e->q0);
+		return err;
+	}
+	igb_queue_map(&e->q0, e->regs);
+	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
+	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
+	return 0;
+}
+
+/* Queue 0 stops before the receiver and transmitter go off: the datasheet disables the
+ * receive path only once its queues are disabled. */
+int igb_rings_down(struct igb *e)
+{
+	int err = igb_queue_stop(e, 0);
+	wr(e, IGB_RCTL, 0);
+	wr(e, IGB_TCTL, 0);
+	if (err)
+		return err;
+	igb_queue_free(&e->q0);
+	return 0;
+}
+
 static int igb_attach(struct igb *e, const struct pci_dev *pci)
 {
 	int err;
@@ -153,7 +167,7 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 		return err;
 	}
 	for (uint32_t i = 0; i < 128; i++)
-		wr(e, IGB_MTA + 4 * i, 0);
+		wr(e, IGB_MTA(i), 0);
 	wr(e, IGB_RXCSUM, IGB_RXCSUM_PCSD);     /* the stack checks checksums itself */
 	igb_rss_setup(e);
 	/* The reset took the link down; the PHY negotiates it again (the link comes up some
@@ -162,10 +176,8 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 	if ((err = phy_write(e, MII_BMCR, MII_BMCR_AN_ENABLE | MII_BMCR_AN_RESTART |
 			     MII_BMCR_FULL_DUPLEX | MII_BMCR_SPEED1000)))
 		pr_warn("igb: PHY write failed (%d); the link may stay down\n", err);
-	if ((err = igb_queue_alloc(&e->q0, 0)) || (err = igb_queue_start(e, &e->q0)))
+	if ((err = igb_rings_up(e)))
 		return err;
-	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
-	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
 	pr_info("igb: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, link negotiating\n",
 		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IGB_QUEUES);
 	return 0;
@@ -220,10 +232,18 @@ void igb_irq_test(struct igb *e)
 	wr(e, IGB_EICS, 1u << 0);
 }
 
+/* Entry 0 is queue 0's, entry 1 the other causes', entry q + 1 queue q's: a table of n
+ * entries routes queues 0 .. n - 2. */
+unsigned igb_queues_routable(const struct igb *e)
+{
+	unsigned entries = pci_msix_entries(e->pci);
+	return entries < 2 ? 0 : MIN(entries - 1, IGB_QUEUES);
+}
+
 int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		    unsigned throttle_us)
 {
-	if (queue == 0 || queue >= IGB_QUEUES)
+	if (queue == 0 || queue >= igb_queues_routable(e))
 		return -EINVAL;
 	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
 	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
@@ -239,106 +259,6 @@ int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vec
 	return 0;
 }
 
-void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs)
-{
-	q->regs = regs;
-	q->rdt = (volatile uint32_t *)(regs + IGB_RDT(q->index));
-	q->tdt = (volatile uint32_t *)(regs + IGB_TDT(q->index));
-}
-
-/* ---- data path ---- */
-
-/* Takes back descriptors the NIC has sent (DD set). */
-static void tx_reclaim(struct igb_queue *q)
-{
-	while (q->tx_clean != q->tx_next) {
-		volatile union igb_tx_desc *d = &q->tx[ring_slot(q->tx_clean, IGB_TX_DESCS)];
-		if (!(d->wb.status & IGB_TXD_STAT_DD))
-			break;
-		q->tx_clean++;
-	}
-}
-
-/* Tells the NIC about every queued frame. Also called from the timer interrupt: it writes
- * only what tx_next already covers, so a send it interrupts loses nothing. */
-void igb_tx_flush(struct igb_queue *q)
-{
-	uint32_t next = q->tx_next;
-	if (q->tx_tail == next)
-		return;
-	nic_dma_barrier();
-	q->tx_tail = next;
-	*q->tdt = ring_slot(next, IGB_TX_DESCS);
-}
-
-int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more)
-{
-	if (len < 14 || len > NIC_FRAME_MAX)
-		return -EINVAL;
-	tx_reclaim(q);
-	/* One slot stays empty: TDT == TDH means an empty ring to the NIC. */
-	if (ring_used(q->tx_next, q->tx_clean) >= IGB_TX_DESCS - 1) {
-		q->tx_full++;
-		return -EAGAIN;
-	}
-	unsigned i = ring_slot(q->tx_next, IGB_TX_DESCS);
-	volatile union igb_tx_desc *d = &q->tx[i];
-	memcpy(q->tx_buf[i], frame, len);
-	d->read.buffer_addr = virt_to_phys(q->tx_buf[i]);
-	d->read.cmd_type_len = (uint32_t)len | IGB_TXD_DTYP_DATA | IGB_TXD_DEXT | IGB_TXD_EOP |
-			       IGB_TXD_IFCS | IGB_TXD_RS;
-	d->read.olinfo_status = IGB_TXD_PAYLEN(len);
-	nic_dma_barrier();
-	q->tx_next++;
-	q->counts.tx_good++;
-	if (!more || q->tx_next - q->tx_tail >= NIC_TX_BATCH)
-		igb_tx_flush(q);
-	return 0;
-}
-
-bool igb_rx_pending(const struct igb_queue *q)
-{
-	return q->rx[ring_slot(q->rx_next, IGB_RX_DESCS)].wb.status_error & IGB_RXD_DD;
-}
-
-unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	unsigned n = 0;
-	while (n < budget) {
-		unsigned i = ring_slot(q->rx_next, IGB_RX_DESCS);
-		volatile union igb_rx_desc *d = &q->rx[i];
-		uint32_t st = d->wb.status_error;
-		if (!(st & IGB_RXD_DD))
-			break;
-		nic_dma_barrier();
-		/* A frame that spans buffers cannot happen with 2 KiB buffers and no jumbo frames;
-		 * one that claims to is counted and dropped, as is one with a frame error. */
-		uint16_t len = d->wb.length;
-		if ((st & IGB_RXD_EOP) && !(st & IGB_RXD_ERR_RXE) && len <= NIC_BUF_SIZE) {
-			struct nic_rx_info info = {
-				.rss_hash = d->wb.rss_hash,
-				.rss_tcp4 = IGB_RSS_TYPE(d->wb.pkt_info) == IGB_RSS_TYPE_TCPIPV4,
-			};
-			deliver(arg, q->rx_buf[i], len, &info);
-			q->counts.rx_good++;
-		} else {
-			q->rx_errors++;
-		}
-		/* Back to the read format: the write-back overwrote the buffer address. */
-		d->read.pkt_addr = virt_to_phys(q->rx_buf[i]);
-		d->read.hdr_addr = 0;
-		q->rx_next++;
-		n++;
-	}
-	/* The slots go back to the NIC with one tail write per batch, not one per frame: each
-	 * write is an MMIO access (under QEMU, a call into the device model). */
-	if (n) {
-		nic_dma_barrier();
-		*q->rdt = ring_slot(q->rx_next - 1, IGB_RX_DESCS);
-	}
-	return n;
-}
-
 /* ---- the network interface's view (struct nic_ops) ---- */
 
 static bool igb_link_up(const void *nic)
@@ -347,7 +267,7 @@ static bool igb_link_up(const void *nic)
 	return rd(e, IGB_STATUS) & IGB_STATUS_LU;
 }
 
-static unsigned status_mbps(uint32_t status)
+unsigned igb_status_mbps(uint32_t status)
 {
 	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
 	return status & IGB_STATUS_LU ? mbps[IGB_STATUS_SPEED(status)] : 0;
@@ -355,7 +275,7 @@ static unsigned status_mbps(uint32_t status)
 
 static unsigned igb_link_mbps(const void *nic)
 {
-	return status_mbps(rd(nic, IGB_STATUS));
+	return igb_status_mbps(rd(nic, IGB_STATUS));
 }
 
 static bool igb_update(void *nic)
@@ -415,61 +335,4 @@ const struct nic_ops igb_ops = {
 	.stats = ops_stats,
 	.mac = ops_mac,
 	.irq_test = ops_irq_test,
-};
-
-/* ---- one queue pair as another kernel's interface ---- */
-
-static int q_send(void *nic, const void *frame, size_t len, bool more)
-{
-	return igb_send(nic, frame, len, more);
-}
-
-static void q_tx_flush(void *nic) { igb_tx_flush(nic); }
-
-static unsigned q_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	return igb_poll(nic, deliver, arg, budget);
-}
-
-static bool q_rx_pending(const void *nic) { return igb_rx_pending(nic); }
-
-static uint32_t q_status(const void *nic)
-{
-	return nic_rd32(((const struct igb_queue *)nic)->regs, IGB_STATUS);
-}
-
-/* The link is the owner's to watch; the queue only reads it. */
-static bool q_update(void *nic)
-{
-	(void)nic;
-	return false;
-}
-
-static bool q_link_up(const void *nic) { return q_status(nic) & IGB_STATUS_LU; }
-static unsigned q_link_mbps(const void *nic) { return status_mbps(q_status(nic)); }
-static const struct nic_stats *q_stats(const void *nic)
-{
-	return &((const struct igb_queue *)nic)->counts;
-}
-static const uint8_t *q_mac(const void *nic) { return ((const struct igb_queue *)nic)->mac; }
-/* The queue's receive cause is MSI-X entry index + 1 (igb_queue_route). */
-static void q_irq_test(void *nic)
-{
-	struct igb_queue *q = nic;
-	nic_wr32(q->regs, IGB_EICS, 1u << (q->index + 1));
-}
-
-const struct nic_ops igb_queue_ops = {
-	.name = "igb queue",
-	.rss_key = rss_key_symmetric,
-	.send = q_send,
-	.tx_flush = q_tx_flush,
-	.poll = q_poll,
-	.rx_pending = q_rx_pending,
-	.update = q_update,
-	.link_up = q_link_up,
-	.link_mbps = q_link_mbps,
-	.stats = q_stats,
-	.mac = q_mac,
-	.irq_test = q_irq_test,
 };

@@ -1,59 +1,60 @@
-/* Intel 82576 ("igb") registers and descriptors: the hardware layer, no kernel types. Names
- * and layouts are those of the Intel 82576EB GbE Controller Datasheet; the queue registers
- * use the 82576's own map (0xC000/0xE000 + 0x40 per queue, all 16 queues), not the 8254x
- * aliases at 0x2800/0x3800 that reach the first four only. */
+/* Intel 82576 ("igb") registers: the hardware layer, no kernel types. Names are those of the
+ * Intel 82576EB GbE Controller Datasheet, section numbers its chapter 8 (8.2 general, 8.8
+ * interrupts, 8.10 receive, 8.12 transmit; the statistics registers are chapter 8's last
+ * group). The queue registers use the 82576's own map (0xC000/0xE000 + 0x40 per queue, all
+ * 16 queues), not the 8254x aliases at 0x2800/0x3800 that reach the first four only. The
+ * descriptors are in drivers/nic/adv.h, shared with the 82599. */
 #ifndef DRIVERS_IGB_HW_H
 #define DRIVERS_IGB_HW_H
 
 #include <stdint.h>
 
 #define IGB_QUEUES      16              /* RX/TX queue pairs */
-#define IGB_MSIX_VECTORS 10             /* MSI-X table entries of the physical function */
 
-#define IGB_CTRL        0x0000  /* RW: device control */
-#define IGB_STATUS      0x0008  /* R: device status */
-#define IGB_MDIC        0x0020  /* RW: MDI (PHY register) access */
-#define IGB_ICR         0x00C0  /* RC: interrupt cause read */
-#define IGB_ICS         0x00C8  /* W: interrupt cause set */
-#define IGB_IMS         0x00D0  /* RW: interrupt mask set */
-#define IGB_IMC         0x00D8  /* W: interrupt mask clear */
-#define IGB_RCTL        0x0100  /* RW: receive control */
-#define IGB_TCTL        0x0400  /* RW: transmit control */
-#define IGB_GPIE        0x1514  /* RW: general purpose interrupt enable */
-#define IGB_EICS        0x1520  /* W: extended interrupt cause set */
-#define IGB_EIMS        0x1524  /* RW: extended interrupt mask set */
-#define IGB_EIMC        0x1528  /* W: extended interrupt mask clear */
-#define IGB_EIAC        0x152C  /* RW: extended interrupt auto clear */
-#define IGB_EICR        0x1580  /* RC/W1C: extended interrupt cause read */
-#define IGB_EITR(v)     (0x1680 + 4 * (v))      /* RW: throttling of MSI-X vector v */
-#define IGB_IVAR(n)     (0x1700 + 4 * (n))      /* RW: queue causes to vectors, n < 8 */
-#define IGB_IVAR_MISC   0x1740  /* RW: the other causes to a vector */
-#define IGB_CRCERRS     0x4000  /* RC: CRC errors */
-#define IGB_MPC         0x4010  /* RC: missed packets: no receive descriptor free */
-#define IGB_GPRC        0x4074  /* RC: good packets received */
-#define IGB_GPTC        0x4080  /* RC: good packets transmitted */
-#define IGB_RXCSUM      0x5000  /* RW: receive checksum control */
-#define IGB_MTA         0x5200  /* RW: multicast table, 128 dwords */
-#define IGB_RAL0        0x5400  /* RW: receive address 0 low */
-#define IGB_RAH0        0x5404  /* RW: receive address 0 high; bit 31 valid */
-#define IGB_MRQC        0x5818  /* RW: multiple receive queues (RSS) control */
-#define IGB_RETA(i)     (0x5C00 + 4 * (i))      /* RW: redirection table, 32 x 4 entries */
-#define IGB_RSSRK(i)    (0x5C80 + 4 * (i))      /* RW: RSS key, 10 x 4 bytes */
+#define IGB_CTRL        0x0000  /* RW: device control (8.2) */
+#define IGB_STATUS      0x0008  /* RO: device status (8.2) */
+#define IGB_MDIC        0x0020  /* RW: MDI (PHY register) access (8.2) */
+#define IGB_ICR         0x00C0  /* RC: interrupt cause read (8.8) */
+#define IGB_IMS         0x00D0  /* RW: interrupt mask set (8.8) */
+#define IGB_IMC         0x00D8  /* WO: interrupt mask clear (8.8) */
+#define IGB_RCTL        0x0100  /* RW: receive control (8.10) */
+#define IGB_TCTL        0x0400  /* RW: transmit control (8.12) */
+#define IGB_GPIE        0x1514  /* RW: general purpose interrupt enable (8.8) */
+#define IGB_EICS        0x1520  /* WO: extended interrupt cause set (8.8) */
+#define IGB_EIMS        0x1524  /* RW: extended interrupt mask set (8.8) */
+#define IGB_EIMC        0x1528  /* WO: extended interrupt mask clear (8.8) */
+#define IGB_EIAC        0x152C  /* RW: extended interrupt auto clear (8.8) */
+#define IGB_EICR        0x1580  /* RC/W1C: extended interrupt cause read (8.8) */
+#define IGB_EITR(v)     (0x1680 + 4 * (v))      /* RW: throttling of MSI-X vector v (8.8) */
+#define IGB_IVAR(n)     (0x1700 + 4 * (n))      /* RW: queue causes to vectors, n < 8 (8.8) */
+#define IGB_IVAR_MISC   0x1740  /* RW: the other causes to a vector (8.8) */
+#define IGB_CRCERRS     0x4000  /* RC: CRC errors (statistics) */
+#define IGB_MPC         0x4010  /* RC: missed packets, no descriptor free (statistics) */
+#define IGB_GPRC        0x4074  /* RC: good packets received (statistics) */
+#define IGB_GPTC        0x4080  /* RC: good packets transmitted (statistics) */
+#define IGB_RXCSUM      0x5000  /* RW: receive checksum control (8.10) */
+#define IGB_MTA(i)      (0x5200 + 4 * (i))      /* RW: multicast table, i < 128 (8.10) */
+#define IGB_RAL0        0x5400  /* RW: receive address 0 low (8.10) */
+#define IGB_RAH0        0x5404  /* RW: receive address 0 high; bit 31 valid (8.10) */
+#define IGB_MRQC        0x5818  /* RW: multiple receive queues (RSS) control (8.10) */
+#define IGB_RETA(i)     (0x5C00 + 4 * (i))      /* RW: redirection table, i < 32 (8.10) */
+#define IGB_RSSRK(i)    (0x5C80 + 4 * (i))      /* RW: RSS key, i < 10 (8.10) */
 
-/* Per-queue registers, q < IGB_QUEUES. */
-#define IGB_RDBAL(q)    (0xC000 + 0x40 * (q))   /* RX descriptor base, 128-byte aligned */
-#define IGB_RDBAH(q)    (0xC004 + 0x40 * (q))
-#define IGB_RDLEN(q)    (0xC008 + 0x40 * (q))   /* RX ring bytes, multiple of 128 */
-#define IGB_SRRCTL(q)   (0xC00C + 0x40 * (q))   /* split and replication receive control */
-#define IGB_RDH(q)      (0xC010 + 0x40 * (q))
-#define IGB_RDT(q)      (0xC018 + 0x40 * (q))
-#define IGB_RXDCTL(q)   (0xC028 + 0x40 * (q))
-#define IGB_TDBAL(q)    (0xE000 + 0x40 * (q))
-#define IGB_TDBAH(q)    (0xE004 + 0x40 * (q))
-#define IGB_TDLEN(q)    (0xE008 + 0x40 * (q))
-#define IGB_TDH(q)      (0xE010 + 0x40 * (q))
-#define IGB_TDT(q)      (0xE018 + 0x40 * (q))
-#define IGB_TXDCTL(q)   (0xE028 + 0x40 * (q))
+/* Per-queue registers, q < IGB_QUEUES. The base and length registers are programmed only
+ * while the queue is disabled. */
+#define IGB_RDBAL(q)    (0xC000 + 0x40 * (q))   /* RW: RX ring base, 128-byte aligned (8.10) */
+#define IGB_RDBAH(q)    (0xC004 + 0x40 * (q))   /* RW: RX ring base, high half (8.10) */
+#define IGB_RDLEN(q)    (0xC008 + 0x40 * (q))   /* RW: RX ring bytes, multiple of 128 (8.10) */
+#define IGB_SRRCTL(q)   (0xC00C + 0x40 * (q))   /* RW: split and replication control (8.10) */
+#define IGB_RDH(q)      (0xC010 + 0x40 * (q))   /* RW: RX head, the NIC's (8.10) */
+#define IGB_RDT(q)      (0xC018 + 0x40 * (q))   /* RW: RX tail, the driver's (8.10) */
+#define IGB_RXDCTL(q)   (0xC028 + 0x40 * (q))   /* RW: RX queue control, enable (8.10) */
+#define IGB_TDBAL(q)    (0xE000 + 0x40 * (q))   /* RW: TX ring base, 128-byte aligned (8.12) */
+#define IGB_TDBAH(q)    (0xE004 + 0x40 * (q))   /* RW: TX ring base, high half (8.12) */
+#define IGB_TDLEN(q)    (0xE008 + 0x40 * (q))   /* RW: TX ring bytes, multiple of 128 (8.12) */
+#define IGB_TDH(q)      (0xE010 + 0x40 * (q))   /* RW: TX head, the NIC's (8.12) */
+#define IGB_TDT(q)      (0xE018 + 0x40 * (q))   /* RW: TX tail, the driver's (8.12) */
+#define IGB_TXDCTL(q)   (0xE028 + 0x40 * (q))   /* RW: TX queue control, enable (8.12) */
 
 #define IGB_CTRL_SLU    (1u << 6)       /* set link up */
 #define IGB_CTRL_RST    (1u << 26)      /* self-clearing device reset */
@@ -66,7 +67,6 @@
 #define IGB_MDIC_REG(r)   ((uint32_t)(r) << 16)
 #define IGB_MDIC_PHY(p)   ((uint32_t)(p) << 21)
 #define IGB_MDIC_OP_WRITE (1u << 26)
-#define IGB_MDIC_OP_READ  (2u << 26)
 #define IGB_MDIC_READY    (1u << 28)
 #define IGB_MDIC_ERROR    (1u << 30)
 #define IGB_PHY_ADDR      1
@@ -77,7 +77,7 @@
 #define MII_BMCR_AN_RESTART (1u << 9)
 #define MII_BMCR_AN_ENABLE  (1u << 12)
 
-/* Interrupt causes (ICR, ICS, IMS, IMC). */
+/* Interrupt causes (ICR, IMS). */
 #define IGB_ICR_LSC     (1u << 2)       /* link status change */
 #define IGB_ICR_RXO     (1u << 6)       /* receiver overrun */
 
@@ -100,8 +100,6 @@
 #define IGB_MRQC_TCPIPV4 (1u << 16)     /* hash TCP/IPv4 on the 4-tuple */
 #define IGB_MRQC_IPV4   (1u << 17)      /* hash other IPv4 on the addresses */
 #define IGB_RETA_ENTRIES 128            /* the low 7 hash bits index it; a byte per entry */
-#define IGB_RSS_TYPE(pkt_info) ((pkt_info) & 0xF)
-#define IGB_RSS_TYPE_TCPIPV4 1
 #define IGB_SRRCTL_BSIZEPKT_KB(kb) ((uint32_t)(kb) & 0x7F)    /* packet buffer, 1 KiB units */
 #define IGB_SRRCTL_DESC_ADV_ONEBUF (1u << 25)   /* advanced descriptors, one buffer */
 #define IGB_SRRCTL_DROP_EN (1u << 31)   /* drop, not stall, when the queue has no buffer */
@@ -112,48 +110,8 @@
 #define IGB_TCTL_CT(n)   ((uint32_t)(n) << 4)   /* collision threshold */
 #define IGB_TCTL_COLD(n) ((uint32_t)(n) << 12)  /* collision distance */
 
-/* Advanced receive descriptor, one buffer: the driver writes the read format; the NIC
- * overwrites the whole descriptor with the write-back format, so the buffer's address must be
- * kept elsewhere. hdr_addr's bit 0 is where DD lands: zeroing it hands the slot back. */
-union igb_rx_desc {
-	struct {
-		uint64_t pkt_addr;
-		uint64_t hdr_addr;
-	} read;
-	struct {
-		uint16_t pkt_info;      /* RSS type (3:0), packet type */
-		uint16_t hdr_info;
-		uint32_t rss_hash;
-		uint32_t status_error;
-		uint16_t length;
-		uint16_t vlan;
-	} wb;
-};
-_Static_assert(sizeof(union igb_rx_desc) == 16, "RX descriptors are 16 bytes");
-#define IGB_RXD_DD      (1u << 0)       /* descriptor done */
-#define IGB_RXD_EOP     (1u << 1)       /* end of packet */
-#define IGB_RXD_ERR_RXE (1u << 31)      /* frame error (CRC, symbol, length) */
-
-/* Advanced transmit data descriptor. */
-union igb_tx_desc {
-	struct {
-		uint64_t buffer_addr;
-		uint32_t cmd_type_len;
-		uint32_t olinfo_status;
-	} read;
-	struct {
-		uint64_t rsvd;
-		uint32_t nxtseq_seed;
-		uint32_t status;
-	} wb;
-};
-_Static_assert(sizeof(union igb_tx_desc) == 16, "TX descriptors are 16 bytes");
-#define IGB_TXD_DTYP_DATA (3u << 20)
-#define IGB_TXD_EOP     (1u << 24)
-#define IGB_TXD_IFCS    (1u << 25)      /* insert the Ethernet CRC */
-#define IGB_TXD_RS      (1u << 27)      /* report status (sets DD) */
-#define IGB_TXD_DEXT    (1u << 29)      /* advanced descriptor */
-#define IGB_TXD_PAYLEN(n) ((uint32_t)(n) << 14)
-#define IGB_TXD_STAT_DD (1u << 0)
+/* The 82576's mark of a bad frame in an advanced receive descriptor's status_error: RXE
+ * (CRC, symbol or length error), bit 31. */
+#define IGB_RXD_ERR_RXE (1u << 31)
 
 #endif

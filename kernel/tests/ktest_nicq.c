@@ -68,7 +68,8 @@ KTEST(nicq_unroutable_queue_is_refused_unstarted)
 }
 
 /* Kernel 1 asks for queue 3 and never confirms: kernel 0 starts it and answers, waits for
- * the confirm, then gives the queue up; it is never kernel 1's, so no bucket goes to it. */
+ * the confirm, then gives the queue up and stops it; it is never kernel 1's, so no bucket
+ * goes to it, and the NIC no longer points at the rings kernel 1 keeps. */
 KTEST(nicq_unconfirmed_queue_is_given_up)
 {
 	const unsigned queue = 3;
@@ -84,8 +85,10 @@ KTEST(nicq_unconfirmed_queue_is_given_up)
 		nicq_serve();
 		sched_sleep_ms(10);
 	}
-	KEXPECT_EQ(nicq_queue_state(queue), NICQ_LOST);
+	KEXPECT_EQ(nicq_queue_state(queue), NICQ_FREE);
 	KEXPECT(nicq_queue_of(1) != queue);
+	KEXPECT(!(nic_rd32(g->regs, IGB_RXDCTL(queue)) & IGB_RXDCTL_ENABLE));
+	KEXPECT_EQ(nic_rd32(g->regs, IGB_RDBAL(queue)) | nic_rd32(g->regs, IGB_RDBAH(queue)), 0);
 	uint8_t kernel_of[IGB_RETA_ENTRIES], reta_ok = 1;
 	memset(kernel_of, 1, sizeof(kernel_of));
 	if (netsteer_write(kernel_of) == 0) {   /* kernel 1 drives another queue */

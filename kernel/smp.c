@@ -15,7 +15,7 @@
 #include "kernel/platform.h"
 #include "kernel/rcall.h"
 #include "kernel/shared.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"

@@ -40,7 +40,7 @@ unsigned smp_kernels_up(void);
  * in with a hello. */
 void smp_ap_attach_shared(void);
 void smp_ap_hello(void);
-/* Work that message handlers queued for the main loop (kernel/smptest.c). */
+/* Work that message handlers queued for the main loop (kernel/tests/smptest.c). */
 void smp_service(void);
 
 /* AP entry from the trampoline, on the AP's own image and stack. */

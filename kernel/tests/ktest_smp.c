@@ -8,7 +8,7 @@
 #include "kernel/peer.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/trap.h"

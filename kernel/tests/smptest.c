@@ -1,6 +1,6 @@
 /* The serving side of the cross-kernel tests. Message handlers only record what arrived;
  * requests that take time run from the main loop (smp_service), never inside a poll. */
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "drivers/igb/igb.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"

@@ -1,6 +1,9 @@
-/* URPC: one-way message channels between kernels through shared memory, after Barrelfish's
- * UMP (DESIGN.md section 2). This file is the ring itself; it builds for the host too, where
- * tests/urpc drives it from two threads under ThreadSanitizer.
+/* URPC, one channel: a one-way ring of 64-byte messages from one kernel to another through
+ * shared memory, after Barrelfish's UMP (DESIGN.md section 2). The other URPC pieces build on
+ * it: kernel/shared.h places every channel in the shared region, kernel/peer.h holds this
+ * kernel's ends of all of them and dispatches what arrives, kernel/urpc_msg.h catalogues the
+ * message types. This file knows nothing of them; it builds for the host too, where
+ * tests/urpc drives one channel from two threads under ThreadSanitizer.
  *
  * Channel i -> j (one per ordered pair of kernels, in the shared region; kernel/shared.h):
  *

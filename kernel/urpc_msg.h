@@ -1,4 +1,6 @@
-/* Every URPC message type of the system, with its payload layout (at most 56 bytes). */
+/* URPC's message catalogue: every message type of the system, with its payload layout (at
+ * most URPC_PAYLOAD bytes). Channels (kernel/urpc.h) carry them; kernel/peer.c hands each to
+ * the handler registered for its type. The tests' own types are in kernel/tests/ktest_msg.h. */
 #ifndef KERNEL_URPC_MSG_H
 #define KERNEL_URPC_MSG_H
 
@@ -44,6 +46,7 @@ enum urpc_type {
 #define URPC_TEST_FIRST 0xF0
 #define URPC_TEST_LAST  0xFF
 _Static_assert(URPC_TYPE_LAST < URPC_TEST_FIRST, "system types stay below the tests' range");
+_Static_assert(URPC_TEST_LAST <= URPC_MAX_TYPE, "the tests' range fits the header's type");
 
 enum urpc_rcall_op {
 	RCALL_INFO = 1,         /* reply: one struct sys_kinfo */

@@ -56,6 +56,9 @@ enum urpc_test_op {
 	 * nothing listens; reply arg[0] = refused (the RST reached this kernel), arg[1] = no
 	 * answer within a second, arg[2] = other outcomes */
 	TEST_OP_STACK_CONNECT = 13,
+	/* reply arg[0] = URPC messages this kernel dropped for their unknown type, arg[1] = for
+	 * their length (peer_unknown_messages, peer_malformed_messages) */
+	TEST_OP_PEER_DROPS = 14,
 };
 
 struct urpc_test {

@@ -1,5 +1,6 @@
 /* Multikernel tests, run by kernel 0 against the other kernels over URPC: isolation, all-pairs
- * ping-pong, broadcast, push-back of a full ring, wake-up by IPI, and a peer's death. */
+ * ping-pong, broadcast, push-back of a full ring, messages dropped by type and length, wake-up
+ * by IPI, and a peer's death. */
 #include "kernel/ktest.h"
 #include "kernel/console.h"
 #include "kernel/kcatch.h"
@@ -168,6 +169,30 @@ KTEST(smp_full_ring_pushes_back_then_drains)
 	KEXPECT_EQ(rep.arg[2], 1);
 	KEXPECT_EQ(rep.arg[0], URPC_SLOTS);     /* all taken */
 	KEXPECT_EQ(rep.arg[1], 0);              /* in order, none twice */
+}
+
+/* No handler the type names, or a payload shorter than its handler's: kernel 1 drops the
+ * message and counts it (peer_dispatch), and the handler never reads the bytes the sender
+ * did not write. */
+KTEST(smp_peer_drops_unknown_and_short_messages)
+{
+	enum { UNREGISTERED = 200 };    /* above the system's types, below the tests' */
+	struct urpc_test fills = { .op = TEST_OP_FILL_STATS, .arg = { 1 } };
+	struct urpc_test drops = { .op = TEST_OP_PEER_DROPS }, before, rep;
+	uint32_t half_a_fill = 7;       /* 4 of struct urpc_fill's 8 bytes */
+	if (!need_kernels(2))
+		return;
+	KASSERT(smptest_request(1, &fills, &rep, 2000) == 0);
+	KASSERT(smptest_request(1, &drops, &before, 2000) == 0);
+	KASSERT(peer_send_wait(1, URPC_FILL, 0, &half_a_fill, sizeof(half_a_fill), 2000) == 0);
+	KASSERT(peer_send_wait(1, UNREGISTERED, 0, &half_a_fill, sizeof(half_a_fill), 2000) == 0);
+	/* Requests go down the same channel: kernel 1 takes them after the two above. */
+	fills.arg[0] = 0;
+	KASSERT(smptest_request(1, &fills, &rep, 2000) == 0);
+	KEXPECT_EQ(rep.arg[0], 0);              /* on_fill never ran */
+	KASSERT(smptest_request(1, &drops, &rep, 2000) == 0);
+	KEXPECT_EQ(rep.arg[0] - before.arg[0], 1);
+	KEXPECT_EQ(rep.arg[1] - before.arg[1], 1);
 }
 
 /* A kernel asleep in hlt is woken by the sender's IPI, not only by its next tick. */

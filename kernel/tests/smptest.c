@@ -386,6 +386,10 @@ static void run_request(unsigned from, struct urpc_test *r)
 	case TEST_OP_ECHO:
 		r->arg[0] += kself.core;
 		break;
+	case TEST_OP_PEER_DROPS:
+		r->arg[0] = peer_unknown_messages();
+		r->arg[1] = peer_malformed_messages();
+		break;
 	case TEST_OP_FILL_STATS:
 		if (r->arg[0])
 			fills = fill_errors = fill_next = 0;

@@ -234,6 +234,41 @@ KTEST(smp_peer_panic_is_noticed_alone)
 	}
 }
 
+/* Run with smp_late_ap=N (tests/kernel/run.sh): kernel N's CPU waits in the trampoline past its
+ * start window. Kernel 0 must park it, and it must never run on the data written for the
+ * kernel started after it: once it would have woken, kernel N is still off and every other
+ * kernel is up, answers and pings kernel 0. */
+KTEST(smp_late_ap_is_parked_and_disturbs_no_one)
+{
+	struct urpc_test echo = { .op = TEST_OP_ECHO }, ping = { .op = TEST_OP_PINGPONG }, rep;
+	uint64_t late = 0;
+	if (cmdline_get_u64(boot_info.cmdline, "smp_late_ap", &late) || late == 0 ||
+	    late >= kself.ncores) {
+		ktest_skip("needs smp_late_ap=N, N a kernel other than 0");
+		return;
+	}
+	/* Kernel N's start-up IPIs went out before this test began. */
+	uint64_t until = rdtsc() + cpu_info.tsc_hz / 1000 * (SMP_LATE_AP_MS + 2000);
+	while (rdtsc() < until)
+		if (!peer_poll())
+			cpu_relax();
+	KEXPECT_EQ(shared_status(late)->state, KSTATE_OFF);
+	KEXPECT_EQ(smp_kernels_up(), kself.ncores - 1);
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		if (k == late)
+			continue;
+		KEXPECT(peer_alive(k));
+		KEXPECT_EQ(shared_status(k)->state, KSTATE_UP);
+		echo.arg[0] = 100;
+		KEXPECT(smptest_request(k, &echo, &rep, 2000) == 0);
+		KEXPECT_EQ(rep.arg[0], 100 + k);
+		ping.arg[0] = 0;
+		ping.arg[1] = PINGS;
+		KEXPECT(smptest_request(k, &ping, &rep, 5000) == 0);
+		KEXPECT_EQ(rep.arg[2], PINGS);
+	}
+}
+
 /* Benchmark, not a timed test (make bench-urpc): kernel 0 <-> 1 latency over many pings and
  * one-way streaming throughput; it still checks that every message arrived intact. */
 KTEST(bench_urpc_between_kernels)

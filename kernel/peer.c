@@ -110,7 +110,7 @@ static void peer_dispatch(unsigned from, const struct urpc_msg *m)
 	const struct peer_handler *h = &handlers[URPC_HDR_TYPE(m->hdr) & (PEER_TYPES - 1)];
 	unsigned len = URPC_HDR_LEN(m->hdr);
 	if (!h->fn)
-		unknown_messages++;     /* counted, never fatal: the sender may be newer */
+		unknown_messages++;     /* counted, never fatal: no message takes a kernel down */
 	else if (len < h->min_len || len > h->max_len)
 		malformed_messages++;
 	else

@@ -28,7 +28,7 @@
  * lines per direction instead of walking all of them. That is what makes it fast: on the
  * machines measured (docs/BENCHMARKS.md) a message costs more the more distinct lines a
  * ring cycles through; 64 lines cost about 1.4x what 2 do. A slot is reused only when the
- * message last put there is no longer in flight; a full ring pushes back as before.
+ * message last put there is no longer in flight; a full ring pushes back.
  *
  * Consumption. The receiver publishes cons on its line every URPC_ACK_BATCH messages and
  * whenever it finds the ring empty; the sender reads that line only when the slot it must

@@ -1,4 +1,4 @@
-/* Peer channels: send with wake-up, poll and dispatch, liveness (peer.h). */
+/* URPC, this kernel's side: send with wake-up, poll and dispatch, liveness (peer.h). */
 #include "kernel/peer.h"
 #include "kernel/netdev.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -14,7 +14,7 @@
 #define PEER_TYPES (1u << 8)            /* every value of the header's 8-bit type */
 #define PEER_DEAD_TICKS (2 * HZ)        /* no heartbeat for this long: the peer is dead */
 
-_Static_assert(URPC_TYPE_LAST < PEER_TYPES, "every message type has a handler slot");
+_Static_assert(URPC_MAX_TYPE < PEER_TYPES, "every type a header can carry has a handler slot");
 
 struct peer_handler {
 	peer_handler_fn fn;
@@ -110,7 +110,7 @@ static void peer_dispatch(unsigned from, const struct urpc_msg *m)
 	const struct peer_handler *h = &handlers[URPC_HDR_TYPE(m->hdr) & (PEER_TYPES - 1)];
 	unsigned len = URPC_HDR_LEN(m->hdr);
 	if (!h->fn)
-		unknown_messages++;     /* counted, never fatal: the sender may be newer */
+		unknown_messages++;     /* counted, never fatal: no message takes a kernel down */
 	else if (len < h->min_len || len > h->max_len)
 		malformed_messages++;
 	else

@@ -1,5 +1,7 @@
-/* This kernel's ends of its URPC channels to every other kernel, message dispatch, the
- * sleep/wake-up protocol and peer liveness. */
+/* URPC, this kernel's side: its ends of the channels (kernel/urpc.h) to and from every other
+ * kernel, found in the shared region (kernel/shared.h); dispatch of each message to the
+ * handler registered for its type (kernel/urpc_msg.h), with the messages dropped for having
+ * no handler or the wrong length counted; the sleep/wake-up protocol; peer liveness. */
 #ifndef KERNEL_PEER_H
 #define KERNEL_PEER_H
 
@@ -33,6 +35,8 @@ void peer_idle(void);
 void peer_tick(void);
 bool peer_alive(unsigned core);
 void peer_set_state(unsigned state);
+/* Messages dropped since boot: of a type no handler is registered for; of a length outside
+ * its handler's range. The shell's `kernels` shows both (struct sys_kinfo). */
 uint64_t peer_unknown_messages(void);
 uint64_t peer_malformed_messages(void);
 

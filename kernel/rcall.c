@@ -105,6 +105,8 @@ void rcall_local_info(void *out)
 		.idle_pct = time_idle_percent(),
 		.nprocs = proc_count(),
 		.free_bytes = pmm_free_frames() * PAGE_SIZE,
+		.urpc_unknown = peer_unknown_messages(),
+		.urpc_malformed = peer_malformed_messages(),
 	};
 	memcpy(out, &ki, sizeof(ki));
 }

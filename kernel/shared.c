@@ -1,4 +1,4 @@
-/* Layout of the shared region (shared.h has the picture). */
+/* URPC's shared region: where each channel and status line is (shared.h has the picture). */
 #include "kernel/shared.h"
 #include "lib/errno.h"
 #include "lib/string.h"

@@ -1,5 +1,7 @@
-/* The shared region: the only memory every kernel maps besides its own partition. It holds
- * the table of kernels, each kernel's status line and the URPC channels.
+/* URPC's shared region: where the channels (kernel/urpc.h, one per ordered pair of kernels)
+ * and each kernel's status line (state, heartbeat, sleeping flag: read by kernel/peer.c)
+ * live, with the table of kernels. It is the only memory every kernel maps besides its own
+ * partition; kernel 0 lays it out (kernel/smp.c) before any other kernel starts.
  *
  *   shared_base + 0       +-------------------------------------------+
  *                         | header: magic, ncores, the kernel table    |  written by kernel 0

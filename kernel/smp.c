@@ -15,7 +15,7 @@
 #include "kernel/platform.h"
 #include "kernel/rcall.h"
 #include "kernel/shared.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
@@ -41,8 +41,15 @@ extern const uint8_t trampoline_start[], trampoline_end[], trampoline_data[];
 extern uint8_t boot_stack_top[];
 extern char _kernel_end[];
 
+/* = trampoline.asm's data slots, which a CPU claims before it reads the others. */
+#define TRAMP_TAKEN     0xFFFFFFFEu     /* apic_id once the CPU it was written for has it */
+#define TRAMP_NOBODY    0xFFFFFFFFu     /* apic_id while no CPU may claim it: a broadcast id */
+
 struct trampoline_data {
 	uint64_t cr3, efer, stack, record, entry;
+	uint32_t apic_id;       /* the CPU it is for; TRAMP_TAKEN, TRAMP_NOBODY */
+	uint32_t pad;
+	uint64_t delay;         /* debug (smp_late_ap=): TSC cycles before the claim */
 };
 
 static bool ap_said_hello[MAX_KERNELS];
@@ -217,14 +224,37 @@ static bool wait_state(unsigned core, uint32_t state, unsigned ms)
 	return false;
 }
 
+/* A CPU that missed its window must never run on: first no CPU may claim the trampoline's
+ * data any more, then INIT puts this one in wait-for-SIPI wherever it is, claimed or not
+ * (SDM 3A 8.4.4.1 and 10.6.1: INIT, then INIT level de-assert). Only after that does kernel 0
+ * write the data for the next CPU. */
+static void park_ap(struct trampoline_data *td, uint32_t apic_id)
+{
+	__atomic_store_n(&td->apic_id, TRAMP_NOBODY, __ATOMIC_SEQ_CST);
+	lapic_send_init(apic_id);
+	pit_wait_ms(10);
+	lapic_send_init_deassert(apic_id);
+	pit_wait_ms(10);
+}
+
+static uint64_t late_ap_delay(unsigned core)
+{
+	uint64_t late = 0;
+	if (cmdline_get_u64(boot_info.cmdline, "smp_late_ap", &late) || late != core)
+		return 0;
+	return cpu_info.tsc_hz / 1000 * SMP_LATE_AP_MS;
+}
+
 static bool start_ap(unsigned core, const struct kernel_desc *kd)
 {
 	struct trampoline_data *td = phys_to_virt(TRAMP_ADDR + (trampoline_data - trampoline_start));
+	td->delay = late_ap_delay(core);
 	td->cr3 = build_tramp_tables(kd->part_base, kd->part_size);
 	td->efer = EFER_LME | (vmm_nx_enabled() ? EFER_NXE : 0);
 	td->stack = (uint64_t)(uintptr_t)boot_stack_top;        /* same address in every image */
 	td->record = kd->part_base;
 	td->entry = (uint64_t)(uintptr_t)kmain_ap;
+	__atomic_store_n(&td->apic_id, kd->apic_id, __ATOMIC_RELEASE);  /* claimable: written */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	/* INIT, then two SIPIs (SDM 3A 8.4.4.1, "universal start-up algorithm"). The command
@@ -235,7 +265,10 @@ static bool start_ap(unsigned core, const struct kernel_desc *kd)
 	pit_wait_ms(10);
 	for (int i = 0; i < 2 && !withhold && !wait_state(core, KSTATE_STARTED, 1); i++)
 		lapic_send_sipi(kd->apic_id, TRAMP_ADDR >> 12);
-	return wait_state(core, KSTATE_STARTED, AP_START_MS);
+	if (wait_state(core, KSTATE_STARTED, AP_START_MS))
+		return true;
+	park_ap(td, kd->apic_id);
+	return false;
 }
 
 static bool trampoline_room(void)

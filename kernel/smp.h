@@ -30,6 +30,11 @@ struct smp_boot_record {
 
 uint32_t kself_apic_of(unsigned core);
 
+/* Debug: smp_late_ap=N on the command line holds kernel N's CPU in the trampoline this long
+ * before it claims its start-up data, past its start window (AP_START_MS in smp.c), to test
+ * what a CPU that starts late does to the boot. */
+#define SMP_LATE_AP_MS 7000
+
 /* Kernel 0: plans the partitions, loads and starts every other kernel, waits for them. */
 void smp_boot_aps(void);
 /* Kernel 0: handles the others' hello and console messages. */
@@ -40,7 +45,7 @@ unsigned smp_kernels_up(void);
  * in with a hello. */
 void smp_ap_attach_shared(void);
 void smp_ap_hello(void);
-/* Work that message handlers queued for the main loop (kernel/smptest.c). */
+/* Work that message handlers queued for the main loop (kernel/tests/smptest.c). */
 void smp_service(void);
 
 /* AP entry from the trampoline, on the AP's own image and stack. */

@@ -91,7 +91,8 @@ struct sys_kinfo {
 	uint32_t idle_pct;
 	uint32_t nprocs;
 	uint64_t free_bytes;
-	uint64_t reserved[2];
+	uint64_t urpc_unknown;          /* URPC messages dropped: no handler for the type */
+	uint64_t urpc_malformed;        /* URPC messages dropped: wrong length for the type */
 };
 _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48,
 	       "one URPC reply piece each");

@@ -1,4 +1,4 @@
-/* URPC ring operations (urpc.h describes the layout and the ordering rules). */
+/* URPC, one channel: the ring operations (urpc.h describes the layout and the ordering rules). */
 #include "kernel/urpc.h"
 #include "lib/errno.h"
 #include "lib/ring.h"

@@ -1,6 +1,9 @@
-/* URPC: one-way message channels between kernels through shared memory, after Barrelfish's
- * UMP (DESIGN.md section 2). This file is the ring itself; it builds for the host too, where
- * tests/urpc drives it from two threads under ThreadSanitizer.
+/* URPC, one channel: a one-way ring of 64-byte messages from one kernel to another through
+ * shared memory, after Barrelfish's UMP (DESIGN.md section 2). The other URPC pieces build on
+ * it: kernel/shared.h places every channel in the shared region, kernel/peer.h holds this
+ * kernel's ends of all of them and dispatches what arrives, kernel/urpc_msg.h catalogues the
+ * message types. This file knows nothing of them; it builds for the host too, where
+ * tests/urpc drives one channel from two threads under ThreadSanitizer.
  *
  * Channel i -> j (one per ordered pair of kernels, in the shared region; kernel/shared.h):
  *
@@ -25,7 +28,7 @@
  * lines per direction instead of walking all of them. That is what makes it fast: on the
  * machines measured (docs/BENCHMARKS.md) a message costs more the more distinct lines a
  * ring cycles through; 64 lines cost about 1.4x what 2 do. A slot is reused only when the
- * message last put there is no longer in flight; a full ring pushes back as before.
+ * message last put there is no longer in flight; a full ring pushes back.
  *
  * Consumption. The receiver publishes cons on its line every URPC_ACK_BATCH messages and
  * whenever it finds the ring empty; the sender reads that line only when the slot it must

@@ -2,7 +2,7 @@
  * with the right vector, error code and address, and that W^X holds. */
 #include "kernel/ktest.h"
 #include "kernel/kcatch.h"
-#include "kernel/crashtest.h"
+#include "kernel/tests/crashtest.h"
 #include "kernel/ksyms.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"

@@ -19,7 +19,7 @@
 #include "kernel/nicq.h"
 #include "kernel/peer.h"
 #include "kernel/smp.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/urpc_msg.h"
 #include "lib/bytes.h"
 #include "kernel/sched.h"

@@ -15,7 +15,7 @@
 #include "kernel/peer.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/urpc_msg.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"

@@ -1,5 +1,6 @@
 /* Multikernel tests, run by kernel 0 against the other kernels over URPC: isolation, all-pairs
- * ping-pong, broadcast, push-back of a full ring, wake-up by IPI, and a peer's death. */
+ * ping-pong, broadcast, push-back of a full ring, messages dropped by type and length, wake-up
+ * by IPI, and a peer's death. */
 #include "kernel/ktest.h"
 #include "kernel/console.h"
 #include "kernel/kcatch.h"
@@ -8,7 +9,7 @@
 #include "kernel/peer.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -170,6 +171,30 @@ KTEST(smp_full_ring_pushes_back_then_drains)
 	KEXPECT_EQ(rep.arg[1], 0);              /* in order, none twice */
 }
 
+/* No handler the type names, or a payload shorter than its handler's: kernel 1 drops the
+ * message and counts it (peer_dispatch), and the handler never reads the bytes the sender
+ * did not write. */
+KTEST(smp_peer_drops_unknown_and_short_messages)
+{
+	enum { UNREGISTERED = 200 };    /* above the system's types, below the tests' */
+	struct urpc_test fills = { .op = TEST_OP_FILL_STATS, .arg = { 1 } };
+	struct urpc_test drops = { .op = TEST_OP_PEER_DROPS }, before, rep;
+	uint32_t half_a_fill = 7;       /* 4 of struct urpc_fill's 8 bytes */
+	if (!need_kernels(2))
+		return;
+	KASSERT(smptest_request(1, &fills, &rep, 2000) == 0);
+	KASSERT(smptest_request(1, &drops, &before, 2000) == 0);
+	KASSERT(peer_send_wait(1, URPC_FILL, 0, &half_a_fill, sizeof(half_a_fill), 2000) == 0);
+	KASSERT(peer_send_wait(1, UNREGISTERED, 0, &half_a_fill, sizeof(half_a_fill), 2000) == 0);
+	/* Requests go down the same channel: kernel 1 takes them after the two above. */
+	fills.arg[0] = 0;
+	KASSERT(smptest_request(1, &fills, &rep, 2000) == 0);
+	KEXPECT_EQ(rep.arg[0], 0);              /* on_fill never ran */
+	KASSERT(smptest_request(1, &drops, &rep, 2000) == 0);
+	KEXPECT_EQ(rep.arg[0] - before.arg[0], 1);
+	KEXPECT_EQ(rep.arg[1] - before.arg[1], 1);
+}
+
 /* A kernel asleep in hlt is woken by the sender's IPI, not only by its next tick. */
 KTEST(smp_sleeping_kernel_is_woken_by_ipi)
 {
@@ -206,6 +231,41 @@ KTEST(smp_peer_panic_is_noticed_alone)
 		echo.arg[0] = 7;
 		KEXPECT(smptest_request(k, &echo, &rep, 2000) == 0);
 		KEXPECT_EQ(rep.arg[0], 7 + k);
+	}
+}
+
+/* Run with smp_late_ap=N (tests/kernel/run.sh): kernel N's CPU waits in the trampoline past its
+ * start window. Kernel 0 must park it, and it must never run on the data written for the
+ * kernel started after it: once it would have woken, kernel N is still off and every other
+ * kernel is up, answers and pings kernel 0. */
+KTEST(smp_late_ap_is_parked_and_disturbs_no_one)
+{
+	struct urpc_test echo = { .op = TEST_OP_ECHO }, ping = { .op = TEST_OP_PINGPONG }, rep;
+	uint64_t late = 0;
+	if (cmdline_get_u64(boot_info.cmdline, "smp_late_ap", &late) || late == 0 ||
+	    late >= kself.ncores) {
+		ktest_skip("needs smp_late_ap=N, N a kernel other than 0");
+		return;
+	}
+	/* Kernel N's start-up IPIs went out before this test began. */
+	uint64_t until = rdtsc() + cpu_info.tsc_hz / 1000 * (SMP_LATE_AP_MS + 2000);
+	while (rdtsc() < until)
+		if (!peer_poll())
+			cpu_relax();
+	KEXPECT_EQ(shared_status(late)->state, KSTATE_OFF);
+	KEXPECT_EQ(smp_kernels_up(), kself.ncores - 1);
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		if (k == late)
+			continue;
+		KEXPECT(peer_alive(k));
+		KEXPECT_EQ(shared_status(k)->state, KSTATE_UP);
+		echo.arg[0] = 100;
+		KEXPECT(smptest_request(k, &echo, &rep, 2000) == 0);
+		KEXPECT_EQ(rep.arg[0], 100 + k);
+		ping.arg[0] = 0;
+		ping.arg[1] = PINGS;
+		KEXPECT(smptest_request(k, &ping, &rep, 5000) == 0);
+		KEXPECT_EQ(rep.arg[2], PINGS);
 	}
 }
 

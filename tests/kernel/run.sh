@@ -4,6 +4,8 @@
 #   - every KTEST on 1, 2, 4 and 8 kernels by BIOS, on 4 by UEFI, and on 4 with the xAPIC
 #     forced;
 #   - a boot where one AP is never sent its start-up IPIs: reported, skipped, boot goes on;
+#   - a boot where one AP starts past its window: parked, and it never runs in the partition
+#     of the kernel started after it;
 #   - a kernel that panics on purpose, which the others must notice and outlive;
 #   - console lines of 4 kernels that never interleave and are all tagged;
 #   - the e1000 and igb drivers against QEMU's user-mode network (the e1000 in the 4-kernel
@@ -187,6 +189,7 @@ shell_check help_lists_commands '^  run PROG \[ARGS\] \[@KERNEL\]'
 shell_check ls_lists_bin '^usertests  [0-9]+$'
 shell_check cat_prints_the_boot_table '^0 /bin/sh$'
 shell_check kernels_reports_every_kernel '^3 +up +[0-9]+\.[0-9]s +[0-9]+% +[0-9]+ MiB'
+shell_check kernels_reports_dropped_messages '^3 +up +[0-9]+\.[0-9]s +[0-9]+% +[0-9]+ MiB +[0-9]+ +[0-9]+ +[0-9]+$'
 shell_check run_at_kernel_starts_there 'started /bin/utest-child on kernel 3 as pid 2'
 shell_check ps_sees_other_kernels '^3 +2 +0 +wait +[0-9]+ +utest-child$'
 shell_check kill_at_kernel_ends_it 'pid 2 \(utest-child\) exited: killed'
@@ -221,6 +224,20 @@ if [ "$status" -eq "$EXIT_PASS" ] && grep -q '^\[k0\] smp: kernel 2 (APIC 2) did
 	pass kernel.smp_failed_ap_is_reported_and_skipped
 else
 	fail kernel.smp_failed_ap_is_reported_and_skipped "exit $status; see $OUT/ktest-noap.log"
+fi
+
+# Kernel 2's CPU waits in the trampoline past its start window (fault injection): kernel 0 must
+# park it and go on with 3, and it must never run on kernel 3's start-up data: kernel 3 reports
+# in once, and nothing reports in from APIC 2.
+ktests lateap bios 4 smp_late_ap_is_parked_and_disturbs_no_one "smp_late_ap=2"
+llog=$(tr -d '\r' <"$OUT/ktest-lateap.log")
+if grep -q '^\[k0\] smp: kernel 2 (APIC 2) did not start' <<<"$llog" &&
+   grep -q '^\[k0\] kernels up: 3/4' <<<"$llog" &&
+   [ "$(grep -c '^\[k3\] kernel 3: APIC 3,' <<<"$llog")" -eq 1 ] &&
+   ! grep -q '^\[k[0-9]*\] kernel [0-9]*: APIC 2,' <<<"$llog"; then
+	pass kernel.smp_late_ap_is_reported_and_never_reports_in
+else
+	fail kernel.smp_late_ap_is_reported_and_never_reports_in "see $OUT/ktest-lateap.log"
 fi
 
 # After GRUB hands over, every line of a 4-kernel boot is one kernel's whole line: tagged at

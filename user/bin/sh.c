@@ -31,7 +31,8 @@ static void cmd_help(void)
 {
 	puts("commands:\n"
 	     "  ps                  processes on every kernel\n"
-	     "  kernels             each kernel's uptime, idle time and free memory\n"
+	     "  kernels             each kernel's uptime, idle time, free memory, processes, and\n"
+	     "                      URPC messages dropped for an unknown type or a wrong length\n"
 	     "  ls [DIR]            list a directory of the initrd\n"
 	     "  cat FILE            print a file\n"
 	     "  run PROG [ARGS] [@KERNEL]  start a program, here or on another kernel\n"
@@ -65,14 +66,16 @@ static void cmd_kernels(void)
 		printf("kernels: %s\n", strerror(errno));
 		return;
 	}
-	printf("%-7s %-6s %-11s %-6s %-10s %s\n", "KERNEL", "STATE", "UPTIME", "IDLE", "FREE", "PROCS");
+	printf("%-7s %-6s %-11s %-6s %-10s %-6s %-8s %s\n", "KERNEL", "STATE", "UPTIME", "IDLE", "FREE",
+	       "PROCS", "UNKNOWN", "MALFORMED");
 	for (int i = 0; i < n; i++) {
 		if (!k[i].alive) {
 			printf("%-7u %-6s\n", k[i].core, "dead");
 			continue;
 		}
-		printf("%-7u %-6s %7lu.%01lus %4u%%  %6lu MiB %u\n", k[i].core, "up", k[i].uptime_ms / 1000,
-		       (k[i].uptime_ms / 100) % 10, k[i].idle_pct, k[i].free_bytes >> 20, k[i].nprocs);
+		printf("%-7u %-6s %7lu.%01lus %4u%%  %6lu MiB %-6u %-8lu %lu\n", k[i].core, "up",
+		       k[i].uptime_ms / 1000, (k[i].uptime_ms / 100) % 10, k[i].idle_pct,
+		       k[i].free_bytes >> 20, k[i].nprocs, k[i].urpc_unknown, k[i].urpc_malformed);
 	}
 }
 

@@ -37,6 +37,7 @@
 #define ICR_STARTUP       0x00600u
 #define ICR_PENDING       (1u << 12)      /* xAPIC delivery status */
 #define ICR_ASSERT        (1u << 14)
+#define ICR_LEVEL_TRIGGER (1u << 15)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_EDX_APIC   (1u << 9)
 
@@ -189,6 +190,13 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 void lapic_send_init(uint32_t apic_id)
 {
 	lapic_icr(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+/* INIT level de-assert, which follows an INIT in the MP start-up and parking sequence (SDM 3A
+ * 10.6.1, Table 10-7: level-triggered INIT with the level bit clear). */
+void lapic_send_init_deassert(uint32_t apic_id)
+{
+	lapic_icr(apic_id, ICR_INIT | ICR_LEVEL_TRIGGER);
 }
 
 void lapic_send_sipi(uint32_t apic_id, uint8_t page)

@@ -22,6 +22,7 @@ uint64_t lapic_timer_hz(void);  /* timer input clock after the divider */
 int lapic_timer_start_known(unsigned hz, uint64_t timer_hz);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_init(uint32_t apic_id);
+void lapic_send_init_deassert(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 
 #endif

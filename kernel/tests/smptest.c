@@ -1,6 +1,6 @@
 /* The serving side of the cross-kernel tests. Message handlers only record what arrived;
  * requests that take time run from the main loop (smp_service), never inside a poll. */
-#include "kernel/smptest.h"
+#include "kernel/tests/smptest.h"
 #include "drivers/igb/igb.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
@@ -406,6 +406,10 @@ static void run_request(unsigned from, struct urpc_test *r)
 		panic("smptest: panic requested by kernel %u", from);
 	case TEST_OP_ECHO:
 		r->arg[0] += kself.core;
+		break;
+	case TEST_OP_PEER_DROPS:
+		r->arg[0] = peer_unknown_messages();
+		r->arg[1] = peer_malformed_messages();
 		break;
 	case TEST_OP_FILL_STATS:
 		if (r->arg[0])

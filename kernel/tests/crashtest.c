@@ -1,5 +1,5 @@
 /* Deliberate faults for testing the kernel's fault reports (in the spirit of Linux's lkdtm). */
-#include "kernel/crashtest.h"
+#include "kernel/tests/crashtest.h"
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"

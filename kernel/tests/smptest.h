@@ -1,10 +1,10 @@
-/* Cross-kernel test steps: every kernel serves them (kernel/smptest.c); kernel 0's tests
+/* Cross-kernel test steps: every kernel serves them (kernel/tests/smptest.c); kernel 0's tests
  * (kernel/tests/ktest_smp.c) ask for them. */
 #ifndef KERNEL_SMPTEST_H
 #define KERNEL_SMPTEST_H
 
 #include <stdint.h>
-#include "kernel/urpc_msg.h"
+#include "kernel/tests/ktest_msg.h"
 
 #define SMPTEST_GLOBAL_INITIAL 0x5EEDul
 

@@ -22,14 +22,14 @@
  * longer and counted from after its answer, i.e. after the requester's clock started: a
  * confirm that was sent is in the owner's ring by its deadline (the second between the two
  * covers a send that overruns its deadline by a loop), where the owner drains the ring once
- * more before deciding. No confirm, or an answer it could not send: the queue is
- * LOST, never the kernel's and never offered again (igb_queue_stop, once the driver has it,
- * would free it).
+ * more before deciding. No confirm, or an answer it could not send: the owner gives the
+ * queue up and stops it (igb_queue_stop); it is never the kernel's, and it is FREE to offer
+ * again, or LOST for good if it would not stop.
  *
  * Rings: a refusal with rings_held == 0 comes before the NIC was told of them, and the
  * requester frees them. After a timeout, a failed confirm or rings_held, the requester keeps
- * them for good: the owner may have started the queue on them, and nothing stops the NIC
- * from writing there.
+ * them for good: it cannot know when the owner stopped the queue, and until then the NIC
+ * may write there.
  */
 #ifndef KERNEL_NICQ_H
 #define KERNEL_NICQ_H

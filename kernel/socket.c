@@ -529,8 +529,9 @@ static int64_t udp_send(struct socket *s, uint64_t ubuf, uint64_t len, uint64_t 
 		return err;
 	if (!s->uport && (err = udp_bind_port(s, 0)))
 		return err;
-	if (udp_output(net, s->uport, addr, port, buf, len, now_ms()) < 0)
-		return -ENOBUFS;
+	err = udp_output(net, s->uport, addr, port, buf, len, now_ms());
+	if (err < 0)
+		return err == -ENETUNREACH ? err : -ENOBUFS;   /* else the NIC's queue was full */
 	return (int64_t)len;
 }
 

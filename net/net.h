@@ -40,6 +40,7 @@ enum net_drop {
 	DROP_ICMP_CHECKSUM,
 	DROP_ICMP_TYPE,         /* not an echo request */
 	DROP_NO_ROUTE_MAC,      /* next hop's MAC unknown: an ARP request went out instead */
+	DROP_NO_ROUTE,          /* no next hop: off the subnet with no gateway, or to 0.0.0.0 */
 	DROP_UDP_SHORT,
 	DROP_UDP_LENGTH,        /* length field under 8 or past the packet */
 	DROP_UDP_CHECKSUM,
@@ -119,7 +120,7 @@ struct net_stats {
 #define ARP_PENDING_MS  3000
 
 struct arp_entry {
-	uint32_t ip;            /* 0: free */
+	uint32_t ip;            /* 0: free (0.0.0.0 is never a neighbour's address) */
 	uint8_t mac[6];
 	uint64_t confirmed_ms;
 	uint64_t requested_ms;  /* last refresh request */
@@ -138,8 +139,8 @@ typedef void (*udp_recv_fn)(struct netif *nif, void *arg, uint32_t src, uint16_t
 			    const uint8_t *data, size_t len, uint64_t now);
 
 struct udp_bind {
-	uint16_t port;          /* 0: free */
-	udp_recv_fn fn;
+	uint16_t port;
+	udp_recv_fn fn;         /* NULL: the slot is free */
 	void *arg;
 };
 
@@ -195,6 +196,9 @@ void arp_tick(struct netif *nif, uint64_t now);
 /* Gratuitous ARP: tells the link our address (after configuring it). */
 void arp_announce(struct netif *nif);
 void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
+/* Sends len bytes of payload to dst, or holds them while ARP resolves the next hop (which
+ * counts as sent). 0, -EMSGSIZE past one frame, -ENETUNREACH with no next hop, or the
+ * driver's -errno (eth_output). */
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
@@ -216,7 +220,8 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t 
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);
-/* Datagrams to port go to fn(arg); -EADDRINUSE if taken, -ENOSPC if the table is full. */
+/* Datagrams to port go to fn(arg); -EINVAL for port 0 or no fn, -EADDRINUSE if taken,
+ * -ENOSPC if the table is full. */
 int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg);
 void udp_unbind(struct netif *nif, uint16_t port);
 

@@ -18,6 +18,7 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_ICMP_CHECKSUM] = "icmp_checksum",
 	[DROP_ICMP_TYPE] = "icmp_type",
 	[DROP_NO_ROUTE_MAC] = "no_route_mac",
+	[DROP_NO_ROUTE] = "no_route",
 	[DROP_TX_FULL] = "tx_full",
 	[DROP_UDP_SHORT] = "udp_short",
 	[DROP_UDP_LENGTH] = "udp_length",

@@ -414,6 +414,91 @@ TEST(net, bad_udp_is_counted)
 	EXPECT_EQ_U64(nsent, 0);
 }
 
+static unsigned udp_delivered;
+
+static void count_udp(struct netif *n, void *arg, uint32_t src, uint16_t sport, const uint8_t *data,
+		      size_t len, uint64_t now)
+{
+	(void)n, (void)arg, (void)src, (void)sport, (void)data, (void)len, (void)now;
+	udp_delivered++;
+}
+
+/* Defect 12 of issue #13: a free binding slot has port 0, and a datagram to port 0 matched it
+ * and was handed to its NULL receiver. Port 0 is reserved (RFC 768): it binds nobody, and a
+ * datagram to it is an unbound port's. */
+TEST(net, udp_to_port_0_finds_no_free_slot)
+{
+	uint8_t f[128];
+	setup_host_known();
+	udp_delivered = 0;
+	EXPECT_EQ_U64(udp_bind(&nif, 0, count_udp, NULL), (uint64_t)-EINVAL);
+	EXPECT_EQ_U64(udp_bind(&nif, 7, NULL, NULL), (uint64_t)-EINVAL);
+	EXPECT_EQ_U64(udp_bind(&nif, 7, count_udp, NULL), 0);   /* the other 63 slots stay free */
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 0, (const uint8_t *)"boom", 4);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 1);
+	EXPECT_EQ_U64(nif.stats.udp_in, 0);
+	EXPECT_EQ_U64(nsent, 1);                                /* port unreachable */
+	udp_unbind(&nif, 0);                                    /* unbinds nothing */
+	n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 7, (const uint8_t *)"ok", 2);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	udp_unbind(&nif, 7);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 2);
+}
+
+/* A free ARP entry has ip 0: 0.0.0.0 must never find one (and its zero MAC), be learned from a
+ * probe (RFC 5227 2.1.1: sender address 0), or be resolved. */
+TEST(net, arp_never_takes_a_free_entry_for_address_0)
+{
+	uint8_t f[60], mac[6] = { 1, 1, 1, 1, 1, 1 };
+	setup();
+	nif.arp_learned = note_learned;
+	learned_calls = 0;
+	EXPECT(!arp_cached(&nif, 0, mac));
+	eth_input(&nif, f, arp_frame(f, 1, bcast, 0, OUR_IP), 0);       /* a probe for our address */
+	arp_learn(&nif, 0, host_mac, 0);
+	EXPECT_EQ_U64(learned_calls, 0);
+	EXPECT(!arp_cached(&nif, 0, mac));
+	EXPECT(!arp_resolve(&nif, 0, mac, 0));
+	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+		EXPECT_EQ_U64(nif.arp[i].ip, 0);
+	nsent = 0;
+	EXPECT(!arp_resolve(&nif, 0, mac, 0));
+	EXPECT_EQ_U64(nsent, 0);                                /* no request for 0.0.0.0 */
+}
+
+/* No next hop: off the subnet with no gateway, or to 0.0.0.0. Nothing goes out (no frame to
+ * a free ARP entry's zero MAC), the caller gets an errno, and the drop is counted. */
+TEST(net, ipv4_output_without_a_next_hop_is_enetunreach)
+{
+	uint8_t payload[8] = "payload";
+	setup();
+	nif.gateway = 0;
+	EXPECT_EQ_U64(ipv4_output(&nif, 0x08080808, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(ipv4_output(&nif, 0, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_NO_ROUTE], 2);
+	for (unsigned i = 0; i < ARP_PENDING; i++)
+		EXPECT_EQ_U64(nif.pending[i].len, 0);
+}
+
+/* Defect 11 of issue #13: an oversized packet is -EMSGSIZE, not -1. */
+TEST(net, oversized_output_is_emsgsize)
+{
+	static uint8_t big[ETH_FRAME_MAX];
+	setup_host_known();
+	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR + 1, 0),
+		      (uint64_t)-EMSGSIZE);
+	EXPECT_EQ_U64(udp_output(&nif, 1, HOST_IP, 2, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR - 8 + 1, 0),
+		      (uint64_t)-EMSGSIZE);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR, 0), 0);
+	EXPECT_EQ_U64(nsent, 1);
+}
+
 /* The server's answer to whatever we sent last, echoing its xid. */
 static size_t dhcp_answer(uint8_t *f, uint8_t type, uint32_t xid, uint32_t yiaddr)
 {

@@ -196,6 +196,40 @@ int64_t sock_epoll_ctl(struct proc *p, uint64_t epfd, uint64_t op, uint64_t fd, 
 	return 0;
 }
 
+/* Copies out up to max events of ep's ready items. Those reported go to the back of the
+ * ready list if level-triggered (looked at again next time, after the rest, so none starves
+ * them) and off it if edge-triggered. If a copy fails, every item taken goes back to the front
+ * as it was, and the call is -EFAULT: no event is lost, and no item stays linked to this
+ * frame's list. */
+static int64_t epoll_report(struct epoll *ep, uint64_t uevs, int64_t max)
+{
+	struct list_node taken = LIST_HEAD_INIT(taken);
+	int64_t n = 0;
+	int err = 0;
+	while (n < max && !list_empty(&ep->ready)) {
+		struct epoll_item *it = list_entry(list_first(&ep->ready), struct epoll_item, ready_node);
+		list_del(&it->ready_node);
+		unsigned ev = sock_events(it->sock) & (it->events | EPOLLERR | EPOLLHUP);
+		if (!ev)
+			continue;       /* no longer ready: off the list until the next event */
+		struct epoll_event out = { .events = ev, .data.u64 = it->data };
+		list_add_tail(&taken, &it->ready_node);
+		if ((err = copy_to_user(uevs + (uint64_t)n * sizeof(out), &out, sizeof(out))))
+			break;
+		n++;
+	}
+	while (!list_empty(&taken)) {
+		struct list_node *x = err ? taken.prev : taken.next;
+		struct epoll_item *it = list_entry(x, struct epoll_item, ready_node);
+		list_del(x);
+		if (err)
+			list_add_head(&ep->ready, x);
+		else if (!(it->events & EPOLLET))
+			list_add_tail(&ep->ready, x);
+	}
+	return err ? err : n;
+}
+
 int64_t sock_epoll_wait(struct proc *p, uint64_t epfd, uint64_t uevs, int64_t max, int64_t timeout_ms)
 {
 	int64_t err = 0;
@@ -203,32 +237,14 @@ int64_t sock_epoll_wait(struct proc *p, uint64_t epfd, uint64_t uevs, int64_t ma
 		return -EBADF;
 	if (p->fds[epfd].kind != FD_EPOLL || max <= 0 || max > PROC_MAX_FDS)
 		return -EINVAL;
+	/* A buffer that cannot hold max events fails now, not after a wait; epoll_report stays
+	 * safe if a copy fails anyway. */
 	if ((err = check_user_buffer(uevs, (size_t)max * sizeof(struct epoll_event))))
 		return err;
 	struct epoll *ep = p->fds[epfd].ep;
 	uint64_t deadline = timeout_ms > 0 ? sock_now() + (uint64_t)timeout_ms : 0;
 	for (;;) {
-		int64_t n = 0;
-		struct list_node again = LIST_HEAD_INIT(again);
-		while (n < max && !list_empty(&ep->ready)) {
-			struct epoll_item *it = list_entry(list_first(&ep->ready), struct epoll_item, ready_node);
-			list_del(&it->ready_node);
-			unsigned ev = sock_events(it->sock) & (it->events | EPOLLERR | EPOLLHUP);
-			if (!ev)
-				continue;       /* no longer ready: off the list until the next event */
-			struct epoll_event out = { .events = ev, .data.u64 = it->data };
-			if ((err = copy_to_user(uevs + (uint64_t)n * sizeof(out), &out, sizeof(out))))
-				return err;
-			n++;
-			if (!(it->events & EPOLLET))
-				list_add_tail(&again, &it->ready_node);         /* level: look again next time */
-		}
-		/* Reported level-triggered items go to the back, so no one starves the rest. */
-		while (!list_empty(&again)) {
-			struct list_node *x = list_first(&again);
-			list_del(x);
-			list_add_tail(&ep->ready, x);
-		}
+		int64_t n = epoll_report(ep, uevs, max);
 		uint64_t now = sock_now();
 		if (n || timeout_ms == 0 || (timeout_ms > 0 && now >= deadline))
 			return n;

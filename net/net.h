@@ -45,8 +45,11 @@ enum net_drop {
 	DROP_UDP_LENGTH,        /* length field under 8 or past the packet */
 	DROP_UDP_CHECKSUM,
 	DROP_UDP_NO_PORT,       /* nobody bound: port unreachable sent (unless broadcast) */
-	DROP_DHCP_MALFORMED,
+	DROP_DHCP_MALFORMED,    /* short, no BOOTREPLY, no magic cookie, lying options, not from 67 */
+	DROP_DHCP_NOT_OURS,     /* another client's exchange: xid or hardware address differ */
+	DROP_DHCP_UNEXPECTED,   /* a message our state does not take (RFC 2131 4.4's diagram) */
 	DROP_UDP_RCVBUF,        /* a socket's receive queue was full */
+	DROP_UDP_NOT_PEER,      /* for a connected UDP socket, from another address or port */
 	DROP_TCP_SHORT,         /* shorter than a TCP header */
 	DROP_TCP_OFFSET,        /* data offset under 5 words or past the segment */
 	DROP_TCP_CHECKSUM,
@@ -142,6 +145,8 @@ struct udp_bind {
 	uint16_t port;
 	udp_recv_fn fn;         /* NULL: the slot is free */
 	void *arg;
+	uint32_t raddr;         /* the connected peer (udp_connect); 0: datagrams from anyone */
+	uint16_t rport;
 };
 
 struct dhcp_client;
@@ -224,5 +229,9 @@ int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, 
  * -ENOSPC if the table is full. */
 int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg);
 void udp_unbind(struct netif *nif, uint16_t port);
+/* Port takes datagrams from raddr:rport only, the others counted as DROP_UDP_NOT_PEER (as a
+ * connected socket, POSIX connect()); raddr 0 takes them from anyone again. -ENOENT if port
+ * is not bound. */
+int udp_connect(struct netif *nif, uint16_t port, uint32_t raddr, uint16_t rport);
 
 #endif

@@ -360,7 +360,7 @@ int64_t sock_connect(struct proc *p, uint64_t fd, uint64_t uaddr, uint64_t len)
 			return err;
 		s->raddr = addr;
 		s->rport = port;
-		return 0;
+		return udp_connect(net, s->uport, addr, port);  /* the stack filters the rest */
 	}
 	struct tcp_conn *c = s->tcp;
 	if (connecting(c))

@@ -19,8 +19,6 @@ static void udp_sock_input(struct netif *nif, void *arg, uint32_t src, uint16_t 
 {
 	struct socket *s = arg;
 	(void)now;
-	if (s->raddr && (src != s->raddr || sport != s->rport))
-		return;                 /* a connected socket takes only its peer's datagrams */
 	if (s->queued + len > s->rcvbuf) {
 		nif->stats.drops[DROP_UDP_RCVBUF]++;
 		return;

@@ -31,7 +31,7 @@ int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg)
 		return -EADDRINUSE;
 	for (unsigned i = 0; i < UDP_BINDS; i++)
 		if (!nif->udp[i].fn) {
-			nif->udp[i] = (struct udp_bind){ port, fn, arg };
+			nif->udp[i] = (struct udp_bind){ .port = port, .fn = fn, .arg = arg };
 			return 0;
 		}
 	return -ENOSPC;
@@ -42,6 +42,16 @@ void udp_unbind(struct netif *nif, uint16_t port)
 	struct udp_bind *b = udp_find(nif, port);
 	if (b)
 		*b = (struct udp_bind){ 0 };
+}
+
+int udp_connect(struct netif *nif, uint16_t port, uint32_t raddr, uint16_t rport)
+{
+	struct udp_bind *b = udp_find(nif, port);
+	if (!b)
+		return -ENOENT;
+	b->raddr = raddr;
+	b->rport = rport;
+	return 0;
 }
 
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
@@ -61,9 +71,14 @@ void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		return;
 	}
 	struct udp_bind *b = udp_find(nif, rd16be(p + 2));
+	uint16_t sport = rd16be(p);
+	if (b && b->raddr && (src != b->raddr || sport != b->rport)) {
+		nif->stats.drops[DROP_UDP_NOT_PEER]++;
+		return;
+	}
 	if (b) {
 		nif->stats.udp_in++;
-		b->fn(nif, b->arg, src, rd16be(p), p + UDP_HDR, ulen - UDP_HDR, now);
+		b->fn(nif, b->arg, src, sport, p + UDP_HDR, ulen - UDP_HDR, now);
 		return;
 	}
 	nif->stats.drops[DROP_UDP_NO_PORT]++;

@@ -589,3 +589,82 @@ TEST(net, dhcp_retransmits_and_refuses_lying_options)
 	EXPECT(!dhcp_bound(&nif));
 	EXPECT_EQ_U64(nsent, 3);
 }
+
+/* Every way the client refuses a server's message is counted under its reason, and none of
+ * them moves the exchange on or sends anything. */
+TEST(net, dhcp_refusals_are_counted_by_reason)
+{
+	uint8_t f[400], m[100] = { 2 };
+	uint8_t *dhcp = f + ETH_HDR + 28;
+	struct dhcp_client c;
+	setup();
+	nif.ip = 0;
+	EXPECT(dhcp_start(&nif, &c, 7, 0) == 0);
+	size_t n = dhcp_answer(f, 2, 7, OUR_IP);
+	wr16be(f + ETH_HDR + 20, 1067);                         /* not from the server port */
+	eth_input(&nif, f, n, 1);
+	eth_input(&nif, f, udp_frame(f, bcast, HOST_IP, IP_BROADCAST, 67, 68, m, sizeof(m)), 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[0] = 1;                                            /* a BOOTREQUEST */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[236] ^= 0xFF;                                      /* no magic cookie */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[240] = 250;                                        /* no message type */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[n - ETH_HDR - 28 - 1] = 0;                         /* no END option */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 6);
+
+	eth_input(&nif, f, dhcp_answer(f, 2, 8, OUR_IP), 1);    /* another xid */
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[33] ^= 1;                                          /* another hardware address */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_NOT_OURS], 2);
+
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 1);    /* an ACK while selecting */
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, 0), 1);         /* an OFFER of no address */
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[243] = 250;                                        /* an OFFER without a server */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_UNEXPECTED], 3);
+	EXPECT_EQ_U64(c.state, DHCP_SELECTING);
+	EXPECT_EQ_U64(nsent, 1);                                /* only the DISCOVER */
+
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, OUR_IP), 2);    /* the OFFER: a REQUEST goes */
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, OUR_IP), 3);    /* a second OFFER */
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP + 1), 3);        /* an ACK of another address */
+	EXPECT_EQ_U64(c.state, DHCP_REQUESTING);
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 4);    /* the ACK */
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 5);    /* once bound, a repeat */
+	EXPECT(dhcp_bound(&nif));
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_UNEXPECTED], 6);
+	EXPECT_EQ_U64(nsent, 2);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 6);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_NOT_OURS], 2);
+}
+
+/* A connected port (POSIX connect() on a UDP socket) takes its peer's datagrams only; the
+ * others are counted, not delivered, and draw no port unreachable. */
+TEST(net, udp_connected_port_takes_its_peer_only)
+{
+	uint8_t f[128];
+	setup_host_known();
+	udp_delivered = 0;
+	EXPECT_EQ_U64(udp_connect(&nif, 7, HOST_IP, 5000), (uint64_t)-ENOENT);        /* not bound */
+	EXPECT_EQ_U64(udp_bind(&nif, 7, count_udp, NULL), 0);
+	EXPECT_EQ_U64(udp_connect(&nif, 7, HOST_IP, 5000), 0);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 7, (const uint8_t *)"a", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5001, 7, (const uint8_t *)"b", 1), 0);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP + 9, OUR_IP, 5000, 7, (const uint8_t *)"c", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NOT_PEER], 2);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 0);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(udp_connect(&nif, 7, 0, 0), 0);                   /* from anyone again */
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5001, 7, (const uint8_t *)"b", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 2);
+}

@@ -393,6 +393,26 @@ static void t_epoll_wait_efault_leaves_the_set_whole(void)
 	EXPECT(close(b) == 0 && close(ep) == 0);
 }
 
+/* connect() on a UDP socket names its peer (the stack then takes datagrams from it only:
+ * host test udp_connected_port_takes_its_peer_only). */
+static void t_udp_connect_names_the_peer(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr = { htonl(0x0A000202) } };
+	struct sockaddr_in got;
+	socklen_t len = sizeof(got);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (u < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	EXPECT(getpeername(u, (struct sockaddr *)&got, &len) == -1 && errno == ENOTCONN);
+	EXPECT(connect(u, (struct sockaddr *)&to, sizeof(to)) == 0);
+	EXPECT(getpeername(u, (struct sockaddr *)&got, &len) == 0 && got.sin_port == to.sin_port &&
+	       got.sin_addr.s_addr == to.sin_addr.s_addr);
+	EXPECT(getsockname(u, (struct sockaddr *)&got, &len) == 0 && got.sin_port != 0);
+	EXPECT(close(u) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -411,6 +431,7 @@ int main(int argc, char **argv)
 	run("remote_spawn_ps_kill", t_remote_spawn_ps_kill);
 	run("socket_errors", t_socket_errors);
 	run("epoll_wait_efault_leaves_the_set_whole", t_epoll_wait_efault_leaves_the_set_whole);
+	run("udp_connect_names_the_peer", t_udp_connect_names_the_peer);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

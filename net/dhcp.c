@@ -1,6 +1,7 @@
 /* DHCP client: DISCOVER, OFFER, REQUEST, ACK (RFC 2131 section 3.1), the BROADCAST flag set so
  * that an unconfigured interface hears the answers. Options are parsed with every length
- * checked; a message that lies about them is counted and dropped. */
+ * checked; every message refused is counted under its reason (malformed, another client's,
+ * or not one the state takes). */
 #include "net/dhcp.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
@@ -41,7 +42,7 @@ static void dhcp_send(struct netif *nif, uint8_t type, uint64_t now)
 	m[1] = 1;                       /* Ethernet */
 	m[2] = 6;
 	wr32be(m + 4, c->xid);
-	wr16be(m + 10, 0x8000);         /* BROADCAST: we cannot take unicast yet */
+	wr16be(m + 10, 0x8000);         /* BROADCAST: without an address we cannot take unicast */
 	memcpy(m + 28, nif->mac, 6);
 	wr32be(m + BOOTP_LEN, DHCP_MAGIC);
 	m[o++] = OPT_TYPE, m[o++] = 1, m[o++] = type;

@@ -1,6 +1,6 @@
-/* IPv4 (RFC 791, with RFC 1122's checks on receipt) and ICMP echo (RFC 792). Every header
- * field is validated; what fails is counted and dropped. Options are skipped; fragments are
- * refused (counted) until reassembly exists. */
+/* IPv4 (RFC 791, with RFC 1122's checks on receipt), ICMP echo and destination unreachable
+ * (RFC 792). Every header field is validated; what fails is counted and dropped. Options are
+ * skipped; fragments are counted and dropped, as there is no reassembly. */
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"

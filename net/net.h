@@ -1,7 +1,8 @@
-/* One kernel's network interface and its protocol counters: Ethernet, ARP, IPv4 and ICMP so
- * far (DESIGN.md section 4 comes later: this is per-kernel code from the start). Every
- * function is handed `now` (milliseconds) instead of reading a clock, so the host tests drive
- * time by hand. */
+/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4, ICMP echo and
+ * unreachable, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a counter for every drop
+ * reason. Every kernel with an interface has its own struct netif (DESIGN.md section 4); this
+ * code has no globals, and every function is handed `now` (milliseconds) instead of reading a
+ * clock, so it builds on the host and its tests drive time by hand. */
 #ifndef NET_NET_H
 #define NET_NET_H
 
@@ -35,7 +36,7 @@ enum net_drop {
 	DROP_IP_CHECKSUM,
 	DROP_IP_NOT_FOR_US,
 	DROP_IP_FRAGMENT,       /* fragments are refused, not reassembled (docs/ARCHITECTURE.md) */
-	DROP_IP_PROTO,          /* a protocol we do not speak yet */
+	DROP_IP_PROTO,          /* a protocol we do not speak, or TCP with no TCP stack */
 	DROP_ICMP_SHORT,
 	DROP_ICMP_CHECKSUM,
 	DROP_ICMP_TYPE,         /* not an echo request */

@@ -1,4 +1,5 @@
-/* Names of the drop counters (net.h), shared by the kernel and programs that show them. */
+/* Names of the drop reasons, TCP counters and TCP states (net.h), shared by the kernel and
+ * the programs that show them. */
 #include "net/net.h"
 
 static const char *const drop_names[DROP_REASONS] = {

@@ -1,5 +1,6 @@
 /* UDP (RFC 768), with the checks of RFC 1122 4.1.3: length, checksum over the pseudo-header,
- * and port unreachable for a port nobody listens on (never for a broadcast). */
+ * and port unreachable for a port nobody is bound to (never for a broadcast). A binding may
+ * name its peer (udp_connect), and then takes datagrams from that peer only. */
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"

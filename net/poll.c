@@ -26,7 +26,6 @@ void sock_wake(struct socket *s)
 	}
 }
 
-
 static void item_free(struct epoll_item *it)
 {
 	list_del(&it->ep_node);
@@ -34,7 +33,6 @@ static void item_free(struct epoll_item *it)
 	list_del(&it->ready_node);
 	kfree(it);
 }
-
 
 void epoll_forget(struct socket *s)
 {
@@ -48,7 +46,6 @@ void epoll_release(struct epoll *ep)
 		item_free(list_entry(list_first(&ep->items), struct epoll_item, ep_node));
 	kfree(ep);
 }
-
 
 static unsigned sock_events(const struct socket *s)
 {

@@ -203,7 +203,7 @@ int addr_args_check(uint64_t uaddr, uint64_t ulen)
 	return len ? check_user_buffer(uaddr, MIN((size_t)len, sizeof(struct sockaddr_in))) : 0;
 }
 
-/* ---- socket, bind, listen, accept, connect ---- */
+/* ---- socket, bind, listen, accept, connect, shutdown ---- */
 
 static struct socket *sock_new(int type, bool with_conn)
 {
@@ -410,7 +410,7 @@ int64_t sock_shutdown(struct proc *p, uint64_t fd, uint64_t how)
 	return err;
 }
 
-/* ---- options ---- */
+/* ---- options and names ---- */
 
 int64_t sock_setsockopt(struct proc *p, uint64_t fd, uint64_t level, uint64_t name, uint64_t uval,
 			uint64_t len)

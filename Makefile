@@ -40,7 +40,7 @@ KERNEL_C := \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/tests/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc.c kernel/shared.c kernel/peer.c \
 	kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
-	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c kernel/socket.c \
+	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c kernel/arch/x86_64/lapic.c kernel/arch/x86_64/ioapic.c kernel/arch/x86_64/pit.c \
@@ -55,6 +55,7 @@ KERNEL_C := \
 	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/steer.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c \
+	net/socket.c net/sockio.c net/poll.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c lib/toeplitz.c lib/sort.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
 	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \

@@ -16,7 +16,7 @@
 #include "kernel/nicplan.h"
 #include "kernel/nicq.h"
 #include "kernel/smp.h"
-#include "kernel/socket.h"
+#include "net/socket.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"

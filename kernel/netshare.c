@@ -7,7 +7,7 @@
 #include "kernel/peer.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
-#include "kernel/socket.h"
+#include "net/socket.h"
 #include "kernel/time.h"
 #include "kernel/urpc_msg.h"
 #include "lib/list.h"

@@ -1,6 +1,6 @@
 /* Processes: ELF loading from the initrd, the user stack, exit, wait and fault kills. */
 #include "kernel/proc.h"
-#include "kernel/socket.h"
+#include "net/socket.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/elf.h"

@@ -16,7 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
-#include "kernel/socket.h"
+#include "net/socket.h"
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "lib/errno.h"

@@ -9,17 +9,28 @@
 #define ARP_REQUEST     1
 #define ARP_REPLY       2
 
-static struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip)
+/* The index of ip's entry, or -1. A free entry has ip 0, so 0 is never looked up: it would
+ * find a free entry and its zero MAC. */
+static int arp_index(const struct netif *nif, uint32_t ip)
 {
-	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+	for (int i = 0; ip && i < ARP_CACHE_SIZE; i++)
 		if (nif->arp[i].ip == ip)
-			return &nif->arp[i];
-	return NULL;
+			return i;
+	return -1;
 }
 
-/* Updates ip's entry, or takes a free or the stalest one. */
+static struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip)
+{
+	int i = arp_index(nif, ip);
+	return i < 0 ? NULL : &nif->arp[i];
+}
+
+/* Updates ip's entry, or takes a free or the stalest one. 0.0.0.0 (a probing host's sender
+ * address, RFC 5227 2.1.1) is nobody's address and is not learned. */
 void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t now)
 {
+	if (!ip)
+		return;
 	struct arp_entry *e = arp_lookup(nif, ip), *oldest = &nif->arp[0];
 	bool news = !e || memcmp(e->mac, mac, 6) != 0;
 	for (unsigned i = 0; !e && i < ARP_CACHE_SIZE; i++) {
@@ -49,12 +60,11 @@ void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t no
 
 bool arp_cached(const struct netif *nif, uint32_t ip, uint8_t mac[6])
 {
-	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
-		if (nif->arp[i].ip == ip) {
-			memcpy(mac, nif->arp[i].mac, 6);
-			return true;
-		}
-	return false;
+	int i = arp_index(nif, ip);
+	if (i < 0)
+		return false;
+	memcpy(mac, nif->arp[i].mac, 6);
+	return true;
 }
 
 /* Holds an IP packet for next hop ip until its address is known (RFC 1122 2.3.2.2), at most
@@ -148,6 +158,8 @@ static void arp_request(struct netif *nif, uint64_t *last, uint32_t ip, const ui
  * request refreshes it (as Linux's STALE and PROBE states); past that it is forgotten. */
 bool arp_resolve(struct netif *nif, uint32_t ip, uint8_t mac[6], uint64_t now)
 {
+	if (!ip)
+		return false;           /* nobody to ask for (ipv4_output never asks) */
 	struct arp_entry *e = arp_lookup(nif, ip);
 	if (e && now - e->confirmed_ms < 2 * ARP_TTL_MS) {
 		memcpy(mac, e->mac, 6);

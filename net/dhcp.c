@@ -1,6 +1,7 @@
 /* DHCP client: DISCOVER, OFFER, REQUEST, ACK (RFC 2131 section 3.1), the BROADCAST flag set so
  * that an unconfigured interface hears the answers. Options are parsed with every length
- * checked; a message that lies about them is counted and dropped. */
+ * checked; every message refused is counted under its reason (malformed, another client's,
+ * or not one the state takes). */
 #include "net/dhcp.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
@@ -41,7 +42,7 @@ static void dhcp_send(struct netif *nif, uint8_t type, uint64_t now)
 	m[1] = 1;                       /* Ethernet */
 	m[2] = 6;
 	wr32be(m + 4, c->xid);
-	wr16be(m + 10, 0x8000);         /* BROADCAST: we cannot take unicast yet */
+	wr16be(m + 10, 0x8000);         /* BROADCAST: without an address we cannot take unicast */
 	memcpy(m + 28, nif->mac, 6);
 	wr32be(m + BOOTP_LEN, DHCP_MAGIC);
 	m[o++] = OPT_TYPE, m[o++] = 1, m[o++] = type;
@@ -88,40 +89,58 @@ static int parse_options(const uint8_t *o, size_t len, struct dhcp_opts *out)
 	return -EINVAL;                 /* no END option */
 }
 
-static void dhcp_recv(struct netif *nif, void *arg, uint32_t src, uint16_t sport, const uint8_t *m,
-		      size_t len, uint64_t now)
+/* Why a server's message is refused, or 0 if it is well formed and for our exchange. */
+static int dhcp_check(const struct netif *nif, uint16_t sport, const uint8_t *m, size_t len,
+		      struct dhcp_opts *opt)
 {
-	struct dhcp_client *c = nif->dhcp;
-	struct dhcp_opts opt;
-	(void)arg;
-	(void)src;
-	if (!c || sport != DHCP_SERVER_PORT)
-		return;
-	if (len < BOOTP_LEN + 4 || m[0] != 2 || rd32be(m + BOOTP_LEN) != DHCP_MAGIC ||
-	    parse_options(m + BOOTP_LEN + 4, len - BOOTP_LEN - 4, &opt)) {
-		nif->stats.drops[DROP_DHCP_MALFORMED]++;
-		return;
-	}
-	if (rd32be(m + 4) != c->xid || memcmp(m + 28, nif->mac, 6) != 0)
-		return;                 /* someone else's exchange */
-	uint32_t yiaddr = rd32be(m + 16);
-	if (c->state == DHCP_SELECTING && opt.type == DHCPOFFER && yiaddr && opt.server) {
+	if (sport != DHCP_SERVER_PORT || len < BOOTP_LEN + 4 || m[0] != 2 ||
+	    rd32be(m + BOOTP_LEN) != DHCP_MAGIC ||
+	    parse_options(m + BOOTP_LEN + 4, len - BOOTP_LEN - 4, opt))
+		return DROP_DHCP_MALFORMED;
+	if (rd32be(m + 4) != nif->dhcp->xid || memcmp(m + 28, nif->mac, 6) != 0)
+		return DROP_DHCP_NOT_OURS;
+	return 0;
+}
+
+/* The client's side of RFC 2131 4.4's state diagram, for the states it has. Returns false if
+ * the message is not one the current state takes. */
+static bool dhcp_step(struct netif *nif, struct dhcp_client *c, uint32_t yiaddr,
+		      const struct dhcp_opts *opt, uint64_t now)
+{
+	if (c->state == DHCP_SELECTING && opt->type == DHCPOFFER && yiaddr && opt->server) {
 		c->offered = yiaddr;
-		c->server = opt.server;
+		c->server = opt->server;
 		c->state = DHCP_REQUESTING;
 		c->tries = 0;
 		dhcp_send(nif, DHCPREQUEST, now);
-	} else if (c->state == DHCP_REQUESTING && opt.type == DHCPACK && yiaddr == c->offered) {
+	} else if (c->state == DHCP_REQUESTING && opt->type == DHCPACK && yiaddr == c->offered) {
 		nif->ip = yiaddr;
-		nif->mask = opt.mask ? opt.mask : 0xFFFFFF00;
-		nif->gateway = opt.router;
-		c->lease_s = opt.lease;
+		nif->mask = opt->mask ? opt->mask : 0xFFFFFF00;
+		nif->gateway = opt->router;
+		c->lease_s = opt->lease;
 		c->state = DHCP_BOUND;
-	} else if (c->state == DHCP_REQUESTING && opt.type == DHCPNAK) {
+	} else if (c->state == DHCP_REQUESTING && opt->type == DHCPNAK) {
 		c->state = DHCP_SELECTING;      /* start over (RFC 2131 3.1 step 5) */
 		c->tries = 0;
 		dhcp_send(nif, DHCPDISCOVER, now);
+	} else {
+		return false;
 	}
+	return true;
+}
+
+/* Every message refused is counted under its reason. */
+static void dhcp_recv(struct netif *nif, void *arg, uint32_t src, uint16_t sport, const uint8_t *m,
+		      size_t len, uint64_t now)
+{
+	struct dhcp_opts opt;
+	(void)arg;
+	(void)src;
+	int why = nif->dhcp ? dhcp_check(nif, sport, m, len, &opt) : DROP_DHCP_UNEXPECTED;
+	if (!why && !dhcp_step(nif, nif->dhcp, rd32be(m + 16), &opt, now))
+		why = DROP_DHCP_UNEXPECTED;
+	if (why)
+		nif->stats.drops[why]++;
 }
 
 int dhcp_start(struct netif *nif, struct dhcp_client *c, uint32_t xid, uint64_t now)

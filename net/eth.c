@@ -1,4 +1,5 @@
-/* Ethernet II framing (IEEE 802.3 clause 3 with the EtherType field), counters and checksums. */
+/* Ethernet II framing (IEEE 802.3 clause 3 with the EtherType field), the Internet checksum
+ * (RFC 1071) and the parsing of addresses ("a.b.c.d/len"). */
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"

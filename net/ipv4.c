@@ -1,6 +1,6 @@
-/* IPv4 (RFC 791, with RFC 1122's checks on receipt) and ICMP echo (RFC 792). Every header
- * field is validated; what fails is counted and dropped. Options are skipped; fragments are
- * refused (counted) until reassembly exists. */
+/* IPv4 (RFC 791, with RFC 1122's checks on receipt), ICMP echo and destination unreachable
+ * (RFC 792). Every header field is validated; what fails is counted and dropped. Options are
+ * skipped; fragments are counted and dropped, as there is no reassembly. */
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
@@ -80,13 +80,26 @@ void ipv4_header(uint8_t *pkt, uint32_t src, uint32_t dst, uint8_t proto, size_t
 	wr16be(pkt + 10, inet_checksum(pkt, IP_HDR));
 }
 
+/* The next hop towards dst: dst itself on our subnet, else the gateway; 0 when there is none
+ * (off the subnet without a gateway, or dst 0.0.0.0, which names no host: RFC 1122 3.2.1.3). */
+static uint32_t next_hop(const struct netif *nif, uint32_t dst)
+{
+	if (!dst)
+		return 0;
+	return (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
+}
+
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now)
 {
 	uint8_t pkt[ETH_FRAME_MAX - ETH_HDR], mac[6];
 	if (len > sizeof(pkt) - IP_HDR)
-		return -1;
-	uint32_t hop = (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
+		return -EMSGSIZE;       /* no fragmentation on output either */
+	uint32_t hop = next_hop(nif, dst);
+	if (!hop && dst != IP_BROADCAST) {
+		nif->stats.drops[DROP_NO_ROUTE]++;
+		return -ENETUNREACH;
+	}
 	bool resolved = true;
 	if (dst == IP_BROADCAST)
 		memset(mac, 0xFF, 6);           /* the limited broadcast needs no ARP */

@@ -1,7 +1,8 @@
-/* One kernel's network interface and its protocol counters: Ethernet, ARP, IPv4 and ICMP so
- * far (DESIGN.md section 4 comes later: this is per-kernel code from the start). Every
- * function is handed `now` (milliseconds) instead of reading a clock, so the host tests drive
- * time by hand. */
+/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4, ICMP echo and
+ * unreachable, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a counter for every drop
+ * reason. Every kernel with an interface has its own struct netif (DESIGN.md section 4); this
+ * code has no globals, and every function is handed `now` (milliseconds) instead of reading a
+ * clock, so it builds on the host and its tests drive time by hand. */
 #ifndef NET_NET_H
 #define NET_NET_H
 
@@ -35,17 +36,21 @@ enum net_drop {
 	DROP_IP_CHECKSUM,
 	DROP_IP_NOT_FOR_US,
 	DROP_IP_FRAGMENT,       /* fragments are refused, not reassembled (docs/ARCHITECTURE.md) */
-	DROP_IP_PROTO,          /* a protocol we do not speak yet */
+	DROP_IP_PROTO,          /* a protocol we do not speak, or TCP with no TCP stack */
 	DROP_ICMP_SHORT,
 	DROP_ICMP_CHECKSUM,
 	DROP_ICMP_TYPE,         /* not an echo request */
 	DROP_NO_ROUTE_MAC,      /* next hop's MAC unknown: an ARP request went out instead */
+	DROP_NO_ROUTE,          /* no next hop: off the subnet with no gateway, or to 0.0.0.0 */
 	DROP_UDP_SHORT,
 	DROP_UDP_LENGTH,        /* length field under 8 or past the packet */
 	DROP_UDP_CHECKSUM,
 	DROP_UDP_NO_PORT,       /* nobody bound: port unreachable sent (unless broadcast) */
-	DROP_DHCP_MALFORMED,
+	DROP_DHCP_MALFORMED,    /* short, no BOOTREPLY, no magic cookie, lying options, not from 67 */
+	DROP_DHCP_NOT_OURS,     /* another client's exchange: xid or hardware address differ */
+	DROP_DHCP_UNEXPECTED,   /* a message our state does not take (RFC 2131 4.4's diagram) */
 	DROP_UDP_RCVBUF,        /* a socket's receive queue was full */
+	DROP_UDP_NOT_PEER,      /* for a connected UDP socket, from another address or port */
 	DROP_TCP_SHORT,         /* shorter than a TCP header */
 	DROP_TCP_OFFSET,        /* data offset under 5 words or past the segment */
 	DROP_TCP_CHECKSUM,
@@ -119,7 +124,7 @@ struct net_stats {
 #define ARP_PENDING_MS  3000
 
 struct arp_entry {
-	uint32_t ip;            /* 0: free */
+	uint32_t ip;            /* 0: free (0.0.0.0 is never a neighbour's address) */
 	uint8_t mac[6];
 	uint64_t confirmed_ms;
 	uint64_t requested_ms;  /* last refresh request */
@@ -138,9 +143,11 @@ typedef void (*udp_recv_fn)(struct netif *nif, void *arg, uint32_t src, uint16_t
 			    const uint8_t *data, size_t len, uint64_t now);
 
 struct udp_bind {
-	uint16_t port;          /* 0: free */
-	udp_recv_fn fn;
+	uint16_t port;
+	udp_recv_fn fn;         /* NULL: the slot is free */
 	void *arg;
+	uint32_t raddr;         /* the connected peer (udp_connect); 0: datagrams from anyone */
+	uint16_t rport;
 };
 
 struct dhcp_client;
@@ -195,6 +202,9 @@ void arp_tick(struct netif *nif, uint64_t now);
 /* Gratuitous ARP: tells the link our address (after configuring it). */
 void arp_announce(struct netif *nif);
 void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
+/* Sends len bytes of payload to dst, or holds them while ARP resolves the next hop (which
+ * counts as sent). 0, -EMSGSIZE past one frame, -ENETUNREACH with no next hop, or the
+ * driver's -errno (eth_output). */
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
@@ -216,8 +226,13 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t 
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);
-/* Datagrams to port go to fn(arg); -EADDRINUSE if taken, -ENOSPC if the table is full. */
+/* Datagrams to port go to fn(arg); -EINVAL for port 0 or no fn, -EADDRINUSE if taken,
+ * -ENOSPC if the table is full. */
 int udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg);
 void udp_unbind(struct netif *nif, uint16_t port);
+/* Port takes datagrams from raddr:rport only, the others counted as DROP_UDP_NOT_PEER (as a
+ * connected socket, POSIX connect()); raddr 0 takes them from anyone again. -ENOENT if port
+ * is not bound. */
+int udp_connect(struct netif *nif, uint16_t port, uint32_t raddr, uint16_t rport);
 
 #endif

@@ -1,4 +1,5 @@
-/* Names of the drop counters (net.h), shared by the kernel and programs that show them. */
+/* Names of the drop reasons, TCP counters and TCP states (net.h), shared by the kernel and
+ * the programs that show them. */
 #include "net/net.h"
 
 static const char *const drop_names[DROP_REASONS] = {
@@ -18,13 +19,17 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_ICMP_CHECKSUM] = "icmp_checksum",
 	[DROP_ICMP_TYPE] = "icmp_type",
 	[DROP_NO_ROUTE_MAC] = "no_route_mac",
+	[DROP_NO_ROUTE] = "no_route",
 	[DROP_TX_FULL] = "tx_full",
 	[DROP_UDP_SHORT] = "udp_short",
 	[DROP_UDP_LENGTH] = "udp_length",
 	[DROP_UDP_CHECKSUM] = "udp_checksum",
 	[DROP_UDP_NO_PORT] = "udp_no_port",
 	[DROP_DHCP_MALFORMED] = "dhcp_malformed",
+	[DROP_DHCP_NOT_OURS] = "dhcp_not_ours",
+	[DROP_DHCP_UNEXPECTED] = "dhcp_unexpected",
 	[DROP_UDP_RCVBUF] = "udp_rcvbuf",
+	[DROP_UDP_NOT_PEER] = "udp_not_peer",
 	[DROP_TCP_SHORT] = "tcp_short",
 	[DROP_TCP_OFFSET] = "tcp_offset",
 	[DROP_TCP_CHECKSUM] = "tcp_checksum",

@@ -16,7 +16,7 @@
 #include "kernel/peer.h"
 #include "kernel/shared.h"
 #include "kernel/smp.h"
-#include "kernel/socket.h"
+#include "net/socket.h"
 #include "kernel/time.h"
 #include "net/tcp.h"
 #include "lib/errno.h"

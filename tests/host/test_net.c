@@ -414,6 +414,91 @@ TEST(net, bad_udp_is_counted)
 	EXPECT_EQ_U64(nsent, 0);
 }
 
+static unsigned udp_delivered;
+
+static void count_udp(struct netif *n, void *arg, uint32_t src, uint16_t sport, const uint8_t *data,
+		      size_t len, uint64_t now)
+{
+	(void)n, (void)arg, (void)src, (void)sport, (void)data, (void)len, (void)now;
+	udp_delivered++;
+}
+
+/* Defect 12 of issue #13: a free binding slot has port 0, and a datagram to port 0 matched it
+ * and was handed to its NULL receiver. Port 0 is reserved (RFC 768): it binds nobody, and a
+ * datagram to it is an unbound port's. */
+TEST(net, udp_to_port_0_finds_no_free_slot)
+{
+	uint8_t f[128];
+	setup_host_known();
+	udp_delivered = 0;
+	EXPECT_EQ_U64(udp_bind(&nif, 0, count_udp, NULL), (uint64_t)-EINVAL);
+	EXPECT_EQ_U64(udp_bind(&nif, 7, NULL, NULL), (uint64_t)-EINVAL);
+	EXPECT_EQ_U64(udp_bind(&nif, 7, count_udp, NULL), 0);   /* the other 63 slots stay free */
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 0, (const uint8_t *)"boom", 4);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 1);
+	EXPECT_EQ_U64(nif.stats.udp_in, 0);
+	EXPECT_EQ_U64(nsent, 1);                                /* port unreachable */
+	udp_unbind(&nif, 0);                                    /* unbinds nothing */
+	n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 7, (const uint8_t *)"ok", 2);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	udp_unbind(&nif, 7);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 2);
+}
+
+/* A free ARP entry has ip 0: 0.0.0.0 must never find one (and its zero MAC), be learned from a
+ * probe (RFC 5227 2.1.1: sender address 0), or be resolved. */
+TEST(net, arp_never_takes_a_free_entry_for_address_0)
+{
+	uint8_t f[60], mac[6] = { 1, 1, 1, 1, 1, 1 };
+	setup();
+	nif.arp_learned = note_learned;
+	learned_calls = 0;
+	EXPECT(!arp_cached(&nif, 0, mac));
+	eth_input(&nif, f, arp_frame(f, 1, bcast, 0, OUR_IP), 0);       /* a probe for our address */
+	arp_learn(&nif, 0, host_mac, 0);
+	EXPECT_EQ_U64(learned_calls, 0);
+	EXPECT(!arp_cached(&nif, 0, mac));
+	EXPECT(!arp_resolve(&nif, 0, mac, 0));
+	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+		EXPECT_EQ_U64(nif.arp[i].ip, 0);
+	nsent = 0;
+	EXPECT(!arp_resolve(&nif, 0, mac, 0));
+	EXPECT_EQ_U64(nsent, 0);                                /* no request for 0.0.0.0 */
+}
+
+/* No next hop: off the subnet with no gateway, or to 0.0.0.0. Nothing goes out (no frame to
+ * a free ARP entry's zero MAC), the caller gets an errno, and the drop is counted. */
+TEST(net, ipv4_output_without_a_next_hop_is_enetunreach)
+{
+	uint8_t payload[8] = "payload";
+	setup();
+	nif.gateway = 0;
+	EXPECT_EQ_U64(ipv4_output(&nif, 0x08080808, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(ipv4_output(&nif, 0, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_NO_ROUTE], 2);
+	for (unsigned i = 0; i < ARP_PENDING; i++)
+		EXPECT_EQ_U64(nif.pending[i].len, 0);
+}
+
+/* Defect 11 of issue #13: an oversized packet is -EMSGSIZE, not -1. */
+TEST(net, oversized_output_is_emsgsize)
+{
+	static uint8_t big[ETH_FRAME_MAX];
+	setup_host_known();
+	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR + 1, 0),
+		      (uint64_t)-EMSGSIZE);
+	EXPECT_EQ_U64(udp_output(&nif, 1, HOST_IP, 2, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR - 8 + 1, 0),
+		      (uint64_t)-EMSGSIZE);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, big, ETH_FRAME_MAX - ETH_HDR - IP_HDR, 0), 0);
+	EXPECT_EQ_U64(nsent, 1);
+}
+
 /* The server's answer to whatever we sent last, echoing its xid. */
 static size_t dhcp_answer(uint8_t *f, uint8_t type, uint32_t xid, uint32_t yiaddr)
 {
@@ -503,4 +588,83 @@ TEST(net, dhcp_retransmits_and_refuses_lying_options)
 	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 1);
 	EXPECT(!dhcp_bound(&nif));
 	EXPECT_EQ_U64(nsent, 3);
+}
+
+/* Every way the client refuses a server's message is counted under its reason, and none of
+ * them moves the exchange on or sends anything. */
+TEST(net, dhcp_refusals_are_counted_by_reason)
+{
+	uint8_t f[400], m[100] = { 2 };
+	uint8_t *dhcp = f + ETH_HDR + 28;
+	struct dhcp_client c;
+	setup();
+	nif.ip = 0;
+	EXPECT(dhcp_start(&nif, &c, 7, 0) == 0);
+	size_t n = dhcp_answer(f, 2, 7, OUR_IP);
+	wr16be(f + ETH_HDR + 20, 1067);                         /* not from the server port */
+	eth_input(&nif, f, n, 1);
+	eth_input(&nif, f, udp_frame(f, bcast, HOST_IP, IP_BROADCAST, 67, 68, m, sizeof(m)), 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[0] = 1;                                            /* a BOOTREQUEST */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[236] ^= 0xFF;                                      /* no magic cookie */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[240] = 250;                                        /* no message type */
+	eth_input(&nif, f, n, 1);
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[n - ETH_HDR - 28 - 1] = 0;                         /* no END option */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 6);
+
+	eth_input(&nif, f, dhcp_answer(f, 2, 8, OUR_IP), 1);    /* another xid */
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[33] ^= 1;                                          /* another hardware address */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_NOT_OURS], 2);
+
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 1);    /* an ACK while selecting */
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, 0), 1);         /* an OFFER of no address */
+	n = dhcp_answer(f, 2, 7, OUR_IP);
+	dhcp[243] = 250;                                        /* an OFFER without a server */
+	eth_input(&nif, f, n, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_UNEXPECTED], 3);
+	EXPECT_EQ_U64(c.state, DHCP_SELECTING);
+	EXPECT_EQ_U64(nsent, 1);                                /* only the DISCOVER */
+
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, OUR_IP), 2);    /* the OFFER: a REQUEST goes */
+	eth_input(&nif, f, dhcp_answer(f, 2, 7, OUR_IP), 3);    /* a second OFFER */
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP + 1), 3);        /* an ACK of another address */
+	EXPECT_EQ_U64(c.state, DHCP_REQUESTING);
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 4);    /* the ACK */
+	eth_input(&nif, f, dhcp_answer(f, 5, 7, OUR_IP), 5);    /* once bound, a repeat */
+	EXPECT(dhcp_bound(&nif));
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_UNEXPECTED], 6);
+	EXPECT_EQ_U64(nsent, 2);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_MALFORMED], 6);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_DHCP_NOT_OURS], 2);
+}
+
+/* A connected port (POSIX connect() on a UDP socket) takes its peer's datagrams only; the
+ * others are counted, not delivered, and draw no port unreachable. */
+TEST(net, udp_connected_port_takes_its_peer_only)
+{
+	uint8_t f[128];
+	setup_host_known();
+	udp_delivered = 0;
+	EXPECT_EQ_U64(udp_connect(&nif, 7, HOST_IP, 5000), (uint64_t)-ENOENT);        /* not bound */
+	EXPECT_EQ_U64(udp_bind(&nif, 7, count_udp, NULL), 0);
+	EXPECT_EQ_U64(udp_connect(&nif, 7, HOST_IP, 5000), 0);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 7, (const uint8_t *)"a", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5001, 7, (const uint8_t *)"b", 1), 0);
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP + 9, OUR_IP, 5000, 7, (const uint8_t *)"c", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NOT_PEER], 2);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 0);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(udp_connect(&nif, 7, 0, 0), 0);                   /* from anyone again */
+	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5001, 7, (const uint8_t *)"b", 1), 0);
+	EXPECT_EQ_U64(udp_delivered, 2);
 }

@@ -2,7 +2,8 @@
 """Hostile and broken packets at the guest, each kind counted where it must be.
 
 Sends, from the test namespace over the tap, packets that break one rule each: bad IP and
-TCP checksums, truncated TCP headers, bad IHL and data offsets, SYN+FIN and SYN+RST, and,
+TCP checksums, truncated TCP headers, bad IHL and data offsets, SYN+FIN and SYN+RST, UDP to
+port 0 and to unbound ports (after which the guest must still answer ping and HTTP), and,
 on a live connection, out-of-window segments, blind RSTs (RFC 5961 3) and SYNs in the
 window (RFC 5961 4). After each kind it reads the guest's /status and checks that the drop
 counter of that reason grew by the number sent (or, where other traffic may add to it, by
@@ -14,6 +15,7 @@ usage: malformed.py IFACE GUEST_IP GUEST_MAC HOST_IP
 import json
 import socket
 import struct
+import subprocess
 import sys
 import time
 import urllib.request
@@ -45,16 +47,30 @@ def send(frames):
 
 
 def check(name, counter, frames, exact=True):
-    before = drops().get(counter)
-    send(frames)
-    time.sleep(0.5)
-    after = drops().get(counter)
+    try:
+        before = drops().get(counter)
+        send(frames)
+        time.sleep(0.5)
+        after = drops().get(counter)
+    except OSError as e:
+        report(name, False, "the guest stopped answering /status: %r" % e)
+        return
     if before is None or after is None:
         report(name, False, "no drop counter %s in /status" % counter)
         return
     grew = after - before
     ok = grew == len(frames) if exact else grew >= len(frames)
     report(name, ok, "%s grew by %d for %d packets" % (counter, grew, len(frames)))
+
+
+def guest_answers():
+    """The guest answers a ping and serves /status over TCP."""
+    ping = subprocess.run(["ping", "-c", "1", "-W", "3", GUEST], capture_output=True)
+    try:
+        status()
+    except OSError:
+        return False
+    return ping.returncode == 0
 
 
 def eth():
@@ -96,6 +112,14 @@ def main():
     check("syn_rst", "tcp_flags", [eth() / tcp_to(flags="SR")] * 2)
     check("bad_udp_checksum", "udp_checksum",
           [eth() / IP(src=HOST, dst=GUEST) / UDP(sport=5000, dport=7, chksum=0x4321) / Raw(b"x" * 8)] * 3)
+    # Port 0 once matched a free binding slot and panicked the kernel (issue #13, defect 12);
+    # it and other unbound ports are counted as nobody's, and the guest answers on.
+    check("udp_to_port_0", "udp_no_port",
+          [eth() / IP(src=HOST, dst=GUEST) / UDP(sport=5000, dport=0) / Raw(b"x" * 8)] * 3)
+    check("udp_to_unbound_ports", "udp_no_port",
+          [eth() / IP(src=HOST, dst=GUEST) / UDP(sport=5000, dport=p) / Raw(b"x" * 8)
+           for p in (1, 9, 4242, 65535)])
+    report("guest_answers_after_udp_to_port_0", guest_answers(), "no ping or HTTP answer")
 
     # A live connection, whose numbers the sniffer learns from its handshake.
     sniff = AsyncSniffer(iface=IFACE, filter="tcp port 80", store=True)

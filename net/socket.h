@@ -1,8 +1,12 @@
-/* Sockets, poll and epoll over net/ (docs/SYSCALLS.md): the system calls, the file
- * descriptors they live in, and the waits. Sockets exist on the kernel that owns a network
- * interface (kernel 0, until the stack is spread across kernels). */
-#ifndef KERNEL_SOCKET_H
-#define KERNEL_SOCKET_H
+/* Sockets, poll and epoll over the stack in net/ (docs/SYSCALLS.md): the system calls, the
+ * file descriptors they live in, and the waits. Kernel code (net/socket.c, net/sockio.c,
+ * net/poll.c), not in the host build. Every kernel with a network interface has sockets over
+ * a stack of its own (kernel/netdev.c calls sock_net_init): kernel 0, which drives the NIC,
+ * and with queues=per-kernel every other kernel, from boot, its stack sending once it is
+ * seated (kernel/nicplan.h) and its igb queue pair attached. On a kernel without an
+ * interface socket() is -ENETDOWN. */
+#ifndef NET_SOCKET_H
+#define NET_SOCKET_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -201,8 +201,9 @@ static void reply_to(unsigned to, struct urpc_test *r)
 	peer_send_wait(to, URPC_TEST_REPLY, 0, r, sizeof(*r), 2000);
 }
 
-static void op_probe(struct urpc_test *r)
+static void op_probe(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	struct kcatch c;
 	uint64_t addr = r->arg[0];
 	r->arg[0] = r->arg[1] = r->arg[2] = 0;
@@ -246,16 +247,18 @@ static void nicq_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-static void op_nicq_attach(struct urpc_test *r)
+static void op_nicq_attach(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	irq_register((uint8_t)r->arg[1], nicq_irq);
 	r->status = nicq_attach(&nicq, (unsigned)r->arg[0], (uint8_t)r->arg[1]);
 }
 
 /* Asks for a queue on rings of its own and never confirms: the owner must give the queue
  * up. Rings are given back only after a refusal that says the NIC never saw them. */
-static void op_nicq_unconfirmed(struct urpc_test *r)
+static void op_nicq_unconfirmed(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	static struct igb_queue q;
 	struct urpc_nicq_attached a = { 0 };
 	r->status = igb_queue_alloc(&q, (unsigned)r->arg[0]);
@@ -298,8 +301,9 @@ static void on_nicq_frame(void *arg, const uint8_t *f, size_t len, const struct 
 		s->reply = true;
 }
 
-static void op_nicq_ping(struct urpc_test *r)
+static void op_nicq_ping(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	uint8_t frame[128];
 	struct echo_seen seen = { .from = (uint32_t)r->arg[4] };
 	uint64_t irqs0 = nicq_irqs;
@@ -318,8 +322,9 @@ static void op_nicq_ping(struct urpc_test *r)
 }
 
 /* This kernel's own stack pings arg[0], arg[1] times, each answer awaited up to a second. */
-static void op_stack_ping(struct urpc_test *r)
+static void op_stack_ping(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	const struct netif *n = netdev_netif();
 	const struct nic_stats *st;
 	bool up;
@@ -346,8 +351,9 @@ static void op_stack_ping(struct urpc_test *r)
 
 /* arg[1] connections from this kernel's own TCP stack to arg[0]:arg[2], where nothing listens:
  * each should be refused by a RST that reaches this kernel. */
-static void op_stack_connect(struct urpc_test *r)
+static void op_stack_connect(unsigned from, struct urpc_test *r)
 {
+	(void)from;
 	struct tcp_stack *st = sock_tcp_stack();
 	uint64_t refused = 0, silent = 0, other = 0;
 	if (!st || !netdev_netif()) {
@@ -382,81 +388,102 @@ static void op_stack_connect(struct urpc_test *r)
 	r->arg[2] = other;
 }
 
-static void run_request(unsigned from, struct urpc_test *r)
+static void op_read_global(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	r->arg[0] = smp_test_global;
+}
+
+static void op_pingpong(unsigned from, struct urpc_test *r)
 {
 	struct pingpong_result pr;
+	(void)from;
+	r->status = smptest_pingpong((unsigned)r->arg[0], (unsigned)r->arg[1], &pr);
+	r->arg[2] = pr.ok;
+	r->arg[3] = pr.rtt_median;
+}
 
+static void op_panic(unsigned from, struct urpc_test *r)
+{
+	(void)r;
+	panic("smptest: panic requested by kernel %u", from);
+}
+
+static void op_echo(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	r->arg[0] += kself.core;
+}
+
+static void op_peer_drops(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	r->arg[0] = peer_unknown_messages();
+	r->arg[1] = peer_malformed_messages();
+}
+
+static void op_fill_stats(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	if (r->arg[0])
+		fills = fill_errors = fill_next = 0;
+	r->arg[0] = fills;
+	r->arg[1] = fill_errors;
+}
+
+/* No rings and no handler: the test sends only requests the owner must refuse. */
+static void op_nicq_ask(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
+					.vector = VEC_NICQ_TEST };
+	struct urpc_nicq_attached ans;
+	r->status = nicq_ask(&ask, &ans);
+	if (!r->status)
+		r->status = ans.status;
+}
+
+static void op_net_view(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	const struct netif *n = netdev_view();
+	uint8_t gw[6] = { 0 };
+	arp_cached(n, n->gateway, gw);
+	r->arg[0] = n->ip;
+	r->arg[1] = n->mask;
+	r->arg[2] = n->gateway;
+	r->arg[3] = rd48be(n->mac);
+	r->arg[4] = rd48be(gw);
+}
+
+typedef void (*test_op_fn)(unsigned from, struct urpc_test *r);
+
+/* Every operation of enum urpc_test_op (kernel/tests/ktest_msg.h). */
+static const test_op_fn test_ops[] = {
+	[TEST_OP_READ_GLOBAL] = op_read_global,
+	[TEST_OP_PROBE] = op_probe,
+	[TEST_OP_PINGPONG] = op_pingpong,
+	[TEST_OP_DEAF] = op_deaf,
+	[TEST_OP_PANIC] = op_panic,
+	[TEST_OP_ECHO] = op_echo,
+	[TEST_OP_FILL_STATS] = op_fill_stats,
+	[TEST_OP_NICQ_ATTACH] = op_nicq_attach,
+	[TEST_OP_NICQ_PING] = op_nicq_ping,
+	[TEST_OP_NICQ_ASK] = op_nicq_ask,
+	[TEST_OP_NET_VIEW] = op_net_view,
+	[TEST_OP_STACK_PING] = op_stack_ping,
+	[TEST_OP_STACK_CONNECT] = op_stack_connect,
+	[TEST_OP_PEER_DROPS] = op_peer_drops,
+	[TEST_OP_NICQ_UNCONFIRMED] = op_nicq_unconfirmed,
+};
+
+static void run_request(unsigned from, struct urpc_test *r)
+{
 	r->status = 0;
-	switch (r->op) {
-	case TEST_OP_READ_GLOBAL:
-		r->arg[0] = smp_test_global;
-		break;
-	case TEST_OP_PROBE:
-		op_probe(r);
-		break;
-	case TEST_OP_PINGPONG:
-		r->status = smptest_pingpong((unsigned)r->arg[0], (unsigned)r->arg[1], &pr);
-		r->arg[2] = pr.ok;
-		r->arg[3] = pr.rtt_median;
-		break;
-	case TEST_OP_DEAF:
-		op_deaf(from, r);
-		break;
-	case TEST_OP_PANIC:
-		panic("smptest: panic requested by kernel %u", from);
-	case TEST_OP_ECHO:
-		r->arg[0] += kself.core;
-		break;
-	case TEST_OP_PEER_DROPS:
-		r->arg[0] = peer_unknown_messages();
-		r->arg[1] = peer_malformed_messages();
-		break;
-	case TEST_OP_FILL_STATS:
-		if (r->arg[0])
-			fills = fill_errors = fill_next = 0;
-		r->arg[0] = fills;
-		r->arg[1] = fill_errors;
-		break;
-	case TEST_OP_NICQ_ATTACH:
-		op_nicq_attach(r);
-		break;
-	case TEST_OP_NICQ_PING:
-		op_nicq_ping(r);
-		break;
-	case TEST_OP_NICQ_ASK: {
-		/* No rings and no handler: the test sends only requests the owner must refuse. */
-		struct urpc_nicq_attach ask = { .queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
-						.vector = VEC_NICQ_TEST };
-		struct urpc_nicq_attached ans;
-		r->status = nicq_ask(&ask, &ans);
-		if (!r->status)
-			r->status = ans.status;
-		break;
-	}
-	case TEST_OP_NICQ_UNCONFIRMED:
-		op_nicq_unconfirmed(r);
-		break;
-	case TEST_OP_STACK_PING:
-		op_stack_ping(r);
-		break;
-	case TEST_OP_STACK_CONNECT:
-		op_stack_connect(r);
-		break;
-	case TEST_OP_NET_VIEW: {
-		const struct netif *n = netdev_view();
-		uint8_t gw[6] = { 0 };
-		arp_cached(n, n->gateway, gw);
-		r->arg[0] = n->ip;
-		r->arg[1] = n->mask;
-		r->arg[2] = n->gateway;
-		r->arg[3] = rd48be(n->mac);
-		r->arg[4] = rd48be(gw);
-		r->status = 0;
-		break;
-	}
-	default:
+	if (r->op < ARRAY_SIZE(test_ops) && test_ops[r->op])
+		test_ops[r->op](from, r);
+	else
 		r->status = -ENOSYS;
-	}
 	reply_to(from, r);
 }
 

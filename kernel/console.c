@@ -6,7 +6,7 @@
 #include "kernel/console.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/serial.h"
-#include "kernel/peer.h"
+#include "kernel/urpc/peer.h"
 #include "kernel/smp.h"
 #include "lib/errno.h"
 #include "lib/format.h"

@@ -6,8 +6,8 @@
 #include "kernel/kcatch.h"
 #include "kernel/ksyms.h"
 #include "kernel/mm/vmm.h"
-#include "kernel/peer.h"
-#include "kernel/shared.h"
+#include "kernel/urpc/peer.h"
+#include "kernel/urpc/shared.h"
 #include "kernel/smp.h"
 #include "lib/format.h"
 

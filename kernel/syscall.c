@@ -12,7 +12,7 @@
 #include "net/tcp.h"
 #include "kernel/proc.h"
 #include "kernel/rcall.h"
-#include "kernel/urpc_msg.h"
+#include "kernel/urpc/msg.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"

@@ -6,7 +6,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/console.h"
 #include "kernel/netdev.h"
-#include "kernel/peer.h"
+#include "kernel/urpc/peer.h"
 #include "kernel/prof.h"
 #include "kernel/sched.h"
 

@@ -1,10 +1,10 @@
 /* The URPC messages of the in-kernel tests and the URPC benchmark, in the range that
- * kernel/urpc_msg.h reserves for them (URPC_TEST_FIRST..URPC_TEST_LAST). */
+ * kernel/urpc/msg.h reserves for them (URPC_TEST_FIRST..URPC_TEST_LAST). */
 #ifndef KERNEL_TESTS_KTEST_MSG_H
 #define KERNEL_TESTS_KTEST_MSG_H
 
 #include <stdint.h>
-#include "kernel/urpc_msg.h"
+#include "kernel/urpc/msg.h"
 
 enum urpc_test_type {
 	/* Echo request and its answer, any pair: struct urpc_ping, returned unchanged. The

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "kernel/urpc.h"
+#include "kernel/urpc/urpc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 

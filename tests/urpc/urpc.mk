@@ -5,7 +5,7 @@
 BUILD  ?= build
 HOSTCC ?= cc
 
-URPC_SRCS   := kernel/urpc.c lib/string.c
+URPC_SRCS   := kernel/urpc/urpc.c lib/string.c
 URPC_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -DLIB_HOST_TEST -I. -pthread -MMD -MP
 URPC_TSAN_OBJS  := $(addprefix $(BUILD)/urpc/tsan/,$(URPC_SRCS:.c=.o) tests/urpc/stress.o)
 URPC_BENCH_OBJS := $(addprefix $(BUILD)/urpc/bench/,$(URPC_SRCS:.c=.o) tools/bench/urpc_bench.o)

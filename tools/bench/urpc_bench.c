@@ -15,7 +15,7 @@
  * 2, 8 and URPC_SLOTS lines per direction, each line written with one store and polled by the
  * other side, with no protocol at all: the cost of cycling through more lines. URPC's two
  * ends are paired, as a kernel pairs its channels with a peer, so in this exchange it reuses
- * two slots per direction (kernel/urpc.h). The mutex queue's round trip (futex
+ * two slots per direction (kernel/urpc/urpc.h). The mutex queue's round trip (futex
  * sleeps, tens of microseconds) is measured on its own. Throughput is one-way streaming; it
  * and the mutex latency are measured in turn (A B A B ...) and each figure is the median of
  * 5 runs, shown with its spread. */
@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <x86intrin.h>
-#include "kernel/urpc.h"
+#include "kernel/urpc/urpc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
@@ -186,7 +186,7 @@ static void pingpong_init(struct pingpong *p)
 	urpc_rx_init(&p->sb.rx, p->cab);
 	urpc_tx_init(&p->sb.tx, p->cba);
 	urpc_rx_init(&p->sa.rx, p->cba);
-	urpc_pair(&p->sa.tx, &p->sa.rx);        /* as kernel/peer.c pairs a kernel's two ends */
+	urpc_pair(&p->sa.tx, &p->sa.rx);        /* as kernel/urpc/peer.c pairs a kernel's two ends */
 	urpc_pair(&p->sb.tx, &p->sb.rx);
 	p->rtt = calloc(CHUNK * CHUNKS, sizeof(uint64_t));
 	if (!p->rtt) {
@@ -196,7 +196,7 @@ static void pingpong_init(struct pingpong *p)
 }
 
 static struct pingpong pingpongs[] = {
-	{ .name = "URPC channel (kernel/urpc.c)", .a = urpc_a, .b = urpc_b },
+	{ .name = "URPC channel (kernel/urpc/urpc.c)", .a = urpc_a, .b = urpc_b },
 	{ .name = "raw: one line (the floor)", .a = floor_a, .b = floor_b },
 	{ .name = "raw: one line per direction", .a = lines_a, .b = lines_b, .lines = 1 },
 	{ .name = "raw: ring of lines per direction", .a = lines_a, .b = lines_b, .lines = 2 },

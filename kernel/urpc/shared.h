@@ -1,5 +1,5 @@
-/* URPC's shared region: where the channels (kernel/urpc.h, one per ordered pair of kernels)
- * and each kernel's status line (state, heartbeat, sleeping flag: read by kernel/peer.c)
+/* URPC's shared region: where the channels (kernel/urpc/urpc.h, one per ordered pair of kernels)
+ * and each kernel's status line (state, heartbeat, sleeping flag: read by kernel/urpc/peer.c)
  * live, with the table of kernels. It is the only memory every kernel maps besides its own
  * partition; kernel 0 lays it out (kernel/smp.c) before any other kernel starts.
  *
@@ -22,7 +22,7 @@
 #define KERNEL_SHARED_H
 
 #include <stdint.h>
-#include "kernel/urpc.h"
+#include "kernel/urpc/urpc.h"
 
 #define MAX_KERNELS         64
 #define SHARED_MAGIC        0x4448534C544F4C46ull       /* "FLOTLSHD" */

@@ -1,6 +1,6 @@
-/* URPC, this kernel's side: its ends of the channels (kernel/urpc.h) to and from every other
- * kernel, found in the shared region (kernel/shared.h); dispatch of each message to the
- * handler registered for its type (kernel/urpc_msg.h), with the messages dropped for having
+/* URPC, this kernel's side: its ends of the channels (kernel/urpc/urpc.h) to and from every other
+ * kernel, found in the shared region (kernel/urpc/shared.h); dispatch of each message to the
+ * handler registered for its type (kernel/urpc/msg.h), with the messages dropped for having
  * no handler or the wrong length counted; the sleep/wake-up protocol; peer liveness. */
 #ifndef KERNEL_PEER_H
 #define KERNEL_PEER_H
@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/urpc_msg.h"
+#include "kernel/urpc/msg.h"
 
 typedef void (*peer_handler_fn)(unsigned from, const struct urpc_msg *m);
 

@@ -1,5 +1,5 @@
 /* URPC, one channel: the ring operations (urpc.h describes the layout and the ordering rules). */
-#include "kernel/urpc.h"
+#include "kernel/urpc/urpc.h"
 #include "lib/errno.h"
 #include "lib/ring.h"
 #include "lib/string.h"

@@ -1,11 +1,11 @@
 /* URPC's message catalogue: every message type of the system, with its payload layout (at
- * most URPC_PAYLOAD bytes). Channels (kernel/urpc.h) carry them; kernel/peer.c hands each to
+ * most URPC_PAYLOAD bytes). Channels (kernel/urpc/urpc.h) carry them; kernel/urpc/peer.c hands each to
  * the handler registered for its type. The tests' own types are in kernel/tests/ktest_msg.h. */
 #ifndef KERNEL_URPC_MSG_H
 #define KERNEL_URPC_MSG_H
 
 #include <stdint.h>
-#include "kernel/urpc.h"
+#include "kernel/urpc/urpc.h"
 
 enum urpc_type {
 	/* A piece of a console line, any kernel -> kernel 0. Payload: the bytes. Flags:

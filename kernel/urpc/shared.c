@@ -1,5 +1,5 @@
 /* URPC's shared region: where each channel and status line is (shared.h has the picture). */
-#include "kernel/shared.h"
+#include "kernel/urpc/shared.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"

@@ -1,11 +1,11 @@
 /* URPC, one channel: a one-way ring of 64-byte messages from one kernel to another through
  * shared memory, after Barrelfish's UMP (DESIGN.md section 2). The other URPC pieces build on
- * it: kernel/shared.h places every channel in the shared region, kernel/peer.h holds this
- * kernel's ends of all of them and dispatches what arrives, kernel/urpc_msg.h catalogues the
+ * it: kernel/urpc/shared.h places every channel in the shared region, kernel/urpc/peer.h holds this
+ * kernel's ends of all of them and dispatches what arrives, kernel/urpc/msg.h catalogues the
  * message types. This file knows nothing of them; it builds for the host too, where
  * tests/urpc drives one channel from two threads under ThreadSanitizer.
  *
- * Channel i -> j (one per ordered pair of kernels, in the shared region; kernel/shared.h):
+ * Channel i -> j (one per ordered pair of kernels, in the shared region; kernel/urpc/shared.h):
  *
  *   offset 0     +-----------------------------------------------+
  *                | receiver line: cons (u32), rest unused         |  written only by j

@@ -1,11 +1,11 @@
 /* URPC, this kernel's side: send with wake-up, poll and dispatch, liveness (peer.h). */
-#include "kernel/peer.h"
+#include "kernel/urpc/peer.h"
 #include "kernel/netdev.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
-#include "kernel/shared.h"
+#include "kernel/urpc/shared.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "lib/errno.h"

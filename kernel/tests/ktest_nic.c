@@ -56,7 +56,7 @@ static bool link_comes_up(const struct nic_under_test *t)
 	return t->ops->link_up(t->dev);
 }
 
-KTEST(nic_attaches_with_a_mac_and_link)
+KTEST_NEEDS(nic_attaches_with_a_mac_and_link, "nic")
 {
 	struct nic_under_test t[2];
 	unsigned n = nics_ready(t);
@@ -72,7 +72,7 @@ KTEST(nic_attaches_with_a_mac_and_link)
 }
 
 /* The NIC behind the interface raises a cause by software; its handler must run here. */
-KTEST(nic_interrupt_reaches_the_kernel)
+KTEST_NEEDS(nic_interrupt_reaches_the_kernel, "nic")
 {
 	void *dev;
 	const struct nic_ops *ops = netdev_driver(&dev);
@@ -139,7 +139,7 @@ static bool ask_gateway(const struct nic_under_test *t, struct arp_seen *seen)
 	return seen->reply;
 }
 
-KTEST(nic_arp_request_gets_the_gateways_reply)
+KTEST_NEEDS(nic_arp_request_gets_the_gateways_reply, "nic")
 {
 	struct nic_under_test t[2];
 	unsigned n = nics_ready(t);
@@ -157,7 +157,7 @@ KTEST(nic_arp_request_gets_the_gateways_reply)
 
 /* With ip=dhcp, kernel 0 asks QEMU's user-mode DHCP server, which hands out 10.0.2.15/24
  * with the gateway 10.0.2.2. The idle loop runs the client; this test sleeps meanwhile. */
-KTEST(net_dhcp_configures_the_interface)
+KTEST_NEEDS(net_dhcp_configures_the_interface, "nic ip=dhcp")
 {
 	char how[8] = "";
 	cmdline_get(boot_info.cmdline, "ip", how, sizeof(how));
@@ -208,7 +208,7 @@ static int view_of_kernel(unsigned k, const struct netif *nif, const uint8_t gw[
 /* What kernel 0 learns reaches the others (DESIGN.md section 4): after the DHCP lease and an
  * ARP exchange with the gateway on kernel 0, every other kernel knows the interface's address,
  * mask, gateway and MAC, and the gateway's MAC, though it never saw a frame. */
-KTEST(net_other_kernels_learn_the_interface_and_arp_from_kernel0)
+KTEST_NEEDS(net_other_kernels_learn_the_interface_and_arp_from_kernel0, "nic ip=dhcp kernels>=2")
 {
 	char how[8] = "";
 	cmdline_get(boot_info.cmdline, "ip", how, sizeof(how));
@@ -266,7 +266,7 @@ static bool per_kernel_ready(struct per_kernel *pk)
  * shares. With every RSS bucket on queue 1, kernel 1's own stack pings the gateway, and the
  * answers reach that stack through its queue, by interrupt. With the buckets back on queue 0,
  * the answers to kernel 1's pings go to kernel 0 instead: the NIC steers, not the sender. */
-KTEST(net_kernel1_pings_through_its_own_stack_and_queue)
+KTEST_NEEDS(net_kernel1_pings_through_its_own_stack_and_queue, "igb kernels>=2 queues=per-kernel")
 {
 	struct per_kernel pk;
 	struct urpc_test rep = { 0 };
@@ -309,7 +309,7 @@ KTEST(net_kernel1_pings_through_its_own_stack_and_queue)
  * listens, eight times. Each answer (a RST) is steered by its hash; kernel 1 picks source
  * ports whose hash is one of its own buckets, so every RST reaches it and every connection is
  * refused at once. Picking ports blindly, about half the RSTs would go to kernel 0. */
-KTEST(net_kernel1_connects_out_on_ports_that_steer_to_it)
+KTEST_NEEDS(net_kernel1_connects_out_on_ports_that_steer_to_it, "igb kernels>=2 queues=per-kernel")
 {
 	struct per_kernel pk;
 	struct urpc_test rep = { 0 };
@@ -364,7 +364,7 @@ static int ask_kernel1_serving(const struct urpc_test *req, struct urpc_test *re
 	return err;
 }
 
-KTEST(nic_igb_queue_driven_by_another_kernel)
+KTEST_NEEDS(nic_igb_queue_driven_by_another_kernel, "igb kernels>=2")
 {
 	struct igb *g = igb_nic();
 	if (!g || kself.ncores < 2 || !peer_alive(1)) {

@@ -40,7 +40,7 @@ KTEST(smp_every_kernel_reported_in)
 	}
 }
 
-KTEST(smp_partitions_are_disjoint_and_leave_kernel0_memory)
+KTEST_NEEDS(smp_partitions_are_disjoint_and_leave_kernel0_memory, "kernels>=2")
 {
 	const struct shared_header *h = shared_header();
 	if (!need_kernels(2))
@@ -61,7 +61,7 @@ KTEST(smp_partitions_are_disjoint_and_leave_kernel0_memory)
 	}
 }
 
-KTEST(smp_isolation_globals_are_per_kernel)
+KTEST_NEEDS(smp_isolation_globals_are_per_kernel, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_READ_GLOBAL }, rep;
 	if (!need_kernels(2))
@@ -77,7 +77,7 @@ KTEST(smp_isolation_globals_are_per_kernel)
 
 /* Another kernel reading kernel 0's memory through its direct map faults, and so does
  * kernel 0 reading an AP's partition. */
-KTEST(smp_isolation_foreign_memory_faults)
+KTEST_NEEDS(smp_isolation_foreign_memory_faults, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_PROBE }, rep;
 	struct kcatch c;
@@ -102,7 +102,7 @@ KTEST(smp_isolation_foreign_memory_faults)
 }
 
 /* Every ordered pair (i, j): i pings j with checked payloads. */
-KTEST(smp_pingpong_all_pairs)
+KTEST_NEEDS(smp_pingpong_all_pairs, "kernels>=2")
 {
 	struct pingpong_result pr;
 	struct urpc_test req = { .op = TEST_OP_PINGPONG }, rep;
@@ -129,7 +129,7 @@ KTEST(smp_pingpong_all_pairs)
 }
 
 /* One request to every kernel at once; every answer comes back, each from its kernel. */
-KTEST(smp_broadcast_reaches_every_kernel)
+KTEST_NEEDS(smp_broadcast_reaches_every_kernel, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_ECHO, .arg = { 1000 } }, rep;
 	if (!need_kernels(2))
@@ -144,7 +144,7 @@ KTEST(smp_broadcast_reaches_every_kernel)
 
 /* While kernel 1 does not poll, exactly URPC_SLOTS messages fit; the next send is refused
  * and overwrites nothing; then kernel 1 takes all of them in order. */
-KTEST(smp_full_ring_pushes_back_then_drains)
+KTEST_NEEDS(smp_full_ring_pushes_back_then_drains, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_DEAF, .arg = { 300, URPC_SLOTS } }, rep;
 	unsigned sent = 0;
@@ -171,7 +171,7 @@ KTEST(smp_full_ring_pushes_back_then_drains)
 }
 
 /* A kernel asleep in hlt is woken by the sender's IPI, not only by its next tick. */
-KTEST(smp_sleeping_kernel_is_woken_by_ipi)
+KTEST_NEEDS(smp_sleeping_kernel_is_woken_by_ipi, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_ECHO, .arg = { 5 } }, rep;
 	if (!need_kernels(2))
@@ -188,7 +188,7 @@ KTEST(smp_sleeping_kernel_is_woken_by_ipi)
 
 /* Run alone (it kills a kernel): the last kernel panics; kernel 0 notices and the others
  * keep answering. */
-KTEST(smp_peer_panic_is_noticed_alone)
+KTEST_NEEDS(smp_peer_panic_is_noticed_alone, "kernels>=3")
 {
 	struct urpc_test die = { .op = TEST_OP_PANIC }, echo = { .op = TEST_OP_ECHO }, rep;
 	if (!need_kernels(3))
@@ -211,7 +211,7 @@ KTEST(smp_peer_panic_is_noticed_alone)
 
 /* Benchmark, not a timed test (make bench-urpc): kernel 0 <-> 1 latency over many pings and
  * one-way streaming throughput; it still checks that every message arrived intact. */
-KTEST(bench_urpc_between_kernels)
+KTEST_NEEDS(bench_urpc_between_kernels, "kernels>=2")
 {
 	enum { BENCH_PINGS = 2000, STREAM_MS = 300 };
 	struct pingpong_result pr;

@@ -294,7 +294,7 @@ else
 fi
 
 # Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.
-iso ktest-noacpi "ktest=boot_cmdline_names_the_tests heartbeat=0 acpi=off" &&
+iso ktest-noacpi "ktest=boot_memory_map_has_usable_ram heartbeat=0 acpi=off" &&
 	boot ktest-noacpi "$OUT/ktest-noacpi.iso" bios --cpus 4
 alog=$(tr -d '\r' <"$OUT/ktest-noacpi.log")
 if [ "$status" -eq "$EXIT_PASS" ] && grep -q '^\[k0\] acpi: off on the command line; running on the boot CPU only' <<<"$alog" &&
@@ -305,7 +305,7 @@ else
 fi
 
 # Kernel 2 is never sent its SIPIs (fault injection): kernel 0 must say so and go on with 3.
-iso ktest-noap "ktest=boot_cmdline_names_the_tests heartbeat=0 smp_skip_sipi=2" &&
+iso ktest-noap "ktest=boot_memory_map_has_usable_ram heartbeat=0 smp_skip_sipi=2" &&
 	boot ktest-noap "$OUT/ktest-noap.iso" bios --cpus 4
 nlog=$(tr -d '\r' <"$OUT/ktest-noap.log")
 if [ "$status" -eq "$EXIT_PASS" ] && grep -q '^\[k0\] smp: kernel 2 (APIC 2) did not start' <<<"$nlog" &&

@@ -8,7 +8,8 @@
 #   tests/lib/expected.sh httpd-guest the same checks against another server: those of
 #                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh left out
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
-#                                     tests/net/malformed.py, and httpd-guest's as net.guest_httpd
+#                                     tests/net/malformed.py and rss_check.py, and httpd-guest's
+#                                     as net.guest_httpd
 #   tests/lib/expected.sh ktests      "name needs..." for every KTEST and KTEST_NEEDS
 #   tests/lib/expected.sh usertests   run("name", ...) in user/tests/usertests.c
 #   tests/lib/expected.sh kernel      tests/kernel/run.sh's own checks (not the ktests)
@@ -57,6 +58,7 @@ net() {
 		script_passes tests/net/run.sh | grep '^net\.'
 		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
 			tests/net/malformed.py
+		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/rss_check.py
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'
 	} | LC_ALL=C sort -u
 }

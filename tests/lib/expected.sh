@@ -6,7 +6,8 @@
 #   tests/lib/expected.sh httpd       @check("name") in tests/httpd/checks.py and the pass
 #                                     calls of tests/httpd/run.sh, as run on its own server
 #   tests/lib/expected.sh httpd-guest the same checks against another server: those of
-#                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh left out
+#                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh and NEEDS_PID
+#                                     in tests/httpd/checks.py left out
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
 #                                     tests/net/malformed.py and rss_check.py, and httpd-guest's
 #                                     as net.guest_httpd
@@ -44,7 +45,10 @@ httpd_all() {
 }
 
 httpd_local_only() {
-	sed -n 's/^LOCAL_ONLY_CHECKS="\(.*\)"$/\1/p' tests/httpd/run.sh | tr ' ' '\n' | grep .
+	{
+		sed -n 's/^LOCAL_ONLY_CHECKS="\(.*\)"$/\1/p' tests/httpd/run.sh
+		sed -n 's/^NEEDS_PID = "\(.*\)"$/\1/p' tests/httpd/checks.py
+	} | tr ' ' '\n' | grep .
 }
 
 httpd() { httpd_all | sed 's/^/httpd./'; }

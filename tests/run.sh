@@ -52,12 +52,11 @@ run_suite() {
 		echo "FAIL $name: the suite ran no test"
 		f=1
 	fi
+	# A suite may say what it ran itself (the kernel suite: distinct tests and runs per
+	# configuration); else each check runs once.
+	more=$(sed -n 's/^summary: //p' "$log")
 	distinct=$(reported_names "$log" | sort -u | wc -l)
-	line="$name: $p passed, $f failed, $s skipped; $distinct distinct checks"
-	# A suite may say more of itself (the kernel suite: runs per configuration).
-	while read -r more; do
-		line+="; $more"
-	done < <(sed -n 's/^summary: //p' "$log")
+	line="$name: $p passed, $f failed, $s skipped; ${more:-$distinct distinct checks}"
 	echo "== $line"
 	summary+=("$line")
 	total_pass=$((total_pass + p))

@@ -381,7 +381,16 @@ fi
 tests/lib/expected.sh kernel >"$OUT/script.expected"
 missing_checks "$OUT/script.expected" <(printf '%s\n' "${reported[@]}") || failures=$((failures + 1))
 
-echo "summary: ${#distinct[@]} distinct kernel tests, $runs runs across" \
-	"${#configs[@]} configurations (${configs[*]}); $na runs not applicable by the tests' needs"
+# Every KTEST but the benchmarks must have run on some boot: needs that no configuration
+# meets would leave a test never run at all.
+while read -r t needs; do
+	[ -n "${distinct[$t]:-}" ] || [[ $t == bench_* ]] ||
+		fail "kernel.$t" "ran on no boot of this suite: none has what it needs ($needs)"
+done <"$OUT/ktests.expected"
+
+nuser=$(printf '%s\n' "${reported[@]}" | grep -c '^[A-Z]* user\.')
+echo "summary: ${#distinct[@]} distinct kernel tests, $runs runs across ${#configs[@]}" \
+	"configurations (${configs[*]}), $na runs not applicable by the tests' needs;" \
+	"$nuser usertests; $(grep -c . "$OUT/script.expected") checks of boots, crashes and the shell"
 
 [ "$failures" -eq 0 ]

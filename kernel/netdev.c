@@ -48,6 +48,7 @@ static struct e1000 *e1000;             /* whichever of the two it is */
 static struct igb *igb;
 static volatile uint32_t work;
 static volatile uint64_t interrupts;
+static volatile uint64_t link_interrupts;       /* those whose causes held a link change */
 static volatile int probe_hit = -1;
 static uint32_t nic_gsi;
 static uint64_t last_stats_ms;
@@ -81,6 +82,7 @@ static void e1000_irq(struct trap_frame *f)
 	uint32_t icr = e1000_irq_ack(e1000);    /* reading ICR lowers the level-triggered line */
 	work |= WORK_RX | ((icr & E1000_ICR_LSC) ? WORK_LINK : 0);
 	interrupts++;
+	link_interrupts += (icr & E1000_ICR_LSC) != 0;
 	lapic_eoi();
 }
 
@@ -142,6 +144,7 @@ static void igb_other_irq(struct trap_frame *f)
 	uint32_t icr = igb_irq_other(igb);
 	work |= WORK_RX | ((icr & IGB_ICR_LSC) ? WORK_LINK : 0);
 	interrupts++;
+	link_interrupts += (icr & IGB_ICR_LSC) != 0;
 	lapic_eoi();
 }
 
@@ -745,4 +748,9 @@ const struct nic_ops *netdev_driver(void **dev)
 uint64_t netdev_interrupts(void)
 {
 	return interrupts;
+}
+
+uint64_t netdev_link_interrupts(void)
+{
+	return link_interrupts;
 }

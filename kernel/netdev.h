@@ -40,8 +40,10 @@ void netdev_ap_init(void);
 struct nic_ops;
 /* The driver behind the interface and its device; NULL if there is none. */
 const struct nic_ops *netdev_driver(void **dev);
-/* Interrupts the NIC raised since boot. */
+/* Interrupts the NIC raised since boot, and those of them that carried the link-change
+ * cause (which nic_ops.irq_test raises). */
 uint64_t netdev_interrupts(void);
+uint64_t netdev_link_interrupts(void);
 
 /* On a kernel other than 0: drives igb queue pair `queue` from here. Its rings are allocated
  * in this kernel's memory; kernel 0, which owns the device, starts the queue on them and

@@ -208,7 +208,7 @@ bochs: setup
 include tests/host/host.mk
 include tests/urpc/urpc.mk
 
-# Every suite; one closing line "N passed, N failed".
+# Every suite; one closing line "N passed, N failed, N skipped" (tests/run.sh).
 test: setup
 	@$(MAKE) --no-print-directory images
 	@tests/run.sh
@@ -242,7 +242,7 @@ clean:
 help:
 	@echo "make run [FIRMWARE=bios|uefi] [CPUS=N]  boot in QEMU, serial console here (Ctrl-a x quits)"
 	@echo "         [NIC=e1000|igb]                 the NIC on QEMU's user network (default e1000)"
-	@echo "make test                                every test suite, ending in 'N passed, N failed'"
+	@echo "make test                                every test suite, ending in 'N passed, N failed, N skipped'"
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"

@@ -47,7 +47,7 @@ struct nic_ops {
 	unsigned (*link_mbps)(const void *nic);
 	const struct nic_stats *(*stats)(const void *nic);
 	const uint8_t *(*mac)(const void *nic);
-	/* Raises an interrupt cause by software, once the interrupts are set up. */
+	/* Raises the link-change cause by software, once the interrupts are set up. */
 	void (*irq_test)(void *nic);
 };
 

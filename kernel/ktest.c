@@ -81,8 +81,13 @@ int ktest_run(const char *spec, unsigned *passed)
 		selected++;
 		kprintf("ktest: RUN %s\n", t->name);
 		ktest_run_one(t);
-		if (current_skip && !current_failures) {
-			kprintf("ktest: SKIP %s: %s\n", t->name, current_skip);
+		if (current_skip && !current_failures && !t->needs[0]) {
+			failed++;
+			kprintf("ktest:   %s: skipped (%s) but declares no needs (KTEST_NEEDS)\n",
+				t->file, current_skip);
+			kprintf("ktest: FAIL %s\n", t->name);
+		} else if (current_skip && !current_failures) {
+			kprintf("ktest: SKIP %s: %s (needs %s)\n", t->name, current_skip, t->needs);
 		} else if (current_failures) {
 			failed++;
 			kprintf("ktest: FAIL %s\n", t->name);

@@ -1,5 +1,16 @@
 /* In-kernel tests: each KTEST registers itself in the .ktests section and runs when the
- * command line names it (ktest=all or ktest=name1,name2). */
+ * command line names it (ktest=all or ktest=name1,name2).
+ *
+ * A test that cannot run on some machines says what it needs with KTEST_NEEDS(name, needs):
+ * space-separated words, each one of
+ *   kernels>=N         at least N kernels booted
+ *   nic                an e1000 or an igb (a network interface)
+ *   e1000, igb, e1000e that NIC on the machine
+ *   ip=dhcp, queues=per-kernel, ...   that word on the command line
+ * Only such a test may call ktest_skip(), and only when what it needs is missing; a plain
+ * KTEST that skips fails. tests/kernel/run.sh reads the words from the source and knows
+ * each boot's machine: a test whose needs the machine meets must run (a skip there is a
+ * failure), and one whose needs it does not meet must skip. */
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
@@ -10,14 +21,17 @@ struct ktest {
 	const char *name;
 	void (*fn)(void);
 	const char *file;
+	const char *needs;              /* "" for a test that runs everywhere */
 };
 
-#define KTEST(tname)                                                                    \
+#define KTEST_NEEDS(tname, tneeds)                                                      \
 	static void ktest_fn_##tname(void);                                             \
 	static const struct ktest ktest_rec_##tname                                     \
 		__attribute__((used, section(".ktests"), aligned(8))) = {                \
-			#tname, ktest_fn_##tname, __FILE__ };                           \
+			#tname, ktest_fn_##tname, __FILE__, tneeds };                   \
 	static void ktest_fn_##tname(void)
+
+#define KTEST(tname) KTEST_NEEDS(tname, "")
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -47,7 +61,8 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	} while (0)
 
 bool ktest_contains(const char *haystack, const char *needle);
-/* Marks the running test as not applicable here (reported SKIP, counted neither way). */
+/* Marks the running test as not applicable here, for want of what its KTEST_NEEDS names
+ * (reported SKIP, counted neither way). */
 void ktest_skip(const char *why);
 
 /* Runs the tests named by spec; returns the number that failed. */

@@ -299,3 +299,8 @@ uint64_t netdev_interrupts(void)
 {
 	return netirq_count();
 }
+
+uint64_t netdev_link_interrupts(void)
+{
+	return netirq_link_count();
+}

@@ -39,7 +39,9 @@ bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, 
 struct nic_ops;
 /* The driver behind the interface and its device; NULL if there is none. */
 const struct nic_ops *netdev_driver(void **dev);
-/* Interrupts the NIC raised here since boot. */
+/* Interrupts the NIC raised since boot, and those of them that carried the link-change
+ * cause (which nic_ops.irq_test raises). */
 uint64_t netdev_interrupts(void);
+uint64_t netdev_link_interrupts(void);
 
 #endif

@@ -21,6 +21,7 @@ static struct igb *igb;
  * instruction, so no handler's flag is lost between another's read and write. */
 static uint32_t work;
 static volatile uint64_t interrupts;
+static volatile uint64_t link_interrupts;       /* those whose causes held a link change */
 static volatile int probe_hit = -1;
 
 void netirq_note(uint32_t w)
@@ -43,12 +44,18 @@ uint64_t netirq_count(void)
 	return interrupts;
 }
 
+uint64_t netirq_link_count(void)
+{
+	return link_interrupts;
+}
+
 static void e1000_irq(struct trap_frame *f)
 {
 	(void)f;
 	uint32_t icr = e1000_irq_ack(e1000);    /* reading ICR lowers the level-triggered line */
 	netirq_note(NETIRQ_RX | ((icr & E1000_ICR_LSC) ? NETIRQ_LINK : 0));
 	interrupts++;
+	link_interrupts += (icr & E1000_ICR_LSC) != 0;
 	lapic_eoi();
 }
 
@@ -117,6 +124,7 @@ static void igb_other_irq(struct trap_frame *f)
 	uint32_t icr = igb_irq_other(igb);
 	netirq_note(NETIRQ_RX | ((icr & IGB_ICR_LSC) ? NETIRQ_LINK : 0));
 	interrupts++;
+	link_interrupts += (icr & IGB_ICR_LSC) != 0;
 	lapic_eoi();
 }
 

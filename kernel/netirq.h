@@ -23,5 +23,7 @@ uint32_t netirq_take(void);
 bool netirq_pending(void);
 /* Interrupts the NIC raised here since boot. */
 uint64_t netirq_count(void);
+/* Those of them that carried the link-change cause (which nic_ops.irq_test raises). */
+uint64_t netirq_link_count(void);
 
 #endif

@@ -15,6 +15,7 @@
 #define IGB_STATUS      0x0008  /* RO: device status (8.2) */
 #define IGB_MDIC        0x0020  /* RW: MDI (PHY register) access (8.2) */
 #define IGB_ICR         0x00C0  /* RC: interrupt cause read (8.8) */
+#define IGB_ICS         0x00C8  /* WO: interrupt cause set (8.8) */
 #define IGB_IMS         0x00D0  /* RW: interrupt mask set (8.8) */
 #define IGB_IMC         0x00D8  /* WO: interrupt mask clear (8.8) */
 #define IGB_RCTL        0x0100  /* RW: receive control (8.10) */

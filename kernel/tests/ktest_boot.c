@@ -4,17 +4,11 @@
 #include "kernel/ksyms.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
-#include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
 extern struct boot_info boot_info;
 extern char _text_start[], _kernel_end[];
-
-KTEST(boot_cmdline_names_the_tests)
-{
-	KEXPECT(cmdline_has(boot_info.cmdline, "ktest"));
-}
 
 KTEST(boot_memory_map_has_usable_ram)
 {

@@ -50,7 +50,7 @@ static bool queue_enabled(const struct igb *g, unsigned q)
 
 /* The first queue past what the MSI-X table routes (QEMU's 82576: 16 queues, 10 entries,
  * queue 9) is refused, and the NIC never starts it on the requester's rings. */
-KTEST(nicq_unroutable_queue_is_refused_unstarted)
+KTEST_NEEDS(nicq_unroutable_queue_is_refused_unstarted, "igb kernels>=2")
 {
 	struct igb *g = igb_and_kernel1();
 	if (!g)
@@ -70,7 +70,7 @@ KTEST(nicq_unroutable_queue_is_refused_unstarted)
 /* Kernel 1 asks for queue 3 and never confirms: kernel 0 starts it and answers, waits for
  * the confirm, then gives the queue up and stops it; it is never kernel 1's, so no bucket
  * goes to it, and the NIC no longer points at the rings kernel 1 keeps. */
-KTEST(nicq_unconfirmed_queue_is_given_up)
+KTEST_NEEDS(nicq_unconfirmed_queue_is_given_up, "igb kernels>=2")
 {
 	const unsigned queue = 3;
 	struct igb *g = igb_and_kernel1();
@@ -104,7 +104,7 @@ KTEST(nicq_unconfirmed_queue_is_given_up)
 
 /* queues=per-kernel with more kernels than the MSI-X table has entries for: each kernel
  * nicplan seats drives its own queue, the others none, and no unseated queue runs. */
-KTEST(nicq_only_seated_kernels_drive_queues)
+KTEST_NEEDS(nicq_only_seated_kernels_drive_queues, "igb kernels>=2 queues=per-kernel")
 {
 	char queues[16] = "";
 	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));

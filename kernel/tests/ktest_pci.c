@@ -64,7 +64,7 @@ static bool raise_and_wait(volatile uint8_t *regs, volatile unsigned *hits)
 	return *hits != before;
 }
 
-KTEST(pci_msi_and_msix_deliver_interrupts)
+KTEST_NEEDS(pci_msi_and_msix_deliver_interrupts, "e1000e")
 {
 	const struct pci_dev *d = pci_find(0x8086, 0x10D3);
 	if (!d) {

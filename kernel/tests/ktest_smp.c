@@ -41,7 +41,7 @@ KTEST(smp_every_kernel_reported_in)
 	}
 }
 
-KTEST(smp_partitions_are_disjoint_and_leave_kernel0_memory)
+KTEST_NEEDS(smp_partitions_are_disjoint_and_leave_kernel0_memory, "kernels>=2")
 {
 	const struct shared_header *h = shared_header();
 	if (!need_kernels(2))
@@ -62,7 +62,7 @@ KTEST(smp_partitions_are_disjoint_and_leave_kernel0_memory)
 	}
 }
 
-KTEST(smp_isolation_globals_are_per_kernel)
+KTEST_NEEDS(smp_isolation_globals_are_per_kernel, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_READ_GLOBAL }, rep;
 	if (!need_kernels(2))
@@ -78,7 +78,7 @@ KTEST(smp_isolation_globals_are_per_kernel)
 
 /* Another kernel reading kernel 0's memory through its direct map faults, and so does
  * kernel 0 reading an AP's partition. */
-KTEST(smp_isolation_foreign_memory_faults)
+KTEST_NEEDS(smp_isolation_foreign_memory_faults, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_PROBE }, rep;
 	struct kcatch c;
@@ -103,7 +103,7 @@ KTEST(smp_isolation_foreign_memory_faults)
 }
 
 /* Every ordered pair (i, j): i pings j with checked payloads. */
-KTEST(smp_pingpong_all_pairs)
+KTEST_NEEDS(smp_pingpong_all_pairs, "kernels>=2")
 {
 	struct pingpong_result pr;
 	struct urpc_test req = { .op = TEST_OP_PINGPONG }, rep;
@@ -130,7 +130,7 @@ KTEST(smp_pingpong_all_pairs)
 }
 
 /* One request to every kernel at once; every answer comes back, each from its kernel. */
-KTEST(smp_broadcast_reaches_every_kernel)
+KTEST_NEEDS(smp_broadcast_reaches_every_kernel, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_ECHO, .arg = { 1000 } }, rep;
 	if (!need_kernels(2))
@@ -145,7 +145,7 @@ KTEST(smp_broadcast_reaches_every_kernel)
 
 /* While kernel 1 does not poll, exactly URPC_SLOTS messages fit; the next send is refused
  * and overwrites nothing; then kernel 1 takes all of them in order. */
-KTEST(smp_full_ring_pushes_back_then_drains)
+KTEST_NEEDS(smp_full_ring_pushes_back_then_drains, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_DEAF, .arg = { 300, URPC_SLOTS } }, rep;
 	unsigned sent = 0;
@@ -174,7 +174,7 @@ KTEST(smp_full_ring_pushes_back_then_drains)
 /* No handler the type names, or a payload shorter than its handler's: kernel 1 drops the
  * message and counts it (peer_dispatch), and the handler never reads the bytes the sender
  * did not write. */
-KTEST(smp_peer_drops_unknown_and_short_messages)
+KTEST_NEEDS(smp_peer_drops_unknown_and_short_messages, "kernels>=2")
 {
 	enum { UNREGISTERED = 200 };    /* above the system's types, below the tests' */
 	struct urpc_test fills = { .op = TEST_OP_FILL_STATS, .arg = { 1 } };
@@ -196,7 +196,7 @@ KTEST(smp_peer_drops_unknown_and_short_messages)
 }
 
 /* A kernel asleep in hlt is woken by the sender's IPI, not only by its next tick. */
-KTEST(smp_sleeping_kernel_is_woken_by_ipi)
+KTEST_NEEDS(smp_sleeping_kernel_is_woken_by_ipi, "kernels>=2")
 {
 	struct urpc_test req = { .op = TEST_OP_ECHO, .arg = { 5 } }, rep;
 	if (!need_kernels(2))
@@ -213,7 +213,7 @@ KTEST(smp_sleeping_kernel_is_woken_by_ipi)
 
 /* Run alone (it kills a kernel): the last kernel panics; kernel 0 notices and the others
  * keep answering. */
-KTEST(smp_peer_panic_is_noticed_alone)
+KTEST_NEEDS(smp_peer_panic_is_noticed_alone, "kernels>=3")
 {
 	struct urpc_test die = { .op = TEST_OP_PANIC }, echo = { .op = TEST_OP_ECHO }, rep;
 	if (!need_kernels(3))
@@ -238,7 +238,7 @@ KTEST(smp_peer_panic_is_noticed_alone)
  * start window. Kernel 0 must park it, and it must never run on the data written for the
  * kernel started after it: once it would have woken, kernel N is still off and every other
  * kernel is up, answers and pings kernel 0. */
-KTEST(smp_late_ap_is_parked_and_disturbs_no_one)
+KTEST_NEEDS(smp_late_ap_is_parked_and_disturbs_no_one, "kernels>=3 smp_late_ap=2")
 {
 	struct urpc_test echo = { .op = TEST_OP_ECHO }, ping = { .op = TEST_OP_PINGPONG }, rep;
 	uint64_t late = 0;
@@ -271,7 +271,7 @@ KTEST(smp_late_ap_is_parked_and_disturbs_no_one)
 
 /* Benchmark, not a timed test (make bench-urpc): kernel 0 <-> 1 latency over many pings and
  * one-way streaming throughput; it still checks that every message arrived intact. */
-KTEST(bench_urpc_between_kernels)
+KTEST_NEEDS(bench_urpc_between_kernels, "kernels>=2")
 {
 	enum { BENCH_PINGS = 2000, STREAM_MS = 300 };
 	struct pingpong_result pr;

@@ -37,7 +37,8 @@ $(BUILD)/host/%.o: %.c
 $(HOST_TEST_BIN): $(HOST_OBJS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_OBJS)
 
+# Each test has its own limit (main.c); this one bounds the whole run.
 host-test: $(HOST_TEST_BIN)
-	@ASAN_OPTIONS=detect_leaks=1 $(HOST_TEST_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 tests/lib/limit.sh host.time_limit 900 $(HOST_TEST_BIN)
 
 -include $(HOST_OBJS:.o=.d)

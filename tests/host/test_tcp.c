@@ -70,6 +70,12 @@ TEST(tcp, isn_depends_on_the_tuple_and_the_clock_rfc6528)
 	peer_port = 40000;
 	EXPECT(i1 != i2);
 	EXPECT(i2 - i1 > 1000);                 /* not a counter: a keyed hash apart */
+	/* The first tuple again a second later, its connection reset meanwhile: M, the 4 us
+	 * clock, has moved the ISN on by 250,000, and F by nothing. */
+	peer(80, RST, 1001, 0, 0, NULL, 0, NULL);
+	run_for(1000);
+	peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64((uint32_t)(last().seq - i1), 250000);
 	tcp_close(l, now);
 	raw_done();
 }

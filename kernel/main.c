@@ -35,6 +35,7 @@
 #include "kernel/tests/smptest.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
@@ -168,7 +169,7 @@ static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 		lapic_timer_hz() / 1000, HZ);
 }
 
-static char test_spec[256];
+static char test_spec[BOOT_CMDLINE_MAX];
 
 /* The tests run in a kernel thread of their own, so that the boot context goes on serving
  * messages and other kernels' requests whenever a test waits. */
@@ -238,7 +239,7 @@ static void process_init(void)
 
 static void kmain_late(void *arg)
 {
-	char spec[256];
+	char spec[BOOT_CMDLINE_MAX];
 
 	(void)arg;
 	process_init();
@@ -255,7 +256,12 @@ static void kmain_late(void *arg)
 		pmm_free_frames() * PAGE_SIZE >> 20);
 	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
 		crashtest_run(spec);
-	if (cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec)) >= 0)
+	int err = cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec));
+	if (err == -ENOSPC) {
+		pr_err("ktest: the test list does not fit the command line: no test runs\n");
+		kernel_exit(KEXIT_FAIL);
+	}
+	if (err >= 0)
 		run_tests(spec);
 	else
 		init_start_programs();

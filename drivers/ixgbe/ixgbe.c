@@ -34,6 +34,8 @@ static int ixgbe_reset(struct ixgbe *e)
 {
 	irqs_off(e);
 	wr(e, IXGBE_CTRL, rd(e, IXGBE_CTRL) | IXGBE_CTRL_MASTER_DIS);
+	/* The specification update's advice when the status never clears (flow control, link
+	 * down) is two resets more than a microsecond apart; one is done. */
 	if (!wait_bit(e, IXGBE_STATUS, IXGBE_STATUS_MASTER_EN, false, 100))
 		pr_warn("ixgbe: master requests still pending; resetting anyway\n");
 	wr(e, IXGBE_CTRL, rd(e, IXGBE_CTRL) | IXGBE_CTRL_RST | IXGBE_CTRL_LRST);

@@ -55,7 +55,9 @@ static void fdir_masks(struct ixgbe *e)
 }
 
 /* 4.6.11.3's order: keys and masks, then FDIRCTRL, which starts the table's
- * initialisation, then INIT_DONE before any filter is written. */
+ * initialisation, then INIT_DONE before any filter is written. The filter table takes its
+ * 256 KiB from the receive packet buffer; whether RXPBSIZE(0) must be lowered by as much
+ * first is UNVERIFIED, and it is left at its reset value. */
 int ixgbe_fdir_init(struct ixgbe *e)
 {
 	memset(e->fdir_queue, IXGBE_FDIR_NONE, sizeof(e->fdir_queue));

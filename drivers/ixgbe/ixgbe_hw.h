@@ -4,9 +4,11 @@
  * filters, 8.2.3.8 receive DMA, 8.2.3.9 transmit DMA, 8.2.3.21 Flow Director, 8.2.3.22 MAC,
  * 8.2.3.23 statistics). Access: RW read/write, RO read only, WO write only, RC clear on read,
  * RW1C write 1 to clear, SC self-clearing. Queue registers below queue 64 only: the driver
- * uses 16 queue pairs (RSS reaches 16). The descriptors are in drivers/nic/adv.h. Offsets
- * and bits were checked against the datasheet's register summary where the search tools
- * reached it; the ones marked "unverified" are from the datasheet as remembered, not seen. */
+ * uses 16 queue pairs (RSS reaches 16). The descriptors are in drivers/nic/adv.h.
+ * UNVERIFIED: the datasheet's register pages were not at hand when this was written, so the
+ * offsets, bits and section numbers below are the datasheet as its author knew it, not
+ * checked line by line against its text; only the device ids (8086:10FB SFI/SFP+,
+ * 8086:10F7 KX4) were confirmed from public listings. A first lab run should check them. */
 #ifndef DRIVERS_IXGBE_HW_H
 #define DRIVERS_IXGBE_HW_H
 

@@ -2,6 +2,7 @@
  * command line asks for or idles. */
 #include "drivers/e1000/e1000.h"
 #include "drivers/igb/igb.h"
+#include "drivers/ixgbe/ixgbe.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
@@ -249,6 +250,7 @@ static void kmain_late(void *arg)
 	pci_init();
 	e1000_init();
 	igb_init();
+	ixgbe_init();
 	netdev_init();
 	prof_init();
 	smp_boot_aps();

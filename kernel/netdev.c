@@ -6,6 +6,7 @@
 #include "kernel/netdev.h"
 #include "drivers/e1000/e1000.h"
 #include "drivers/igb/igb.h"
+#include "drivers/ixgbe/ixgbe.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/bootinfo.h"
@@ -147,15 +148,20 @@ bool netdev_arp(uint32_t ip, uint8_t mac[6])
 }
 
 /* The NIC behind kernel 0's interface: the igb when there is one (the multi-queue NIC),
- * else the e1000; false if neither. */
+ * else an 82599 (its queue 0, polled: its MSI-X and per-kernel queues are not wired to
+ * netirq and nicq), else the e1000; false if none. */
 static bool pick_nic(void)
 {
 	struct e1000 *e;
+	struct ixgbe *x;
 	if ((igb = igb_nic())) {
 		ops = &igb_ops;
 		nic = igb;
 		netirq_igb_setup(igb);
 		msix_entries = pci_msix_entries(igb->pci);
+	} else if ((x = ixgbe_nic())) {
+		ops = &ixgbe_ops;
+		nic = x;
 	} else if ((e = e1000_nic())) {
 		ops = &e1000_ops;
 		nic = e;

@@ -19,6 +19,8 @@ static const struct {
 	const char *driver;
 } supported[] = {
 	{ 0x8086, 0x100E, "e1000 (82540EM)" },
+	{ 0x8086, 0x10FB, "ixgbe (82599ES SFI/SFP+)" },
+	{ 0x8086, 0x10F7, "ixgbe (82599EB KX4, link refused)" },
 };
 
 static struct pci_dev devices[PCI_MAX_DEVICES];

@@ -1,0 +1,111 @@
+/* ixgbe (82599, the X520 family) driver. As with the igb (drivers/igb/igb.h), the control
+ * part (ixgbe.c: attach, reset, link, MAC, queue start and stop, MSI-X routing, RSS;
+ * ixgbe_fdir.c: Flow Director) is separate from the data path of a queue pair
+ * (ixgbe_queue.c, over the ring walk of drivers/nic/adv.c): a queue's rings live in struct
+ * ixgbe_queue, in the memory of the kernel that drives it, and the control part only
+ * programs their physical addresses into the queue's registers. */
+#ifndef DRIVERS_IXGBE_H
+#define DRIVERS_IXGBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "drivers/ixgbe/ixgbe_hw.h"
+#include "drivers/nic/adv.h"
+#include "drivers/nic.h"
+#include "drivers/pci/pci.h"
+
+/* Flow Director groups (the NetPopcorn / Affinity-Accept scheme): a received TCP segment
+ * belongs to the group named by the low 12 bits of its source port, the client's port, and
+ * one perfect filter per group sends the group to a queue. */
+#define IXGBE_FDIR_GROUP_BITS   12
+#define IXGBE_FDIR_GROUPS       (1u << IXGBE_FDIR_GROUP_BITS)
+#define IXGBE_FDIR_NONE         0xFF    /* a group with no filter: RSS places its segments */
+
+/* One RX/TX queue pair: rings and buffers in the memory of the kernel that drives it
+ * (ixgbe_queue.c). The control part reads only index and the two ring addresses. */
+struct ixgbe_queue {
+	unsigned index;
+	uint64_t rx_ring_pa, tx_ring_pa;
+	struct adv_rx_ring rx;
+	struct adv_tx_ring tx;
+	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */
+	volatile uint8_t *regs;         /* for a queue another kernel drives: its mapping */
+	uint8_t mac[6];
+};
+
+struct ixgbe {
+	const struct pci_dev *pci;
+	volatile uint8_t *regs;
+	uint8_t mac[6];
+	struct ixgbe_queue q0;          /* the queue of the kernel that owns the device */
+	struct nic_stats hw;
+	bool link_up;
+	bool fdir_ready;                        /* FDIRCTRL programmed, INIT_DONE seen */
+	uint8_t fdir_queue[IXGBE_FDIR_GROUPS];  /* the queue each group's filter names */
+	uint64_t fdir_writes;                   /* filters added, repointed or removed */
+};
+
+/* Kernel 0 at boot: attaches the first 82599 of the device ids it knows, if there is one. */
+void ixgbe_init(void);
+/* The attached NIC, or NULL. */
+struct ixgbe *ixgbe_nic(void);
+/* Reset, MAC, link start, RSS, Flow Director, queue 0 started, receiver and transmitter on.
+ * -ETIMEDOUT (with a log line naming the step) if the reset, the EEPROM auto-read or the
+ * DMA initialisation does not complete; -ENOTSUP if the board's link mode is not one this
+ * driver sets up (the log line names the mode found). */
+int ixgbe_attach(struct ixgbe *e, const struct pci_dev *pci);
+/* Waits up to ms for LINKS to say the link is up: 0, or -ETIMEDOUT with a log line. */
+int ixgbe_link_wait(struct ixgbe *e, unsigned ms);
+
+/* ---- the control part (ixgbe.c), in the kernel that owns the device ---- */
+
+/* As igb_queue_start and igb_queue_stop (drivers/igb/igb.h), for the 82599's queues. */
+int ixgbe_queue_start(struct ixgbe *e, const struct ixgbe_queue *q);
+int ixgbe_queue_stop(struct ixgbe *e, unsigned queue);
+/* Queue pairs that can have an MSI-X entry of their own (kernel/nicplan.h's layout: entry 0
+ * queue 0, entry 1 the other causes, entry q + 1 queue q). */
+unsigned ixgbe_queues_routable(const struct ixgbe *e);
+/* Queue's receive interrupts to vector on the CPU with apic_id, by its MSI-X entry, at most
+ * once per throttle_us. -EINVAL for queue 0 (ixgbe_irq_msix's) or one past the table. */
+int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
+		      unsigned throttle_us);
+/* Entry 0 queue 0's receive cause, entry 1 the other causes (link change). */
+int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
+		   unsigned throttle_us);
+/* RSS sends a frame whose hash has low 7 bits h to queue queue_of[h] (< IXGBE_QUEUES). */
+int ixgbe_reta_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_RETA_ENTRIES]);
+extern const struct nic_ops ixgbe_ops;
+
+/* ---- Flow Director (ixgbe_fdir.c) ---- */
+
+/* Perfect-match filters on the low 12 bits of the TCP source port, no filter yet: every
+ * group goes where RSS sends it. -ETIMEDOUT if the table does not initialise. */
+int ixgbe_fdir_init(struct ixgbe *e);
+/* Points group's filter at queue (IXGBE_FDIR_NONE removes it): one filter written, none if
+ * it already points there. -EINVAL for a bad group or queue, -ETIMEDOUT if the NIC does not
+ * take the command. */
+int ixgbe_fdir_point(struct ixgbe *e, unsigned group, unsigned queue);
+/* The whole table, shaped like kernel/netsteer.c's RSS write: each group whose queue
+ * changed is reprogrammed, and only those. -EINVAL, with nothing written, for a bad queue;
+ * a command that fails stops the walk (the groups before it are moved). */
+int ixgbe_fdir_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_FDIR_GROUPS]);
+/* The bucket hash of a filter on the TCP/IPv4 4-tuple (addresses and ports as the packet
+ * carries them, host order, already masked) with key: the 15-bit FDIRHASH bucket. */
+uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport,
+			 uint16_t dport);
+
+/* ---- the data path (ixgbe_queue.c), in the kernel that drives the queue ---- */
+
+int ixgbe_queue_alloc(struct ixgbe_queue *q, unsigned index);
+void ixgbe_queue_free(struct ixgbe_queue *q);
+void ixgbe_queue_map(struct ixgbe_queue *q, volatile uint8_t *regs);
+int ixgbe_send(struct ixgbe_queue *q, const void *frame, size_t len, bool more);
+void ixgbe_tx_flush(struct ixgbe_queue *q);
+unsigned ixgbe_poll(struct ixgbe_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget);
+bool ixgbe_rx_pending(const struct ixgbe_queue *q);
+/* The link speed LINKS reports, 0 while the link is down. */
+unsigned ixgbe_links_mbps(uint32_t links);
+extern const struct nic_ops ixgbe_queue_ops;
+
+#endif

@@ -1,0 +1,151 @@
+/* The host shim (shim.h): register access, waits, ring memory, logging and the PCI calls a
+ * driver makes, over a device model. */
+#include "tests/ixgbe/shim.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "drivers/nic.h"
+#include "drivers/pci/pci.h"
+#include "kernel/arch/x86_64/pit.h"
+#include "kernel/console.h"
+#include "kernel/mm/layout.h"
+#include "lib/errno.h"
+
+static struct ixm *model;
+static struct pci_dev dev = { .vendor = 0x8086, .device = 0x10FB };
+static char last_log[256];
+static uint8_t msix_vector[IXM_ENTRIES];
+static long pages_held;
+
+const struct pci_dev *shim_use(struct ixm *m)
+{
+	model = m;
+	last_log[0] = 0;
+	memset(msix_vector, 0, sizeof(msix_vector));
+	return &dev;
+}
+
+const char *shim_last_log(void) { return last_log; }
+uint8_t shim_msix_vector(unsigned entry) { return entry < IXM_ENTRIES ? msix_vector[entry] : 0; }
+long shim_pages_held(void) { return pages_held; }
+
+static void check_regs(volatile uint8_t *regs, uint32_t reg)
+{
+	if (regs != (volatile uint8_t *)model->reg || reg >= IXM_BAR_SIZE || reg % 4) {
+		fprintf(stderr, "shim: access to %p+%x outside the model\n", (void *)regs, reg);
+		abort();
+	}
+}
+
+uint32_t nic_rd32(volatile uint8_t *regs, uint32_t reg)
+{
+	check_regs(regs, reg);
+	return ixm_read(model, reg);
+}
+
+void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
+{
+	check_regs(regs, reg);
+	ixm_write(model, reg, v);
+}
+
+void pit_wait_ms(unsigned ms)
+{
+	ixm_advance(model, ms);
+}
+
+bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms)
+{
+	for (unsigned i = 0; i <= ms; i++) {
+		if (((nic_rd32(regs, reg) & bit) != 0) == want)
+			return true;
+		pit_wait_ms(1);
+	}
+	return false;
+}
+
+static void *page(void)
+{
+	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (p) {
+		memset(p, 0, PAGE_SIZE);
+		pages_held++;
+	}
+	return p;
+}
+
+static void unpage(void *p)
+{
+	if (p) {
+		free(p);
+		pages_held--;
+	}
+}
+
+void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += 2)
+		unpage(bufs[i]);
+	memset(bufs, 0, n * sizeof(bufs[0]));
+	if (*ring_pa)
+		unpage(phys_to_virt(*ring_pa));
+	*ring_pa = 0;
+}
+
+int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+{
+	memset(bufs, 0, n * sizeof(bufs[0]));
+	void *ring = page();
+	*ring_pa = ring ? virt_to_phys(ring) : 0;
+	if (!ring)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i += 2) {
+		uint8_t *p = page();
+		if (!p) {
+			nic_free_ring(ring_pa, bufs, n);
+			return -ENOMEM;
+		}
+		bufs[i] = p;
+		bufs[i + 1] = p + NIC_BUF_SIZE;
+	}
+	return 0;
+}
+
+void nic_fault_arm(enum nic_fault_point point, unsigned nth) { (void)point; (void)nth; }
+bool nic_fault(enum nic_fault_point point) { (void)point; return false; }
+
+void klog(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+}
+
+void pci_enable(const struct pci_dev *d) { (void)d; }
+volatile void *pci_map_bar(const struct pci_dev *d, unsigned bar)
+{
+	(void)d;
+	return bar == 0 ? (volatile void *)model->reg : NULL;
+}
+
+int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector)
+{
+	(void)d;
+	(void)apic_id;
+	if (entry >= IXM_ENTRIES)
+		return -EINVAL;
+	msix_vector[entry] = vector;
+	return 0;
+}
+
+unsigned pci_msix_entries(const struct pci_dev *d) { (void)d; return IXM_ENTRIES; }
+
+bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
+	       int (*attach)(void *dev, const struct pci_dev *pci), void *d)
+{
+	(void)vendor; (void)device; (void)name; (void)attach; (void)d;
+	return false;
+}

@@ -1,0 +1,22 @@
+/* The host shim under drivers/ixgbe (shim.c): what the kernel gives a driver, for the host
+ * tests, with the registers as calls into a device model and physical addresses as host
+ * pointers (kernel/mm/layout.h's conversions are plain arithmetic, so a host pointer
+ * "converts" to an address the model converts back). */
+#ifndef TESTS_IXGBE_SHIM_H
+#define TESTS_IXGBE_SHIM_H
+
+#include <stdint.h>
+#include "tests/ixgbe/model.h"
+
+struct pci_dev;
+
+/* The model behind every register access and wait from now on, and a PCI device for it. */
+const struct pci_dev *shim_use(struct ixm *m);
+/* The last line the driver logged (pr_err and friends), "" if none since shim_use. */
+const char *shim_last_log(void);
+/* MSI-X table entry's vector as the driver set it (pci_msix_enable), 0 if never. */
+uint8_t shim_msix_vector(unsigned entry);
+/* Buffers and rings still allocated by nic_alloc_ring. */
+long shim_pages_held(void);
+
+#endif

@@ -110,6 +110,16 @@ def main():
     check("data_offset_past_the_segment", "tcp_offset", [eth() / tcp_to(flags="S", dataofs=15)] * 2)
     check("syn_fin", "tcp_flags", [eth() / tcp_to(flags="SF")] * 5)
     check("syn_rst", "tcp_flags", [eth() / tcp_to(flags="SR")] * 2)
+    # Sources that name no host (RFC 1122 3.2.1.3): dropped silently, no SYN-ACK, RST or ICMP.
+    martians = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "240.0.0.1", "255.255.255.255"]
+    sniff = AsyncSniffer(iface=IFACE, filter="ip src %s" % GUEST, store=True)
+    sniff.start()
+    time.sleep(0.5)
+    check("martian_sources_dropped", "ip_bad_source",
+          [eth() / IP(src=m, dst=GUEST) / TCP(sport=40002, dport=80, flags="S") for m in martians] +
+          [eth() / IP(src=m, dst=GUEST) / UDP(sport=5000, dport=4242) / Raw(b"x" * 8) for m in martians])
+    answers = [p for p in sniff.stop() if IP in p and p[IP].dst in martians]
+    report("martian_sources_unanswered", not answers, "the guest answered %r" % answers[:2])
     check("bad_udp_checksum", "udp_checksum",
           [eth() / IP(src=HOST, dst=GUEST) / UDP(sport=5000, dport=7, chksum=0x4321) / Raw(b"x" * 8)] * 3)
     # Port 0 once matched a free binding slot and panicked the kernel (issue #13, defect 12);

@@ -99,6 +99,57 @@ TEST(tcp, segment_to_a_closed_port_gets_a_reset_rfc9293_3_10_7_1)
 	raw_done();
 }
 
+/* CLOSED (RFC 9293 3.10.7.1): not only a SYN or an ACK, every segment without RST draws a
+ * RST, whatever its flags: none at all, FIN alone, SYN with FIN, data without ACK. SEG.LEN
+ * counts the data, the SYN and the FIN. */
+TEST(tcp, every_segment_without_rst_to_a_closed_port_draws_a_reset_rfc9293_3_10_7_1)
+{
+	static const struct { uint8_t flags; uint32_t len, ack; } cases[] = {
+		{ 0, 0, 5000 }, { 0, 10, 5010 }, { PSH, 10, 5010 }, { FIN, 0, 5001 },
+		{ FIN | PSH, 10, 5011 }, { SYN | FIN, 0, 5002 }, { SYN | FIN, 4, 5006 },
+	};
+	raw_setup();
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned before = ncap;
+		peer(81, cases[i].flags, 5000, 0, 1000, "0123456789", cases[i].len, NULL);
+		EXPECT_EQ_U64(ncap, before + 1);
+		struct out_seg s = last();
+		EXPECT_EQ_U64(s.flags, RST | ACK);
+		EXPECT_EQ_U64(s.seq, 0);
+		EXPECT_EQ_U64(s.ack, cases[i].ack);
+	}
+	/* With an ACK, whatever else: <SEQ=SEG.ACK><CTL=RST>. */
+	peer(81, ACK | FIN | PSH, 5000, 4242, 1000, "data", 4, NULL);
+	EXPECT_EQ_U64(last().flags, RST);
+	EXPECT_EQ_U64(last().seq, 4242);
+	/* SYN with RST carries a RST: never answered. */
+	unsigned before = ncap;
+	peer(81, SYN | RST, 5000, 0, 1000, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, before);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_NO_SOCKET], 9);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_FLAGS], 0);
+	raw_done();
+}
+
+/* Port 0 names no socket at either end: the segment is counted under its own reason and
+ * draws nothing (a RST would go to port 0). */
+TEST(tcp, segments_with_port_0_are_counted_and_unanswered)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	peer(0, SYN, 1, 0, 100, NULL, 0, NULL);
+	uint16_t saved = peer_port;
+	peer_port = 0;
+	peer(80, SYN, 1, 0, 100, NULL, 0, NULL);
+	peer(81, ACK, 1, 1, 100, NULL, 0, NULL);
+	peer_port = saved;
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_PORT_ZERO], 3);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_FLAGS], 0);
+	EXPECT_EQ_U64(ncap, 0);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

@@ -99,7 +99,9 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 	c->t_rexmt = 0;
 	tcp_count(st, TCP_RTO_TIMEOUTS);
 	bool handshake = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
-	if (++c->retries > (handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES)) {
+	unsigned limit = c->state == TCP_SYN_SENT ? TCP_SYN_SENT_RETRIES
+			 : handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES;
+	if (++c->retries > limit) {
 		if (c->state == TCP_SYN_SENT)
 			tcp_count(st, TCP_ATTEMPT_FAILS);
 		tcp_conn_finish(c, -ETIMEDOUT);

@@ -150,6 +150,63 @@ TEST(tcp, segments_with_port_0_are_counted_and_unanswered)
 	raw_done();
 }
 
+/* A SYN to a broadcast or multicast address is dropped without a word, even to a listening
+ * port (RFC 9293 MUST-57, 3.10.7.2). */
+TEST(tcp, syn_to_a_broadcast_or_multicast_address_is_dropped_silently_must_57)
+{
+	static const uint32_t dsts[] = { 0xFFFFFFFF, 0xC61200FF, 0xE0000001 };
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t f[128];
+		size_t n = build(f, 80, SYN, 1, 0, 100, NULL, 0, NULL);
+		uint8_t *ip = f + ETH_HDR, *t = ip + 20;
+		wr32be(ip + 16, dsts[i]);
+		wr16be(ip + 10, 0);
+		wr16be(ip + 10, inet_checksum(ip, 20));
+		wr16be(t + 16, 0);
+		wr16be(t + 16, inet_fold(inet_sum(t, n - ETH_HDR - 20,
+						  inet_pseudo_sum(B_IP, dsts[i], IP_PROTO_TCP, n - ETH_HDR - 20))));
+		eth_input(&A.nif, f, n, now);
+	}
+	EXPECT_EQ_U64(ncap, 0);
+	EXPECT_EQ_U64(l->syn_count, 0);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_IP_NOT_FOR_US], 3);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* An active open is not made to a broadcast or multicast address (RFC 9293 MUST-46). */
+TEST(tcp, connect_to_a_broadcast_or_multicast_address_is_refused_must_46)
+{
+	static const uint32_t dsts[] = { 0xFFFFFFFF, 0xC61200FF, 0xE0000001, 0xF0000001 };
+	raw_setup();
+	for (unsigned i = 0; i < 4; i++) {
+		struct tcp_conn *c = tcp_conn_new(&A.st);
+		EXPECT_EQ_U64(tcp_connect(c, dsts[i], 80, now), (uint64_t)-ENETUNREACH);
+		tcp_close(c, now);
+	}
+	EXPECT_EQ_U64(ncap, 0);
+	raw_done();
+}
+
+/* A SYN is retransmitted for at least 3 minutes before connect gives up (RFC 9293 MUST-23,
+ * RFC 1122 4.2.3.5). */
+TEST(tcp, a_syn_is_retried_for_at_least_3_minutes_must_23)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	uint64_t start = now;
+	while (c->state == TCP_SYN_SENT && now - start < 600000)
+		run_for(1000);
+	EXPECT(now - start >= 180000);
+	EXPECT_EQ_U64(c->error, (uint64_t)-ETIMEDOUT);
+	EXPECT_EQ_U64(ncap, 1 + TCP_SYN_SENT_RETRIES);
+	tcp_close(c, now);
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

@@ -241,11 +241,13 @@ int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq
 }
 
 /* Whether an ICMP error may be sent about the datagram ip (RFC 1122 3.2.2): never about an
- * ICMP error, a datagram to a broadcast or multicast address, a fragment other than the
- * first, or one whose source names no single host. */
+ * ICMP error, a datagram to a broadcast or multicast address (IP or link layer), a fragment
+ * other than the first, or one whose source names no single host. */
 static bool icmp_error_allowed(const struct netif *nif, const uint8_t *ip, size_t len)
 {
 	size_t ihl = (size_t)(ip[0] & 0xF) * 4;
+	if (nif->rx_link_bcast)
+		return false;
 	if (rd32be(ip + 16) != nif->ip || !ipv4_source_ok(nif, rd32be(ip + 12)))
 		return false;
 	if (rd16be(ip + 6) & IP_FRAG_OFFSET)

@@ -186,6 +186,7 @@ struct netif {
 	const uint8_t *rss_key;
 	uint32_t rx_hash;
 	bool rx_hashed;
+	bool rx_link_bcast;             /* it came to a link-layer broadcast or multicast address */
 	struct net_stats stats;
 };
 

@@ -135,6 +135,35 @@ TEST(ip, martian_sources_are_dropped_silently_rfc1122_3_2_1_3)
 	EXPECT_EQ_U64(nsent, 1);
 }
 
+/* RFC 1122 3.2.2: no ICMP error about a datagram that came in a link-layer broadcast, nor
+ * about an ICMP error; the same UDP datagram in a unicast frame gets its port unreachable. */
+TEST(ip, no_icmp_error_about_a_link_broadcast_or_an_icmp_error_rfc1122_3_2_2)
+{
+	uint8_t f[128], udp[12] = { 0, 9, 0, 99, 0, 12 };
+	setup();
+	size_t n = frag_frame(f, HOST_IP, IP_PROTO_UDP, 1, udp, 0, 12, false);
+	memset(f, 0xFF, 6);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 1);
+	memcpy(f, our_mac, 6);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_U64(sent[0][ETH_HDR + IP_HDR], 3);
+	/* An ICMP error quoting a datagram: no error is ever sent about it. */
+	uint8_t err[8 + IP_HDR + 8];
+	memset(err, 0, sizeof(err));
+	err[0] = 3;
+	err[1] = 3;
+	ipv4_header(err + 8, OUR_IP, HOST_IP, IP_PROTO_UDP, 8, 5);
+	wr16be(err + 2, inet_checksum(err, sizeof(err)));
+	uint8_t ip[IP_HDR + sizeof(err)];
+	ipv4_header(ip, HOST_IP, OUR_IP, IP_PROTO_ICMP, sizeof(err), 6);
+	memcpy(ip + IP_HDR, err, sizeof(err));
+	icmp_unreachable(&nif, 2, ip, sizeof(ip), 0);
+	EXPECT_EQ_U64(nsent, 1);
+}
+
 /* ---- reassembly (RFC 791 3.2, RFC 1122 3.3.2) ---- */
 
 static uint8_t req[IP_REASS_PAYLOAD_MAX];

@@ -164,6 +164,29 @@ TEST(ip, no_icmp_error_about_a_link_broadcast_or_an_icmp_error_rfc1122_3_2_2)
 	EXPECT_EQ_U64(nsent, 1);
 }
 
+/* Options a host does not know are ignored (RFC 1122 3.2.1.8), and a TTL of 1 is no reason
+ * to discard a datagram addressed to us (3.2.1.7): the echo request is answered. */
+TEST(ip, unknown_options_and_ttl_1_are_accepted_rfc1122_3_2_1_7_and_3_2_1_8)
+{
+	uint8_t icmp[64], f[160];
+	size_t n = echo_payload(icmp, 16, 9);
+	setup();
+	uint8_t *ip = f + ETH_HDR;
+	size_t len = frag_frame(f, HOST_IP, IP_PROTO_ICMP, 3, icmp, 0, n, false);
+	memmove(ip + IP_HDR + 8, ip + IP_HDR, n);
+	static const uint8_t opts[8] = { 1, 0x9E, 4, 0, 0, 1, 1, 0 };   /* NOP, kind 158, NOPs, EOL */
+	memcpy(ip + IP_HDR, opts, 8);
+	ip[0] = 0x47;
+	ip[8] = 1;
+	wr16be(ip + 2, (uint16_t)(IP_HDR + 8 + n));
+	wr16be(ip + 10, 0);
+	wr16be(ip + 10, inet_checksum(ip, IP_HDR + 8));
+	eth_input(&nif, f, len + 8, 0);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 1);
+	EXPECT(sent[0][ETH_HDR + 8] > 1);               /* the reply's own TTL is not 0 or 1 */
+}
+
 /* ---- reassembly (RFC 791 3.2, RFC 1122 3.3.2) ---- */
 
 static uint8_t req[IP_REASS_PAYLOAD_MAX];

@@ -188,6 +188,13 @@ static int ipv4_output_fragments(struct netif *nif, uint32_t dst, uint8_t proto,
 	return 0;
 }
 
+/* Destination unreachable, time exceeded and parameter problem: errors that quote a
+ * datagram of ours, for its transport protocol (RFC 1122 3.2.2). */
+static bool icmp_is_error(uint8_t type)
+{
+	return type == ICMP_UNREACHABLE || type == 11 || type == 12;
+}
+
 void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, uint64_t now)
 {
 	uint8_t head[ICMP_ECHO_HDR];
@@ -201,6 +208,11 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 	}
 	if (p[0] == ICMP_ECHO_REPLY && p[1] == 0) {
 		nif->stats.icmp_echo_replies_in++;
+		return;
+	}
+	if (icmp_is_error(p[0]) && len >= 8 + IP_HDR + 8 && p[8] >> 4 == 4 &&
+	    (size_t)(p[8] & 0xF) * 4 >= IP_HDR && p[8 + 9] == IP_PROTO_TCP) {
+		tcp_icmp_error(nif, p[0], p[1], p + 8, len - 8, now);
 		return;
 	}
 	if (p[0] != ICMP_ECHO_REQUEST || p[1] != 0) {

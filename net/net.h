@@ -39,7 +39,7 @@ enum net_drop {
 	DROP_IP_PROTO,          /* a protocol we do not speak, or TCP with no TCP stack */
 	DROP_ICMP_SHORT,
 	DROP_ICMP_CHECKSUM,
-	DROP_ICMP_TYPE,         /* not an echo request */
+	DROP_ICMP_TYPE,         /* not an echo, nor an error about a connection of ours */
 	DROP_NO_ROUTE_MAC,      /* next hop's MAC unknown: an ARP request went out instead */
 	DROP_NO_ROUTE,          /* no next hop: off the subnet with no gateway, or to 0.0.0.0 */
 	DROP_UDP_SHORT,
@@ -126,6 +126,7 @@ struct net_stats {
 	uint64_t icmp_echo_replies_in;  /* answers to this interface's own echo requests */
 	uint64_t udp_in, udp_out;
 	uint64_t ip_frags_in, ip_frags_out;     /* fragments taken into reassembly, and sent */
+	uint64_t icmp_errors_in;                /* ICMP errors handed to a connection */
 	uint64_t drops[DROP_REASONS];
 	uint64_t tcp[TCP_COUNTERS];
 };
@@ -244,6 +245,10 @@ void icmp_error(struct netif *nif, uint8_t type, uint8_t code, const uint8_t *ip
 /* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now);
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
+/* An ICMP error of type and code about the datagram ip (its header and 8 bytes or more, as
+ * quoted), handed to the TCP connection that sent it (RFC 9293 3.9.2.2). */
+void tcp_icmp_error(struct netif *nif, uint8_t type, uint8_t code, const uint8_t *ip,
+		    size_t len, uint64_t now);
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);

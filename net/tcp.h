@@ -103,6 +103,7 @@ struct tcp_conn {
 	bool fin_queued, fin_sent, fin_rcvd, user_closed, nodelay, keepalive;
 	uint32_t fin_seq;               /* our FIN's sequence number, once sent */
 	int error;                      /* a pending -errno: ECONNRESET, ETIMEDOUT, ECONNREFUSED */
+	int soft_error;                 /* the last ICMP error heard: reported on a timeout */
 	/* Listener: half-open children, and established ones waiting for accept. */
 	struct tcp_conn *listener;      /* set while a child is half-open or queued */
 	struct list_node accept_q;

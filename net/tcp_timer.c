@@ -104,7 +104,8 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 	if (++c->retries > limit) {
 		if (c->state == TCP_SYN_SENT)
 			tcp_count(st, TCP_ATTEMPT_FAILS);
-		tcp_conn_finish(c, -ETIMEDOUT);
+		/* What ICMP said of the peer explains the timeout (RFC 1122 4.2.3.9). */
+		tcp_conn_finish(c, c->soft_error ? c->soft_error : -ETIMEDOUT);
 		return;
 	}
 	c->rto = MIN(c->rto * 2, (uint32_t)TCP_RTO_MAX_MS);     /* RFC 6298 5.5 */

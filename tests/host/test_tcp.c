@@ -207,6 +207,58 @@ TEST(tcp, a_syn_is_retried_for_at_least_3_minutes_must_23)
 	raw_done();
 }
 
+/* The peer's host sends A an ICMP error of type and code quoting a segment A sent from lport
+ * to the peer's port 80 with sequence number seq. */
+static void peer_icmp(uint8_t type, uint8_t code, uint16_t lport, uint32_t seq)
+{
+	uint8_t f[128];
+	build(f, 80, ACK, 0, 0, 0, NULL, 0, NULL);     /* for its Ethernet header */
+	uint8_t *ip = f + ETH_HDR, *icmp = ip + 20, *q = icmp + 8;
+	size_t n = 8 + 20 + 8;
+	ipv4_header(ip, B_IP, A_IP, IP_PROTO_ICMP, n, 1);
+	memset(icmp, 0, 8);
+	icmp[0] = type;
+	icmp[1] = code;
+	ipv4_header(q, A_IP, B_IP, IP_PROTO_TCP, 20, 2);
+	wr16be(q + 20, lport);
+	wr16be(q + 22, 80);
+	wr32be(q + 24, seq);
+	wr32be(q + 28, 0);
+	wr16be(icmp + 2, inet_checksum(icmp, n));
+	eth_input(&A.nif, f, ETH_HDR + 20 + n, now);
+}
+
+/* RFC 9293 3.9.2.2: an ICMP error reaches the connection it is about (MUST-54). Port
+ * unreachable ends a connect (RFC 1122 4.2.3.9); host unreachable is soft and does not
+ * (MUST-56), but explains the timeout; an error quoting a sequence number not in flight is
+ * ignored (RFC 5927 4.1). */
+TEST(tcp, icmp_errors_reach_their_connection_must_54_must_56)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	peer_icmp(3, 3, c->lport, c->iss + 7);                  /* not a sequence number sent */
+	EXPECT_EQ_U64(c->state, TCP_SYN_SENT);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_ICMP_TYPE], 1);
+	peer_icmp(3, 3, c->lport, c->iss);
+	EXPECT_EQ_U64(c->error, (uint64_t)-ECONNREFUSED);
+	EXPECT(c->state != TCP_SYN_SENT);
+	EXPECT_EQ_U64(A.nif.stats.icmp_errors_in, 1);
+	tcp_close(c, now);
+	c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	peer_icmp(3, 1, c->lport, c->iss);                      /* host unreachable: soft */
+	peer_icmp(11, 0, c->lport, c->iss);                     /* time exceeded: soft */
+	run_for(1);
+	EXPECT_EQ_U64(c->state, TCP_SYN_SENT);
+	EXPECT_EQ_U64(c->error, 0);
+	while (c->state == TCP_SYN_SENT)
+		run_for(1000);
+	EXPECT_EQ_U64(c->error, (uint64_t)-EHOSTUNREACH);
+	tcp_close(c, now);
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

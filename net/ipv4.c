@@ -112,10 +112,11 @@ void ipv4_header(uint8_t *pkt, uint32_t src, uint32_t dst, uint8_t proto, size_t
 }
 
 /* The next hop towards dst: dst itself on our subnet, else the gateway; 0 when there is none
- * (off the subnet without a gateway, or dst 0.0.0.0, which names no host: RFC 1122 3.2.1.3). */
+ * (off the subnet without a gateway, or dst 0.0.0.0, which names no host, or a loopback
+ * address, which must never leave the host: RFC 1122 3.2.1.3). */
 static uint32_t next_hop(const struct netif *nif, uint32_t dst)
 {
-	if (!dst)
+	if (!dst || dst >> 24 == 127)
 		return 0;
 	return (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
 }

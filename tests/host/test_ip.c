@@ -3,6 +3,7 @@
 #include "tests/host/test.h"
 #include "net/ip_reass.h"
 #include "lib/bytes.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 #define HOST_IP 0xC6120001u     /* 198.18.0.1 */
@@ -185,6 +186,18 @@ TEST(ip, unknown_options_and_ttl_1_are_accepted_rfc1122_3_2_1_7_and_3_2_1_8)
 	EXPECT_EQ_U64(nsent, 1);
 	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 1);
 	EXPECT(sent[0][ETH_HDR + 8] > 1);               /* the reply's own TTL is not 0 or 1 */
+}
+
+/* A loopback address never appears outside the host (RFC 1122 3.2.1.3 (g)): sending to one
+ * over the interface has no next hop, even with a gateway. */
+TEST(ip, loopback_destinations_never_leave_the_host_rfc1122_3_2_1_3)
+{
+	uint8_t payload[8] = "payload";
+	setup();
+	EXPECT_EQ_U64(ipv4_output(&nif, 0x7F000001, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(udp_output(&nif, 5, 0x7F123456, 7, payload, 8, 0), (uint64_t)-ENETUNREACH);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_NO_ROUTE], 2);
 }
 
 /* ---- reassembly (RFC 791 3.2, RFC 1122 3.3.2) ---- */

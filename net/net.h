@@ -1,8 +1,9 @@
-/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4, ICMP echo and
- * unreachable, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a counter for every drop
- * reason. Every kernel with an interface has its own struct netif (DESIGN.md section 4); this
- * code has no globals, and every function is handed `now` (milliseconds) instead of reading a
- * clock, so it builds on the host and its tests drive time by hand. */
+/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4 with reassembly
+ * (ip_reass.h), ICMP echo and errors, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a
+ * counter for every drop reason. Every kernel with an interface has its own struct netif
+ * (DESIGN.md section 4); this code has no globals, and every function is handed `now`
+ * (milliseconds) instead of reading a clock, so it builds on the host and its tests drive
+ * time by hand. */
 #ifndef NET_NET_H
 #define NET_NET_H
 

@@ -99,7 +99,7 @@ _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 
 
 /* Kernel 0's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */
-#define SYS_NETSTAT_DROPS 48
+#define SYS_NETSTAT_DROPS 64
 #define SYS_NETSTAT_TCP   32
 #define SYS_NETSTAT_STATES 16
 struct sys_netstat {

@@ -1,8 +1,9 @@
-/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4, ICMP echo and
- * unreachable, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a counter for every drop
- * reason. Every kernel with an interface has its own struct netif (DESIGN.md section 4); this
- * code has no globals, and every function is handed `now` (milliseconds) instead of reading a
- * clock, so it builds on the host and its tests drive time by hand. */
+/* One kernel's network interface and the stack over it: Ethernet, ARP, IPv4 with reassembly
+ * (ip_reass.h), ICMP echo and errors, UDP, a DHCP client (dhcp.h) and TCP (tcp.h), with a
+ * counter for every drop reason. Every kernel with an interface has its own struct netif
+ * (DESIGN.md section 4); this code has no globals, and every function is handed `now`
+ * (milliseconds) instead of reading a clock, so it builds on the host and its tests drive
+ * time by hand. */
 #ifndef NET_NET_H
 #define NET_NET_H
 
@@ -35,11 +36,11 @@ enum net_drop {
 	DROP_IP_TOTAL_LEN,
 	DROP_IP_CHECKSUM,
 	DROP_IP_NOT_FOR_US,
-	DROP_IP_FRAGMENT,       /* fragments are refused, not reassembled (docs/ARCHITECTURE.md) */
+	DROP_IP_FRAGMENT,       /* a fragment on an interface without a reassembly table */
 	DROP_IP_PROTO,          /* a protocol we do not speak, or TCP with no TCP stack */
 	DROP_ICMP_SHORT,
 	DROP_ICMP_CHECKSUM,
-	DROP_ICMP_TYPE,         /* not an echo request */
+	DROP_ICMP_TYPE,         /* not an echo, nor an error about a connection of ours */
 	DROP_NO_ROUTE_MAC,      /* next hop's MAC unknown: an ARP request went out instead */
 	DROP_NO_ROUTE,          /* no next hop: off the subnet with no gateway, or to 0.0.0.0 */
 	DROP_UDP_SHORT,
@@ -68,6 +69,15 @@ enum net_drop {
 	DROP_TCP_ZERO_WINDOW,   /* data into a zero window: only its ACK is taken */
 	DROP_TCP_RCVBUF_TRIM,   /* a segment running past the receive buffer: the rest cut off */
 	DROP_TX_FULL,
+	/* Host requirements (docs/CONFORMANCE.md): martian sources, reassembly, TCP port 0. */
+	DROP_IP_BAD_SOURCE,     /* source names no single host (RFC 1122 3.2.1.3): 0, 127/8, 224/4.. */
+	DROP_IP_REASS_FULL,     /* a new datagram's fragment with every reassembly slot taken */
+	DROP_IP_REASS_OVERLAP,  /* fragments overlap or disagree: the whole datagram dropped */
+	DROP_IP_REASS_DUPLICATE,/* a fragment repeating bytes already held, byte for byte */
+	DROP_IP_REASS_OVERSIZE, /* fragments adding up past 65,535 bytes (RFC 791 3.1) */
+	DROP_IP_REASS_TIMEOUT,  /* a datagram not complete within the reassembly timeout */
+	DROP_IP_FRAG_MALFORMED, /* empty, or not a multiple of 8 bytes with more to follow */
+	DROP_TCP_PORT_ZERO,     /* source or destination port 0, which names no socket */
 	DROP_REASONS
 };
 
@@ -116,6 +126,8 @@ struct net_stats {
 	uint64_t rx_frames, tx_frames, arp_replies_sent, arp_requests_sent, icmp_echo_replies;
 	uint64_t icmp_echo_replies_in;  /* answers to this interface's own echo requests */
 	uint64_t udp_in, udp_out;
+	uint64_t ip_frags_in, ip_frags_out;     /* fragments taken into reassembly, and sent */
+	uint64_t icmp_errors_in;                /* ICMP errors handed to a connection */
 	uint64_t drops[DROP_REASONS];
 	uint64_t tcp[TCP_COUNTERS];
 };
@@ -152,6 +164,7 @@ struct udp_bind {
 
 struct dhcp_client;
 struct tcp_stack;
+struct ip_reass;
 
 struct netif {
 	uint8_t mac[6];
@@ -169,11 +182,13 @@ struct netif {
 	void (*arp_learned)(struct netif *nif, uint32_t ip, const uint8_t mac[6]);
 	struct dhcp_client *dhcp;
 	struct tcp_stack *tcp;          /* NULL: TCP segments are dropped as DROP_IP_PROTO */
+	struct ip_reass *reass;         /* NULL: fragments are dropped as DROP_IP_FRAGMENT */
 	/* The frame being received: the NIC's flow hash of its TCP/IPv4 4-tuple when the NIC
 	 * computed one (rx_hashed), with rss_key (NULL for a NIC without RSS). */
 	const uint8_t *rss_key;
 	uint32_t rx_hash;
 	bool rx_hashed;
+	bool rx_link_bcast;             /* it came to a link-layer broadcast or multicast address */
 	struct net_stats stats;
 };
 
@@ -202,6 +217,10 @@ void arp_tick(struct netif *nif, uint64_t now);
 /* Gratuitous ARP: tells the link our address (after configuring it). */
 void arp_announce(struct netif *nif);
 void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, uint64_t now);
+/* A whole, checked datagram of total bytes with an ihl-byte header, to its protocol. */
+void ipv4_deliver(struct netif *nif, const uint8_t *pkt, size_t ihl, size_t total, uint64_t now);
+/* A checked fragment (RFC 791 3.2), to the reassembly table nif->reass (net/ip_reass.h). */
+void ip_reass_input(struct netif *nif, const uint8_t *pkt, size_t ihl, size_t total, uint64_t now);
 /* Sends len bytes of payload to dst, or holds them while ARP resolves the next hop (which
  * counts as sent). 0, -EMSGSIZE past one frame, -ENETUNREACH with no next hop, or the
  * driver's -errno (eth_output). */
@@ -220,9 +239,17 @@ size_t icmp_echo_build(uint8_t *msg, uint16_t id, uint16_t seq, size_t len);
  * stats.icmp_echo_replies_in. 0 or -errno (as ipv4_output). */
 int icmp_echo_request(struct netif *nif, uint32_t dst, uint16_t id, uint16_t seq, size_t len,
 		      uint64_t now);
+/* An ICMP error of type and code about the IP packet ip, quoting its header and 8 bytes, unless
+ * RFC 1122 3.2.2 forbids an error about it (an ICMP error, a broadcast, a later fragment). */
+void icmp_error(struct netif *nif, uint8_t type, uint8_t code, const uint8_t *ip, size_t len,
+		uint64_t now);
 /* ICMP destination unreachable (type 3) about the IP packet ip (RFC 792, RFC 1122 3.2.2). */
 void icmp_unreachable(struct netif *nif, uint8_t code, const uint8_t *ip, size_t len, uint64_t now);
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
+/* An ICMP error of type and code about the datagram ip (its header and 8 bytes or more, as
+ * quoted), handed to the TCP connection that sent it (RFC 9293 3.9.2.2). */
+void tcp_icmp_error(struct netif *nif, uint8_t type, uint8_t code, const uint8_t *ip,
+		    size_t len, uint64_t now);
 void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
 	       size_t len, uint64_t now);

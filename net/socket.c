@@ -15,6 +15,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
+#include "net/ip_reass.h"
 #include "net/tcp.h"
 
 #define UDP_RCVBUF      (64 * 1024)
@@ -55,6 +56,11 @@ void sock_net_init(struct netif *nif)
 	if (rdrand64(&r))
 		key.k1 ^= r;
 	net = nif;
+	/* Reassembly's fixed table, from the heap (about 260 KiB: ip_reass.h); without it,
+	 * fragments are counted and dropped. */
+	nif->reass = net_alloc(sizeof(*nif->reass));
+	if (nif->reass)
+		ip_reass_init(nif->reass);
 	tcp_init(&tcp, nif, &key, net_alloc, net_free);
 	tcp.event = tcp_event;
 	tcp.port_ok = netdev_port_ok;
@@ -66,6 +72,7 @@ void sock_net_tick(uint64_t now)
 		return;
 	last_tick = now;
 	arp_tick(net, now);
+	ip_reass_tick(net, now);
 	tcp_tick(&tcp, now);
 }
 

@@ -46,6 +46,14 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_TCP_OOO_FULL] = "tcp_ooo_full",
 	[DROP_TCP_ZERO_WINDOW] = "tcp_zero_window",
 	[DROP_TCP_RCVBUF_TRIM] = "tcp_rcvbuf_trim",
+	[DROP_IP_BAD_SOURCE] = "ip_bad_source",
+	[DROP_IP_REASS_FULL] = "ip_reass_full",
+	[DROP_IP_REASS_OVERLAP] = "ip_reass_overlap",
+	[DROP_IP_REASS_DUPLICATE] = "ip_reass_duplicate",
+	[DROP_IP_REASS_OVERSIZE] = "ip_reass_oversize",
+	[DROP_IP_REASS_TIMEOUT] = "ip_reass_timeout",
+	[DROP_IP_FRAG_MALFORMED] = "ip_frag_malformed",
+	[DROP_TCP_PORT_ZERO] = "tcp_port_zero",
 };
 
 static const char *const tcp_counter_names[TCP_COUNTERS] = {

@@ -24,7 +24,8 @@
 #define TCP_RTO_INITIAL_MS      1000    /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_MS          200     /* RFC 6298 2.4 says 1 s; 200 ms as Linux (ARCHITECTURE.md) */
 #define TCP_RTO_MAX_MS          60000
-#define TCP_SYN_RETRIES         5       /* then ETIMEDOUT: about 63 s with backoff */
+#define TCP_SYN_RETRIES         5       /* a SYN-ACK's: about 63 s with backoff, then dropped */
+#define TCP_SYN_SENT_RETRIES    7       /* a SYN's: 3 min 3 s, RFC 9293 MUST-23 asks >= 3 min */
 #define TCP_DATA_RETRIES        12      /* R2 of RFC 1122 4.2.3.5: well over 100 s */
 #define TCP_DELACK_MS           40      /* under RFC 1122's 500 ms bound (4.2.3.2) */
 #define TCP_MSL_MS              30000
@@ -102,6 +103,7 @@ struct tcp_conn {
 	bool fin_queued, fin_sent, fin_rcvd, user_closed, nodelay, keepalive;
 	uint32_t fin_seq;               /* our FIN's sequence number, once sent */
 	int error;                      /* a pending -errno: ECONNRESET, ETIMEDOUT, ECONNREFUSED */
+	int soft_error;                 /* the last ICMP error heard: reported on a timeout */
 	/* Listener: half-open children, and established ones waiting for accept. */
 	struct tcp_conn *listener;      /* set while a child is half-open or queued */
 	struct list_node accept_q;

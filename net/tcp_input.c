@@ -546,7 +546,9 @@ static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	tcp_output(c, now);
 }
 
-/* Checks the segment's framing and returns 0, or the drop reason. */
+/* Checks the segment's framing and returns 0, or the drop reason. The flags are judged later
+ * (flags_ok): a closed port answers any segment without RST (RFC 9293 3.10.7.1). Port 0
+ * names no socket, and a RST to it would name none either: such a segment is only counted. */
 static int parse(const uint8_t *ip, const uint8_t *p, size_t len, struct seg *s)
 {
 	if (len < TCP_HDR)
@@ -567,12 +569,20 @@ static int parse(const uint8_t *ip, const uint8_t *p, size_t len, struct seg *s)
 	s->wnd = rd16be(p + 14);
 	s->data = p + off;
 	s->len = (uint32_t)(len - off);
-	if (!(s->flags & (SYN | ACK | RST | FIN)) || ((s->flags & SYN) && (s->flags & (FIN | RST))) ||
-	    s->sport == 0 || s->dport == 0)
-		return DROP_TCP_FLAGS;
+	if (s->sport == 0 || s->dport == 0)
+		return DROP_TCP_PORT_ZERO;
 	if (parse_options(p + TCP_HDR, off - TCP_HDR, s))
 		return DROP_TCP_OPTIONS;
 	return 0;
+}
+
+/* Flags a listener or a connection takes: at least one of SYN, ACK, RST and FIN, and no SYN
+ * with FIN or RST (no state of RFC 9293 3.10.7 does anything useful with those). */
+static bool flags_ok(const struct seg *s)
+{
+	if (!(s->flags & (SYN | ACK | RST | FIN)))
+		return false;
+	return !((s->flags & SYN) && (s->flags & (FIN | RST)));
 }
 
 /* A connection's first segment: the NIC's flow hash must be the one this kernel computes,
@@ -599,7 +609,7 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		check_flow_hash(st, nif, &s);
 	struct tcp_conn *c = tcp_lookup(st, &s);
 	/* A new SYN may end a TIME-WAIT early if it is clearly newer (RFC 6191, RFC 9293 3.10.7.4). */
-	if (c && c->state == TCP_TIME_WAIT && (s.flags & (SYN | ACK)) == SYN &&
+	if (c && c->state == TCP_TIME_WAIT && (s.flags & (SYN | ACK)) == SYN && flags_ok(&s) &&
 	    ((c->ts_ok && s.has_ts) ? seq_gt(s.tsval, c->ts_recent) : seq_gt(s.seq, c->rcv_nxt))) {
 		if (c->user_closed || !c->owner)
 			tcp_conn_free(c);
@@ -607,17 +617,20 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 			tcp_conn_finish(c, 0);
 		c = NULL;
 	}
-	if (!c) {
-		struct tcp_conn *l = tcp_lookup_listener(st, s.dst, s.dport);
-		if (l) {
-			listen_input(l, &s, now);
-			return;
-		}
+	struct tcp_conn *l = c ? NULL : tcp_lookup_listener(st, s.dst, s.dport);
+	if (!c && !l) {
+		/* CLOSED: whatever the flags, every segment without RST draws a RST. */
 		tcp_drop(st, DROP_TCP_NO_SOCKET);
 		tcp_send_reset(st, &s, now);
 		return;
 	}
-	if (c->state == TCP_SYN_SENT)
+	if (!flags_ok(&s)) {
+		tcp_drop(st, DROP_TCP_FLAGS);
+		return;
+	}
+	if (l)
+		listen_input(l, &s, now);
+	else if (c->state == TCP_SYN_SENT)
 		syn_sent_input(c, &s, now);
 	else
 		conn_input(c, &s, now);

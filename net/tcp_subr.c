@@ -233,3 +233,42 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 	nif->tcp = st;
 	return 0;
 }
+
+/* The errno an ICMP error stands for (RFC 792 codes). */
+static int icmp_errno(uint8_t type, uint8_t code)
+{
+	if (type != 3)
+		return -EHOSTUNREACH;           /* time exceeded, parameter problem */
+	if (code == 2 || code == 3)
+		return -ECONNREFUSED;           /* protocol or port unreachable */
+	return code == 0 || code == 6 ? -ENETUNREACH : -EHOSTUNREACH;
+}
+
+/* RFC 9293 3.9.2.2 (MUST-54, MUST-56) with RFC 5927's check: an ICMP error about a segment
+ * we sent goes to its connection if the quoted sequence number is one in flight. Protocol
+ * and port unreachable end a connection still in SYN-SENT (RFC 1122 4.2.3.9's SHOULD);
+ * every other error is soft: kept, and reported only if the connection times out. */
+void tcp_icmp_error(struct netif *nif, uint8_t type, uint8_t code, const uint8_t *ip,
+		    size_t len, uint64_t now)
+{
+	size_t ihl = (size_t)(ip[0] & 0xF) * 4;
+	if (!nif->tcp || len < ihl + 8)
+		return;
+	const uint8_t *t = ip + ihl;
+	struct seg probe = { .src = rd32be(ip + 16), .dst = rd32be(ip + 12),
+			     .sport = rd16be(t + 2), .dport = rd16be(t) };
+	struct tcp_conn *c = tcp_lookup(nif->tcp, &probe);
+	uint32_t seq = rd32be(t + 4);
+	if (!c || c->state == TCP_LISTEN || c->state == TCP_TIME_WAIT ||
+	    !seq_geq(seq, c->snd_una) || !seq_lt(seq, c->snd_max)) {
+		nif->stats.drops[DROP_ICMP_TYPE]++;
+		return;
+	}
+	nif->stats.icmp_errors_in++;
+	c->soft_error = icmp_errno(type, code);
+	if (c->state == TCP_SYN_SENT && c->soft_error == -ECONNREFUSED) {
+		tcp_count(c->stack, TCP_ATTEMPT_FAILS);
+		tcp_conn_finish(c, -ECONNREFUSED);
+	}
+	(void)now;
+}

@@ -99,10 +99,13 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 	c->t_rexmt = 0;
 	tcp_count(st, TCP_RTO_TIMEOUTS);
 	bool handshake = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
-	if (++c->retries > (handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES)) {
+	unsigned limit = c->state == TCP_SYN_SENT ? TCP_SYN_SENT_RETRIES
+			 : handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES;
+	if (++c->retries > limit) {
 		if (c->state == TCP_SYN_SENT)
 			tcp_count(st, TCP_ATTEMPT_FAILS);
-		tcp_conn_finish(c, -ETIMEDOUT);
+		/* What ICMP said of the peer explains the timeout (RFC 1122 4.2.3.9). */
+		tcp_conn_finish(c, c->soft_error ? c->soft_error : -ETIMEDOUT);
 		return;
 	}
 	c->rto = MIN(c->rto * 2, (uint32_t)TCP_RTO_MAX_MS);     /* RFC 6298 5.5 */

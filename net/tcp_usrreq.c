@@ -88,6 +88,9 @@ int tcp_connect(struct tcp_conn *c, uint32_t addr, uint16_t port, uint64_t now)
 		return c->state == TCP_SYN_SENT ? -EALREADY : -EISCONN;
 	if (addr == 0 || port == 0)
 		return -EINVAL;
+	/* No connection to a broadcast or multicast address (RFC 9293 MUST-46, 3.9.1.1). */
+	if (addr >> 28 >= 0xE || (st->nif->mask != 0xFFFFFFFF && addr == (st->nif->ip | ~st->nif->mask)))
+		return -ENETUNREACH;
 	if (!c->laddr)
 		c->laddr = st->nif->ip;
 	c->raddr = addr;

@@ -99,6 +99,166 @@ TEST(tcp, segment_to_a_closed_port_gets_a_reset_rfc9293_3_10_7_1)
 	raw_done();
 }
 
+/* CLOSED (RFC 9293 3.10.7.1): not only a SYN or an ACK, every segment without RST draws a
+ * RST, whatever its flags: none at all, FIN alone, SYN with FIN, data without ACK. SEG.LEN
+ * counts the data, the SYN and the FIN. */
+TEST(tcp, every_segment_without_rst_to_a_closed_port_draws_a_reset_rfc9293_3_10_7_1)
+{
+	static const struct { uint8_t flags; uint32_t len, ack; } cases[] = {
+		{ 0, 0, 5000 }, { 0, 10, 5010 }, { PSH, 10, 5010 }, { FIN, 0, 5001 },
+		{ FIN | PSH, 10, 5011 }, { SYN | FIN, 0, 5002 }, { SYN | FIN, 4, 5006 },
+	};
+	raw_setup();
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned before = ncap;
+		peer(81, cases[i].flags, 5000, 0, 1000, "0123456789", cases[i].len, NULL);
+		EXPECT_EQ_U64(ncap, before + 1);
+		struct out_seg s = last();
+		EXPECT_EQ_U64(s.flags, RST | ACK);
+		EXPECT_EQ_U64(s.seq, 0);
+		EXPECT_EQ_U64(s.ack, cases[i].ack);
+	}
+	/* With an ACK, whatever else: <SEQ=SEG.ACK><CTL=RST>. */
+	peer(81, ACK | FIN | PSH, 5000, 4242, 1000, "data", 4, NULL);
+	EXPECT_EQ_U64(last().flags, RST);
+	EXPECT_EQ_U64(last().seq, 4242);
+	/* SYN with RST carries a RST: never answered. */
+	unsigned before = ncap;
+	peer(81, SYN | RST, 5000, 0, 1000, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, before);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_NO_SOCKET], 9);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_FLAGS], 0);
+	raw_done();
+}
+
+/* Port 0 names no socket at either end: the segment is counted under its own reason and
+ * draws nothing (a RST would go to port 0). */
+TEST(tcp, segments_with_port_0_are_counted_and_unanswered)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	peer(0, SYN, 1, 0, 100, NULL, 0, NULL);
+	uint16_t saved = peer_port;
+	peer_port = 0;
+	peer(80, SYN, 1, 0, 100, NULL, 0, NULL);
+	peer(81, ACK, 1, 1, 100, NULL, 0, NULL);
+	peer_port = saved;
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_PORT_ZERO], 3);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_FLAGS], 0);
+	EXPECT_EQ_U64(ncap, 0);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* A SYN to a broadcast or multicast address is dropped without a word, even to a listening
+ * port (RFC 9293 MUST-57, 3.10.7.2). */
+TEST(tcp, syn_to_a_broadcast_or_multicast_address_is_dropped_silently_must_57)
+{
+	static const uint32_t dsts[] = { 0xFFFFFFFF, 0xC61200FF, 0xE0000001 };
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t f[128];
+		size_t n = build(f, 80, SYN, 1, 0, 100, NULL, 0, NULL);
+		uint8_t *ip = f + ETH_HDR, *t = ip + 20;
+		wr32be(ip + 16, dsts[i]);
+		wr16be(ip + 10, 0);
+		wr16be(ip + 10, inet_checksum(ip, 20));
+		wr16be(t + 16, 0);
+		wr16be(t + 16, inet_fold(inet_sum(t, n - ETH_HDR - 20,
+						  inet_pseudo_sum(B_IP, dsts[i], IP_PROTO_TCP, n - ETH_HDR - 20))));
+		eth_input(&A.nif, f, n, now);
+	}
+	EXPECT_EQ_U64(ncap, 0);
+	EXPECT_EQ_U64(l->syn_count, 0);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_IP_NOT_FOR_US], 3);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* An active open is not made to a broadcast or multicast address (RFC 9293 MUST-46). */
+TEST(tcp, connect_to_a_broadcast_or_multicast_address_is_refused_must_46)
+{
+	static const uint32_t dsts[] = { 0xFFFFFFFF, 0xC61200FF, 0xE0000001, 0xF0000001 };
+	raw_setup();
+	for (unsigned i = 0; i < 4; i++) {
+		struct tcp_conn *c = tcp_conn_new(&A.st);
+		EXPECT_EQ_U64(tcp_connect(c, dsts[i], 80, now), (uint64_t)-ENETUNREACH);
+		tcp_close(c, now);
+	}
+	EXPECT_EQ_U64(ncap, 0);
+	raw_done();
+}
+
+/* A SYN is retransmitted for at least 3 minutes before connect gives up (RFC 9293 MUST-23,
+ * RFC 1122 4.2.3.5). */
+TEST(tcp, a_syn_is_retried_for_at_least_3_minutes_must_23)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	uint64_t start = now;
+	while (c->state == TCP_SYN_SENT && now - start < 600000)
+		run_for(1000);
+	EXPECT(now - start >= 180000);
+	EXPECT_EQ_U64(c->error, (uint64_t)-ETIMEDOUT);
+	EXPECT_EQ_U64(ncap, 1 + TCP_SYN_SENT_RETRIES);
+	tcp_close(c, now);
+	raw_done();
+}
+
+/* The peer's host sends A an ICMP error of type and code quoting a segment A sent from lport
+ * to the peer's port 80 with sequence number seq. */
+static void peer_icmp(uint8_t type, uint8_t code, uint16_t lport, uint32_t seq)
+{
+	uint8_t f[128];
+	build(f, 80, ACK, 0, 0, 0, NULL, 0, NULL);     /* for its Ethernet header */
+	uint8_t *ip = f + ETH_HDR, *icmp = ip + 20, *q = icmp + 8;
+	size_t n = 8 + 20 + 8;
+	ipv4_header(ip, B_IP, A_IP, IP_PROTO_ICMP, n, 1);
+	memset(icmp, 0, 8);
+	icmp[0] = type;
+	icmp[1] = code;
+	ipv4_header(q, A_IP, B_IP, IP_PROTO_TCP, 20, 2);
+	wr16be(q + 20, lport);
+	wr16be(q + 22, 80);
+	wr32be(q + 24, seq);
+	wr32be(q + 28, 0);
+	wr16be(icmp + 2, inet_checksum(icmp, n));
+	eth_input(&A.nif, f, ETH_HDR + 20 + n, now);
+}
+
+/* RFC 9293 3.9.2.2: an ICMP error reaches the connection it is about (MUST-54). Port
+ * unreachable ends a connect (RFC 1122 4.2.3.9); host unreachable is soft and does not
+ * (MUST-56), but explains the timeout; an error quoting a sequence number not in flight is
+ * ignored (RFC 5927 4.1). */
+TEST(tcp, icmp_errors_reach_their_connection_must_54_must_56)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	peer_icmp(3, 3, c->lport, c->iss + 7);                  /* not a sequence number sent */
+	EXPECT_EQ_U64(c->state, TCP_SYN_SENT);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_ICMP_TYPE], 1);
+	peer_icmp(3, 3, c->lport, c->iss);
+	EXPECT_EQ_U64(c->error, (uint64_t)-ECONNREFUSED);
+	EXPECT(c->state != TCP_SYN_SENT);
+	EXPECT_EQ_U64(A.nif.stats.icmp_errors_in, 1);
+	tcp_close(c, now);
+	c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	peer_icmp(3, 1, c->lport, c->iss);                      /* host unreachable: soft */
+	peer_icmp(11, 0, c->lport, c->iss);                     /* time exceeded: soft */
+	run_for(1);
+	EXPECT_EQ_U64(c->state, TCP_SYN_SENT);
+	EXPECT_EQ_U64(c->error, 0);
+	while (c->state == TCP_SYN_SENT)
+		run_for(1000);
+	EXPECT_EQ_U64(c->error, (uint64_t)-EHOSTUNREACH);
+	tcp_close(c, now);
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

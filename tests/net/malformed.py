@@ -110,6 +110,28 @@ def main():
     check("data_offset_past_the_segment", "tcp_offset", [eth() / tcp_to(flags="S", dataofs=15)] * 2)
     check("syn_fin", "tcp_flags", [eth() / tcp_to(flags="SF")] * 5)
     check("syn_rst", "tcp_flags", [eth() / tcp_to(flags="SR")] * 2)
+    # Sources that name no host (RFC 1122 3.2.1.3): dropped silently, no SYN-ACK, RST or ICMP.
+    martians = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "240.0.0.1", "255.255.255.255"]
+    sniff = AsyncSniffer(iface=IFACE, filter="ip src %s" % GUEST, store=True)
+    sniff.start()
+    time.sleep(0.5)
+    check("martian_sources_dropped", "ip_bad_source",
+          [eth() / IP(src=m, dst=GUEST) / TCP(sport=40002, dport=80, flags="S") for m in martians] +
+          [eth() / IP(src=m, dst=GUEST) / UDP(sport=5000, dport=4242) / Raw(b"x" * 8) for m in martians])
+    answers = [p for p in sniff.stop() if IP in p and p[IP].dst in martians]
+    report("martian_sources_unanswered", not answers, "the guest answered %r" % answers[:2])
+    # A closed port answers every segment without RST with a RST (RFC 9293 3.10.7.1), odd
+    # flags or none.
+    sniff = AsyncSniffer(iface=IFACE, filter="tcp and src host %s and src port 4444" % GUEST, store=True)
+    sniff.start()
+    time.sleep(0.5)
+    odd = ["", "F", "P", "SF"]
+    check("closed_port_odd_flags", "tcp_no_socket",
+          [eth() / tcp_to(dport=4444, sport=40003 + i, flags=f, seq=100) / Raw(b"x" * 4)
+           for i, f in enumerate(odd)])
+    rsts = {p[TCP].dport for p in sniff.stop() if TCP in p and p[TCP].flags & 0x04}
+    report("closed_port_odd_flags_draw_rst", len(rsts) == len(odd),
+           "RSTs to %d of %d ports" % (len(rsts), len(odd)))
     check("bad_udp_checksum", "udp_checksum",
           [eth() / IP(src=HOST, dst=GUEST) / UDP(sport=5000, dport=7, chksum=0x4321) / Raw(b"x" * 8)] * 3)
     # Port 0 once matched a free binding slot and panicked the kernel (issue #13, defect 12);

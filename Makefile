@@ -39,7 +39,7 @@ KERNEL_C := \
 	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/tests/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/peer.c \
-	kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
+	kernel/urpc/pool.c kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
 	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \

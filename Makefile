@@ -48,10 +48,11 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
+	kernel/tests/ktest_swsteer.c \
 	drivers/pci/pci.c drivers/nic.c drivers/nic/adv.c drivers/e1000/e1000.c \
 	drivers/igb/igb.c drivers/igb/igb_queue.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netsteer.c \
-	kernel/nicplan.c kernel/prof.c \
+	kernel/nicplan.c kernel/swsteer.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c net/steer.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c \

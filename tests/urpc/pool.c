@@ -65,7 +65,8 @@ static void test_refusals(void)
 	      "an allocation failed or came from another block");
 	check(pktpool_alloc(&p) == -EAGAIN && p.stats.exhausted == 1 &&
 	      pktpool_alloc(&p) == -EAGAIN && p.stats.exhausted == 2,
-	      "pool_exhaustion_pushes_back_and_is_counted", "an empty pool gave a buffer or did not count");
+	      "pool_exhaustion_pushes_back_and_is_counted",
+	      "an empty pool gave a buffer or did not count");
 	unsigned b = (unsigned)bufs[7];
 	ok = pktpool_free(&p, b) == 0 && pktpool_free(&p, b) == -EALREADY &&
 	     p.stats.double_returns == 1 && pktpool_in_use(&p) == PKTPOOL_PER_KERNEL - 1;

@@ -123,8 +123,7 @@ KTEST_NEEDS(net_kernel1_pings_through_software_steering, "e1000 kernels>=2 queue
  * connects eight times to a port of the gateway where nothing listens, from source ports
  * whose hash is its own; kernel 0 hashes each RST in software and hands it to kernel 1, so
  * every connection is refused at once. */
-KTEST_NEEDS(net_kernel1_connects_out_through_software_steering,
-	    "e1000 kernels>=2 queues=per-kernel")
+KTEST_NEEDS(net_kernel1_connects_out_steered_in_software, "e1000 kernels>=2 queues=per-kernel")
 {
 	const struct netif *nif;
 	struct urpc_test rep = { 0 };

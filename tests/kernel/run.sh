@@ -209,7 +209,7 @@ ktests igbq bios 2 net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1
 	igb "ip=dhcp queues=per-kernel" -- -nic user,model=igb
 # queues=per-kernel on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it
 # in software and sends its frames, by reference into the packet pool.
-ktests e1000q bios 2 net_kernel1_pings_through_software_steering,net_kernel1_connects_out_through_software_steering \
+ktests e1000q bios 2 net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software \
 	e1000 "ip=dhcp queues=per-kernel" -- -nic user,model=e1000
 # More kernels than QEMU's 82576 has MSI-X entries for queues (9 of its 16): kernels 1-8
 # drive their queues, kernels 9-11 none, and queues 9-15 never run.

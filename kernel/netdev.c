@@ -18,6 +18,7 @@
 #include "kernel/nicq.h"
 #include "kernel/smp.h"
 #include "kernel/swsteer.h"
+#include "kernel/urpc/peer.h"
 #include "net/socket.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
@@ -37,6 +38,7 @@ static bool own_queue_tried;
 /* Kernel 0: it steers frames to kernels without a queue in software; another kernel: its
  * interface gets and sends frames that way (kernel/swsteer.h). */
 static bool soft_steering;
+static bool soft_planned;               /* kernel 0 */
 static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;
 static bool dhcp_reported;
@@ -218,10 +220,8 @@ void netdev_init(void)
 	char addr[32];
 	queues_per_kernel = want_queues_per_kernel();
 	bool found = pick_nic();
-	/* One queue and queues=per-kernel: the other kernels are steered in software. */
-	soft_steering = found && !igb && queues_per_kernel;
 	nicq_init(igb);
-	netsteer_init(igb, queues_per_kernel, soft_steering ? 1 : 0);
+	netsteer_init(igb, queues_per_kernel);
 	netshare_init(&nif);
 	swsteer_init(&nif);
 	if (!found)
@@ -229,9 +229,7 @@ void netdev_init(void)
 	memcpy(nif.mac, ops->mac(nic), 6);
 	nif.tx = netdev_tx;
 	nif.drv = nic;
-	nif.rss_key = soft_steering ? rss_key_symmetric : ops->rss_key;
-	if (soft_steering)
-		swsteer_enable(ops, nic);
+	nif.rss_key = ops->rss_key;
 	sock_net_init(&nif);
 	if (cmdline_get(boot_info.cmdline, "ip", addr, sizeof(addr)) < 0) {
 		pr_info("net: no ip= on the command line; the interface stays unconfigured\n");
@@ -273,10 +271,25 @@ static void update_link(uint32_t work, uint64_t now)
  * netdev_init, when the other kernels start). */
 static unsigned queues_offered(void)
 {
-	if (soft_steering)
-		return 1;                       /* kernel 0's, the one queue */
-	return igb && queues_per_kernel ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries)
-					: 0;
+	if (!queues_per_kernel)
+		return 0;
+	return igb ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries) : 1;
+}
+
+/* Kernel 0, once the kernels are counted: with queues=per-kernel, those the NIC gives no
+ * queue (all but 0 on the e1000, those past the igb's MSI-X seats) are steered in software,
+ * by the same symmetric hash the igb computes (DESIGN.md sections 3-4). */
+static void plan_soft_steering(void)
+{
+	soft_planned = true;
+	unsigned seated = queues_offered();
+	if (!seated || seated >= kself.ncores)
+		return;
+	soft_steering = true;
+	nif.rss_key = rss_key_symmetric;
+	netsteer_soft_from(seated);
+	swsteer_enable(ops, nic, seated);
+	pr_info("net: kernels %u-%u are steered in software\n", seated, kself.ncores - 1);
 }
 
 /* Another kernel steered in software: no NIC to poll, only what kernel 0 hands over. */
@@ -301,6 +314,8 @@ void netdev_poll(void)
 			poll_soft();
 		return;
 	}
+	if (kself.core == 0 && !soft_planned && peer_ready())
+		plan_soft_steering();
 	uint32_t work = netirq_take();
 	ops->poll(nic, netdev_rx, NULL, 64);
 	if (ops->rx_pending(nic))

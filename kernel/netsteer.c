@@ -29,11 +29,10 @@ static struct steer_kernel kernels[MAX_KERNELS];
 /* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
 static struct steer_mask buckets_here;
 
-void netsteer_init(struct igb *g, bool policy, unsigned soft)
+void netsteer_init(struct igb *g, bool policy)
 {
 	igb = g;
 	policy_on = policy;
-	soft_from = soft ? soft : MAX_KERNELS;
 	steer_init(&state);
 	memset(&buckets_here, 0xFF, sizeof(buckets_here));
 }
@@ -53,6 +52,12 @@ bool netsteer_bucket_mine(unsigned b)
 {
 	b %= STEER_BUCKETS;
 	return buckets_here.mine[b / 64] >> (b % 64) & 1;
+}
+
+void netsteer_soft_from(unsigned k)
+{
+	soft_from = k ? k : MAX_KERNELS;
+	steer_inputs_changed(&state);
 }
 
 unsigned netsteer_kernel_of(unsigned b)

@@ -10,10 +10,12 @@
 struct igb;
 struct urpc_listening;
 
-/* Kernel 0: its igb (NULL: no RSS), whether the policy runs (queues=per-kernel), and the
- * first kernel that gets its buckets' frames by software steering (kernel/swsteer.h; 0:
- * none). Until it steers, kernel 0 owns every bucket. */
-void netsteer_init(struct igb *g, bool policy, unsigned soft_from);
+/* Kernel 0: its igb (NULL: no RSS) and whether the policy runs (queues=per-kernel). Until
+ * it steers, kernel 0 owns every bucket. */
+void netsteer_init(struct igb *g, bool policy);
+/* Kernel 0: kernels k and up get their buckets' frames by software steering
+ * (kernel/swsteer.h), so the table is kept for them too; 0: none does. */
+void netsteer_soft_from(unsigned k);
 /* Another kernel: it owns no bucket until kernel 0 says so (URPC_BUCKETS). */
 void netsteer_ap_init(void);
 /* Kernel 0: kernel k listens on these TCP ports now (its URPC_LISTENING, or its own). */

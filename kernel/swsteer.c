@@ -37,6 +37,7 @@ static bool pool_ready;
 static struct netif *nif;
 static const struct nic_ops *ops;       /* kernel 0, steering: its NIC */
 static void *nic;
+static unsigned soft_from;              /* kernel 0: the first kernel steered in software */
 static struct swsteer_stats stats;
 static struct inbound backlog[BACKLOG];
 static unsigned backlog_head, backlog_tail;     /* taken / added; free-running */
@@ -121,10 +122,11 @@ void swsteer_init(struct netif *n)
 	PEER_REGISTER_STRUCT(URPC_PKT_RETURN, on_pkt_return, struct urpc_pkt_return);
 }
 
-void swsteer_enable(const struct nic_ops *o, void *dev)
+void swsteer_enable(const struct nic_ops *o, void *dev, unsigned first)
 {
 	ops = o;
 	nic = dev;
+	soft_from = first;
 }
 
 bool swsteer_enabled(void)
@@ -179,7 +181,7 @@ bool swsteer_divert(struct netif *n, const uint8_t *frame, size_t len)
 	if (!swsteer_enabled() || len > PKTPOOL_BUF_SIZE || !frame_hash(frame, len, &hash, &tcp4))
 		return false;
 	unsigned k = netsteer_kernel_of(hash % STEER_BUCKETS);
-	if (k == 0 || k >= kself.ncores) {
+	if (k < soft_from || k >= kself.ncores) {      /* kernel 0's, or one with a queue */
 		n->rx_hash = hash;
 		n->rx_hashed = tcp4;
 		return false;

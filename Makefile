@@ -39,7 +39,7 @@ KERNEL_C := \
 	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/tests/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/peer.c \
-	kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
+	kernel/urpc/pool.c kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
 	kernel/syscall.c kernel/uaccess.c kernel/init.c kernel/rcall.c \
 	kernel/mm/pmm.c kernel/mm/vmm.c kernel/mm/kstack.c kernel/mm/heap.c \
 	kernel/arch/x86_64/serial.c kernel/arch/x86_64/gdt.c kernel/arch/x86_64/idt.c \
@@ -48,11 +48,12 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
+	kernel/tests/ktest_swsteer.c \
 	drivers/pci/pci.c drivers/nic.c drivers/nic/adv.c drivers/e1000/e1000.c \
 	drivers/igb/igb.c drivers/igb/igb_queue.c \
 	drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_queue.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netsteer.c \
-	kernel/nicplan.c kernel/prof.c \
+	kernel/nicplan.c kernel/swsteer.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c \

@@ -1,8 +1,9 @@
 /* This kernel's network interface (netdev.h). Kernel 0 puts it on the igb or the e1000,
  * configured from the command line (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp); with
  * queues=per-kernel, each kernel that kernel/nicplan.h seats puts one on its own igb queue
- * pair, configured as kernel 0 shares (kernel/netshare.c). The NIC's interrupts note work
- * that the idle loop does (netdev_poll). */
+ * pair, and on the e1000 every other kernel one that kernel 0 steers frames to in software
+ * (kernel/swsteer.h), each configured as kernel 0 shares (kernel/netshare.c). The NIC's
+ * interrupts note work that the idle loop does (netdev_poll). */
 #include "kernel/netdev.h"
 #include "drivers/e1000/e1000.h"
 #include "drivers/igb/igb.h"
@@ -17,6 +18,8 @@
 #include "kernel/nicplan.h"
 #include "kernel/nicq.h"
 #include "kernel/smp.h"
+#include "kernel/swsteer.h"
+#include "kernel/urpc/peer.h"
 #include "net/socket.h"
 #include "kernel/time.h"
 #include "lib/cmdline.h"
@@ -33,6 +36,10 @@ static bool queues_per_kernel;          /* queues=per-kernel */
 static unsigned msix_entries;           /* kernel 0: the igb's MSI-X table size */
 static struct igb_queue own_queue;      /* another kernel's queue pair */
 static bool own_queue_tried;
+/* Kernel 0: it steers frames to kernels without a queue in software; another kernel: its
+ * interface gets and sends frames that way (kernel/swsteer.h). */
+static bool soft_steering;
+static bool soft_planned;               /* kernel 0 */
 static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;
 static bool dhcp_reported;
@@ -55,12 +62,14 @@ static void netdev_rx(void *arg, const uint8_t *frame, size_t len, const struct 
 	(void)arg;
 	nif.rx_hash = info->rss_hash;
 	nif.rx_hashed = info->rss_tcp4;
+	if (soft_steering && swsteer_divert(&nif, frame, len))
+		return;                 /* another kernel's bucket */
 	eth_input(&nif, frame, len, time_uptime_ms());
 }
 
 bool netdev_pending(void)
 {
-	return nic && netirq_pending();
+	return (nic && netirq_pending()) || swsteer_pending();
 }
 
 /* The NIC hashes a received segment with the source first: the peer's address and port. */
@@ -117,6 +126,18 @@ static void attach_own_queue(void)
 		seat.queue);
 }
 
+/* Another kernel that kernel 0 serves by software steering: its interface sends through
+ * kernel 0 and hears the frames of its buckets from it (DESIGN.md section 4). */
+static void attach_soft(void)
+{
+	soft_steering = true;
+	nif.tx = swsteer_tx;
+	nif.drv = NULL;
+	nif.rss_key = rss_key_symmetric;
+	pr_info("net: kernel %u has a stack of its own, steered in software by kernel 0\n",
+		kself.core);
+}
+
 /* With queues=per-kernel this kernel's stack exists from boot, so that the programs the boot
  * table starts can listen at once; it sends nothing (-ENETDOWN) until its queue is attached. */
 void netdev_ap_init(void)
@@ -124,6 +145,7 @@ void netdev_ap_init(void)
 	nicq_init(NULL);
 	netsteer_ap_init();
 	netshare_init(&nif);
+	swsteer_init(&nif);
 	if (want_queues_per_kernel())
 		sock_net_init(&nif);
 }
@@ -135,7 +157,7 @@ const struct netif *netdev_view(void)
 
 int netdev_ping(uint32_t dst, uint16_t seq)
 {
-	if (!nic)
+	if (!netdev_netif())
 		return -ENODEV;
 	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ms());
 	netdev_tx_flush();
@@ -144,7 +166,7 @@ int netdev_ping(uint32_t dst, uint16_t seq)
 
 bool netdev_arp(uint32_t ip, uint8_t mac[6])
 {
-	return nic && arp_resolve(&nif, ip, mac, time_uptime_ms());
+	return netdev_netif() && arp_resolve(&nif, ip, mac, time_uptime_ms());
 }
 
 /* The NIC behind kernel 0's interface: the igb when there is one (the multi-queue NIC),
@@ -207,6 +229,7 @@ void netdev_init(void)
 	nicq_init(igb);
 	netsteer_init(igb, queues_per_kernel);
 	netshare_init(&nif);
+	swsteer_init(&nif);
 	if (!found)
 		return;
 	memcpy(nif.mac, ops->mac(nic), 6);
@@ -254,8 +277,34 @@ static void update_link(uint32_t work, uint64_t now)
  * netdev_init, when the other kernels start). */
 static unsigned queues_offered(void)
 {
-	return igb && queues_per_kernel ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries)
-					: 0;
+	if (!queues_per_kernel)
+		return 0;
+	return igb ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries) : 1;
+}
+
+/* Kernel 0, once the kernels are counted: with queues=per-kernel, those the NIC gives no
+ * queue (all but 0 on the e1000, those past the igb's MSI-X seats) are steered in software,
+ * by the same symmetric hash the igb computes (DESIGN.md sections 3-4). */
+static void plan_soft_steering(void)
+{
+	soft_planned = true;
+	unsigned seated = queues_offered();
+	if (!seated || seated >= kself.ncores)
+		return;
+	soft_steering = true;
+	nif.rss_key = rss_key_symmetric;
+	netsteer_soft_from(seated);
+	swsteer_enable(ops, nic, seated);
+	pr_info("net: kernels %u-%u are steered in software\n", seated, kself.ncores - 1);
+}
+
+/* Another kernel steered in software: no NIC to poll, only what kernel 0 hands over. */
+static void poll_soft(void)
+{
+	uint64_t now = time_uptime_ms();
+	swsteer_poll(now);
+	sock_net_tick(now);
+	netshare_poll(now, false, 0, false);
 }
 
 void netdev_poll(void)
@@ -263,8 +312,16 @@ void netdev_poll(void)
 	nicq_serve();
 	if (kself.core != 0 && !own_queue_tried && netshare_queues_offered() > kself.core)
 		attach_own_queue();
-	if (!nic)
+	if (kself.core != 0 && !soft_steering && !nic && sock_tcp_stack() &&
+	    netshare_soft_steered())
+		attach_soft();
+	if (!nic) {
+		if (soft_steering)
+			poll_soft();
 		return;
+	}
+	if (kself.core == 0 && !soft_planned && peer_ready())
+		plan_soft_steering();
 	uint32_t work = netirq_take();
 	ops->poll(nic, netdev_rx, NULL, 64);
 	if (ops->rx_pending(nic))
@@ -275,14 +332,16 @@ void netdev_poll(void)
 	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
-	netshare_poll(now, nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered());
+	netshare_poll(now, nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered(),
+		      soft_steering);
 	netsteer_poll(now);
+	swsteer_poll(now);
 	ops->tx_flush(nic);
 }
 
 const struct netif *netdev_netif(void)
 {
-	return nic ? &nif : NULL;
+	return nic || soft_steering ? &nif : NULL;
 }
 
 bool netdev_nic_state(const struct nic_stats **stats, bool *link_up, unsigned *link_mbps)

@@ -48,10 +48,10 @@ static int share_with(unsigned k)
 }
 
 /* Kernel 0. A kernel whose ring was full is told all of it again later. */
-static void share_config(unsigned queues)
+static void share_config(unsigned queues, bool soft)
 {
 	struct urpc_net_config now = { .ip = nif->ip, .mask = nif->mask, .gateway = nif->gateway,
-				       .queues = (uint8_t)queues };
+				       .queues = (uint8_t)queues, .soft = soft };
 	memcpy(now.mac, nif->mac, 6);
 	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
 		config_shared = now;
@@ -136,16 +136,21 @@ static void check_listening(uint64_t now)
 		listening_told = l;
 }
 
-void netshare_poll(uint64_t now, bool ready, unsigned queues)
+void netshare_poll(uint64_t now, bool ready, unsigned queues, bool soft)
 {
 	if (kself.core == 0 && ready)
-		share_config(queues);
+		share_config(queues, soft);
 	check_listening(now);
 }
 
 unsigned netshare_queues_offered(void)
 {
 	return config_shared.queues;
+}
+
+bool netshare_soft_steered(void)
+{
+	return config_shared.soft && kself.core >= config_shared.queues;
 }
 
 void netshare_init(struct netif *n)

@@ -1,4 +1,5 @@
-/* Kernel 0's RSS redirection table and every kernel's own buckets (netsteer.h). */
+/* Kernel 0's RSS redirection table (the igb's, or kept for software steering) and every
+ * kernel's own buckets (netsteer.h). */
 #include "kernel/netsteer.h"
 #include "drivers/igb/igb.h"
 #include "kernel/console.h"
@@ -20,6 +21,9 @@ _Static_assert(sizeof(struct urpc_buckets) == sizeof(struct steer_mask), "a mask
 
 static struct igb *igb;                         /* kernel 0's; NULL elsewhere */
 static bool policy_on;
+/* Kernel 0: kernels from this one on get their buckets' frames by software steering
+ * (kernel/swsteer.h), so the table is kept here for them; MAX_KERNELS: none does. */
+static unsigned soft_from = MAX_KERNELS;
 static struct steer_state state;
 static struct steer_kernel kernels[MAX_KERNELS];
 /* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
@@ -50,6 +54,29 @@ bool netsteer_bucket_mine(unsigned b)
 	return buckets_here.mine[b / 64] >> (b % 64) & 1;
 }
 
+void netsteer_soft_from(unsigned k)
+{
+	soft_from = k ? k : MAX_KERNELS;
+	steer_inputs_changed(&state);
+}
+
+unsigned netsteer_kernel_of(unsigned b)
+{
+	return state.kernel_of[b % STEER_BUCKETS];
+}
+
+/* Kernel 0: can kernel k own buckets, through a queue of its own or by software? */
+static bool can_steer_to(unsigned k)
+{
+	return k == 0 || nicq_queue_of(k) != 0 || (k >= soft_from && k < kself.ncores);
+}
+
+/* Kernel 0: is there a table to keep (an igb's, or the software steering's)? */
+static bool steers(void)
+{
+	return igb || soft_from < kself.ncores;
+}
+
 void netsteer_listening(unsigned k, const struct urpc_listening *l)
 {
 	struct steer_ports p = { .count = l->count };
@@ -69,8 +96,8 @@ void netsteer_inputs_changed(void)
 static void refresh_kernels(void)
 {
 	for (unsigned k = 0; k < kself.ncores; k++) {
-		kernels[k].has_queue = k == 0 || nicq_queue_of(k) != 0;
 		kernels[k].alive = k == 0 || peer_alive(k);
+		kernels[k].has_queue = can_steer_to(k) && kernels[k].alive;
 	}
 }
 
@@ -92,15 +119,16 @@ static void tell_buckets(void)
 int netsteer_write(const uint8_t kernel_of[IGB_RETA_ENTRIES])
 {
 	uint8_t reta[IGB_RETA_ENTRIES];
-	if (kself.core != 0 || !igb)
+	if (kself.core != 0 || !steers())
 		return -ENODEV;
 	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++) {
 		unsigned k = kernel_of[b];
-		if (k >= kself.ncores || (k && !nicq_queue_of(k)))
+		if (k >= kself.ncores || !can_steer_to(k))
 			return -EINVAL;
-		reta[b] = (uint8_t)nicq_queue_of(k);
+		reta[b] = (uint8_t)nicq_queue_of(k);    /* 0 for a kernel steered by software */
 	}
-	igb_reta_write(igb, reta);
+	if (igb)
+		igb_reta_write(igb, reta);
 	steer_written(&state, kernel_of);
 	buckets_here = steer_buckets_of(&state, 0);
 	tell_buckets();
@@ -128,7 +156,7 @@ static void report_spread(const uint8_t table[IGB_RETA_ENTRIES])
 void netsteer_poll(uint64_t now)
 {
 	uint8_t table[IGB_RETA_ENTRIES];
-	if (kself.core != 0 || !igb)
+	if (kself.core != 0 || !steers())
 		return;
 	tell_buckets();                 /* which also refreshes what the policy reads */
 	if (!policy_on)

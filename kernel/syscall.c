@@ -8,6 +8,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/heap.h"
 #include "kernel/netdev.h"
+#include "kernel/swsteer.h"
 #include "drivers/nic.h"
 #include "net/tcp.h"
 #include "kernel/proc.h"
@@ -288,6 +289,22 @@ static int64_t sys_kernels(uint64_t ubuf, uint64_t max)
 	return (int64_t)n;
 }
 
+static void netstat_pool(struct sys_netstat *ns)
+{
+	const struct swsteer_stats *sw = swsteer_stats();
+	const struct pktpool *p = swsteer_pool();
+	ns->steered_out = sw->rx_handed + sw->tx_handed;
+	ns->steered_in = sw->rx_taken + sw->tx_relayed;
+	if (!p)
+		return;
+	ns->pool_in_use = pktpool_in_use(p);
+	ns->pool_size = PKTPOOL_PER_KERNEL;
+	ns->pool_exhausted = p->stats.exhausted;
+	ns->pool_double_returns = p->stats.double_returns;
+	ns->pool_not_held = p->stats.not_held;
+	ns->pool_reclaimed = p->stats.reclaimed;
+}
+
 static int64_t sys_netstat(uint64_t ubuf)
 {
 	const struct netif *nif = netdev_netif();
@@ -329,6 +346,7 @@ static int64_t sys_netstat(uint64_t ubuf)
 		ns.link_up = link_up;
 		ns.link_mbps = mbps;
 	}
+	netstat_pool(&ns);
 	return copy_to_user(ubuf, &ns, sizeof(ns));
 }
 

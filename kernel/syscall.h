@@ -118,6 +118,13 @@ struct sys_netstat {
 	uint64_t drops[SYS_NETSTAT_DROPS];
 	uint64_t tcp[SYS_NETSTAT_TCP];
 	uint32_t conns[SYS_NETSTAT_STATES];     /* TCP connections by state (listeners too) */
+	/* Software steering (kernel/swsteer.h) and this kernel's block of the packet pool
+	 * (kernel/urpc/pool.h): frames handed to and taken from other kernels, buffers in use,
+	 * allocations refused for want of one, wrong returns, buffers taken back from dead
+	 * kernels. */
+	uint64_t steered_out, steered_in;
+	uint32_t pool_in_use, pool_size;
+	uint64_t pool_exhausted, pool_double_returns, pool_not_held, pool_reclaimed;
 };
 
 /* Sockets: the constants and layouts are Linux's x86-64 ones, so programs written for POSIX

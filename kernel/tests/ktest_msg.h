@@ -49,8 +49,9 @@ enum urpc_test_op {
 	 * arg[4] = the gateway's MAC in its ARP cache (0: none); MACs as 48-bit numbers */
 	TEST_OP_NET_VIEW = 11,
 	/* ping arg[0] through this kernel's own stack and queue, arg[1] times; reply arg[0] =
-	 * echo replies its stack took, arg[1] = frames its queue received, arg[2] = its queue's
-	 * interrupts; -ENODEV if it drives no queue */
+	 * echo replies its stack took, arg[1] = frames its queue received (or, steered in
+	 * software, that kernel 0 handed it), arg[2] = its queue's interrupts; -ENODEV if it
+	 * has no interface */
 	TEST_OP_STACK_PING = 12,
 	/* arg[1] TCP connections from this kernel's own stack to arg[0] port arg[2], where
 	 * nothing listens; reply arg[0] = refused (the RST reached this kernel), arg[1] = no

@@ -40,7 +40,16 @@ enum urpc_type {
 	 * picks ports whose answers reach it. */
 	URPC_BUCKETS = 10,
 	URPC_NICQ_CONFIRM = 11,
-	URPC_TYPE_LAST = URPC_NICQ_CONFIRM,
+	/* Software steering (kernel/swsteer.h), frames by reference into the packet pool
+	 * (kernel/urpc/pool.h): kernel 0 -> a kernel without a queue of its own, a received
+	 * frame in one of kernel 0's buffers, now the receiver's (struct urpc_pkt_frame); a
+	 * kernel -> kernel 0, a frame to send in one of the sender's buffers, now kernel 0's
+	 * (struct urpc_pkt_frame). The holder gives each buffer back to its owner in a
+	 * URPC_PKT_RETURN (struct urpc_pkt_return) once done with it. */
+	URPC_PKT_RX = 12,
+	URPC_PKT_TX = 13,
+	URPC_PKT_RETURN = 14,
+	URPC_TYPE_LAST = URPC_PKT_RETURN,
 };
 
 /* Types URPC_TEST_FIRST..URPC_TEST_LAST belong to the in-kernel tests and the URPC benchmark
@@ -79,7 +88,7 @@ _Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fit
 struct urpc_net_config {
 	uint8_t mac[6];
 	uint8_t queues;         /* kernels below this drive a queue pair each (nic_plan_seat) */
-	uint8_t pad;
+	uint8_t soft;           /* nonzero: the others get frames by software steering */
 	uint32_t ip, mask, gateway;     /* host order */
 };
 
@@ -108,6 +117,22 @@ struct urpc_hello {
 _Static_assert(sizeof(struct urpc_hello) <= URPC_PAYLOAD, "hello fits a slot");
 _Static_assert(sizeof(struct urpc_net_config) <= URPC_PAYLOAD, "net config fits a slot");
 _Static_assert(sizeof(struct urpc_listening) <= URPC_PAYLOAD, "listening ports fit a slot");
+
+struct urpc_pkt_frame {
+	uint16_t buf;           /* the packet pool's buffer number (the sender's own) */
+	uint16_t len;           /* frame bytes, at most PKTPOOL_BUF_SIZE */
+	uint32_t hash;          /* URPC_PKT_RX: the Toeplitz hash kernel 0 steered it by */
+	uint8_t tcp4;           /* URPC_PKT_RX: hash is of the TCP/IPv4 4-tuple */
+};
+
+#define URPC_PKT_RETURNS 26u
+
+struct urpc_pkt_return {
+	uint16_t count;                         /* buffers given back, <= URPC_PKT_RETURNS */
+	uint16_t buf[URPC_PKT_RETURNS];         /* each the receiver's own */
+};
+_Static_assert(sizeof(struct urpc_pkt_frame) <= URPC_PAYLOAD, "a frame reference fits a slot");
+_Static_assert(sizeof(struct urpc_pkt_return) <= URPC_PAYLOAD, "returns fit a slot");
 
 struct urpc_nicq_attach {
 	uint64_t rx_ring_pa, tx_ring_pa;        /* the queue's descriptor rings */

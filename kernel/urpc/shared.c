@@ -1,5 +1,7 @@
-/* URPC's shared region: where each channel and status line is (shared.h has the picture). */
+/* URPC's shared region: where each channel, status line and the packet pool are (shared.h
+ * has the picture). */
 #include "kernel/urpc/shared.h"
+#include "kernel/urpc/pool.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
@@ -8,10 +10,20 @@
 
 static uint8_t *shared_base;
 
-uint64_t shared_size_for(unsigned ncores)
+uint64_t shared_pool_offset(unsigned ncores)
 {
 	uint64_t chans = (uint64_t)ncores * ncores * sizeof(struct urpc_chan);
-	return ALIGN_UP(SHARED_CHAN_OFFSET + chans, SHARED_ALIGN);
+	return ALIGN_UP(SHARED_CHAN_OFFSET + chans, 4096);
+}
+
+uint64_t shared_size_for(unsigned ncores)
+{
+	return ALIGN_UP(shared_pool_offset(ncores) + pktpool_size_for(ncores), SHARED_ALIGN);
+}
+
+void *shared_pool(void)
+{
+	return shared_base + shared_pool_offset(shared_header()->ncores);
 }
 
 struct shared_header *shared_header(void)

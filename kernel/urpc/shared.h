@@ -14,9 +14,13 @@
  *                         | channel 0->0 (unused), 0->1, ... 0->N-1    |  channel i->j at
  *                         | channel 1->0, ...                          |  + (i*N + j) * 4160
  *                         | ... N*N channels                           |
+ *   + shared_pool_offset  +-------------------------------------------+
+ *                         | the packet pool: N blocks of 256 buffers   |  each buffer written
+ *                         |   of 2 KiB (kernel/urpc/pool.h draws it)   |  by its holder only
  *                         +-------------------------------------------+
  *
- * Size: ALIGN_UP(SHARED_CHAN_OFFSET + N^2 * sizeof(struct urpc_chan), 2 MiB).
+ * shared_pool_offset(N) = ALIGN_UP(SHARED_CHAN_OFFSET + N^2 * sizeof(struct urpc_chan), 4 KiB);
+ * size: ALIGN_UP(shared_pool_offset(N) + N * 512 KiB, 2 MiB) (4 kernels: 4 MiB, 64: 50 MiB).
  */
 #ifndef KERNEL_SHARED_H
 #define KERNEL_SHARED_H
@@ -63,9 +67,12 @@ struct kernel_status {
 _Static_assert(sizeof(struct kernel_status) == 64, "one cache line per kernel");
 
 uint64_t shared_size_for(unsigned ncores);
+uint64_t shared_pool_offset(unsigned ncores);
 struct shared_header *shared_header(void);
 struct kernel_status *shared_status(unsigned core);
 struct urpc_chan *shared_chan(unsigned from, unsigned to);
+/* The packet pool's area (kernel/urpc/pool.h): its buffers are not cleared at boot. */
+void *shared_pool(void);
 /* Kernel 0: lays out a fresh region. Every kernel: records where the region is mapped. */
 int shared_init(void *base, uint64_t size, unsigned ncores);
 void shared_attach(void *base);

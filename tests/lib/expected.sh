@@ -2,7 +2,7 @@
 # The checks each suite must report, read from the sources that define them, one a line
 # (a name may hold a * where the source builds it from a number).
 #   tests/lib/expected.sh host        TEST(suite, name) in tests/host/test_*.c
-#   tests/lib/expected.sh urpc        check(..., "name", ...) in tests/urpc/stress.c
+#   tests/lib/expected.sh urpc        check(..., "name", ...) in tests/urpc/*.c
 #   tests/lib/expected.sh httpd       @check("name") in tests/httpd/checks.py and the pass
 #                                     calls of tests/httpd/run.sh, as run on its own server
 #   tests/lib/expected.sh httpd-guest the same checks against another server: those of
@@ -33,7 +33,7 @@ host() {
 urpc() {
 	perl -0777 -ne 'print "urpc.$1\n" while /\bcheck\([^;]*?,\s*"([a-z0-9_]+)"\s*,/g;
 		while (/snprintf\(name, sizeof\(name\), "([a-z0-9_%]+)"/g) {
-			(my $n = $1) =~ s/%[a-z]+/*/g; print "urpc.$n\n" }' tests/urpc/stress.c |
+			(my $n = $1) =~ s/%[a-z]+/*/g; print "urpc.$n\n" }' tests/urpc/*.c |
 		LC_ALL=C sort -u
 }
 
@@ -62,7 +62,8 @@ net() {
 		script_passes tests/net/run.sh | grep '^net\.'
 		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
 			tests/net/malformed.py
-		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/rss_check.py
+		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/rss_check.py |
+			sed 'p; s/^net\.per_kernel_/net.e1000_per_kernel_/'   # run again on the e1000
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'
 	} | LC_ALL=C sort -u
 }

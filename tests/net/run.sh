@@ -365,6 +365,31 @@ else
 	fail net.per_kernel_queue_attached "kernel 1 did not attach its queue; see $OUT/perkernel.log"
 fi
 stop_guest
+# The same on the e1000, which has one queue: kernel 1 has a stack of its own that kernel 0
+# hands the frames of its buckets to, in software, by the same hash and table
+# (kernel/swsteer.h); every connection must still be served by its bucket's kernel.
+if boot e1000perkernel -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "e1000,netdev=n0,mac=$GUEST_MAC" &&
+	seen "net: kernel 1 has a stack of its own, steered in software" "$OUT/e1000perkernel.log"; then
+	pass net.e1000_per_kernel_steered_in_software
+	seen "net: RSS buckets spread over kernels 0,1" "$OUT/e1000perkernel.log" &&
+		pass net.e1000_per_kernel_buckets_spread_once_both_listen ||
+		fail net.e1000_per_kernel_buckets_spread_once_both_listen "no spread line; see $OUT/e1000perkernel.log"
+	run_checks net.e1000_per_kernel_rss_check 300 's/ net\.per_kernel_/ net.e1000_per_kernel_/' \
+		$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000
+	# Each kernel owns a block of the pool: both blocks' owners saw no double return and no
+	# return from a kernel not holding the buffer (/status answers from either kernel).
+	pools=
+	for _ in $(seq 20); do
+		pools+=" $(status_of 's["kernel"], s["net"]["interface"]["pool"]["double_returns"] +
+			s["net"]["interface"]["pool"]["not_held"]' | tr ' ' :)"
+	done
+	[[ "$pools" == *" 0:0"* && "$pools" == *" 1:0"* && "$pools" != *:[1-9]* ]] &&
+		pass net.e1000_per_kernel_pool_returns_all_proper ||
+		fail net.e1000_per_kernel_pool_returns_all_proper "kernel:wrong returns of 20 /status: $pools"
+else
+	fail net.e1000_per_kernel_steered_in_software "kernel 1 was not steered in software; see $OUT/e1000perkernel.log"
+fi
+stop_guest
 BOOT_ISO=
 
 rm -f "$OUT/relay.pid"

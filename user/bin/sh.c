@@ -199,6 +199,10 @@ static void cmd_netstat(void)
 	printf("link %s %u Mb/s; nic rx %lu, tx %lu, missed %lu, crc errors %lu; udp in %lu, out %lu\n",
 	       ns.link_up ? "up" : "down", ns.link_mbps, ns.hw_rx_packets, ns.hw_tx_packets,
 	       ns.hw_rx_missed, ns.hw_rx_crc_errors, ns.udp_in, ns.udp_out);
+	printf("steered out %lu, in %lu; packet pool %u of %u in use, exhausted %lu, "
+	       "double returns %lu, not held %lu, reclaimed %lu\n", ns.steered_out, ns.steered_in,
+	       ns.pool_in_use, ns.pool_size, ns.pool_exhausted, ns.pool_double_returns,
+	       ns.pool_not_held, ns.pool_reclaimed);
 	for (unsigned i = 0; i < ns.nstates && i < SYS_NETSTAT_STATES; i++)
 		if (ns.conns[i])
 			printf("tcp %-18s %u\n", tcp_state_name((enum tcp_state)i), ns.conns[i]);

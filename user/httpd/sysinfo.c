@@ -34,6 +34,17 @@ static void net_interface(struct strbuf *b, const struct sys_netstat *ns)
 	json_u64(b, "hw_tx_packets", ns->hw_tx_packets);
 	json_u64(b, "hw_rx_missed", ns->hw_rx_missed);
 	json_u64(b, "hw_rx_crc_errors", ns->hw_rx_crc_errors);
+	json_u64(b, "steered_out", ns->steered_out);
+	json_u64(b, "steered_in", ns->steered_in);
+	json_member(b, "pool");
+	strbuf_printf(b, "{");
+	json_u64(b, "in_use", ns->pool_in_use);
+	json_u64(b, "size", ns->pool_size);
+	json_u64(b, "exhausted", ns->pool_exhausted);
+	json_u64(b, "double_returns", ns->pool_double_returns);
+	json_u64(b, "not_held", ns->pool_not_held);
+	json_u64(b, "reclaimed", ns->pool_reclaimed);
+	strbuf_printf(b, "}");
 	strbuf_printf(b, "}");
 }
 

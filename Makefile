@@ -38,7 +38,7 @@ NASMFLAGS := -f elf64 -g -F dwarf
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
 KERNEL_C := \
-	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
+	kernel/main.c kernel/console.c kernel/fbcon.c kernel/fbscreen.c kernel/font.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/tests/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/peer.c \
 	kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \

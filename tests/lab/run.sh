@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/test/lab
 TREE=$BUILD/pxe
+PY=/usr/bin/python3
 mkdir -p "$OUT"
 
 pass() { echo "PASS $1"; }
@@ -64,4 +65,52 @@ pxe_checks() {
 		served_from_tree uefi
 }
 
+# screen_shows FIRMWARE: a boot of two kernels with no serial port at all; within 120 s the
+# text read off its screen (tests/lab/screen.py: every cell must match a glyph of the
+# kernel's font pixel for pixel) holds both kernels' tagged lines.
+screen_shows() {
+	local fw=$1 dir=$OUT/screen-$1 qpid shown=0
+	mkdir -p "$dir" && rm -f "$dir/qmp.sock" "$dir/screen.txt"
+	tools/qemu.sh --firmware "$fw" --cpus 2 --serial none --timeout 150 "$OUT/screen.iso" \
+		-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" >"$dir/qemu.out" 2>&1 &
+	qpid=$!
+	for _ in $(seq 40); do
+		sleep 3
+		kill -0 "$qpid" 2>/dev/null || break
+		$PY tests/lab/screen.py --qmp "$dir/qmp.sock" --dump "$dir/screen.ppm" >"$dir/screen.txt" 2>>"$dir/qemu.out" || continue
+		if grep -qE '^\[k0\] flotilla: kernel up, [0-9]+ symbols' "$dir/screen.txt" &&
+			grep -qxF '[k0] hello from kernel 0 of 2, pid 1, booted by the boot table' "$dir/screen.txt" &&
+			grep -qxF '[k1] hello from kernel 1 of 2, pid 1, booted by the boot table' "$dir/screen.txt"; then
+			shown=1
+			break
+		fi
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	[ "$shown" -eq 1 ] || echo "lab: $fw: the screen did not show the boot lines; it read: $(grep -c . "$dir/screen.txt" 2>/dev/null) lines, in $dir/screen.txt" >&2
+	[ "$shown" -eq 1 ]
+}
+
+# decodes_itself: the reader finds a line drawn with the kernel's font, and nothing in a
+# blank picture (so an empty screen cannot pass the checks above).
+decodes_itself() {
+	local line='[k1] pci: 00:02.0 8086:10d3 ~{|}` !@#$%^&*()_+-=;:,.<>/?' dir=$OUT/screen-self
+	mkdir -p "$dir"
+	$PY tests/lab/screen.py --render "$line" --ppm-out "$dir/line.ppm" &&
+		[ "$($PY tests/lab/screen.py --ppm "$dir/line.ppm")" = "$line" ] &&
+		printf 'P6\n64 32\n255\n' >"$dir/blank.ppm" && head -c $((64 * 32 * 3)) /dev/zero >>"$dir/blank.ppm" &&
+		[ -z "$($PY tests/lab/screen.py --ppm "$dir/blank.ppm" | tr -d '\n')" ]
+}
+
+screen_checks() {
+	check lab.screen_reader_decodes_the_kernel_font "screen.py did not read back its own line" decodes_itself
+	if ! tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/screen.iso" "loglevel=info" >/dev/null; then
+		fail lab.screen_iso "mkiso failed"
+		return
+	fi
+	check lab.screen_shows_boot_lines_bios "no boot lines on the screen; see $OUT/screen-bios/" screen_shows bios
+	check lab.screen_shows_boot_lines_uefi "no boot lines on the screen; see $OUT/screen-uefi/" screen_shows uefi
+}
+
 pxe_checks
+screen_checks

@@ -50,8 +50,9 @@ command -v dnsmasq >/dev/null ||
 	{ echo "run-pxe: dnsmasq missing (tools/setup.sh installs dnsmasq-base)" >&2; exit 2; }
 
 ns=flotilla-pxe-$$
-dpid= qpid=
+dpid= qpid= watch=
 cleanup() {
+	[ -n "$watch" ] && kill "$watch" 2>/dev/null
 	[ -s "$logdir/qemu.pid" ] && kill "$(cat "$logdir/qemu.pid")" 2>/dev/null
 	[ -n "$qpid" ] && wait "$qpid" 2>/dev/null
 	[ -s "$logdir/dnsmasq.pid" ] && kill "$(cat "$logdir/dnsmasq.pid")" 2>/dev/null
@@ -93,6 +94,7 @@ if [ "$check" = 0 ]; then
 		http_up && { echo "run-pxe: httpd on $GUEST_IP answers (ip netns exec $ns curl http://$GUEST_IP/)" >&2; exit 0; }
 		sleep 1
 	  done ) &
+	watch=$!
 	in_ns "${qemu[@]}" -- -pidfile "$logdir/qemu.pid" "${nic[@]}"
 	status=$?
 	[ "$status" -eq 33 ] && status=0      # the kernel's shutdown

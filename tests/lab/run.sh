@@ -3,13 +3,15 @@
 # `make pxe` builds (BIOS and UEFI, each to an HTTP 200 from httpd over the tap, with
 # tools/run-pxe.sh), and show the boot on its screen when it has no serial port (the
 # multiboot2 framebuffer console, read back from QEMU's screendump by tests/lab/screen.py).
-# The PXE boots need root (a network namespace); without it they are skipped by name, loudly.
+# The PXE boots need root (a network namespace); without it they are skipped by name, loudly
+# (LAB_TEST_AS_USER=1 takes that path as root too, to see it).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
 OUT=$BUILD/test/lab
 TREE=$BUILD/pxe
+MAC_CFG=boot/grub/mac/52:54:00:f1:07:02.cfg     # tools/run-pxe.sh's guest
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
@@ -28,12 +30,14 @@ pxe_boot() {
 	tools/run-pxe.sh --firmware "$1" --check "$2" --logdir "$OUT/$1" "$TREE"
 }
 
-# served_from_tree FIRMWARE: everything that boot needed came over TFTP from the tree, and
-# the kernel's own DHCP client, after GRUB's, got its lease from the same dnsmasq.
+# served_from_tree FIRMWARE [FILE...]: everything that boot needed (and the FILEs) came over
+# TFTP from the tree, and the kernel's own DHCP client, after GRUB's, got its lease from the
+# same dnsmasq.
 served_from_tree() {
 	local fw=$1 image f log=$OUT/$1/dnsmasq.log missing=
+	shift
 	[ "$fw" = bios ] && image=boot/grub/i386-pc/core.0 || image=boot/grub/x86_64-efi/core.efi
-	for f in "$image" boot/grub/grub.cfg boot/kernel.elf boot/initrd; do
+	for f in "$image" boot/grub/grub.cfg boot/kernel.elf boot/initrd "$@"; do
 		grep -qF "sent $(cd "$TREE" && pwd)/$f to " "$log" 2>/dev/null || missing+=" $f"
 	done
 	[ -z "$missing" ] || { echo "lab: $fw: not served from $TREE:$missing" >&2; return 1; }
@@ -41,7 +45,7 @@ served_from_tree() {
 }
 
 pxe_checks() {
-	if [ "$(id -u)" -ne 0 ]; then
+	if [ "$(id -u)" -ne 0 ] || [ "${LAB_TEST_AS_USER:-0}" = 1 ]; then
 		echo "******** PXE boots SKIPPED: they need root to create a network namespace ********" >&2
 		tests/lib/expected.sh lab | grep '^lab\.pxe_' |
 			sed 's/$/: not root, so no network namespace to boot in/; s/^/SKIP /'
@@ -60,9 +64,16 @@ pxe_checks() {
 	check lab.pxe_bios_httpd_answers_200 "no 200 within 120 s; see $OUT/bios/" pxe_boot bios 120
 	check lab.pxe_bios_booted_from_the_tree "files not from $TREE or no kernel DHCP lease; see $OUT/bios/" \
 		served_from_tree bios
+	# The UEFI boot's machine has a configuration of its own (boot/grub/mac/), with a
+	# command line of its own; it is taken out again after, leaving the tree as built.
+	printf 'menuentry "Flotilla, this machine" {\n\tmultiboot2 /boot/kernel.elf %s\n\tmodule2 /boot/kernel.elf kernel.elf\n\tmodule2 /boot/initrd initrd\n\tboot\n}\n' \
+		"loglevel=info ip=dhcp from=mac-file" >"$TREE/$MAC_CFG"
 	check lab.pxe_uefi_httpd_answers_200 "no 200 within 180 s; see $OUT/uefi/" pxe_boot uefi 180
 	check lab.pxe_uefi_booted_from_the_tree "files not from $TREE or no kernel DHCP lease; see $OUT/uefi/" \
-		served_from_tree uefi
+		served_from_tree uefi "$MAC_CFG"
+	check lab.pxe_per_mac_grub_cfg_gives_the_command_line "no 'cmdline: ... from=mac-file' in $OUT/uefi/serial.log" \
+		grep -q 'cmdline: loglevel=info ip=dhcp from=mac-file' "$OUT/uefi/serial.log"
+	rm -f "$TREE/$MAC_CFG"
 }
 
 # screen_shows FIRMWARE: a boot of two kernels with no serial port at all; within 120 s the

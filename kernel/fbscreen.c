@@ -4,6 +4,7 @@
 #include "kernel/mm/vmm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 static struct fbcon screen;
 static bool screen_up;
@@ -35,7 +36,7 @@ void fbcon_write(const char *s, size_t n)
 		fbcon_put(&screen, s, n);
 		return;
 	}
-	size_t k = n < sizeof(pending) - pending_len ? n : sizeof(pending) - pending_len;
+	size_t k = MIN(n, sizeof(pending) - pending_len);
 	memcpy(pending + pending_len, s, k);
 	pending_len += k;
 }

@@ -14,6 +14,8 @@ CPUS     ?= 4
 MEM      ?= 512M
 HTTP_PORT ?= 8080
 NIC      ?= e1000
+# The network-boot tree's command line (make pxe): the kernel's DHCP client takes over.
+PXE_CMDLINE ?= loglevel=info ip=dhcp
 # url= is only printed: QEMU's user network forwards it to the guest's port 80.
 CMDLINE  ?= loglevel=info ip=dhcp url=http://127.0.0.1:$(HTTP_PORT)/
 
@@ -36,7 +38,7 @@ NASMFLAGS := -f elf64 -g -F dwarf
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
 KERNEL_C := \
-	kernel/main.c kernel/console.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
+	kernel/main.c kernel/console.c kernel/fbcon.c kernel/fbscreen.c kernel/font.c kernel/panic.c kernel/kcatch.c kernel/ksyms.c \
 	kernel/ktest.c kernel/mb2.c kernel/time.c kernel/tests/crashtest.c \
 	kernel/acpi.c kernel/platform.c kernel/elf.c kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/peer.c \
 	kernel/urpc/pool.c kernel/smp.c kernel/tests/smptest.c kernel/initrd.c kernel/sched.c kernel/proc.c \
@@ -84,7 +86,7 @@ INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/n
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -194,6 +196,14 @@ $(BUILD)/cmdline: FORCE
 $(ISO): $(KERNEL) $(INITRD) boot/grub.cfg.in tools/mkiso.sh Makefile $(BUILD)/cmdline
 	tools/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
 
+# The network-boot tree (tools/mkpxe.sh, docs/HARDWARE.md), and QEMU booting off it (root).
+pxe: setup
+	@$(MAKE) --no-print-directory images
+	tools/mkpxe.sh $(KERNEL) $(INITRD) $(BUILD)/pxe "$(PXE_CMDLINE)"
+
+run-pxe: pxe
+	tools/run-pxe.sh --firmware $(FIRMWARE) --cpus $(CPUS) --mem $(MEM) $(BUILD)/pxe
+
 run: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	@# 33 is the kernel's "success" exit (the shell's shutdown), not a failure of make.
@@ -244,6 +254,8 @@ clean:
 help:
 	@echo "make run [FIRMWARE=bios|uefi] [CPUS=N]  boot in QEMU, serial console here (Ctrl-a x quits)"
 	@echo "         [NIC=e1000|igb]                 the NIC on QEMU's user network (default e1000)"
+	@echo "make pxe                                 network-boot tree in build/pxe (GRUB BIOS+UEFI, dnsmasq.conf)"
+	@echo "make run-pxe [FIRMWARE=bios|uefi]        QEMU booting off that tree by PXE (root)"
 	@echo "make test                                every test suite, ending in 'N passed, N failed, N skipped'"
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"

@@ -27,6 +27,13 @@ mb2_header:
 	dw 3, 0
 	dd 12
 	dd _start32
+	; framebuffer tag (type 5, section 3.1.10): 1024x768 at 32 bits a pixel, for the screen
+	; console (kernel/fbscreen.c). Flag 1 makes it optional: without a graphics mode the
+	; kernel boots with the serial port only.
+	align 8
+	dw 5, 1
+	dd 20
+	dd 1024, 768, 32
 	; end tag
 	align 8
 	dw 0, 0

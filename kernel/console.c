@@ -1,9 +1,11 @@
 /* Kernel console. Output is gathered into lines; each line goes out whole and tagged with
- * its kernel ("[k2] ..."). The serial port belongs to kernel 0: other kernels send their
+ * its kernel ("[k2] ..."). The serial port, and the screen when the loader set up a
+ * framebuffer (kernel/fbscreen.c), belong to kernel 0: other kernels send their
  * lines to it over URPC (kernel/smp.c prints them). Until an AP's channels are up its lines
  * wait in a small buffer; a panicking AP, or one whose kernel 0 is dead, writes to the port
  * itself (the direct path), accepting that its lines may then interleave. */
 #include "kernel/console.h"
+#include "kernel/fbcon.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/serial.h"
 #include "kernel/urpc/peer.h"
@@ -70,12 +72,19 @@ int console_parse_level(const char *name, enum log_level *out)
 	return -1;
 }
 
+/* Everything written goes to both sinks: the port and the screen. */
+static void console_out(const char *s, size_t n)
+{
+	serial_write(s, n);
+	fbcon_write(s, n);
+}
+
 static void write_tagged(unsigned core, const char *s, size_t n)
 {
 	char tag[16];
 	int t = snprintf(tag, sizeof(tag), "[k%u] ", core);
-	serial_write(tag, (size_t)t);
-	serial_write(s, n);
+	console_out(tag, (size_t)t);
+	console_out(s, n);
 }
 
 /* Another kernel's line arriving while a prompt (and what was typed after it) is on the
@@ -97,12 +106,12 @@ void console_write_line(unsigned core, const char *s, size_t n)
 {
 	bool redraw = line_shown && !finishes_prompt();
 	if (redraw)
-		serial_write("\n", 1);
+		console_out("\n", 1);
 	write_tagged(core, s, n);
-	serial_write("\n", 1);
+	console_out("\n", 1);
 	if (redraw) {
 		write_tagged(kself.core, shown, shown_len);
-		serial_write(edit, edit_len);
+		console_out(edit, edit_len);
 	}
 }
 
@@ -147,8 +156,8 @@ static void console_keep_early(const char *s, size_t n)
 static void console_line_out(const char *s, size_t n)
 {
 	if (finishes_prompt()) {                /* the program finishes its prompt's line */
-		serial_write(s, n);
-		serial_write("\n", 1);
+		console_out(s, n);
+		console_out("\n", 1);
 		line_shown = false;
 		return;
 	}
@@ -276,7 +285,7 @@ void console_poll_input(void)
 		return;
 	while ((c = serial_getc()) >= 0) {
 		if (c == '\r' || c == '\n') {
-			serial_write("\n", 1);
+			console_out("\n", 1);
 			line_shown = false;     /* Enter ended the prompt's line on the terminal */
 			if (ready_len + edit_len + 1 <= sizeof(ready)) {
 				memcpy(ready + ready_len, edit, edit_len);
@@ -288,12 +297,12 @@ void console_poll_input(void)
 		} else if (c == 0x7F || c == 0x08) {
 			if (edit_len > 0) {
 				edit_len--;
-				serial_write("\b \b", 3);
+				console_out("\b \b", 3);
 			}
 		} else if (c >= 0x20 && c < 0x7F && edit_len < sizeof(edit)) {
 			char ch = (char)c;
 			edit[edit_len++] = ch;
-			serial_write(&ch, 1);
+			console_out(&ch, 1);
 		}
 	}
 	if (woke)

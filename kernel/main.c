@@ -15,6 +15,8 @@
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
 #include "kernel/mb2.h"
+#include "kernel/fbcon.h"
+#include "lib/errno.h"
 #include "kernel/netdev.h"
 #include "kernel/prof.h"
 #include "kernel/mm/heap.h"
@@ -270,6 +272,22 @@ static void kmain_late(void *arg)
 	idle_loop();
 }
 
+/* The screen, for machines without a serial port: from here on it shows the console too. */
+static void screen_init(void)
+{
+	const struct boot_framebuffer *fb = &boot_info.fb;
+	int err = fbcon_init(fb);
+
+	if (err == -ENODEV)
+		pr_info("console: no framebuffer from the loader; serial port only\n");
+	else if (err)
+		pr_warn("console: framebuffer %ux%u, type %u, %u bits a pixel: not drawn (%d)\n",
+			fb->width, fb->height, fb->type, fb->bpp, err);
+	else
+		pr_info("console: framebuffer %ux%u, %u bits a pixel, shows the console\n",
+			fb->width, fb->height, fb->bpp);
+}
+
 void kmain(uint32_t magic, uint64_t info_phys)
 {
 	struct phys_range reserved[3 + BOOT_MAX_MODULES];
@@ -285,6 +303,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
 			(void *)boot_info.mods[i].end);
 	mm_init(reserved, boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved)));
+	screen_init();
 	ist_init();
 	continue_on_kstack(kmain_late, NULL);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite (or those named: host urpc httpd kernel net) and ends with one line "N passed, N failed, N skipped" covering all
+# Runs every test suite (or those named: host urpc httpd kernel net lab) and ends with one line "N passed, N failed, N skipped" covering all
 # of them; it is the last line printed. Each suite prints "PASS name", "FAIL name: why" and
 # "SKIP name: why" lines. What decides the count:
 #   - every check the sources define (tests/lib/expected.sh) must report; one that does not
@@ -66,7 +66,7 @@ run_suite() {
 
 # The limits are several times what a loaded 2-core machine takes.
 suites=("$@")
-[ $# -gt 0 ] || suites=(host urpc httpd kernel net)
+[ $# -gt 0 ] || suites=(host urpc httpd kernel net lab)
 start=$(date +%s)
 for suite in "${suites[@]}"; do
 	case $suite in
@@ -75,6 +75,7 @@ for suite in "${suites[@]}"; do
 	httpd) run_suite httpd 1200 httpd tests/httpd/run.sh ;;
 	kernel) run_suite kernel 5400 - tests/kernel/run.sh ;;
 	net) run_suite net 3600 net tests/net/run.sh ;;
+	lab) run_suite lab 900 lab tests/lab/run.sh ;;
 	*) echo "FAIL $suite: no such suite"; total_fail=$((total_fail + 1)) ;;
 	esac
 done

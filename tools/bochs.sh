@@ -25,6 +25,11 @@ cat >"$rc" <<RC
 megs: 512
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
+# No VBE: GRUB 2.06's VBE code corrupts its own heap on Bochs 2.7's VBE extension ("out of
+# range pointer") whenever the kernel's multiboot2 header asks for a framebuffer. Without
+# VBE GRUB hands over a planar VGA mode, which the screen console declines, and this boot
+# checks the serial console as before.
+vga: extension=none
 cpu: model=corei7_sandy_bridge_2600k, ips=200000000
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom

@@ -7,10 +7,11 @@
 #   --cpus N               CPUs (default 1)
 #   --mem SIZE             guest RAM (default 512M)
 #   --cpu MODEL            QEMU CPU model (default max)
-#   --serial FILE          serial console to FILE instead of the terminal
+#   --serial FILE          serial console to FILE instead of the terminal (none: no serial port)
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
 #   --nic-user             a NIC on QEMU's user-mode network (NAT, with its own DHCP)
 #   --nic-model MODEL      that NIC's model: e1000 (default) or igb
+#   --netboot              no ISO: the firmware boots from a NIC's PXE ROM (give the NIC after --)
 #   --kernel F --initrd F --append S   boot a Linux kernel directly instead of an ISO (same machine)
 #   --http-port PORT       with --nic-user: the host's 127.0.0.1:PORT forwards to the guest's port 80
 #   --gdb                  start halted, with the gdb stub on tcp::1234
@@ -19,7 +20,7 @@
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 nic_model=e1000 http_port= kernel= initrd= append=
+firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 netboot=0 nic_model=e1000 http_port= kernel= initrd= append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--serial-stdio) serial=-; shift ;;
 	--gdb) gdb=1; shift ;;
 	--nic-user) nic=1; shift ;;
+	--netboot) netboot=1; shift ;;
 	--nic-model) nic_model=$2; shift 2 ;;
 	--http-port) http_port=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
@@ -41,13 +43,13 @@ while [ $# -gt 0 ]; do
 	*) iso=$1; shift ;;
 	esac
 done
-[ -n "${iso:-}" ] || [ -n "$kernel" ] || { echo "qemu.sh: no ISO given" >&2; exit 2; }
+[ -n "${iso:-}" ] || [ -n "$kernel" ] || [ "$netboot" -eq 1 ] || { echo "qemu.sh: no ISO given" >&2; exit 2; }
 
 args=(-machine q35 -cpu "$cpu" -smp "$cpus" -m "$mem" -no-reboot -display none
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 if [ -n "$kernel" ]; then       # another OS on the same machine (the Linux peer of the benchmarks)
 	args+=(-kernel "$kernel" -initrd "$initrd" -append "$append")
-else
+elif [ "$netboot" -eq 0 ]; then
 	args+=(-drive "file=$iso,media=cdrom,if=ide,format=raw,readonly=on")
 fi
 
@@ -66,7 +68,9 @@ uefi)
 *) echo "qemu.sh: firmware must be bios or uefi" >&2; exit 2 ;;
 esac
 
-if [ "$serial" = - ]; then
+if [ "$serial" = none ]; then
+	args+=(-serial none -monitor none)
+elif [ "$serial" = - ]; then
 	args+=(-serial stdio -monitor none)
 elif [ -n "$serial" ]; then
 	args+=(-serial "file:$serial" -monitor none)

@@ -6,7 +6,7 @@ set -euo pipefail
 # Packages from bookworm itself.
 base_pkgs=(gcc make nasm binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
            ovmf ipxe-qemu bochs bochsbios vgabios gdb python3 cpio iproute2 iputils-ping
-           curl python3-scapy wrk)
+           curl python3-scapy wrk dnsmasq-base)
 # QEMU >= 8.0 (igb NIC, x2APIC under TCG) comes from bookworm-backports.
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 qemu_min_major=8

@@ -11,6 +11,7 @@
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
 #                                     tests/net/malformed.py and rss_check.py, and httpd-guest's
 #                                     as net.guest_httpd
+#   tests/lib/expected.sh lab         tests/lab/run.sh's pass calls
 #   tests/lib/expected.sh ktests      "name needs..." for every KTEST and KTEST_NEEDS
 #   tests/lib/expected.sh usertests   run("name", ...) in user/tests/usertests.c
 #   tests/lib/expected.sh kernel      tests/kernel/run.sh's own checks (not the ktests)
@@ -68,6 +69,8 @@ net() {
 	} | LC_ALL=C sort -u
 }
 
+lab() { script_passes tests/lab/run.sh | grep '^lab\.'; }
+
 # "name needs": needs is the KTEST_NEEDS string, "-" for a plain KTEST.
 ktests() {
 	grep -rhE --include='*.c' '^KTEST(_NEEDS)?\(' kernel drivers net lib |
@@ -90,7 +93,7 @@ kernel() {
 }
 
 case ${1:-} in
-host | urpc | httpd | net | ktests | usertests | kernel) "$1" ;;
+host | urpc | httpd | net | lab | ktests | usertests | kernel) "$1" ;;
 httpd-guest) httpd_guest ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -171,6 +171,30 @@ TEST(tcp, zero_window_is_probed_with_backoff_and_resumes_rfc9293_3_8_6_1)
 	raw_done();
 }
 
+/* The window may stay shut for as long as the peer answers the probes (RFC 1122 4.2.2.17);
+ * a peer that answers none of them is gone, and the connection times out as after
+ * unanswered retransmissions, or a peer could hold it (and, once closed, its memory) for
+ * ever by closing its window and vanishing (found by tests/fuzz/fuzz_tcp.c). */
+TEST(tcp, zero_window_probes_unanswered_time_out_rfc1122_4_2_2_17)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	peer(80, ACK, 1001, a_iss + 1, 0, NULL, 0, NULL);      /* the window closes */
+	tcp_send(c, "waiting", 7, now);
+	for (int i = 0; i < 40; i++) {                          /* 20 minutes of answers */
+		run_for(30000);
+		peer(80, ACK, 1001, a_iss + 1, 0, NULL, 0, NULL);
+	}
+	EXPECT_EQ_U64(c->state, TCP_ESTABLISHED);
+	run_for(30 * 60 * 1000);                                /* the peer vanishes */
+	EXPECT_EQ_U64(c->state, TCP_CLOSED);
+	EXPECT_EQ_U64(c->error, -ETIMEDOUT);
+	tcp_close(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, keepalive_probes_then_times_out_rfc1122_4_2_3_6)
 {
 	raw_setup();

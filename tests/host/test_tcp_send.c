@@ -195,6 +195,29 @@ TEST(tcp, zero_window_probes_unanswered_time_out_rfc1122_4_2_2_17)
 	raw_done();
 }
 
+/* A window smaller than a segment, with nothing in flight: sender SWS avoidance holds the
+ * data back, but only until the override timeout, then sends what the window takes (RFC
+ * 9293 3.8.6.2.1, RFC 1122 4.2.3.4); else a peer that offered that window and waits for
+ * the data would wait for ever (found by tests/fuzz/fuzz_tcp.c). */
+TEST(tcp, a_window_under_a_segment_is_used_after_the_override_timeout_rfc9293_3_8_6_2_1)
+{
+	static uint8_t data[1040];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);               /* no MSS option: 536 */
+	EXPECT_EQ_U64(tcp_send(c, data, sizeof(data), now), sizeof(data));
+	EXPECT_EQ_U64(ncap, 1);                                 /* Nagle holds the 504 left */
+	peer(80, ACK, 1001, a_iss + 1 + 536, 256, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, 1);                                 /* SWS holds them */
+	run_for(2000);
+	EXPECT(ncap >= 2);
+	EXPECT_EQ_U64(last().seq, a_iss + 1 + 536);
+	EXPECT_EQ_U64(last().len, 256);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, keepalive_probes_then_times_out_rfc1122_4_2_3_6)
 {
 	raw_setup();

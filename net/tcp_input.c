@@ -70,7 +70,7 @@ void tcp_apply_syn_options(struct tcp_conn *c, const struct seg *s)
 		c->ts_recent = s->tsval;
 	uint32_t mss = MIN((uint32_t)c->peer_mss, (uint32_t)TCP_MSS_OURS);
 	if (c->ts_ok)
-		mss -= TS_LEN;
+		mss = mss > TS_LEN ? mss - TS_LEN : 0;  /* a peer's MSS may be under 12 */
 	c->mss = (uint16_t)MAX(mss, 64u);
 	c->cwnd = initial_window(c->mss);
 	c->ssthresh = 0xFFFFFFFF;

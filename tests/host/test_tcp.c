@@ -58,6 +58,27 @@ TEST(tcp, no_options_means_mss_536_and_no_scaling)
 	raw_done();
 }
 
+/* An MSS option smaller than the timestamp option: taking the option's 12 bytes off it must
+ * not wrap, or segments far past the link's MTU are built, refused by IP, and nothing is
+ * ever sent (found by tests/fuzz/fuzz_tcp.c). The segment size has a floor instead. */
+TEST(tcp, an_mss_under_the_timestamp_option_keeps_a_floor_rfc9293_3_7_1)
+{
+	static uint8_t data[2000];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 4, .ts = true, .tsval = 100 };
+	struct tcp_conn *c = raw_accept(l, &o);
+	EXPECT(c && c->mss <= TCP_MSS_OURS);
+	if (c) {
+		tcp_send(c, data, sizeof(data), now);
+		EXPECT(ncap >= 1);
+		EXPECT(ncap && last().len <= 64);
+		tcp_abort(c, now);
+	}
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, isn_depends_on_the_tuple_and_the_clock_rfc6528)
 {
 	raw_setup();

@@ -601,10 +601,7 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 	/* A new SYN may end a TIME-WAIT early if it is clearly newer (RFC 6191, RFC 9293 3.10.7.4). */
 	if (c && c->state == TCP_TIME_WAIT && (s.flags & (SYN | ACK)) == SYN &&
 	    ((c->ts_ok && s.has_ts) ? seq_gt(s.tsval, c->ts_recent) : seq_gt(s.seq, c->rcv_nxt))) {
-		if (c->user_closed || !c->owner)
-			tcp_conn_free(c);
-		else
-			tcp_conn_finish(c, 0);
+		tcp_conn_finish(c, 0);  /* freed, unless its user holds it yet */
 		c = NULL;
 	}
 	if (!c) {

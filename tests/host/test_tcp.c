@@ -480,6 +480,28 @@ TEST(tcp, half_open_connections_time_out)
 	raw_done();
 }
 
+/* A new SYN may end a TIME-WAIT early (RFC 6191, RFC 9293 3.10.7.4), but a connection its
+ * user has not closed stays the user's: it ends CLOSED and waits for tcp_close, even with no
+ * socket over it (the kernel's own connections have none). It was freed under its user
+ * (found by tests/fuzz/fuzz_tcp.c: a use after free). */
+TEST(tcp, a_syn_ending_time_wait_leaves_an_unclosed_connection_to_its_user)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	tcp_shutdown_send(c, now);                              /* our FIN first */
+	struct out_seg fin = last();
+	EXPECT(fin.flags & FIN);
+	peer(80, ACK | FIN, 1001, fin.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(c->state, TCP_TIME_WAIT);
+	peer(80, SYN, 50000, 0, 65535, NULL, 0, NULL);          /* newer: ends the TIME-WAIT */
+	EXPECT_EQ_U64(c->state, TCP_CLOSED);
+	EXPECT_EQ_U64(last().flags, SYN | ACK);                 /* the listener takes the SYN */
+	tcp_close(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 /* The TIME_WAIT table is bounded: once it holds TCP_TIME_WAIT_MAX connections, the one
  * closing next skips TIME_WAIT and those already waiting keep their place (RFC 9293 3.6.1
  * asks 2 MSL of each; Linux makes the same choice past tcp_max_tw_buckets). */

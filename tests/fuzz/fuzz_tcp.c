@@ -239,13 +239,16 @@ static void check_send(const struct tcp_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una;
 	uint32_t fin = c->fin_sent && seq_leq(c->snd_una, c->fin_seq) ? 1 : 0;  /* FIN in flight */
+	/* A connection closed in SYN-RECEIVED goes to FIN-WAIT-1 with its SYN unacknowledged
+	 * (RFC 9293 3.10.4): the SYN is in flight too. */
+	uint32_t syn = seq_leq(c->snd_una, c->iss) && c->snd_max != c->snd_una ? 1 : 0;
 	FUZZ_CHECK(seq_leq(c->snd_una, c->snd_nxt) && seq_leq(c->snd_nxt, c->snd_max),
 		   "%s: una %u nxt %u max %u", tcp_state_name(c->state), c->snd_una, c->snd_nxt,
 		   c->snd_max);
 	if (!tcp_synchronized(c->state) || c->state == TCP_TIME_WAIT)
 		return;
 	FUZZ_CHECK(c->slen <= c->scap, "send buffer %u of %u", c->slen, c->scap);
-	FUZZ_CHECK(flight <= c->slen + fin, "%s: %u in flight, %u buffered",
+	FUZZ_CHECK(flight <= c->slen + fin + syn, "%s: %u in flight, %u buffered",
 		   tcp_state_name(c->state), flight, c->slen);
 	FUZZ_CHECK(c->snd_wscale <= WS_MAX && c->rcv_wscale <= WS_MAX, "window scale");
 	FUZZ_CHECK(c->mss > 0 && c->mss <= TCP_MSS_OURS, "mss %u", c->mss);
@@ -253,7 +256,7 @@ static void check_send(const struct tcp_conn *c)
 	if (flight)
 		FUZZ_CHECK(c->t_rexmt || c->t_persist, "%s: %u bytes in flight and no timer",
 			   tcp_state_name(c->state), flight);
-	bool unsent = c->slen > flight - fin || (c->fin_queued && !c->fin_sent);
+	bool unsent = c->slen > flight - fin - syn || (c->fin_queued && !c->fin_sent);
 	if (!flight && unsent)
 		FUZZ_CHECK(c->t_rexmt || c->t_persist, "%s: data held back and no timer",
 			   tcp_state_name(c->state));

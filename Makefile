@@ -219,6 +219,7 @@ bochs: setup
 
 include tests/host/host.mk
 include tests/urpc/urpc.mk
+include tests/fuzz/fuzz.mk
 
 # Every suite; one closing line "N passed, N failed, N skipped" (tests/run.sh).
 test: setup
@@ -260,6 +261,7 @@ help:
 	@echo "make debug [FIRMWARE=...]                QEMU halted with gdb attached (tools/gdbinit)"
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
+	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
 	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make kernel | iso | clean                build pieces"

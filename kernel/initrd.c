@@ -66,10 +66,12 @@ static int parse_entry(struct initrd *rd, const uint8_t *data, size_t size, uint
 		       bool *done, const char **why)
 {
 	uint32_t mode, mtime, filesize, namesize;
-	const uint8_t *h = data + *off;
 
-	if (size - *off < NEWC_HEADER)
+	/* *off may lie past the end: an archive without a trailer can end inside the padding
+	 * after the previous entry's data. */
+	if (*off > size || size - *off < NEWC_HEADER)
 		return reject(why, "header runs past the end of the archive");
+	const uint8_t *h = data + *off;
 	if (memcmp(h, NEWC_MAGIC, 6) != 0)
 		return reject(why, "bad magic (not a newc cpio archive)");
 	if (hex8(h + NEWC_FIELD(F_MODE), &mode) || hex8(h + NEWC_FIELD(F_FILESIZE), &filesize) ||

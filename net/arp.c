@@ -119,6 +119,11 @@ static void arp_send(struct netif *nif, uint16_t op, const uint8_t tha[6], uint3
 	eth_output(nif, dst, ETH_TYPE_ARP, p, sizeof(p));
 }
 
+static bool mac_is_zero(const uint8_t mac[6])
+{
+	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
 void arp_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 {
 	if (len < ARP_LEN || rd16be(p) != 1 || rd16be(p + 2) != ETH_TYPE_IPV4 || p[4] != 6 || p[5] != 4) {
@@ -128,7 +133,8 @@ void arp_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 	uint16_t op = rd16be(p + 6);
 	uint32_t spa = rd32be(p + 14), tpa = rd32be(p + 24);
 	const uint8_t *sha = p + 8;
-	if ((op != ARP_REQUEST && op != ARP_REPLY) || (sha[0] & 1)) {
+	/* A group address (I/G bit) or all zeros names no station that could be the sender. */
+	if ((op != ARP_REQUEST && op != ARP_REPLY) || (sha[0] & 1) || mac_is_zero(sha)) {
 		nif->stats.drops[DROP_ARP_MALFORMED]++;
 		return;
 	}

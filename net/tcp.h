@@ -88,7 +88,8 @@ struct tcp_conn {
 	unsigned retries;
 	/* Timers: absolute milliseconds, 0 when off. */
 	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_wait;
-	unsigned persist_backoff, keep_probes;
+	unsigned persist_backoff;
+	unsigned keep_probes;           /* keepalive and window probes since the peer was heard */
 	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
 	uint8_t *sbuf;
 	uint32_t scap, shead, slen;

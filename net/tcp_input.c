@@ -70,7 +70,7 @@ void tcp_apply_syn_options(struct tcp_conn *c, const struct seg *s)
 		c->ts_recent = s->tsval;
 	uint32_t mss = MIN((uint32_t)c->peer_mss, (uint32_t)TCP_MSS_OURS);
 	if (c->ts_ok)
-		mss -= TS_LEN;
+		mss = mss > TS_LEN ? mss - TS_LEN : 0;  /* a peer's MSS may be under 12 */
 	c->mss = (uint16_t)MAX(mss, 64u);
 	c->cwnd = initial_window(c->mss);
 	c->ssthresh = 0xFFFFFFFF;
@@ -611,10 +611,7 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 	/* A new SYN may end a TIME-WAIT early if it is clearly newer (RFC 6191, RFC 9293 3.10.7.4). */
 	if (c && c->state == TCP_TIME_WAIT && (s.flags & (SYN | ACK)) == SYN && flags_ok(&s) &&
 	    ((c->ts_ok && s.has_ts) ? seq_gt(s.tsval, c->ts_recent) : seq_gt(s.seq, c->rcv_nxt))) {
-		if (c->user_closed || !c->owner)
-			tcp_conn_free(c);
-		else
-			tcp_conn_finish(c, 0);
+		tcp_conn_finish(c, 0);  /* freed, unless its user holds it yet */
 		c = NULL;
 	}
 	struct tcp_conn *l = c ? NULL : tcp_lookup_listener(st, s.dst, s.dport);

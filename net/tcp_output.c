@@ -177,10 +177,12 @@ static void send_data(struct tcp_conn *c, uint32_t len, bool fin, bool push, uin
 		c->t_rexmt = now + c->rto;
 }
 
-/* A zero window with data waiting and nothing in flight: probe it (RFC 9293 3.8.6.1). */
+/* Data waiting and nothing in flight: the window is zero, to be probed (RFC 9293 3.8.6.1),
+ * or too small for sender SWS avoidance, which waits for the override timeout (3.8.6.2.1).
+ * The persist timer serves both. */
 static void persist_arm(struct tcp_conn *c, uint64_t now)
 {
-	if (c->snd_wnd == 0 && c->slen > tcp_flight(c) && tcp_flight(c) == 0 && !c->t_persist) {
+	if (c->slen > tcp_flight(c) && tcp_flight(c) == 0 && !c->t_persist) {
 		c->persist_backoff = 0;
 		c->t_persist = now + MAX((uint32_t)TCP_PERSIST_MIN_MS, c->rto);
 	}
@@ -216,6 +218,19 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 	persist_arm(c, now);
 	if (!sent && c->ack_now)
 		tcp_send_ack(c, now);
+}
+
+/* The SWS override timeout (RFC 9293 3.8.6.2.1, RFC 1122 4.2.3.4): with nothing in
+ * flight, what the window takes goes now, however small. */
+void tcp_send_override(struct tcp_conn *c, uint64_t now)
+{
+	if (tcp_flight(c) > 0 || c->snd_nxt != c->snd_una)
+		return;                 /* something went out since: its ACK moves the rest */
+	uint32_t unsent = c->slen;
+	uint32_t len = MIN(MIN(unsent, (uint32_t)c->mss), c->snd_wnd);
+	bool fin = c->fin_queued && len == unsent && c->snd_wnd > len;
+	if (len || fin)
+		send_data(c, len, fin, len == unsent, now);
 }
 
 /* Queues the FIN and moves the state on (RFC 9293 3.10.4 CLOSE). */

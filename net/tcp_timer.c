@@ -143,7 +143,19 @@ static void conn_tick(struct tcp_conn *c, uint64_t now)
 		rexmt_timeout(c, now);
 		return;                 /* c may be gone */
 	}
-	if (c->t_persist && now >= c->t_persist) {
+	if (c->t_persist && now >= c->t_persist && c->snd_wnd > 0) {
+		c->t_persist = 0;
+		tcp_send_override(c, now);
+	} else if (c->t_persist && now >= c->t_persist) {
+		/* The window may stay shut while the peer answers the probes (RFC 1122
+		 * 4.2.2.17); a peer that answers none of TCP_DATA_RETRIES of them is gone, as
+		 * after that many unanswered retransmissions. keep_probes counts them: anything
+		 * heard from the peer zeroes it. */
+		if (c->keep_probes >= TCP_DATA_RETRIES) {
+			tcp_conn_finish(c, -ETIMEDOUT);
+			return;
+		}
+		c->keep_probes++;
 		tcp_count(st, TCP_WINDOW_PROBES);
 		tcp_send_probe(c, now);
 		if (c->persist_backoff < 7)

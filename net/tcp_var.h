@@ -121,6 +121,7 @@ void tcp_challenge_ack(struct tcp_conn *c, uint64_t now);
 void tcp_send_reset(struct tcp_stack *st, const struct seg *s, uint64_t now);
 void tcp_send_syn(struct tcp_conn *c, uint64_t now);
 void tcp_send_probe(struct tcp_conn *c, uint64_t now);
+void tcp_send_override(struct tcp_conn *c, uint64_t now);
 void tcp_send_rst(struct tcp_conn *c, uint64_t now);
 void tcp_output(struct tcp_conn *c, uint64_t now);
 void tcp_queue_fin(struct tcp_conn *c, uint64_t now);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite (or those named: host urpc httpd kernel net lab) and ends with one line "N passed, N failed, N skipped" covering all
+# Runs every test suite (or those named: host urpc fuzz httpd kernel net lab) and ends with one line "N passed, N failed, N skipped" covering all
 # of them; it is the last line printed. Each suite prints "PASS name", "FAIL name: why" and
 # "SKIP name: why" lines. What decides the count:
 #   - every check the sources define (tests/lib/expected.sh) must report; one that does not
@@ -66,12 +66,13 @@ run_suite() {
 
 # The limits are several times what a loaded 2-core machine takes.
 suites=("$@")
-[ $# -gt 0 ] || suites=(host urpc httpd kernel net lab)
+[ $# -gt 0 ] || suites=(host urpc fuzz httpd kernel net lab)
 start=$(date +%s)
 for suite in "${suites[@]}"; do
 	case $suite in
 	host) run_suite host 1200 host make --no-print-directory host-test ;;
 	urpc) run_suite urpc 1200 urpc make --no-print-directory urpc-test ;;
+	fuzz) run_suite fuzz 600 fuzz make --no-print-directory -j2 fuzz-test ;;
 	httpd) run_suite httpd 1200 httpd tests/httpd/run.sh ;;
 	kernel) run_suite kernel 5400 - tests/kernel/run.sh ;;
 	net) run_suite net 3600 net tests/net/run.sh ;;

@@ -1,5 +1,6 @@
 /* Tests of kernel/initrd.c on archives built here, as cpio -H newc writes them, and broken. */
 #include <stdio.h>
+#include <stdlib.h>
 #include "tests/host/test.h"
 #include "kernel/initrd.h"
 #include "lib/errno.h"
@@ -123,4 +124,22 @@ TEST(initrd, broken_archives_are_refused_whole)
 	EXPECT(initrd_parse(&rd, a.buf, a.len, &why) == -EINVAL);
 	EXPECT(initrd_parse(&rd, a.buf, 50, &why) == -EINVAL);
 	EXPECT(initrd_parse(&rd, a.buf, 0, &why) == -EINVAL);
+}
+
+/* An archive that ends inside the padding after a file's data, with no trailer: the next
+ * header would start past the end, and must be refused without reading there (found by
+ * tests/fuzz/fuzz_cpio.c). The archive is copied to a buffer of exactly its size so that
+ * AddressSanitizer catches a read past it. */
+TEST(initrd, archive_ending_in_padding_is_refused)
+{
+	struct archive a;
+	const char *why = NULL;
+	memset(&a, 0, sizeof(a));
+	entry(&a, "f", 0100644, "hel");         /* 110 + "f\0", data at 112, padded to 116 */
+	size_t len = a.len - 1;
+	uint8_t *cut = malloc(len);
+	memcpy(cut, a.buf, len);
+	EXPECT(initrd_parse(&rd, cut, len, &why) == -EINVAL && rd.nfiles == 0);
+	EXPECT(why && strcmp(why, "header runs past the end of the archive") == 0);
+	free(cut);
 }

@@ -225,6 +225,21 @@ TEST(net, malformed_arp_is_counted)
 	EXPECT_EQ_U64(nsent, 0);
 }
 
+/* 00:00:00:00:00:00 names no station (IEEE 802 addresses): an ARP packet claiming it as the
+ * sender's is neither answered nor learned, else the reply would go to that address and
+ * traffic for the sender after it (found by tests/fuzz/fuzz_eth.c). */
+TEST(net, arp_from_the_zero_mac_is_dropped)
+{
+	uint8_t f[60], mac[6];
+	setup();
+	size_t n = arp_frame(f, 1, bcast, HOST_IP, OUR_IP);
+	memset(f + ETH_HDR + 8, 0, 6);                          /* sender hardware address */
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nsent, 0);
+	EXPECT(!arp_cached(&nif, HOST_IP, mac));
+	EXPECT_EQ_U64(nif.stats.drops[DROP_ARP_MALFORMED], 1);
+}
+
 TEST(net, echo_request_gets_an_echo_reply)
 {
 	uint8_t f[128];

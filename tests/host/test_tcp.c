@@ -58,6 +58,27 @@ TEST(tcp, no_options_means_mss_536_and_no_scaling)
 	raw_done();
 }
 
+/* An MSS option smaller than the timestamp option: taking the option's 12 bytes off it must
+ * not wrap, or segments far past the link's MTU are built, refused by IP, and nothing is
+ * ever sent (found by tests/fuzz/fuzz_tcp.c). The segment size has a floor instead. */
+TEST(tcp, an_mss_under_the_timestamp_option_keeps_a_floor_rfc9293_3_7_1)
+{
+	static uint8_t data[2000];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 4, .ts = true, .tsval = 100 };
+	struct tcp_conn *c = raw_accept(l, &o);
+	EXPECT(c && c->mss <= TCP_MSS_OURS);
+	if (c) {
+		tcp_send(c, data, sizeof(data), now);
+		EXPECT(ncap >= 1);
+		EXPECT(ncap && last().len <= 64);
+		tcp_abort(c, now);
+	}
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, isn_depends_on_the_tuple_and_the_clock_rfc6528)
 {
 	raw_setup();
@@ -616,6 +637,28 @@ TEST(tcp, half_open_connections_time_out)
 	EXPECT_EQ_U64(ncap, 1 + TCP_SYN_RETRIES);       /* the SYN-ACK and its retransmissions */
 	tcp_close(l, now);
 	EXPECT_EQ_U64(A.st.nconns, 0);
+	raw_done();
+}
+
+/* A new SYN may end a TIME-WAIT early (RFC 6191, RFC 9293 3.10.7.4), but a connection its
+ * user has not closed stays the user's: it ends CLOSED and waits for tcp_close, even with no
+ * socket over it (the kernel's own connections have none). It was freed under its user
+ * (found by tests/fuzz/fuzz_tcp.c: a use after free). */
+TEST(tcp, a_syn_ending_time_wait_leaves_an_unclosed_connection_to_its_user)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	tcp_shutdown_send(c, now);                              /* our FIN first */
+	struct out_seg fin = last();
+	EXPECT(fin.flags & FIN);
+	peer(80, ACK | FIN, 1001, fin.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(c->state, TCP_TIME_WAIT);
+	peer(80, SYN, 50000, 0, 65535, NULL, 0, NULL);          /* newer: ends the TIME-WAIT */
+	EXPECT_EQ_U64(c->state, TCP_CLOSED);
+	EXPECT_EQ_U64(last().flags, SYN | ACK);                 /* the listener takes the SYN */
+	tcp_close(c, now);
+	tcp_close(l, now);
 	raw_done();
 }
 

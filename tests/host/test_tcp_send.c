@@ -171,6 +171,53 @@ TEST(tcp, zero_window_is_probed_with_backoff_and_resumes_rfc9293_3_8_6_1)
 	raw_done();
 }
 
+/* The window may stay shut for as long as the peer answers the probes (RFC 1122 4.2.2.17);
+ * a peer that answers none of them is gone, and the connection times out as after
+ * unanswered retransmissions, or a peer could hold it (and, once closed, its memory) for
+ * ever by closing its window and vanishing (found by tests/fuzz/fuzz_tcp.c). */
+TEST(tcp, zero_window_probes_unanswered_time_out_rfc1122_4_2_2_17)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	peer(80, ACK, 1001, a_iss + 1, 0, NULL, 0, NULL);      /* the window closes */
+	tcp_send(c, "waiting", 7, now);
+	for (int i = 0; i < 40; i++) {                          /* 20 minutes of answers */
+		run_for(30000);
+		peer(80, ACK, 1001, a_iss + 1, 0, NULL, 0, NULL);
+	}
+	EXPECT_EQ_U64(c->state, TCP_ESTABLISHED);
+	run_for(30 * 60 * 1000);                                /* the peer vanishes */
+	EXPECT_EQ_U64(c->state, TCP_CLOSED);
+	EXPECT_EQ_U64(c->error, -ETIMEDOUT);
+	tcp_close(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* A window smaller than a segment, with nothing in flight: sender SWS avoidance holds the
+ * data back, but only until the override timeout, then sends what the window takes (RFC
+ * 9293 3.8.6.2.1, RFC 1122 4.2.3.4); else a peer that offered that window and waits for
+ * the data would wait for ever (found by tests/fuzz/fuzz_tcp.c). */
+TEST(tcp, a_window_under_a_segment_is_used_after_the_override_timeout_rfc9293_3_8_6_2_1)
+{
+	static uint8_t data[1040];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);               /* no MSS option: 536 */
+	EXPECT_EQ_U64(tcp_send(c, data, sizeof(data), now), sizeof(data));
+	EXPECT_EQ_U64(ncap, 1);                                 /* Nagle holds the 504 left */
+	peer(80, ACK, 1001, a_iss + 1 + 536, 256, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, 1);                                 /* SWS holds them */
+	run_for(2000);
+	EXPECT(ncap >= 2);
+	EXPECT_EQ_U64(last().seq, a_iss + 1 + 536);
+	EXPECT_EQ_U64(last().len, 256);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, keepalive_probes_then_times_out_rfc1122_4_2_3_6)
 {
 	raw_setup();

@@ -3,6 +3,8 @@
 # (a name may hold a * where the source builds it from a number).
 #   tests/lib/expected.sh host        TEST(suite, name) in tests/host/test_*.c
 #   tests/lib/expected.sh urpc        check(..., "name", ...) in tests/urpc/*.c
+#   tests/lib/expected.sh fuzz        fuzz.T.replay and fuzz.T.run for each FUZZ_TARGETS
+#                                     word T of tests/fuzz/fuzz.mk
 #   tests/lib/expected.sh httpd       @check("name") in tests/httpd/checks.py and the pass
 #                                     calls of tests/httpd/run.sh, as run on its own server
 #   tests/lib/expected.sh httpd-guest the same checks against another server: those of
@@ -36,6 +38,11 @@ urpc() {
 		while (/snprintf\(name, sizeof\(name\), "([a-z0-9_%]+)"/g) {
 			(my $n = $1) =~ s/%[a-z]+/*/g; print "urpc.$n\n" }' tests/urpc/*.c |
 		LC_ALL=C sort -u
+}
+
+fuzz() {
+	sed -n 's/^FUZZ_TARGETS *:= *//p' tests/fuzz/fuzz.mk | tr ' ' '\n' | grep . |
+		sed 's/.*/fuzz.&.replay\nfuzz.&.run/' | LC_ALL=C sort
 }
 
 httpd_all() {
@@ -93,7 +100,7 @@ kernel() {
 }
 
 case ${1:-} in
-host | urpc | httpd | net | lab | ktests | usertests | kernel) "$1" ;;
+host | urpc | fuzz | httpd | net | lab | ktests | usertests | kernel) "$1" ;;
 httpd-guest) httpd_guest ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

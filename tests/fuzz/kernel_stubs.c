@@ -1,0 +1,47 @@
+/* What the kernel files built into fuzz_urpc (kernel/urpc/peer.c, kernel/netshare.c,
+ * kernel/netsteer.c) call outside themselves, as the host stands in for it: this kernel's
+ * identity, the clock, the console, and a NIC whose redirection table the harness keeps. */
+#include <stdarg.h>
+#include "tests/fuzz/kernel_stubs.h"
+#include "drivers/igb/igb.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/console.h"
+#include "kernel/netdev.h"
+#include "kernel/nicq.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "net/socket.h"
+
+struct kernel_self kself;
+struct cpu_info cpu_info = { .tsc_hz = 1000000000ull };
+uint64_t stub_ticks;
+uint8_t stub_reta[IGB_RETA_ENTRIES];
+unsigned stub_reta_writes, stub_ipis;
+
+uint32_t kself_apic_of(unsigned core) { return core; }
+int irq_register(uint8_t vector, irq_handler_fn fn) { (void)vector; (void)fn; return 0; }
+void lapic_eoi(void) { }
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { (void)apic_id; (void)vector; stub_ipis++; }
+uint64_t time_ticks(void) { return stub_ticks; }
+uint64_t time_uptime_ns(void) { return stub_ticks * 10000000ull; }
+bool netdev_pending(void) { return false; }
+struct tcp_stack *sock_tcp_stack(void) { return NULL; }
+
+/* Kernels 1 and 2 drive queues 1 and 2, so the bucket policy has someone to give to. */
+unsigned nicq_queue_of(unsigned k) { return k < kself.ncores ? k : 0; }
+
+void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
+{
+	(void)e;
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		stub_reta[b] = queue_of[b];
+	stub_reta_writes++;
+}
+
+void klog(enum log_level level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}

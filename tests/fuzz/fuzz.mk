@@ -18,7 +18,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := eth tcp http elf cpio mb2 urpc
 
 FUZZ_LIB  := lib/string.c lib/format.c
-FUZZ_NET  := net/eth.c net/arp.c net/ipv4.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
+FUZZ_NET  := net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
 	     net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	     net/tcp_timer.c net/tcp_usrreq.c lib/toeplitz.c
 FUZZ_SRCS_eth  := tests/fuzz/fuzz_eth.c tests/fuzz/frame_check.c $(FUZZ_NET) $(FUZZ_LIB)
@@ -28,7 +28,8 @@ FUZZ_SRCS_elf  := tests/fuzz/fuzz_elf.c kernel/elf.c $(FUZZ_LIB)
 FUZZ_SRCS_cpio := tests/fuzz/fuzz_cpio.c kernel/initrd.c $(FUZZ_LIB)
 FUZZ_SRCS_mb2  := tests/fuzz/fuzz_mb2.c kernel/mb2.c $(FUZZ_LIB)
 FUZZ_SRCS_urpc := tests/fuzz/fuzz_urpc.c tests/fuzz/kernel_stubs.c kernel/urpc/peer.c \
-		  kernel/urpc/urpc.c kernel/urpc/shared.c kernel/netshare.c kernel/netsteer.c \
+		  kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/pool.c kernel/netshare.c \
+		  kernel/netsteer.c \
 		  net/steer.c $(FUZZ_NET) $(FUZZ_LIB)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)

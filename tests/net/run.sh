@@ -198,6 +198,10 @@ check net.udp_echo "datagrams did not come back unchanged" \
 	in_ns timeout 60 $PY tests/net/echo_check.py udp "$GUEST_IP" 7
 check net.tcp_echo_1mib_both_ways "the stream did not come back whole" \
 	in_ns timeout 120 $PY tests/net/echo_check.py tcp "$GUEST_IP" 7 $((1 << 20))
+# A burst faster than echod reads (64 frames a poll, 64 KiB a UDP socket) fills its receive
+# queue: the datagrams past it are counted as udp_rcvbuf, and echod still answers after.
+check net.udp_rcvbuf_full_is_counted "no udp_rcvbuf drop counted, or more than were lost" \
+	in_ns timeout 120 $PY tests/net/echo_check.py udp-flood "$GUEST_IP" 7 3000
 
 # HTTP as a real client: the home page and the 16 MiB file, byte-exact.
 if in_ns curl -sf --max-time 20 "http://$GUEST_IP/" -o "$OUT/index.html" &&

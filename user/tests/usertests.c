@@ -413,6 +413,73 @@ static void t_udp_connect_names_the_peer(void)
 	EXPECT(close(u) == 0);
 }
 
+/* Kernel 0's interface has an address (in the kernel suite, once QEMU's DHCP server
+ * answered): true within 20 s or never. */
+static int net_configured(void)
+{
+	static struct sys_netstat ns;
+	for (int i = 0; i < 200; i++) {
+		if (netstat(&ns) == 0 && ns.configured && ns.ip)
+			return 1;
+		sleep_ms(100);
+	}
+	return 0;
+}
+
+#define GATEWAY 0x0A000202u    /* QEMU's user network: its connections go to the host's */
+#define BAD_PTR ((void *)0xffffffff80100000ul)
+
+/* connect() on TCP: its argument errors, and a connection refused by the peer, blocking and
+ * not. The peer is QEMU's gateway, port 1: QEMU connects to the host's port 1, where nothing
+ * listens, and answers our SYN with a RST. EISCONN needs a connection that succeeds, and
+ * there is no peer that accepts here (no loopback, QEMU's host runs no server for us): it
+ * is not driven. */
+static void t_tcp_connect_and_its_errors(void)
+{
+	struct sockaddr_in gw = { .sin_family = AF_INET, .sin_port = htons(1), .sin_addr = { htonl(GATEWAY) } };
+	struct sockaddr *to = (struct sockaddr *)&gw;
+	int file = open("/etc/init.conf", 0);
+	EXPECT(connect(99, to, sizeof(gw)) == -1 && errno == EBADF);
+	EXPECT(connect(file, to, sizeof(gw)) == -1 && errno == ENOTSOCK);
+	close(file);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	struct sockaddr_in bad = gw;
+	bad.sin_family = 10;
+	EXPECT(connect(fd, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == EAFNOSUPPORT);
+	EXPECT(connect(fd, to, 8) == -1 && errno == EINVAL);
+	EXPECT(connect(fd, NULL, sizeof(gw)) == -1 && errno == EFAULT);
+	EXPECT(connect(fd, BAD_PTR, sizeof(gw)) == -1 && errno == EFAULT);
+	bad = gw;
+	bad.sin_port = 0;
+	EXPECT(connect(fd, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == ECONNREFUSED);
+	EXPECT(net_configured());
+	/* No yield between the two calls: the answer cannot have come in between. */
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINPROGRESS);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EALREADY);
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	EXPECT(poll(&pf, 1, 5000) == 1 && (pf.revents & POLLERR));
+	int err = 0;
+	socklen_t len = sizeof(err);
+	EXPECT(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED);
+	EXPECT(close(fd) == 0);
+	if (err != ECONNREFUSED)
+		return;                 /* no RST came: a blocking connect would wait a minute */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == ECONNREFUSED);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINVAL);   /* not reused, as in Linux */
+	EXPECT(close(fd) == 0);
+	/* A listener does not connect. */
+	struct sockaddr_in here = { .sin_family = AF_INET, .sin_port = htons(4446) };
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(bind(fd, (struct sockaddr *)&here, sizeof(here)) == 0 && listen(fd, 1) == 0);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINVAL);
+	EXPECT(close(fd) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -432,6 +499,7 @@ int main(int argc, char **argv)
 	run("socket_errors", t_socket_errors);
 	run("epoll_wait_efault_leaves_the_set_whole", t_epoll_wait_efault_leaves_the_set_whole);
 	run("udp_connect_names_the_peer", t_udp_connect_names_the_peer);
+	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

@@ -480,6 +480,49 @@ static void t_tcp_connect_and_its_errors(void)
 	EXPECT(close(fd) == 0);
 }
 
+/* Every address, buffer, length and value pointer a socket call takes is checked: a kernel
+ * address in each of them is EFAULT (NULL, where it means "none", is not an error). */
+static void t_socket_calls_efault_on_every_pointer(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4447) };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr = { htonl(GATEWAY) } };
+	struct sockaddr *a = (struct sockaddr *)&sin;
+	socklen_t len = sizeof(sin);
+	char buf[16] = "x";
+	int v = 1, l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (l < 0 || u < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	EXPECT(bind(l, BAD_PTR, sizeof(sin)) == -1 && errno == EFAULT);
+	EXPECT(bind(l, a, sizeof(sin)) == 0 && listen(l, 1) == 0);
+	EXPECT(accept(l, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(accept(l, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(accept(l, a, &len) == -1 && errno == EAGAIN);
+	EXPECT(sendto(u, BAD_PTR, 4, 0, (struct sockaddr *)&to, sizeof(to)) == -1 && errno == EFAULT);
+	EXPECT(sendto(u, buf, 1, 0, BAD_PTR, sizeof(to)) == -1 && errno == EFAULT);
+	EXPECT(sendto(u, buf, 1, 0, (struct sockaddr *)&to, sizeof(to)) == 1);
+	EXPECT(recvfrom(u, BAD_PTR, 4, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, a, &len) == -1 && errno == EAGAIN);
+	EXPECT(setsockopt(u, SOL_SOCKET, SO_RCVBUF, BAD_PTR, sizeof(v)) == -1 && errno == EFAULT);
+	EXPECT(getsockopt(u, SOL_SOCKET, SO_RCVBUF, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getsockopt(u, SOL_SOCKET, SO_RCVBUF, &v, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(getsockname(l, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getsockname(l, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(connect(u, (struct sockaddr *)&to, sizeof(to)) == 0);
+	EXPECT(getpeername(u, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getpeername(u, a, BAD_PTR) == -1 && errno == EFAULT);
+	len = sizeof(sin);
+	EXPECT(getpeername(u, a, &len) == 0 && sin.sin_port == htons(9));
+	EXPECT(poll(BAD_PTR, 1, 0) == -1 && errno == EFAULT);
+	int ep = epoll_create1(0);
+	EXPECT(epoll_ctl(ep, EPOLL_CTL_ADD, u, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(epoll_wait(ep, BAD_PTR, 1, 0) == -1 && errno == EFAULT);
+	EXPECT(close(ep) == 0 && close(u) == 0 && close(l) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -500,6 +543,7 @@ int main(int argc, char **argv)
 	run("epoll_wait_efault_leaves_the_set_whole", t_epoll_wait_efault_leaves_the_set_whole);
 	run("udp_connect_names_the_peer", t_udp_connect_names_the_peer);
 	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
+	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

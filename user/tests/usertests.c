@@ -523,6 +523,62 @@ static void t_socket_calls_efault_on_every_pointer(void)
 	EXPECT(close(ep) == 0 && close(u) == 0 && close(l) == 0);
 }
 
+/* pid on core has exited (ps shows it a zombie, or no more) within ms. */
+static int proc_gone_within(unsigned core, int pid, unsigned ms)
+{
+	static struct sys_procinfo ps_out[64];
+	for (unsigned waited = 0; waited <= ms; waited += 20) {
+		int n = ps(ps_out, 64), alive = 0;
+		for (int k = 0; k < n; k++)
+			alive |= ps_out[k].core == core && ps_out[k].pid == pid && ps_out[k].state != 2;
+		if (!alive)
+			return 1;
+		sleep_ms(20);
+	}
+	return 0;
+}
+
+/* Flotilla has no signals: the one thing that interrupts a blocked call is kill(), and the
+ * call's EINTR is seen by no program, since the process dies on its way back to user mode
+ * (docs/SYSCALLS.md). What can be checked is that effect: a child blocked in each socket call
+ * that can wait for good (ps shows it blocked) dies at once when killed, status 137. */
+static void t_blocked_socket_calls_end_when_killed(void)
+{
+	static const char *const calls[] = { "accept", "recv", "poll", "epoll", "connect" };
+	static struct sys_procinfo ps_out[64];
+	struct sys_kernel_info ki;
+	int probe = socket(AF_INET, SOCK_DGRAM, 0);
+	if (probe < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	close(probe);
+	EXPECT(kernel_info(&ki) == 0);
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		char *argv[] = { "utest-child", "block", (char *)calls[i], NULL };
+		int failed_before = current_failed;
+		current_failed = 0;
+		int status = -1, pid = spawn(CHILD, argv), blocked = 0;
+		EXPECT(pid > 0);
+		for (int tries = 0; tries < 50 && !blocked; tries++) {
+			sleep_ms(20);
+			int n = ps(ps_out, 64);
+			for (int k = 0; k < n; k++)
+				blocked |= ps_out[k].core == ki.core && ps_out[k].pid == pid && ps_out[k].state == 1;
+		}
+		EXPECT(blocked);
+		EXPECT(kill(ki.core, pid) == 0);
+		EXPECT(proc_gone_within(ki.core, pid, 2000));   /* else wait() would hang */
+		if (!current_failed) {
+			EXPECT(wait(pid, &status) == pid);
+			EXPECT(status == 137);
+		}
+		if (current_failed)
+			printf("usertests:   (in %s)\n", calls[i]);
+		current_failed |= failed_before;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -544,6 +600,7 @@ int main(int argc, char **argv)
 	run("udp_connect_names_the_peer", t_udp_connect_names_the_peer);
 	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
 	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
+	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

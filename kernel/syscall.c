@@ -335,6 +335,8 @@ static int64_t sys_netstat(uint64_t ubuf)
 	const struct tcp_stack *st = sock_tcp_stack();
 	for (unsigned i = 0; st && i < TCP_STATES; i++)
 		ns.conns[i] = st->conns_by_state[i];
+	ns.interrupts = netdev_interrupts();
+	ns.sockets = sock_count();
 	const struct nic_stats *hw;
 	bool link_up;
 	unsigned mbps;
@@ -373,11 +375,16 @@ static int64_t sys_wait(struct proc *p, int64_t pid, uint64_t ustatus)
 
 static int64_t sys_kernel_info(uint64_t uinfo)
 {
+	struct heap_stats hs;
+	heap_stats(&hs);
 	struct sys_kernel_info ki = {
 		.core = kself.core,
 		.ncores = kself.ncores,
 		.free_bytes = pmm_free_frames() * PAGE_SIZE,
 		.nprocs = proc_count(),
+		.heap_live_blocks = hs.live_blocks,
+		.heap_live_bytes = hs.live_bytes,
+		.heap_slab_bytes = hs.slab_pages * PAGE_SIZE,
 	};
 	return copy_to_user(uinfo, &ki, sizeof(ki));
 }

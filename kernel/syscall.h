@@ -71,6 +71,9 @@ struct sys_kernel_info {
 	uint32_t core, ncores;
 	uint64_t free_bytes;
 	uint32_t nprocs, reserved;
+	/* The kernel heap (kernel/mm/heap.h): live blocks and their bytes, and the bytes of the
+	 * frames its small blocks are carved from (kept once taken, so not in free_bytes). */
+	uint64_t heap_live_blocks, heap_live_bytes, heap_slab_bytes;
 };
 
 /* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */
@@ -97,7 +100,7 @@ struct sys_kinfo {
 _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48,
 	       "one URPC reply piece each");
 
-/* Kernel 0's network interface and its counters, as SYS_NETSTAT reports them; drops are
+/* This kernel's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */
 #define SYS_NETSTAT_DROPS 64
 #define SYS_NETSTAT_TCP   32
@@ -125,6 +128,9 @@ struct sys_netstat {
 	uint64_t steered_out, steered_in;
 	uint32_t pool_in_use, pool_size;
 	uint64_t pool_exhausted, pool_double_returns, pool_not_held, pool_reclaimed;
+	uint64_t interrupts;            /* this kernel's NIC interrupts (its queue's, per kernel) */
+	uint32_t sockets;               /* this kernel's open sockets */
+	uint32_t reserved2;
 };
 
 /* Sockets: the constants and layouts are Linux's x86-64 ones, so programs written for POSIX

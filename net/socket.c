@@ -104,6 +104,13 @@ struct socket *sock_get(struct proc *p, uint64_t fd, int64_t *err)
 	return p->fds[fd].sock;
 }
 
+static unsigned nsockets;              /* this kernel's sockets, for netstat */
+
+unsigned sock_count(void)
+{
+	return nsockets;
+}
+
 static void sock_release(struct socket *s)
 {
 	epoll_forget(s);
@@ -119,6 +126,7 @@ static void sock_release(struct socket *s)
 		kfree(d);
 	}
 	kfree(s);
+	nsockets--;
 }
 
 int fd_close(struct proc *p, uint64_t fd)
@@ -231,6 +239,7 @@ static struct socket *sock_new(int type, bool with_conn)
 		}
 		s->tcp->owner = s;
 	}
+	nsockets++;
 	return s;
 }
 

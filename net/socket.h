@@ -20,6 +20,8 @@ void sock_net_init(struct netif *nif);
 void sock_net_tick(uint64_t now_ms);
 /* This kernel's TCP stack (NULL without sock_net_init), for netstat and its own connections. */
 struct tcp_stack *sock_tcp_stack(void);
+/* This kernel's open sockets (listeners and accepted connections each count one). */
+unsigned sock_count(void);
 
 /* The lowest free descriptor from 3 up, or -EMFILE. */
 int fd_alloc(struct proc *p);

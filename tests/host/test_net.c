@@ -260,6 +260,33 @@ TEST(net, echo_request_gets_an_echo_reply)
 	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 1);
 }
 
+/* A NIC whose transmit ring is full refuses the frame (-EAGAIN): the frame is counted as
+ * DROP_TX_FULL, not as sent, and the next frame goes once the ring has room. */
+static int ring_full(void *drv, const uint8_t *f, size_t len)
+{
+	(void)drv;
+	(void)f;
+	(void)len;
+	return -EAGAIN;
+}
+
+TEST(net, a_frame_refused_by_a_full_tx_ring_is_counted)
+{
+	uint8_t f[128];
+	setup_host_known();
+	uint64_t sent_before = nif.stats.tx_frames;             /* the ARP reply */
+	nif.tx = ring_full;
+	eth_input(&nif, f, ping_frame(f), 10);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_TX_FULL], 1);
+	EXPECT_EQ_U64(nif.stats.tx_frames, sent_before);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 0);
+	nif.tx = capture;
+	eth_input(&nif, f, ping_frame(f), 11);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_U64(nif.stats.tx_frames, sent_before + 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_TX_FULL], 1);
+}
+
 /* The stack's own ping: the request as sent, and the host's answer counted, not dropped. */
 TEST(net, own_echo_request_goes_out_and_its_reply_is_counted)
 {

@@ -465,6 +465,32 @@ TEST(tcp, out_of_order_data_is_kept_and_acked_at_once_rfc5681_4_2)
 	raw_done();
 }
 
+/* Out-of-order islands past TCP_OOO_RANGES are counted as dropped: their bytes stay in the
+ * buffer but are not remembered, so the stream moves past them only when they come again. */
+TEST(tcp, out_of_order_islands_past_the_limit_are_counted_and_come_again)
+{
+	static const char text[] = "abcdefghijklmnopqrst";
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	for (unsigned i = 1; i <= 2 * TCP_OOO_RANGES + 1; i += 2)       /* one island too many */
+		peer(80, ACK, 1001 + i, a_iss + 1, 65535, text + i, 1, NULL);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_OOO_SEGS], TCP_OOO_RANGES + 1);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_OOO_FULL], 1);
+	EXPECT_EQ_U64(c->nooo, TCP_OOO_RANGES);
+	for (unsigned i = 0; i < 2 * TCP_OOO_RANGES + 1; i += 2)        /* the holes filled */
+		peer(80, ACK, 1001 + i, a_iss + 1, 65535, text + i, 1, NULL);
+	EXPECT_EQ_U64(c->rcv_nxt, 1001 + 2 * TCP_OOO_RANGES + 1);       /* not past the forgotten one */
+	peer(80, ACK, 1001 + 2 * TCP_OOO_RANGES + 1, a_iss + 1, 65535, text + 2 * TCP_OOO_RANGES + 1, 3, NULL);
+	EXPECT_EQ_U64(c->rcv_nxt, 1001 + 20);
+	char buf[32] = { 0 };
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), 20);
+	EXPECT_EQ_STR(buf, text);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 /* RFC 9293 3.10.7.4: a zero window takes a segment at RCV.NXT for its ACK only; the data is
  * dropped (counted), and answered with an ACK showing the window still shut (3.8.6.1). */
 TEST(tcp, data_into_a_zero_window_is_dropped_counted_and_acked_rfc9293_3_8_6_1)
@@ -683,6 +709,79 @@ TEST(tcp, a_full_time_wait_table_is_skipped_by_the_connection_closing_last)
 	EXPECT_EQ_U64(A.st.nconns, TCP_TIME_WAIT_MAX + 1);      /* and the listener */
 	struct tcp_conn *first = list_entry(list_first(&A.st.time_wait), struct tcp_conn, all_node);
 	EXPECT_EQ_U64(first->rport, 10000);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* A backlog-1 listener with one connection waiting to be accepted: the ACK that would
+ * complete another handshake, and a new SYN, are dropped and counted without an answer (the
+ * peer's retransmission comes back once accept() makes room); after accept() the retried ACK
+ * makes its connection. */
+TEST(tcp, a_full_accept_queue_drops_handshakes_until_accept_makes_room)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 1);
+	peer_port = 20001;
+	peer(80, SYN, 5000, 0, 65535, NULL, 0, NULL);
+	uint32_t iss = last().seq;
+	peer_port = 20000;
+	peer(80, SYN, 6000, 0, 65535, NULL, 0, NULL);
+	peer(80, ACK, 6001, last().seq + 1, 65535, NULL, 0, NULL);      /* fills the queue */
+	EXPECT_EQ_U64(l->accept_count, 1);
+	ncap = 0;
+	peer_port = 20001;
+	peer(80, ACK, 5001, iss + 1, 65535, NULL, 0, NULL);     /* SYN-RECEIVED's ACK */
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_ACCEPT_FULL], 1);
+	EXPECT_EQ_U64(A.st.conns_by_state[TCP_SYN_RECEIVED], 1);
+	peer_port = 20002;
+	peer(80, SYN, 7000, 0, 65535, NULL, 0, NULL);           /* LISTEN's SYN */
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_ACCEPT_FULL], 2);
+	EXPECT_EQ_U64(ncap, 0);
+	EXPECT_EQ_U64(l->syn_count, 1);
+	struct tcp_conn *waiting = tcp_accept(l);
+	EXPECT(waiting != NULL);
+	peer_port = 20001;
+	peer(80, ACK, 5001, iss + 1, 65535, NULL, 0, NULL);
+	struct tcp_conn *third = tcp_accept(l);
+	EXPECT(third != NULL);
+	if (third)
+		EXPECT_EQ_U64(third->rport, 20001);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_ACCEPT_FULL], 2);
+	peer_port = 40000;
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* The ACK that returns a valid cookie to a listener whose accept queue is full is dropped
+ * and counted, not answered with a RST; the same ACK once accept() made room is taken. */
+TEST(tcp, a_cookie_ack_to_a_full_accept_queue_is_dropped_until_there_is_room)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 1);
+	fill_syn_queue(l);                      /* SYN-ACKs to ports 20000.. captured 0..7 */
+	struct out_seg half;
+	EXPECT(parse_cap(0, &half));
+	peer(80, SYN, 7000, 0, 65535, NULL, 0, NULL);
+	struct out_seg sa = last();
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
+	peer_port = 20000;
+	peer(80, ACK, 1001, half.seq + 1, 65535, NULL, 0, NULL);        /* fills the queue */
+	EXPECT_EQ_U64(l->accept_count, 1);
+	unsigned before = ncap;
+	peer_port = 30000;
+	peer(80, ACK, 7001, sa.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_ACCEPT_FULL], 1);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_OK], 0);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_BAD_COOKIE], 0);
+	EXPECT_EQ_U64(ncap, before);            /* no RST: the cookie was good */
+	EXPECT(tcp_accept(l) != NULL);
+	peer(80, ACK, 7001, sa.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_OK], 1);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (c)
+		EXPECT_EQ_U64(c->rport, 30000);
+	peer_port = 40000;
 	tcp_close(l, now);
 	raw_done();
 }

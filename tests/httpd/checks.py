@@ -4,13 +4,16 @@ pipelining, timeouts, many connections at once. Prints "PASS httpd.NAME" or
 "FAIL httpd.NAME: why" per check (or "SKIP httpd.NAME: why"); tests/httpd/run.sh runs it.
 
   checks.py --target HOST:PORT --docroot DIR [--idle-target HOST:PORT --idle SECONDS]
-            [--secret URLPATH:TEXT] [--same-mtimes] [--pid PID] [--conns N] [--only NAME,...]
+            [--secret URLPATH:TEXT] [--same-mtimes] [--pid PID | --status-memory] [--conns N]
+            [--only NAME,...]
 
 --docroot     the files the target serves (bodies are compared with them)
 --idle-target a server with a short idle timeout of --idle seconds (408 and idle checks)
 --secret      a URL path that escapes the root and text it must never serve
 --same-mtimes the docroot files are the very files served: Last-Modified must match them
 --pid         the server's process id on this machine: its memory is watched under load
+--status-memory  the same, read from the server's /status (memory.httpd_heap_bytes: how far
+              Flotilla's httpd grew its heap), for a server on another machine
 Standard library only."""
 
 import argparse
@@ -514,6 +517,16 @@ def rss_kib(pid):
         return None
 
 
+def memory_kib(ctx):
+    """The server's memory: its resident set (--pid) or the heap its /status reports."""
+    if ctx.pid:
+        return rss_kib(ctx.pid)
+    try:
+        return status_json(ctx)["memory"]["httpd_heap_bytes"] // 1024
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @check("many_connections_at_once")
 def t_concurrent(ctx):
     n, body = ctx.conns, docfile(ctx, "1k.html")
@@ -562,11 +575,11 @@ def pipelined_flood(ctx, watch):
     count, body = 4000, docfile(ctx, "1k.html")
     c = Client(ctx.addr, timeout=30)
     try:
-        before = rss_kib(ctx.pid) if watch else None
+        before = memory_kib(ctx) if watch else None
         sender = threading.Thread(target=c.send, args=((request("/1k.html") * count).encode(),))
         sender.start()
         time.sleep(1.0)
-        during = rss_kib(ctx.pid) if watch else None
+        during = memory_kib(ctx) if watch else None
         for i in range(count):
             r = c.response()
             if r.status != 200 or r.body != body:
@@ -595,7 +608,7 @@ def t_flood_memory(ctx):
     if why:
         return why
     if before is None or during is None:
-        return f"cannot read the memory of pid {ctx.pid}"
+        return f"cannot read the memory of pid {ctx.pid}" if ctx.pid else "no memory in /status"
     if during - before > 16 * 1024:
         return f"server memory grew {during - before} KiB while the client did not read"
     return None
@@ -610,6 +623,7 @@ def main():
     ap.add_argument("--secret")
     ap.add_argument("--same-mtimes", action="store_true")
     ap.add_argument("--pid", type=int)
+    ap.add_argument("--status-memory", action="store_true")
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--only", default="")
     ctx = ap.parse_args()
@@ -626,7 +640,7 @@ def main():
     for run in checks:
         if ctx.only and run.check_name not in ctx.only:
             continue
-        if run.check_name in NEEDS_PID.split() and not ctx.pid:
+        if run.check_name in NEEDS_PID.split() and not ctx.pid and not ctx.status_memory:
             continue                # declared: not expected without --pid
         if run.check_name.startswith(("timeout_", "idle_")) and not ctx.idle_target:
             print(f"SKIP httpd.{run.check_name}: no --idle-target", flush=True)

@@ -3,10 +3,16 @@
 
 usage: echo_check.py udp HOST PORT          datagrams of many sizes come back unchanged
        echo_check.py tcp HOST PORT BYTES    a stream of BYTES random bytes comes back whole
+       echo_check.py udp-flood HOST PORT N  N datagrams back to back overflow the service's
+                                            receive queue: the guest's drops.udp_rcvbuf (in
+                                            its /status) moves, by no more than the datagrams
+                                            that did not come back, and the service still echoes
 Prints one line saying what it found; exits 0 when everything matched.
 """
+import json
 import os
 import socket
+import urllib.request
 import sys
 import threading
 import time
@@ -57,7 +63,45 @@ def tcp(host, port, nbytes):
     return ok
 
 
+def udp_rcvbuf_drops(host):
+    with urllib.request.urlopen("http://%s/status" % host, timeout=20) as r:
+        return json.load(r)["net"]["drops"]["udp_rcvbuf"]
+
+
+def udp_flood(host, port, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.settimeout(3)
+    back = [0]
+
+    def reader():
+        try:
+            while True:
+                s.recvfrom(2048)
+                back[0] += 1
+        except (socket.timeout, OSError):
+            return
+
+    before = udp_rcvbuf_drops(host)
+    t = threading.Thread(target=reader)
+    t.start()
+    data = bytes(1400)
+    for _ in range(count):
+        s.sendto(data, (host, port))
+    t.join(60)
+    s.close()
+    dropped = udp_rcvbuf_drops(host) - before
+    lost = count - back[0]
+    print("udp flood: %d of %d datagrams back, drops.udp_rcvbuf +%d" % (back[0], count, dropped))
+    return 0 < dropped <= lost and udp(host, port)
+
+
 if __name__ == "__main__":
     kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    ok = udp(host, port) if kind == "udp" else tcp(host, port, int(sys.argv[4]))
+    if kind == "udp":
+        ok = udp(host, port)
+    elif kind == "udp-flood":
+        ok = udp_flood(host, port, int(sys.argv[4]))
+    else:
+        ok = tcp(host, port, int(sys.argv[4]))
     sys.exit(0 if ok else 1)

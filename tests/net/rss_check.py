@@ -57,12 +57,18 @@ def main():
                "this script's Toeplitz hash is wrong: 0x%08x for the RSS test vector" % ms)
         return 1
     served, wrong, errors = [0] * KERNELS, [], []
+    # Each kernel's /status is its own interface's: (interrupts, rx_frames) first and last seen.
+    first, latest = [None] * KERNELS, [None] * KERNELS
     for i in range(conns):
         c = http.client.HTTPConnection(guest, 80, timeout=10)
         try:
             c.request("GET", "/status")
             sport = c.sock.getsockname()[1]
-            k = json.loads(c.getresponse().read())["kernel"]
+            s = json.loads(c.getresponse().read())
+            k = s["kernel"]
+            iface = s["net"]["interface"]
+            latest[k] = (iface["interrupts"], iface["rx_frames"])
+            first[k] = first[k] or latest[k]
         except (OSError, ValueError, KeyError, http.client.HTTPException) as e:
             errors.append("#%d: %s" % (i, e))
             continue
@@ -80,6 +86,12 @@ def main():
                  all(low <= n <= high for n in served),
                  "kernel:count %s, each must be in [%d, %d]" %
                  (" ".join("%d:%d" % kv for kv in enumerate(served)), low, high))
+    # Each kernel's queue carried its connections: the frames and interrupts counted on that
+    # kernel moved while it served them (its queue is attached, and its interrupt reaches it).
+    ok &= report("per_kernel_each_queue_counts_frames_and_interrupts_on_its_kernel",
+                 all(f and l and l[0] > f[0] and l[1] > f[1] for f, l in zip(first, latest)),
+                 "interrupts, rx_frames per kernel, first -> last: %s" %
+                 " ".join("%d:%s->%s" % (k, f, l) for k, (f, l) in enumerate(zip(first, latest))))
     return 0 if ok else 1
 
 

@@ -23,7 +23,14 @@ static inline int port_open_file(const char *path) { return open(path, 0); }
 /* Milliseconds since this kernel started: the only clock there is. */
 static inline uint64_t port_now_ms(void) { return uptime_ms(); }
 
-static inline int port_init(void) { return PORT_MAX_FDS; }
+/* Where the heap began (user/httpd/sysinfo.c): /status reports how far it grew. */
+extern uintptr_t port_heap_start;
+
+static inline int port_init(void)
+{
+	port_heap_start = (uintptr_t)sbrk(0);
+	return PORT_MAX_FDS;
+}
 
 #else /* Linux */
 

@@ -1,10 +1,12 @@
-/* The system's part of /status: on Flotilla the kernel number and kernel 0's network
+/* The system's part of /status: on Flotilla the kernel number, its memory and its network
  * counters from netstat(); on Linux the counters of /proc/net/snmp. */
 #include "user/httpd/httpd.h"
 
 #ifdef __flotilla__
 
 #include "net/net.h"
+
+uintptr_t port_heap_start;
 
 static void json_ip(struct strbuf *b, const char *name, uint32_t a)
 {
@@ -45,6 +47,7 @@ static void net_interface(struct strbuf *b, const struct sys_netstat *ns)
 	json_u64(b, "not_held", ns->pool_not_held);
 	json_u64(b, "reclaimed", ns->pool_reclaimed);
 	strbuf_printf(b, "}");
+	json_u64(b, "interrupts", ns->interrupts);
 	strbuf_printf(b, "}");
 }
 
@@ -78,6 +81,7 @@ static void net_drops_and_states(struct strbuf *b, const struct sys_netstat *ns)
 	for (unsigned i = 0; i < ns->ndrops && i < SYS_NETSTAT_DROPS; i++)
 		json_u64(b, net_drop_name((enum net_drop)i), ns->drops[i]);
 	strbuf_printf(b, "}");
+	json_u64(b, "sockets", ns->sockets);
 	json_member(b, "tcp_states");
 	strbuf_printf(b, "{");
 	for (unsigned i = 0; i < ns->nstates && i < SYS_NETSTAT_STATES; i++)
@@ -94,6 +98,16 @@ void port_status_system(struct strbuf *b)
 	if (kernel_info(&ki) == 0) {
 		json_u64(b, "kernel", ki.core);
 		json_u64(b, "kernels", ki.ncores);
+		/* This kernel's free memory and processes, and how far httpd's heap grew. */
+		json_member(b, "memory");
+		strbuf_printf(b, "{");
+		json_u64(b, "kernel_free_bytes", ki.free_bytes);
+		json_u64(b, "kernel_processes", ki.nprocs);
+		json_u64(b, "kernel_heap_live_blocks", ki.heap_live_blocks);
+		json_u64(b, "kernel_heap_live_bytes", ki.heap_live_bytes);
+		json_u64(b, "kernel_heap_slab_bytes", ki.heap_slab_bytes);
+		json_u64(b, "httpd_heap_bytes", (uintptr_t)sbrk(0) - port_heap_start);
+		strbuf_printf(b, "}");
 	}
 	json_member(b, "net");
 	strbuf_printf(b, "{");

@@ -27,6 +27,33 @@ static int spin_mode(uint64_t ms)
 	return (int)(loops / 1000 > 250 ? 250 : loops / 1000);
 }
 
+/* Blocks for good in the socket call named by what, until killed; returns only if the call
+ * does (a failure: status 4, or 5 if it could not start). */
+static int block_mode(const char *what)
+{
+	struct sockaddr_in here = { .sin_family = AF_INET, .sin_port = htons(4448) };
+	struct sockaddr_in nobody = { .sin_family = AF_INET, .sin_port = htons(80), .sin_addr = { htonl(0x0A000263) } };
+	char c;
+	int tcp = socket(AF_INET, SOCK_STREAM, 0), udp = socket(AF_INET, SOCK_DGRAM, 0), ep = epoll_create1(0);
+	struct pollfd pf = { .fd = udp, .events = POLLIN };
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (tcp < 0 || udp < 0 || ep < 0 || bind(udp, (struct sockaddr *)&here, sizeof(here)) ||
+	    bind(tcp, (struct sockaddr *)&here, sizeof(here)) || epoll_ctl(ep, EPOLL_CTL_ADD, udp, &ev))
+		return 5;
+	if (strcmp(what, "accept") == 0 && listen(tcp, 1) == 0)
+		accept(tcp, NULL, NULL);
+	else if (strcmp(what, "recv") == 0)
+		recv(udp, &c, 1, 0);
+	else if (strcmp(what, "poll") == 0)
+		poll(&pf, 1, -1);
+	else if (strcmp(what, "epoll") == 0)
+		epoll_wait(ep, &ev, 1, -1);
+	else if (strcmp(what, "connect") == 0)         /* 10.0.2.99: no ARP answer, no SYN-ACK */
+		connect(tcp, (struct sockaddr *)&nobody, sizeof(nobody));
+	printf("child: %s returned: %s\n", what, strerror(errno));
+	return 4;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -64,5 +91,7 @@ int main(int argc, char **argv)
 		return spin_mode(600);
 	if (strcmp(m, "sleep") == 0)
 		return sleep_ms(60000);
+	if (strcmp(m, "block") == 0 && argc > 2)
+		return block_mode(argv[2]);
 	return 3;
 }

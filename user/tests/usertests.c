@@ -413,6 +413,172 @@ static void t_udp_connect_names_the_peer(void)
 	EXPECT(close(u) == 0);
 }
 
+/* Kernel 0's interface has an address (in the kernel suite, once QEMU's DHCP server
+ * answered): true within 20 s or never. */
+static int net_configured(void)
+{
+	static struct sys_netstat ns;
+	for (int i = 0; i < 200; i++) {
+		if (netstat(&ns) == 0 && ns.configured && ns.ip)
+			return 1;
+		sleep_ms(100);
+	}
+	return 0;
+}
+
+#define GATEWAY 0x0A000202u    /* QEMU's user network: its connections go to the host's */
+#define BAD_PTR ((void *)0xffffffff80100000ul)
+
+/* connect() on TCP: its argument errors, and a connection refused by the peer, blocking and
+ * not. The peer is QEMU's gateway, port 1: QEMU connects to the host's port 1, where nothing
+ * listens, and answers our SYN with a RST. EISCONN needs a connection that succeeds, and
+ * there is no peer that accepts here (no loopback, QEMU's host runs no server for us): it
+ * is not driven. */
+static void t_tcp_connect_and_its_errors(void)
+{
+	struct sockaddr_in gw = { .sin_family = AF_INET, .sin_port = htons(1), .sin_addr = { htonl(GATEWAY) } };
+	struct sockaddr *to = (struct sockaddr *)&gw;
+	int file = open("/etc/init.conf", 0);
+	EXPECT(connect(99, to, sizeof(gw)) == -1 && errno == EBADF);
+	EXPECT(connect(file, to, sizeof(gw)) == -1 && errno == ENOTSOCK);
+	close(file);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	struct sockaddr_in bad = gw;
+	bad.sin_family = 10;
+	EXPECT(connect(fd, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == EAFNOSUPPORT);
+	EXPECT(connect(fd, to, 8) == -1 && errno == EINVAL);
+	EXPECT(connect(fd, NULL, sizeof(gw)) == -1 && errno == EFAULT);
+	EXPECT(connect(fd, BAD_PTR, sizeof(gw)) == -1 && errno == EFAULT);
+	bad = gw;
+	bad.sin_port = 0;
+	EXPECT(connect(fd, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == ECONNREFUSED);
+	EXPECT(net_configured());
+	/* No yield between the two calls: the answer cannot have come in between. */
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINPROGRESS);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EALREADY);
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	EXPECT(poll(&pf, 1, 5000) == 1 && (pf.revents & POLLERR));
+	int err = 0;
+	socklen_t len = sizeof(err);
+	EXPECT(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED);
+	EXPECT(close(fd) == 0);
+	if (err != ECONNREFUSED)
+		return;                 /* no RST came: a blocking connect would wait a minute */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == ECONNREFUSED);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINVAL);   /* not reused, as in Linux */
+	EXPECT(close(fd) == 0);
+	/* A listener does not connect. */
+	struct sockaddr_in here = { .sin_family = AF_INET, .sin_port = htons(4446) };
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(bind(fd, (struct sockaddr *)&here, sizeof(here)) == 0 && listen(fd, 1) == 0);
+	EXPECT(connect(fd, to, sizeof(gw)) == -1 && errno == EINVAL);
+	EXPECT(close(fd) == 0);
+}
+
+/* Every address, buffer, length and value pointer a socket call takes is checked: a kernel
+ * address in each of them is EFAULT (NULL, where it means "none", is not an error). */
+static void t_socket_calls_efault_on_every_pointer(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4447) };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr = { htonl(GATEWAY) } };
+	struct sockaddr *a = (struct sockaddr *)&sin;
+	socklen_t len = sizeof(sin);
+	char buf[16] = "x";
+	int v = 1, l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (l < 0 || u < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	EXPECT(bind(l, BAD_PTR, sizeof(sin)) == -1 && errno == EFAULT);
+	EXPECT(bind(l, a, sizeof(sin)) == 0 && listen(l, 1) == 0);
+	EXPECT(accept(l, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(accept(l, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(accept(l, a, &len) == -1 && errno == EAGAIN);
+	EXPECT(sendto(u, BAD_PTR, 4, 0, (struct sockaddr *)&to, sizeof(to)) == -1 && errno == EFAULT);
+	EXPECT(sendto(u, buf, 1, 0, BAD_PTR, sizeof(to)) == -1 && errno == EFAULT);
+	EXPECT(sendto(u, buf, 1, 0, (struct sockaddr *)&to, sizeof(to)) == 1);
+	EXPECT(recvfrom(u, BAD_PTR, 4, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(recvfrom(u, buf, 4, MSG_DONTWAIT, a, &len) == -1 && errno == EAGAIN);
+	EXPECT(setsockopt(u, SOL_SOCKET, SO_RCVBUF, BAD_PTR, sizeof(v)) == -1 && errno == EFAULT);
+	EXPECT(getsockopt(u, SOL_SOCKET, SO_RCVBUF, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getsockopt(u, SOL_SOCKET, SO_RCVBUF, &v, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(getsockname(l, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getsockname(l, a, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(connect(u, (struct sockaddr *)&to, sizeof(to)) == 0);
+	EXPECT(getpeername(u, BAD_PTR, &len) == -1 && errno == EFAULT);
+	EXPECT(getpeername(u, a, BAD_PTR) == -1 && errno == EFAULT);
+	len = sizeof(sin);
+	EXPECT(getpeername(u, a, &len) == 0 && sin.sin_port == htons(9));
+	EXPECT(poll(BAD_PTR, 1, 0) == -1 && errno == EFAULT);
+	int ep = epoll_create1(0);
+	EXPECT(epoll_ctl(ep, EPOLL_CTL_ADD, u, BAD_PTR) == -1 && errno == EFAULT);
+	EXPECT(epoll_wait(ep, BAD_PTR, 1, 0) == -1 && errno == EFAULT);
+	EXPECT(close(ep) == 0 && close(u) == 0 && close(l) == 0);
+}
+
+/* pid on core has exited (ps shows it a zombie, or no more) within ms. */
+static int proc_gone_within(unsigned core, int pid, unsigned ms)
+{
+	static struct sys_procinfo ps_out[64];
+	for (unsigned waited = 0; waited <= ms; waited += 20) {
+		int n = ps(ps_out, 64), alive = 0;
+		for (int k = 0; k < n; k++)
+			alive |= ps_out[k].core == core && ps_out[k].pid == pid && ps_out[k].state != 2;
+		if (!alive)
+			return 1;
+		sleep_ms(20);
+	}
+	return 0;
+}
+
+/* Flotilla has no signals: the one thing that interrupts a blocked call is kill(), and the
+ * call's EINTR is seen by no program, since the process dies on its way back to user mode
+ * (docs/SYSCALLS.md). What can be checked is that effect: a child blocked in each socket call
+ * that can wait for good (ps shows it blocked) dies at once when killed, status 137. */
+static void t_blocked_socket_calls_end_when_killed(void)
+{
+	static const char *const calls[] = { "accept", "recv", "poll", "epoll", "connect" };
+	static struct sys_procinfo ps_out[64];
+	struct sys_kernel_info ki;
+	int probe = socket(AF_INET, SOCK_DGRAM, 0);
+	if (probe < 0) {
+		EXPECT(errno == ENETDOWN);
+		return;
+	}
+	close(probe);
+	EXPECT(kernel_info(&ki) == 0);
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		char *argv[] = { "utest-child", "block", (char *)calls[i], NULL };
+		int failed_before = current_failed;
+		current_failed = 0;
+		int status = -1, pid = spawn(CHILD, argv), blocked = 0;
+		EXPECT(pid > 0);
+		for (int tries = 0; tries < 50 && !blocked; tries++) {
+			sleep_ms(20);
+			int n = ps(ps_out, 64);
+			for (int k = 0; k < n; k++)
+				blocked |= ps_out[k].core == ki.core && ps_out[k].pid == pid && ps_out[k].state == 1;
+		}
+		EXPECT(blocked);
+		EXPECT(kill(ki.core, pid) == 0);
+		EXPECT(proc_gone_within(ki.core, pid, 2000));   /* else wait() would hang */
+		if (!current_failed) {
+			EXPECT(wait(pid, &status) == pid);
+			EXPECT(status == 137);
+		}
+		if (current_failed)
+			printf("usertests:   (in %s)\n", calls[i]);
+		current_failed |= failed_before;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -432,6 +598,9 @@ int main(int argc, char **argv)
 	run("socket_errors", t_socket_errors);
 	run("epoll_wait_efault_leaves_the_set_whole", t_epoll_wait_efault_leaves_the_set_whole);
 	run("udp_connect_names_the_peer", t_udp_connect_names_the_peer);
+	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
+	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
+	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

@@ -31,7 +31,7 @@ static void *nic;                       /* its device, or this kernel's queue */
 static struct igb *igb;                 /* kernel 0, when the NIC is an igb */
 static bool queues_per_kernel;          /* queues=per-kernel */
 static unsigned msix_entries;           /* kernel 0: the igb's MSI-X table size */
-static struct igb_queue own_queue;      /* another kernel's queue pair */
+static struct adv_queue own_queue;      /* another kernel's queue pair */
 static bool own_queue_tried;
 static uint64_t last_stats_ms;
 static struct dhcp_client dhcp;

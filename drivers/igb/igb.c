@@ -1,6 +1,7 @@
 /* igb (82576) control part, in the kernel that owns the device: attach (reset, MAC, PHY and
  * link), queue start, MSI-X routing, RSS, statistics, and the owner's interface (igb_ops).
- * The registers are in igb_hw.h; a queue's data path is in igb_queue.c. */
+ * The registers are in igb_hw.h; a queue pair's data path, start and stop are
+ * drivers/nic/adv_queue.c's, over igb_adv. */
 #include "drivers/igb/igb.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
@@ -48,59 +49,16 @@ static int igb_read_mac(struct igb *e)
 	return 0;
 }
 
-/* Sets queue n's enable bits and waits until the NIC reports the queue on. */
-static bool queue_enable(struct igb *e, unsigned n)
+/* The datasheet's receive and transmit initialization and queue disable steps (7.1.2,
+ * 7.2.1) are the 82599's too: drivers/nic/adv_queue.c. */
+int igb_queue_start(struct igb *e, const struct adv_queue *q)
 {
-	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
-	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
-	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
-	       nic_wait_bit(e->regs, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
-	       nic_wait_bit(e->regs, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
+	return adv_queue_start(e->regs, &igb_adv, q);
 }
 
-/* The order of the datasheet's receive and transmit initialization (7.1.2, 7.2.1): ring
- * registers, then the queue enable bits (read back until set), then the tails. */
-int igb_queue_start(struct igb *e, const struct igb_queue *q)
-{
-	unsigned n = q->index;
-	if (n >= IGB_QUEUES)
-		return -EINVAL;
-	wr(e, IGB_RDBAL(n), (uint32_t)q->rx_ring_pa);
-	wr(e, IGB_RDBAH(n), (uint32_t)(q->rx_ring_pa >> 32));
-	wr(e, IGB_RDLEN(n), ADV_DESCS * sizeof(union adv_rx_desc));
-	wr(e, IGB_SRRCTL(n), IGB_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) |
-	   IGB_SRRCTL_DESC_ADV_ONEBUF | IGB_SRRCTL_DROP_EN);
-	wr(e, IGB_RDH(n), 0);
-	wr(e, IGB_RDT(n), 0);
-	wr(e, IGB_TDBAL(n), (uint32_t)q->tx_ring_pa);
-	wr(e, IGB_TDBAH(n), (uint32_t)(q->tx_ring_pa >> 32));
-	wr(e, IGB_TDLEN(n), ADV_DESCS * sizeof(union adv_tx_desc));
-	wr(e, IGB_TDH(n), 0);
-	wr(e, IGB_TDT(n), 0);
-	if (!queue_enable(e, n))
-		return igb_queue_stop(e, n) ? -EBUSY : -ETIMEDOUT;
-	wr(e, IGB_RDT(n), ADV_DESCS - 1);       /* all but one descriptor to the NIC */
-	return 0;
-}
-
-/* The queue disable steps of 7.1.2 and 7.2.1: clear the enable bits, then read them back
- * until the NIC has let go of the rings. Frames still queued for sending are dropped. */
 int igb_queue_stop(struct igb *e, unsigned queue)
 {
-	if (queue >= IGB_QUEUES)
-		return -EINVAL;
-	wr(e, IGB_RXDCTL(queue), rd(e, IGB_RXDCTL(queue)) & ~IGB_RXDCTL_ENABLE);
-	wr(e, IGB_TXDCTL(queue), rd(e, IGB_TXDCTL(queue)) & ~IGB_TXDCTL_ENABLE);
-	if (!nic_wait_bit(e->regs, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
-	    !nic_wait_bit(e->regs, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
-		return -ETIMEDOUT;
-	const uint32_t ring_regs[] = {
-		IGB_RDBAL(queue), IGB_RDBAH(queue), IGB_RDLEN(queue), IGB_RDH(queue), IGB_RDT(queue),
-		IGB_TDBAL(queue), IGB_TDBAH(queue), IGB_TDLEN(queue), IGB_TDH(queue), IGB_TDT(queue),
-	};
-	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
-		wr(e, ring_regs[i], 0);
-	return 0;
+	return adv_queue_stop(e->regs, &igb_adv, queue);
 }
 
 /* RSS: the NIC hashes each TCP/IPv4 frame's 4-tuple (other IPv4 on its addresses) with
@@ -125,15 +83,9 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
  * failure leaves them as the reset left them, off. */
 int igb_rings_up(struct igb *e)
 {
-	int err = igb_queue_alloc(&e->q0, 0);
+	int err = adv_queue0_up(&e->q0, &igb_adv, e->regs, e->mac);
 	if (err)
 		return err;
-	if ((err = igb_queue_start(e, &e->q0))) {
-		if (err != -EBUSY)
-			igb_queue_free(&e->q0);
-		return err;
-	}
-	igb_queue_map(&e->q0, e->regs);
 	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
 	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
 	return 0;
@@ -148,7 +100,7 @@ int igb_rings_down(struct igb *e)
 	wr(e, IGB_TCTL, 0);
 	if (err)
 		return err;
-	igb_queue_free(&e->q0);
+	adv_queue_free(&e->q0);
 	return 0;
 }
 
@@ -263,22 +215,25 @@ int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vec
 
 /* ---- the network interface's view (struct nic_ops) ---- */
 
-static bool igb_link_up(const void *nic)
-{
-	const struct igb *e = nic;
-	return rd(e, IGB_STATUS) & IGB_STATUS_LU;
-}
-
-unsigned igb_status_mbps(uint32_t status)
+/* The link speed STATUS reports, 0 while the link is down. */
+static unsigned igb_status_mbps(uint32_t status)
 {
 	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
 	return status & IGB_STATUS_LU ? mbps[IGB_STATUS_SPEED(status)] : 0;
 }
 
-static unsigned igb_link_mbps(const void *nic)
-{
-	return igb_status_mbps(rd(nic, IGB_STATUS));
-}
+_Static_assert(IGB_RXDCTL_ENABLE == ADV_DCTL_ENABLE && IGB_TXDCTL_ENABLE == ADV_DCTL_ENABLE,
+	       "queue enable bits");
+
+const struct adv_nic igb_adv = {
+	.queues = IGB_QUEUES,
+	.regs = ADV_QUEUE_REGS(IGB_),
+	.srrctl = IGB_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) | IGB_SRRCTL_DESC_ADV_ONEBUF |
+		  IGB_SRRCTL_DROP_EN,
+	.rx_err_mask = IGB_RXD_ERR_RXE,
+	.link_reg = IGB_STATUS, .link_up = IGB_STATUS_LU, .link_mbps = igb_status_mbps,
+	.eics = IGB_EICS,
+};
 
 static bool igb_update(void *nic)
 {
@@ -287,54 +242,18 @@ static bool igb_update(void *nic)
 	e->hw.tx_good += rd(e, IGB_GPTC);
 	e->hw.rx_missed += rd(e, IGB_MPC);
 	e->hw.rx_crc_errors += rd(e, IGB_CRCERRS);
-	bool up = igb_link_up(e), changed = up != e->link_up;
+	bool up = adv_queue_link_up(&e->q0), changed = up != e->link_up;
 	e->link_up = up;
 	return changed;
 }
 
-static int ops_send(void *nic, const void *frame, size_t len, bool more)
-{
-	return igb_send(&((struct igb *)nic)->q0, frame, len, more);
-}
-
-static void ops_tx_flush(void *nic)
-{
-	igb_tx_flush(&((struct igb *)nic)->q0);
-}
-
-static unsigned ops_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	return igb_poll(&((struct igb *)nic)->q0, deliver, arg, budget);
-}
-
-static bool ops_rx_pending(const void *nic)
-{
-	return igb_rx_pending(&((const struct igb *)nic)->q0);
-}
-
-static const struct nic_stats *ops_stats(const void *nic)
+static const struct nic_stats *igb_stats(const void *nic)
 {
 	return &((const struct igb *)nic)->hw;
 }
 
-static const uint8_t *ops_mac(const void *nic)
-{
-	return ((const struct igb *)nic)->mac;
-}
-
 static void ops_irq_test(void *nic) { igb_irq_test(nic); }
 
-const struct nic_ops igb_ops = {
-	.name = "igb",
-	.rss_key = rss_key_symmetric,
-	.send = ops_send,
-	.tx_flush = ops_tx_flush,
-	.poll = ops_poll,
-	.rx_pending = ops_rx_pending,
-	.update = igb_update,
-	.link_up = igb_link_up,
-	.link_mbps = igb_link_mbps,
-	.stats = ops_stats,
-	.mac = ops_mac,
-	.irq_test = ops_irq_test,
-};
+_Static_assert(offsetof(struct igb, q0) == 0, "igb_ops's device is its queue 0 too");
+const struct nic_ops igb_ops = ADV_NIC_OPS("igb", igb_update, igb_stats, ops_irq_test);
+const struct nic_ops igb_queue_ops = ADV_QUEUE_OPS("igb queue");

@@ -83,7 +83,7 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
  * failure leaves them as the reset left them, off. */
 int igb_rings_up(struct igb *e)
 {
-	int err = adv_queue0_up(&e->q0, &igb_adv, e->regs, e->mac);
+	int err = adv_queue0_up(&e->adv.q0, &igb_adv, e->regs, e->mac);
 	if (err)
 		return err;
 	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
@@ -100,7 +100,7 @@ int igb_rings_down(struct igb *e)
 	wr(e, IGB_TCTL, 0);
 	if (err)
 		return err;
-	adv_queue_free(&e->q0);
+	adv_queue_free(&e->adv.q0);
 	return 0;
 }
 
@@ -179,13 +179,6 @@ uint32_t igb_irq_other(struct igb *e)
 	return rd(e, IGB_ICR);
 }
 
-/* Raises the link-change cause, which IVAR_MISC (igb_irq_msix) sends to the other-causes
- * entry: a cause nothing else raises while the link stays up. */
-void igb_irq_test(struct igb *e)
-{
-	wr(e, IGB_ICS, IGB_ICR_LSC);
-}
-
 /* Entry 0 is queue 0's, entry 1 the other causes', entry q + 1 queue q's: a table of n
  * entries routes queues 0 .. n - 2. */
 unsigned igb_queues_routable(const struct igb *e)
@@ -233,27 +226,12 @@ const struct adv_nic igb_adv = {
 	.rx_err_mask = IGB_RXD_ERR_RXE,
 	.link_reg = IGB_STATUS, .link_up = IGB_STATUS_LU, .link_mbps = igb_status_mbps,
 	.eics = IGB_EICS,
+	/* The link-change cause, which IVAR_MISC (igb_irq_msix) sends to the other-causes
+	 * entry: a cause nothing else raises while the link stays up. */
+	.lsc_set = IGB_ICS, .lsc = IGB_ICR_LSC,
+	.stats = { IGB_GPRC, IGB_GPTC, IGB_MPC, IGB_CRCERRS },
 };
 
-static bool igb_update(void *nic)
-{
-	struct igb *e = nic;
-	e->hw.rx_good += rd(e, IGB_GPRC);
-	e->hw.tx_good += rd(e, IGB_GPTC);
-	e->hw.rx_missed += rd(e, IGB_MPC);
-	e->hw.rx_crc_errors += rd(e, IGB_CRCERRS);
-	bool up = adv_queue_link_up(&e->q0), changed = up != e->link_up;
-	e->link_up = up;
-	return changed;
-}
-
-static const struct nic_stats *igb_stats(const void *nic)
-{
-	return &((const struct igb *)nic)->hw;
-}
-
-static void ops_irq_test(void *nic) { igb_irq_test(nic); }
-
-_Static_assert(offsetof(struct igb, q0) == 0, "igb_ops's device is its queue 0 too");
-const struct nic_ops igb_ops = ADV_NIC_OPS("igb", igb_update, igb_stats, ops_irq_test);
+_Static_assert(offsetof(struct igb, adv) == 0, "igb_ops's device is its struct adv_dev");
+const struct nic_ops igb_ops = ADV_DEV_OPS("igb");
 const struct nic_ops igb_queue_ops = ADV_QUEUE_OPS("igb queue");

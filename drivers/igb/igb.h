@@ -21,15 +21,12 @@
 #define igb_rx_desc     adv_rx_desc
 #define igb_tx_desc     adv_tx_desc
 
-/* The device. q0, the queue of the kernel that owns the device, comes first: igb_ops's
- * data path, link and MAC are those of the struct adv_queue at the device's address. */
+/* The device. adv (queue 0, the counters, the link) comes first: igb_ops is ADV_DEV_OPS. */
 struct igb {
-	struct adv_queue q0;
+	struct adv_dev adv;
 	const struct pci_dev *pci;
 	volatile uint8_t *regs;
 	uint8_t mac[6];
-	struct nic_stats hw;
-	bool link_up;
 };
 
 /* Kernel 0 at boot: attaches the first 82576, if there is one. */
@@ -71,11 +68,10 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES]);
  * (link change, overrun), both to the CPU with apic_id; each vector at most once per
  * throttle_us. EIAC clears a queue's cause as its message is sent, so the handler of
  * vec_queue has nothing to acknowledge; the handler of vec_other calls igb_irq_other, which
- * reads (and so clears) ICR. igb_irq_test raises queue 0's cause by EICS. */
+ * reads (and so clears) ICR. igb_ops's irq_test raises the link-change cause by ICS. */
 int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		 unsigned throttle_us);
 uint32_t igb_irq_other(struct igb *e);
-void igb_irq_test(struct igb *e);
 /* The owner's interface: queue 0's data path, the link, the device's statistics. */
 extern const struct nic_ops igb_ops;
 

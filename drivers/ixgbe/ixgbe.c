@@ -162,7 +162,7 @@ int ixgbe_queue_stop(struct ixgbe *e, unsigned queue)
 /* Queue 0 up, then the receiver on (4.6.7: RXCTRL.RXEN after the queues are set up). */
 static int ixgbe_rings_up(struct ixgbe *e)
 {
-	int err = adv_queue0_up(&e->q0, &ixgbe_adv, e->regs, e->mac);
+	int err = adv_queue0_up(&e->adv.q0, &ixgbe_adv, e->regs, e->mac);
 	if (err)
 		return err;
 	wr(e, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
@@ -286,7 +286,7 @@ static unsigned ixgbe_links_mbps(uint32_t links)
 _Static_assert(IXGBE_RXDCTL_ENABLE == ADV_DCTL_ENABLE && IXGBE_TXDCTL_ENABLE == ADV_DCTL_ENABLE,
 	       "queue enable bits");
 
-/* EICS reaches MSI-X entries below 16 only: queues 0-14 raise their own (adv_nic_irq_test). */
+/* EICS reaches MSI-X entries below 16 only: queues 0-14 raise their own (adv_queue_irq_test). */
 const struct adv_nic ixgbe_adv = {
 	.queues = IXGBE_QUEUES,
 	.regs = ADV_QUEUE_REGS(IXGBE_),
@@ -295,27 +295,10 @@ const struct adv_nic ixgbe_adv = {
 	.rx_err_mask = IXGBE_RXD_ERR_RXE,
 	.link_reg = IXGBE_LINKS, .link_up = IXGBE_LINKS_UP, .link_mbps = ixgbe_links_mbps,
 	.eics = IXGBE_EICS,
+	.lsc_set = IXGBE_EICS, .lsc = IXGBE_EICR_LSC,   /* sent to the other-causes entry */
+	.stats = { IXGBE_GPRC, IXGBE_GPTC, 0, IXGBE_CRCERRS },  /* missed frames: not read */
 };
 
-static bool ops_update(void *nic)
-{
-	struct ixgbe *e = nic;
-	e->hw.rx_good += rd(e, IXGBE_GPRC);
-	e->hw.tx_good += rd(e, IXGBE_GPTC);
-	e->hw.rx_crc_errors += rd(e, IXGBE_CRCERRS);
-	bool up = adv_queue_link_up(&e->q0), changed = up != e->link_up;
-	e->link_up = up;
-	return changed;
-}
-
-static const struct nic_stats *ops_stats(const void *nic)
-{
-	return &((const struct ixgbe *)nic)->hw;
-}
-
-/* The link-change cause, which IVAR_MISC sends to the other-causes entry. */
-static void ops_irq_test(void *nic) { wr(nic, IXGBE_EICS, IXGBE_EICR_LSC); }
-
-_Static_assert(offsetof(struct ixgbe, q0) == 0, "ixgbe_ops's device is its queue 0 too");
-const struct nic_ops ixgbe_ops = ADV_NIC_OPS("ixgbe", ops_update, ops_stats, ops_irq_test);
+_Static_assert(offsetof(struct ixgbe, adv) == 0, "ixgbe_ops's device is its struct adv_dev");
+const struct nic_ops ixgbe_ops = ADV_DEV_OPS("ixgbe");
 const struct nic_ops ixgbe_queue_ops = ADV_QUEUE_OPS("ixgbe queue");

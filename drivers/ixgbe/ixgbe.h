@@ -22,14 +22,12 @@
 #define IXGBE_FDIR_GROUPS       (1u << IXGBE_FDIR_GROUP_BITS)
 #define IXGBE_FDIR_NONE         0xFF    /* a group with no filter: RSS places its segments */
 
-/* The device; q0, the queue of the kernel that owns the device, first (as struct igb's). */
+/* The device. adv (queue 0, the counters, the link) comes first: ixgbe_ops is ADV_DEV_OPS. */
 struct ixgbe {
-	struct adv_queue q0;
+	struct adv_dev adv;
 	const struct pci_dev *pci;
 	volatile uint8_t *regs;
 	uint8_t mac[6];
-	struct nic_stats hw;
-	bool link_up;
 	bool fdir_ready;                        /* FDIRCTRL programmed, INIT_DONE seen */
 	uint8_t fdir_queue[IXGBE_FDIR_GROUPS];  /* the queue each group's filter names */
 	uint64_t fdir_writes;                   /* filters added, repointed or removed */

@@ -150,6 +150,11 @@ struct adv_nic {
 	uint32_t link_reg, link_up;     /* the register that reports the link, and its up bit */
 	unsigned (*link_mbps)(uint32_t link);   /* the speed link_reg says, 0 while down */
 	uint32_t eics;                  /* extended interrupt cause set: bit e raises entry e */
+	uint32_t lsc_set, lsc;          /* the register that raises the link-change cause, and
+					 * its bit there */
+	struct {                        /* the statistics registers, clear on read; 0: none */
+		uint32_t rx_good, tx_good, rx_missed, rx_crc_errors;
+	} stats;
 };
 
 /* One RX/TX queue pair: rings and buffers in the memory of the kernel that drives it. The
@@ -195,22 +200,28 @@ int adv_queue_stop(volatile uint8_t *regs, const struct adv_nic *nic, unsigned q
 int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8_t *regs,
 		  const uint8_t mac[6]);
 
-/* struct nic_ops over a queue pair: the device argument is a struct adv_queue, mapped and
- * with its MAC set, or a driver's device whose first member is one (the owner's queue 0).
- * The data path, the link and the MAC are the queue's; ADV_NIC_OPS takes the rest from the
- * driver, and ADV_QUEUE_OPS is the whole interface of a queue another kernel drives: the
- * link is the owner's to watch (update reports no change), the counts are the queue's own,
- * and irq_test raises the queue's receive cause, MSI-X entry index + 1 (kernel/nicplan.h). */
-int adv_nic_send(void *q, const void *frame, size_t len, bool more);
-void adv_nic_tx_flush(void *q);
-unsigned adv_nic_poll(void *q, nic_deliver_fn deliver, void *arg, unsigned budget);
-bool adv_nic_rx_pending(const void *q);
-bool adv_nic_link_up(const void *q);
-unsigned adv_nic_link_mbps(const void *q);
-const uint8_t *adv_nic_mac(const void *q);
-bool adv_nic_no_update(void *q);
-const struct nic_stats *adv_nic_counts(const void *q);
-void adv_nic_irq_test(void *q);
+/* The owner's side of a device: its queue 0 and the device's own counters and link. A
+ * driver's device starts with one, so that the struct adv_dev, its queue 0 and the device
+ * are at one address (ADV_DEV_OPS). */
+struct adv_dev {
+	struct adv_queue q0;
+	struct nic_stats hw;            /* the statistics registers' running totals */
+	bool link_up;                   /* as the last update saw it */
+};
+
+/* ---- struct nic_ops over a queue pair (adv_ops.c) ---- */
+
+/* ADV_QUEUE_OPS is the interface of a queue another kernel drives; its device argument is the
+ * struct adv_queue, mapped and with its MAC set. Its data path, link and MAC are the queue's;
+ * the link is the owner's to watch (update reports no change), the counts are the queue's
+ * own, and irq_test raises the queue's receive cause, MSI-X entry index + 1
+ * (kernel/nicplan.h). ADV_DEV_OPS is the owner's: its device argument is the driver's device,
+ * which starts with a struct adv_dev; the data path, link and MAC are queue 0's, the counts
+ * the device's statistics registers', and irq_test raises the link-change cause. */
+#define ADV_QUEUE_OPS(nic_name) \
+	ADV_NIC_OPS(nic_name, adv_queue_no_update, adv_queue_counts, adv_queue_irq_test)
+#define ADV_DEV_OPS(nic_name) ADV_NIC_OPS(nic_name, adv_dev_update, adv_dev_stats, adv_dev_irq_test)
+
 #define ADV_NIC_OPS(nic_name, update_fn, stats_fn, irq_test_fn) {                       \
 	.name = (nic_name), .rss_key = rss_key_symmetric,                                \
 	.send = adv_nic_send, .tx_flush = adv_nic_tx_flush, .poll = adv_nic_poll,        \
@@ -218,7 +229,18 @@ void adv_nic_irq_test(void *q);
 	.link_mbps = adv_nic_link_mbps, .mac = adv_nic_mac,                              \
 	.update = (update_fn), .stats = (stats_fn), .irq_test = (irq_test_fn),           \
 }
-#define ADV_QUEUE_OPS(nic_name) \
-	ADV_NIC_OPS(nic_name, adv_nic_no_update, adv_nic_counts, adv_nic_irq_test)
+int adv_nic_send(void *q, const void *frame, size_t len, bool more);
+void adv_nic_tx_flush(void *q);
+unsigned adv_nic_poll(void *q, nic_deliver_fn deliver, void *arg, unsigned budget);
+bool adv_nic_rx_pending(const void *q);
+bool adv_nic_link_up(const void *q);
+unsigned adv_nic_link_mbps(const void *q);
+const uint8_t *adv_nic_mac(const void *q);
+bool adv_queue_no_update(void *q);
+const struct nic_stats *adv_queue_counts(const void *q);
+void adv_queue_irq_test(void *q);
+bool adv_dev_update(void *dev);
+const struct nic_stats *adv_dev_stats(const void *dev);
+void adv_dev_irq_test(void *dev);
 
 #endif

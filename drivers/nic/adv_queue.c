@@ -1,6 +1,6 @@
 /* One queue pair of advanced descriptors (drivers/nic/adv.h), for every NIC that uses the
  * format: its data path in the kernel that drives it, its start and stop in the kernel that
- * owns the device, and the queue as a struct nic_ops interface. */
+ * owns the device. */
 #include "drivers/nic/adv.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -165,46 +165,4 @@ int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8
 	adv_queue_map(q, regs);
 	memcpy(q->mac, mac, 6);
 	return 0;
-}
-
-/* ---- the queue as a network interface (struct nic_ops) ---- */
-
-int adv_nic_send(void *q, const void *frame, size_t len, bool more)
-{
-	return adv_queue_send(q, frame, len, more);
-}
-
-void adv_nic_tx_flush(void *q) { adv_queue_flush(q); }
-
-unsigned adv_nic_poll(void *q, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	return adv_queue_poll(q, deliver, arg, budget);
-}
-
-bool adv_nic_rx_pending(const void *q) { return adv_queue_rx_pending(q); }
-bool adv_nic_link_up(const void *q) { return adv_queue_link_up(q); }
-
-unsigned adv_nic_link_mbps(const void *nic)
-{
-	const struct adv_queue *q = nic;
-	return q->nic->link_mbps(nic_rd32(q->regs, q->nic->link_reg));
-}
-
-const uint8_t *adv_nic_mac(const void *q) { return ((const struct adv_queue *)q)->mac; }
-
-bool adv_nic_no_update(void *q)
-{
-	(void)q;
-	return false;
-}
-
-const struct nic_stats *adv_nic_counts(const void *q)
-{
-	return &((const struct adv_queue *)q)->counts;
-}
-
-void adv_nic_irq_test(void *nic)
-{
-	struct adv_queue *q = nic;
-	nic_wr32(q->regs, q->nic->eics, 1u << (q->index + 1));
 }

@@ -19,7 +19,7 @@
 struct rig {
 	struct ixm *m;
 	struct ixgbe *e;
-	struct adv_queue q[4];        /* q[0] unused: queue 0 is e->q0 */
+	struct adv_queue q[4];        /* q[0] unused: queue 0 is e->adv.q0 */
 	int attach_err;
 };
 
@@ -41,7 +41,7 @@ static void rig_down(struct rig *r, unsigned extra_queues)
 	}
 	if (r->attach_err == 0) {
 		EXPECT_EQ_U64(ixgbe_queue_stop(r->e, 0), 0);
-		adv_queue_free(&r->e->q0);
+		adv_queue_free(&r->e->adv.q0);
 	}
 	EXPECT_EQ_U64(shim_pages_held(), 0);
 	free(r->m);
@@ -59,7 +59,7 @@ static void queues_up(struct rig *r, unsigned n)
 	}
 }
 
-static struct adv_queue *queue(struct rig *r, unsigned i) { return i ? &r->q[i] : &r->e->q0; }
+static struct adv_queue *queue(struct rig *r, unsigned i) { return i ? &r->q[i] : &r->e->adv.q0; }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v)

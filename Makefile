@@ -48,7 +48,8 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
-	drivers/pci/pci.c drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
+	drivers/pci/pci.c drivers/nic.c drivers/nic_ring.c \
+	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netsteer.c \
 	kernel/nicplan.c kernel/prof.c \

@@ -36,19 +36,6 @@ static int phy_write(struct igb *e, uint32_t reg, uint16_t v)
 	return (rd(e, IGB_MDIC) & IGB_MDIC_ERROR) ? -EIO : 0;
 }
 
-/* The MAC the NVM loaded into receive address 0 at reset. */
-static int igb_read_mac(struct igb *e)
-{
-	uint32_t lo = rd(e, IGB_RAL0), hi = rd(e, IGB_RAH0);
-	if (!(hi & IGB_RAH_AV) || (lo == 0 && (hi & 0xFFFF) == 0))
-		return -ENODEV;
-	for (int i = 0; i < 4; i++)
-		e->mac[i] = (uint8_t)(lo >> (8 * i));
-	e->mac[4] = (uint8_t)hi;
-	e->mac[5] = (uint8_t)(hi >> 8);
-	return 0;
-}
-
 /* The datasheet's receive and transmit initialization and queue disable steps (7.1.2,
  * 7.2.1) are the 82599's too: drivers/nic/adv_queue.c. */
 int igb_queue_start(struct igb *e, const struct adv_queue *q)
@@ -104,17 +91,16 @@ int igb_rings_down(struct igb *e)
 	return 0;
 }
 
-static int igb_attach(struct igb *e, const struct pci_dev *pci)
+static int igb_attach(void *dev, const struct pci_dev *pci)
 {
+	struct igb *e = dev;
 	int err;
 	memset(e, 0, sizeof(*e));
 	e->pci = pci;
-	pci_enable(pci);
-	e->regs = (volatile uint8_t *)pci_map_bar(pci, 0);
-	if (!e->regs)
+	if (!(e->regs = nic_enable(pci)))
 		return -ENODEV;
 	igb_reset(e);
-	if ((err = igb_read_mac(e))) {
+	if ((err = nic_read_mac(e->regs, IGB_RAL0, IGB_RAH0, e->mac))) {
 		pr_err("igb: no MAC address in receive address 0\n");
 		return err;
 	}
@@ -130,28 +116,19 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 		pr_warn("igb: PHY write failed (%d); the link may stay down\n", err);
 	if ((err = igb_rings_up(e)))
 		return err;
-	pr_info("igb: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, link negotiating\n",
-		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IGB_QUEUES);
+	pr_info("igb: " NIC_MAC_FMT ", %u queue pairs, link negotiating\n", NIC_MAC_ARGS(e->mac),
+		IGB_QUEUES);
 	return 0;
 }
 
-static struct igb nic0;
-static bool nic0_up;
-
-static int attach_any(void *dev, const struct pci_dev *pci)
-{
-	return igb_attach(dev, pci);
-}
+static struct igb nic0_dev, *nic0;      /* nic0: nic0_dev once attached, else NULL */
 
 void igb_init(void)
 {
-	nic0_up = nic_probe(0x8086, 0x10C9, "igb", attach_any, &nic0);
+	nic0 = nic_probe("igb", (const uint16_t[]){ 0x10C9, 0 }, igb_attach, &nic0_dev);
 }
 
-struct igb *igb_nic(void)
-{
-	return nic0_up ? &nic0 : NULL;
-}
+struct igb *igb_nic(void) { return nic0; }
 
 /* ---- interrupts ---- */
 

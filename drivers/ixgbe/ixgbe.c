@@ -59,19 +59,6 @@ static int ixgbe_reset(struct ixgbe *e)
 	return 0;
 }
 
-/* The MAC the EEPROM loaded into receive address 0 at reset. */
-static int ixgbe_read_mac(struct ixgbe *e)
-{
-	uint32_t lo = rd(e, IXGBE_RAL(0)), hi = rd(e, IXGBE_RAH(0));
-	if (!(hi & IXGBE_RAH_AV) || (lo == 0 && (hi & 0xFFFF) == 0))
-		return -ENODEV;
-	for (int i = 0; i < 4; i++)
-		e->mac[i] = (uint8_t)(lo >> (8 * i));
-	e->mac[4] = (uint8_t)hi;
-	e->mac[5] = (uint8_t)(hi >> 8);
-	return 0;
-}
-
 static const char *lms_name(unsigned lms)
 {
 	static const char *const names[8] = {
@@ -174,12 +161,11 @@ int ixgbe_attach(struct ixgbe *e, const struct pci_dev *pci)
 	int err;
 	memset(e, 0, sizeof(*e));
 	e->pci = pci;
-	pci_enable(pci);
-	if (!(e->regs = (volatile uint8_t *)pci_map_bar(pci, 0)))
+	if (!(e->regs = nic_enable(pci)))
 		return -ENODEV;
 	if ((err = ixgbe_reset(e)))
 		return err;
-	if ((err = ixgbe_read_mac(e))) {
+	if ((err = nic_read_mac(e->regs, IXGBE_RAL(0), IXGBE_RAH(0), e->mac))) {
 		pr_err("ixgbe: no MAC address in receive address 0\n");
 		return err;
 	}
@@ -189,32 +175,23 @@ int ixgbe_attach(struct ixgbe *e, const struct pci_dev *pci)
 	ixgbe_rss_setup(e);
 	if ((err = ixgbe_fdir_init(e)) || (err = ixgbe_rings_up(e)))
 		return err;
-	pr_info("ixgbe: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, SFI link starting\n",
-		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IXGBE_QUEUES);
+	pr_info("ixgbe: " NIC_MAC_FMT ", %u queue pairs, SFI link starting\n", NIC_MAC_ARGS(e->mac),
+		IXGBE_QUEUES);
 	return 0;
 }
 
-static struct ixgbe nic0;
-static bool nic0_up;
+static struct ixgbe nic0_dev, *nic0;    /* nic0: nic0_dev once attached, else NULL */
 
-static int attach_any(void *dev, const struct pci_dev *pci)
-{
-	return ixgbe_attach(dev, pci);
-}
+static int attach_any(void *dev, const struct pci_dev *pci) { return ixgbe_attach(dev, pci); }
 
 /* 82599ES SFI/SFP+ (the X520-DA2 and -SR2) and 82599EB KX4 (which the link step refuses,
  * by name). Other X520 ids exist; only these two were checked. */
 void ixgbe_init(void)
 {
-	static const uint16_t ids[] = { 0x10FB, 0x10F7 };
-	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]) && !nic0_up; i++)
-		nic0_up = nic_probe(0x8086, ids[i], "ixgbe", attach_any, &nic0);
+	nic0 = nic_probe("ixgbe", (const uint16_t[]){ 0x10FB, 0x10F7, 0 }, attach_any, &nic0_dev);
 }
 
-struct ixgbe *ixgbe_nic(void)
-{
-	return nic0_up ? &nic0 : NULL;
-}
+struct ixgbe *ixgbe_nic(void) { return nic0; }
 
 /* ---- interrupts (7.3) ---- */
 

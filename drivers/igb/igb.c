@@ -135,9 +135,8 @@ struct igb *igb_nic(void) { return nic0; }
 int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		 unsigned throttle_us)
 {
-	int err;
-	if ((err = pci_msix_enable(e->pci, 0, apic_id, vec_queue)) ||
-	    (err = pci_msix_enable(e->pci, 1, apic_id, vec_other)))
+	int err = adv_msix_own(e->pci, apic_id, vec_queue, vec_other);
+	if (err)
 		return err;
 	wr(e, IGB_GPIE, IGB_GPIE_NSICR | IGB_GPIE_MSIX_MODE | IGB_GPIE_EIAME | IGB_GPIE_PBA);
 	/* Queue 0's receive cause to entry 0; no transmit interrupts (send reclaims). */
@@ -156,23 +155,17 @@ uint32_t igb_irq_other(struct igb *e)
 	return rd(e, IGB_ICR);
 }
 
-/* Entry 0 is queue 0's, entry 1 the other causes', entry q + 1 queue q's: a table of n
- * entries routes queues 0 .. n - 2. */
 unsigned igb_queues_routable(const struct igb *e)
 {
-	unsigned entries = pci_msix_entries(e->pci);
-	return entries < 2 ? 0 : MIN(entries - 1, IGB_QUEUES);
+	return adv_queues_routable(e->pci, &igb_adv);
 }
 
 int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		    unsigned throttle_us)
 {
-	if (queue == 0 || queue >= igb_queues_routable(e))
-		return -EINVAL;
-	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
-	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
-	if (err)
-		return err;
+	int entry = adv_msix_queue(e->pci, &igb_adv, queue, apic_id, vector);
+	if (entry < 0)
+		return entry;
 	/* IVAR(n): byte 0 is RX queue n's entry, byte 2 RX queue n + 8's. */
 	unsigned shift = queue < 8 ? 0 : 16;
 	uint32_t ivar = rd(e, IGB_IVAR(queue % 8)) & ~(0xFFu << shift);

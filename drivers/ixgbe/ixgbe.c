@@ -218,9 +218,8 @@ static void ivar_rx(struct ixgbe *e, unsigned queue, unsigned entry)
 int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		   unsigned throttle_us)
 {
-	int err;
-	if ((err = pci_msix_enable(e->pci, 0, apic_id, vec_queue)) ||
-	    (err = pci_msix_enable(e->pci, 1, apic_id, vec_other)))
+	int err = adv_msix_own(e->pci, apic_id, vec_queue, vec_other);
+	if (err)
 		return err;
 	wr(e, IXGBE_GPIE, IXGBE_GPIE_MSIX_MODE | IXGBE_GPIE_EIAME | IXGBE_GPIE_PBA);
 	ivar_rx(e, 0, 0);
@@ -233,19 +232,15 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 
 unsigned ixgbe_queues_routable(const struct ixgbe *e)
 {
-	unsigned entries = pci_msix_entries(e->pci);
-	return entries < 2 ? 0 : MIN(entries - 1, IXGBE_QUEUES);
+	return adv_queues_routable(e->pci, &ixgbe_adv);
 }
 
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us)
 {
-	if (queue == 0 || queue >= ixgbe_queues_routable(e))
-		return -EINVAL;
-	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
-	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
-	if (err)
-		return err;
+	int entry = adv_msix_queue(e->pci, &ixgbe_adv, queue, apic_id, vector);
+	if (entry < 0)
+		return entry;
 	ivar_rx(e, queue, entry);
 	entry_unmask(e, entry, throttle_us);
 	return 0;

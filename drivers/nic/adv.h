@@ -200,6 +200,20 @@ int adv_queue_stop(volatile uint8_t *regs, const struct adv_nic *nic, unsigned q
 int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8_t *regs,
 		  const uint8_t mac[6]);
 
+/* MSI-X entries, in kernel/nicplan.h's layout: entry 0 is queue 0's receive cause, entry 1
+ * the other causes', entry q + 1 queue q's, so a table of n entries routes queues 0 .. n - 2.
+ * adv_queues_routable: how many of nic's queue pairs the device's table routes.
+ * adv_msix_own: entries 0 and 1 to vec_queue and vec_other on the CPU with apic_id.
+ * adv_msix_queue: queue's entry to vector on the CPU with apic_id; the entry, or -EINVAL with
+ * nothing changed for queue 0 or a queue the table does not route. The driver points the
+ * queue's cause at the entry (its IVAR layout is its own). */
+struct pci_dev;
+unsigned adv_queues_routable(const struct pci_dev *pci, const struct adv_nic *nic);
+int adv_msix_own(const struct pci_dev *pci, uint32_t apic_id, uint8_t vec_queue,
+		 uint8_t vec_other);
+int adv_msix_queue(const struct pci_dev *pci, const struct adv_nic *nic, unsigned queue,
+		   uint32_t apic_id, uint8_t vector);
+
 /* The owner's side of a device: its queue 0 and the device's own counters and link. A
  * driver's device starts with one, so that the struct adv_dev, its queue 0 and the device
  * are at one address (ADV_DEV_OPS). */

@@ -1,9 +1,11 @@
 /* One queue pair of advanced descriptors (drivers/nic/adv.h), for every NIC that uses the
- * format: its data path in the kernel that drives it, its start and stop in the kernel that
- * owns the device. */
+ * format: its data path in the kernel that drives it, its start, stop and MSI-X entry in the
+ * kernel that owns the device. */
 #include "drivers/nic/adv.h"
+#include "drivers/pci/pci.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 /* ---- the data path ---- */
 
@@ -165,4 +167,29 @@ int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8
 	adv_queue_map(q, regs);
 	memcpy(q->mac, mac, 6);
 	return 0;
+}
+
+/* ---- the control part: MSI-X entries ---- */
+
+unsigned adv_queues_routable(const struct pci_dev *pci, const struct adv_nic *nic)
+{
+	unsigned entries = pci_msix_entries(pci);
+	return entries < 2 ? 0 : MIN(entries - 1, nic->queues);
+}
+
+int adv_msix_own(const struct pci_dev *pci, uint32_t apic_id, uint8_t vec_queue,
+		 uint8_t vec_other)
+{
+	int err = pci_msix_enable(pci, 0, apic_id, vec_queue);
+	return err ? err : pci_msix_enable(pci, 1, apic_id, vec_other);
+}
+
+int adv_msix_queue(const struct pci_dev *pci, const struct adv_nic *nic, unsigned queue,
+		   uint32_t apic_id, uint8_t vector)
+{
+	if (queue == 0 || queue >= adv_queues_routable(pci, nic))
+		return -EINVAL;
+	unsigned entry = queue + 1;
+	int err = pci_msix_enable(pci, entry, apic_id, vector);
+	return err ? err : (int)entry;
 }

@@ -230,11 +230,6 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 	return 0;
 }
 
-unsigned ixgbe_queues_routable(const struct ixgbe *e)
-{
-	return adv_queues_routable(e->pci, &ixgbe_adv);
-}
-
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us)
 {

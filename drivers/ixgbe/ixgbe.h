@@ -50,11 +50,9 @@ int ixgbe_link_wait(struct ixgbe *e, unsigned ms);
 /* As igb_queue_start and igb_queue_stop (drivers/igb/igb.h), for the 82599's queues. */
 int ixgbe_queue_start(struct ixgbe *e, const struct adv_queue *q);
 int ixgbe_queue_stop(struct ixgbe *e, unsigned queue);
-/* Queue pairs that can have an MSI-X entry of their own (kernel/nicplan.h's layout: entry 0
- * queue 0, entry 1 the other causes, entry q + 1 queue q). */
-unsigned ixgbe_queues_routable(const struct ixgbe *e);
-/* Queue's receive interrupts to vector on the CPU with apic_id, by its MSI-X entry, at most
- * once per throttle_us. -EINVAL for queue 0 (ixgbe_irq_msix's) or one past the table. */
+/* Queue's receive interrupts to vector on the CPU with apic_id, by its MSI-X entry (q + 1,
+ * kernel/nicplan.h's layout), at most once per throttle_us. -EINVAL for queue 0
+ * (ixgbe_irq_msix's) or one past the table (adv_queues_routable). */
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us);
 /* Entry 0 queue 0's receive cause, entry 1 the other causes (link change). */

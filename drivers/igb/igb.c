@@ -9,7 +9,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/toeplitz.h"
-#include "lib/util.h"
 
 static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }

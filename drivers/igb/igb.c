@@ -186,6 +186,7 @@ static unsigned igb_status_mbps(uint32_t status)
 
 _Static_assert(IGB_RXDCTL_ENABLE == ADV_DCTL_ENABLE && IGB_TXDCTL_ENABLE == ADV_DCTL_ENABLE,
 	       "queue enable bits");
+ADV_QUEUE_REGS_CHECK(IGB_, IGB_QUEUES);
 
 const struct adv_nic igb_adv = {
 	.queues = IGB_QUEUES,

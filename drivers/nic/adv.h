@@ -135,6 +135,15 @@ struct adv_queue_regs {
 	.tdh = P##TDH(0), .tdt = P##TDT(0), .txdctl = P##TXDCTL(0),                       \
 	.stride = P##RDBAL(1) - P##RDBAL(0),                                             \
 }
+/* Checks at build time that queue n - 1's registers sit where the stride puts them (the
+ * 82599's receive queues from 64 on sit elsewhere, so n must stay below that). */
+#define ADV_QREG_AT(P, R, n) (P##R((n) - 1) == P##R(0) + ((n) - 1) * (P##RDBAL(1) - P##RDBAL(0)))
+#define ADV_QUEUE_REGS_CHECK(P, n) _Static_assert(                                      \
+	ADV_QREG_AT(P, RDBAL, n) && ADV_QREG_AT(P, RDBAH, n) && ADV_QREG_AT(P, RDLEN, n) &&  \
+	ADV_QREG_AT(P, SRRCTL, n) && ADV_QREG_AT(P, RDH, n) && ADV_QREG_AT(P, RDT, n) &&     \
+	ADV_QREG_AT(P, RXDCTL, n) && ADV_QREG_AT(P, TDBAL, n) && ADV_QREG_AT(P, TDBAH, n) && \
+	ADV_QREG_AT(P, TDLEN, n) && ADV_QREG_AT(P, TDH, n) && ADV_QREG_AT(P, TDT, n) &&      \
+	ADV_QREG_AT(P, TXDCTL, n), #P " queue registers one stride apart")
 
 /* RXDCTL.ENABLE and TXDCTL.ENABLE: bit 25 on both NICs (82576 8.10, 8.12; 82599 8.2.3.8.6,
  * 8.2.3.9.10). */

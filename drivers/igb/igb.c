@@ -184,8 +184,6 @@ static unsigned igb_status_mbps(uint32_t status)
 	return status & IGB_STATUS_LU ? mbps[IGB_STATUS_SPEED(status)] : 0;
 }
 
-_Static_assert(IGB_RXDCTL_ENABLE == ADV_DCTL_ENABLE && IGB_TXDCTL_ENABLE == ADV_DCTL_ENABLE,
-	       "queue enable bits");
 ADV_QUEUE_REGS_CHECK(IGB_, IGB_QUEUES);
 
 const struct adv_nic igb_adv = {

@@ -249,8 +249,6 @@ static unsigned ixgbe_links_mbps(uint32_t links)
 	return links & IXGBE_LINKS_UP ? mbps[IXGBE_LINKS_SPEED(links)] : 0;
 }
 
-_Static_assert(IXGBE_RXDCTL_ENABLE == ADV_DCTL_ENABLE && IXGBE_TXDCTL_ENABLE == ADV_DCTL_ENABLE,
-	       "queue enable bits");
 ADV_QUEUE_REGS_CHECK(IXGBE_, IXGBE_QUEUES);
 
 /* EICS reaches MSI-X entries below 16 only: queues 0-14 raise their own (adv_queue_irq_test). */

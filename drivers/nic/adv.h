@@ -126,6 +126,10 @@ struct adv_queue_regs {
 	uint32_t stride;
 };
 
+/* RXDCTL.ENABLE and TXDCTL.ENABLE: bit 25 on both NICs (82576 8.10, 8.12; 82599 8.2.3.8.6,
+ * 8.2.3.9.10). */
+#define ADV_DCTL_ENABLE (1u << 25)
+
 /* The struct adv_queue_regs of a NIC whose hardware header names its per-queue registers
  * prefix##RDBAL(q) .. prefix##TXDCTL(q), as igb_hw.h (IGB_) and ixgbe_hw.h (IXGBE_) do. */
 #define ADV_QUEUE_REGS(P) {                                                              \
@@ -136,18 +140,17 @@ struct adv_queue_regs {
 	.stride = P##RDBAL(1) - P##RDBAL(0),                                             \
 }
 /* Checks at build time that queue n - 1's registers sit where the stride puts them (the
- * 82599's receive queues from 64 on sit elsewhere, so n must stay below that). */
+ * 82599's receive queues from 64 on sit elsewhere, so n must stay below that), and that the
+ * NIC's queue enable bits are ADV_DCTL_ENABLE. */
 #define ADV_QREG_AT(P, R, n) (P##R((n) - 1) == P##R(0) + ((n) - 1) * (P##RDBAL(1) - P##RDBAL(0)))
 #define ADV_QUEUE_REGS_CHECK(P, n) _Static_assert(                                      \
 	ADV_QREG_AT(P, RDBAL, n) && ADV_QREG_AT(P, RDBAH, n) && ADV_QREG_AT(P, RDLEN, n) &&  \
 	ADV_QREG_AT(P, SRRCTL, n) && ADV_QREG_AT(P, RDH, n) && ADV_QREG_AT(P, RDT, n) &&     \
 	ADV_QREG_AT(P, RXDCTL, n) && ADV_QREG_AT(P, TDBAL, n) && ADV_QREG_AT(P, TDBAH, n) && \
 	ADV_QREG_AT(P, TDLEN, n) && ADV_QREG_AT(P, TDH, n) && ADV_QREG_AT(P, TDT, n) &&      \
-	ADV_QREG_AT(P, TXDCTL, n), #P " queue registers one stride apart")
-
-/* RXDCTL.ENABLE and TXDCTL.ENABLE: bit 25 on both NICs (82576 8.10, 8.12; 82599 8.2.3.8.6,
- * 8.2.3.9.10). */
-#define ADV_DCTL_ENABLE (1u << 25)
+	ADV_QREG_AT(P, TXDCTL, n) &&                                                         \
+	P##RXDCTL_ENABLE == ADV_DCTL_ENABLE && P##TXDCTL_ENABLE == ADV_DCTL_ENABLE,          \
+	#P " queue registers one stride apart, enable bits where adv_queue.c sets them")
 
 /* What tells one NIC's queue pairs from another's. */
 struct adv_nic {

@@ -51,9 +51,9 @@ KERNEL_C := \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
 	kernel/tests/ktest_swsteer.c \
-	drivers/pci/pci.c drivers/nic.c drivers/nic/adv.c drivers/e1000/e1000.c \
-	drivers/igb/igb.c drivers/igb/igb_queue.c \
-	drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_queue.c drivers/ixgbe/ixgbe_fdir.c \
+	drivers/pci/pci.c drivers/nic.c drivers/nic_ring.c \
+	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
+	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netsteer.c \
 	kernel/nicplan.c kernel/swsteer.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c \

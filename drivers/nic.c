@@ -1,14 +1,10 @@
-/* Pieces every NIC driver shares. */
+/* Pieces every NIC driver shares: register waits, fault injection, the MAC in receive
+ * address 0, the probe at boot. Host-testable (the ring memory is nic_ring.c's). */
 #include "drivers/nic.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
-#include "kernel/mm/layout.h"
-#include "kernel/mm/pmm.h"
 #include "lib/errno.h"
-#include "lib/string.h"
-
-_Static_assert(PAGE_SIZE % NIC_BUF_SIZE == 0, "whole buffers to a page");
 
 bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms)
 {
@@ -39,48 +35,40 @@ bool nic_fault(enum nic_fault_point point)
 	return true;
 }
 
-int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+void nic_mac_from_ra(uint32_t ral, uint32_t rah, uint8_t mac[6])
 {
-	uint64_t pa;
-	if (n * 16 > PAGE_SIZE || n % 2)
-		return -EINVAL;
-	memset(bufs, 0, n * sizeof(bufs[0]));
-	int err = nic_fault(NIC_FAULT_RING_ALLOC) ? -ENOMEM : pmm_alloc(ring_pa);
-	if (err) {
-		*ring_pa = 0;
-		return err;
-	}
-	memset(phys_to_virt(*ring_pa), 0, PAGE_SIZE);
-	for (unsigned i = 0; i < n; i += 2) {
-		if ((err = pmm_alloc(&pa))) {
-			nic_free_ring(ring_pa, bufs, n);
-			return err;
-		}
-		bufs[i] = phys_to_virt(pa);
-		bufs[i + 1] = phys_to_virt(pa + NIC_BUF_SIZE);
-	}
+	for (int i = 0; i < 4; i++)
+		mac[i] = (uint8_t)(ral >> (8 * i));
+	mac[4] = (uint8_t)rah;
+	mac[5] = (uint8_t)(rah >> 8);
+}
+
+int nic_read_mac(volatile uint8_t *regs, uint32_t ral, uint32_t rah, uint8_t mac[6])
+{
+	uint32_t lo = nic_rd32(regs, ral), hi = nic_rd32(regs, rah);
+	if (!(hi & NIC_RAH_AV) || (lo == 0 && (hi & 0xFFFF) == 0))
+		return -ENODEV;
+	nic_mac_from_ra(lo, hi, mac);
 	return 0;
 }
 
-void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
+volatile uint8_t *nic_enable(const struct pci_dev *pci)
 {
-	for (unsigned i = 0; i < n; i += 2)
-		if (bufs[i])
-			pmm_free(virt_to_phys(bufs[i]), 1);
-	memset(bufs, 0, n * sizeof(bufs[0]));
-	if (*ring_pa)
-		pmm_free(*ring_pa, 1);
-	*ring_pa = 0;
+	pci_enable(pci);
+	return (volatile uint8_t *)pci_map_bar(pci, 0);
 }
 
-bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
-	       int (*attach)(void *dev, const struct pci_dev *pci), void *dev)
+void *nic_probe(const char *name, const uint16_t *ids,
+		int (*attach)(void *dev, const struct pci_dev *pci), void *dev)
 {
-	const struct pci_dev *d = pci_find(vendor, device);
-	if (!d)
-		return false;
-	int err = attach(dev, d);
-	if (err)
+	for (; *ids; ids++) {
+		const struct pci_dev *d = pci_find(0x8086, *ids);
+		if (!d)
+			continue;
+		int err = attach(dev, d);
+		if (!err)
+			return dev;
 		pr_err("%s: attach failed (%d)\n", name, err);
-	return err == 0;
+	}
+	return NULL;
 }

@@ -98,10 +98,25 @@ enum nic_fault_point {
 void nic_fault_arm(enum nic_fault_point point, unsigned nth);
 bool nic_fault(enum nic_fault_point point);
 
+/* Receive address 0 (RAL0, RAH0), where the EEPROM or NVM puts the MAC at reset: the first
+ * four bytes in RAL's bytes 0-3, the last two in RAH's bytes 0-1, and the address valid bit
+ * (AV) RAH's bit 31, on the 8254x, the 82576 and the 82599 alike. nic_read_mac: -ENODEV
+ * when AV is clear or the address is zero. */
+#define NIC_RAH_AV      (1u << 31)
+/* A MAC in the log: pr_info("... " NIC_MAC_FMT " ...", NIC_MAC_ARGS(mac)). */
+#define NIC_MAC_FMT     "%02x:%02x:%02x:%02x:%02x:%02x"
+#define NIC_MAC_ARGS(m) (m)[0], (m)[1], (m)[2], (m)[3], (m)[4], (m)[5]
+void nic_mac_from_ra(uint32_t ral, uint32_t rah, uint8_t mac[6]);
+int nic_read_mac(volatile uint8_t *regs, uint32_t ral, uint32_t rah, uint8_t mac[6]);
+
 struct pci_dev;
-/* Attaches the first PCI device vendor:device, if there is one, with attach; says why if that
- * fails. True when the device is up. */
-bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
-	       int (*attach)(void *dev, const struct pci_dev *pci), void *dev);
+/* The attach's first step: the device enabled (pci_enable) and its registers, BAR 0,
+ * mapped; NULL if it has none. */
+volatile uint8_t *nic_enable(const struct pci_dev *pci);
+/* Kernel 0 at boot: attaches the first Intel (8086) PCI device of each device id in ids
+ * (0-terminated), in order, to dev with attach, until one attaches; says why each that fails
+ * did. dev when a device is up, else NULL. */
+void *nic_probe(const char *name, const uint16_t *ids,
+		int (*attach)(void *dev, const struct pci_dev *pci), void *dev);
 
 #endif

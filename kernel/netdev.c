@@ -34,7 +34,7 @@ static void *nic;                       /* its device, or this kernel's queue */
 static struct igb *igb;                 /* kernel 0, when the NIC is an igb */
 static bool queues_per_kernel;          /* queues=per-kernel */
 static unsigned msix_entries;           /* kernel 0: the igb's MSI-X table size */
-static struct igb_queue own_queue;      /* another kernel's queue pair */
+static struct adv_queue own_queue;      /* another kernel's queue pair */
 static bool own_queue_tried;
 /* Kernel 0: it steers frames to kernels without a queue in software; another kernel: its
  * interface gets and sends frames that way (kernel/swsteer.h). */

@@ -128,7 +128,7 @@ static void start_queue(unsigned from, const struct urpc_nicq_attach *r,
 	a->status = igb_queue_route(igb, r->queue, r->apic_id, r->vector, NIC_PLAN_THROTTLE_US);
 	if (a->status)
 		return;
-	struct igb_queue q = { .index = r->queue, .rx_ring_pa = r->rx_ring_pa,
+	struct adv_queue q = { .index = r->queue, .rx_ring_pa = r->rx_ring_pa,
 			       .tx_ring_pa = r->tx_ring_pa };
 	a->status = igb_queue_start(igb, &q);
 	if (a->status) {
@@ -225,26 +225,26 @@ int nicq_ask(struct urpc_nicq_attach *r, struct urpc_nicq_attached *a)
 	return err ? err : wait_answer(r->seq, a, deadline);
 }
 
-int nicq_attach(struct igb_queue *q, unsigned queue, uint8_t vector)
+int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector)
 {
 	uint64_t deadline = deadline_after(NICQ_ANSWER_MS);
 	if (kself.core == 0 || queue == 0)
 		return -EINVAL;
-	int err = igb_queue_alloc(q, queue);
+	int err = adv_queue_alloc(q, &igb_adv, queue);
 	if (err)
 		return err;
 	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
 				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
 	struct urpc_nicq_attached a;
 	if ((err = send_request(&r, deadline))) {
-		igb_queue_free(q);              /* never sent: the NIC never heard of the rings */
+		adv_queue_free(q);              /* never sent: the NIC never heard of the rings */
 		return err;
 	}
 	if ((err = wait_answer(r.seq, &a, deadline)))
 		return err;                     /* the rings stay: the owner may start the queue */
 	if (a.status) {
 		if (!a.rings_held)
-			igb_queue_free(q);
+			adv_queue_free(q);
 		return a.status;
 	}
 	volatile uint8_t *regs = vmm_map_mmio(a.regs_pa, a.regs_size);
@@ -255,7 +255,7 @@ int nicq_attach(struct igb_queue *q, unsigned queue, uint8_t vector)
 	struct urpc_nicq_confirm c = { .queue = queue, .seq = r.seq };
 	if ((err = peer_send_wait(0, URPC_NICQ_CONFIRM, 0, &c, sizeof(c), ms_left(deadline))))
 		return err;
-	igb_queue_map(q, regs);
+	adv_queue_map(q, regs);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ enum nicq_state {
 };
 
 struct igb;
-struct igb_queue;
+struct adv_queue;
 struct urpc_nicq_attach;
 struct urpc_nicq_attached;
 
@@ -65,7 +65,7 @@ enum nicq_state nicq_queue_state(unsigned queue);
 /* Another kernel: drives queue pair `queue` from here, its receive interrupts on `vector`,
  * waiting at most NICQ_ANSWER_MS for kernel 0. Its rings are allocated in this kernel's
  * memory; 0 once kernel 0 counts the queue as this kernel's. */
-int nicq_attach(struct igb_queue *q, unsigned queue, uint8_t vector);
+int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector);
 /* The request alone: sends *r (its seq filled in here) and waits for the answer into *a.
  * 0 when an answer came (its status in a->status), else why none did. Tests use it to send
  * requests the owner must refuse, or never confirm. */

@@ -52,10 +52,7 @@ static int e1000_read_mac(struct e1000 *e)
 		lo = w[0] | (uint32_t)w[1] << 16;
 		hi = w[2];
 	}
-	for (int i = 0; i < 4; i++)
-		e->mac[i] = (uint8_t)(lo >> (8 * i));
-	e->mac[4] = (uint8_t)hi;
-	e->mac[5] = (uint8_t)(hi >> 8);
+	nic_mac_from_ra(lo, hi, e->mac);
 	wr(e, E1000_RAL0, lo);
 	wr(e, E1000_RAH0, (hi & 0xFFFF) | E1000_RAH_AV);
 	return 0;
@@ -132,14 +129,13 @@ void e1000_rings_down(struct e1000 *e)
 	memset(&e->q, 0, sizeof(e->q));
 }
 
-static int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
+static int e1000_attach(void *dev, const struct pci_dev *pci)
 {
+	struct e1000 *e = dev;
 	int err;
 	memset(e, 0, sizeof(*e));
 	e->pci = pci;
-	pci_enable(pci);
-	e->regs = (volatile uint8_t *)pci_map_bar(pci, 0);
-	if (!e->regs)
+	if (!(e->regs = nic_enable(pci)))
 		return -ENODEV;
 	e1000_reset(e);
 	wr(e, E1000_CTRL, rd(e, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE);
@@ -150,28 +146,18 @@ static int e1000_attach(struct e1000 *e, const struct pci_dev *pci)
 	if ((err = e1000_rings_up(e)))
 		return err;
 	e1000_update(e);
-	pr_info("e1000: %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", e->mac[0], e->mac[1], e->mac[2],
-		e->mac[3], e->mac[4], e->mac[5], e->link_up ? "up" : "down");
+	pr_info("e1000: " NIC_MAC_FMT ", link %s\n", NIC_MAC_ARGS(e->mac), e->link_up ? "up" : "down");
 	return 0;
 }
 
-static struct e1000 nic0;
-static bool nic0_up;
-
-static int attach_any(void *dev, const struct pci_dev *pci)
-{
-	return e1000_attach(dev, pci);
-}
+static struct e1000 nic0_dev, *nic0;    /* nic0: nic0_dev once attached, else NULL */
 
 void e1000_init(void)
 {
-	nic0_up = nic_probe(0x8086, 0x100E, "e1000", attach_any, &nic0);
+	nic0 = nic_probe("e1000", (const uint16_t[]){ 0x100E, 0 }, e1000_attach, &nic0_dev);
 }
 
-struct e1000 *e1000_nic(void)
-{
-	return nic0_up ? &nic0 : NULL;
-}
+struct e1000 *e1000_nic(void) { return nic0; }
 
 static bool e1000_link_up(const struct e1000 *e)
 {

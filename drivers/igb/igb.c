@@ -1,6 +1,7 @@
 /* igb (82576) control part, in the kernel that owns the device: attach (reset, MAC, PHY and
  * link), queue start, MSI-X routing, RSS, statistics, and the owner's interface (igb_ops).
- * The registers are in igb_hw.h; a queue's data path is in igb_queue.c. */
+ * The registers are in igb_hw.h; a queue pair's data path, start and stop are
+ * drivers/nic/adv_queue.c's, over igb_adv. */
 #include "drivers/igb/igb.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
@@ -8,7 +9,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/toeplitz.h"
-#include "lib/util.h"
 
 static uint32_t rd(const struct igb *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct igb *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
@@ -35,72 +35,16 @@ static int phy_write(struct igb *e, uint32_t reg, uint16_t v)
 	return (rd(e, IGB_MDIC) & IGB_MDIC_ERROR) ? -EIO : 0;
 }
 
-/* The MAC the NVM loaded into receive address 0 at reset. */
-static int igb_read_mac(struct igb *e)
+/* The datasheet's receive and transmit initialization and queue disable steps (7.1.2,
+ * 7.2.1) are the 82599's too: drivers/nic/adv_queue.c. */
+int igb_queue_start(struct igb *e, const struct adv_queue *q)
 {
-	uint32_t lo = rd(e, IGB_RAL0), hi = rd(e, IGB_RAH0);
-	if (!(hi & IGB_RAH_AV) || (lo == 0 && (hi & 0xFFFF) == 0))
-		return -ENODEV;
-	for (int i = 0; i < 4; i++)
-		e->mac[i] = (uint8_t)(lo >> (8 * i));
-	e->mac[4] = (uint8_t)hi;
-	e->mac[5] = (uint8_t)(hi >> 8);
-	return 0;
+	return adv_queue_start(e->regs, &igb_adv, q);
 }
 
-/* Sets queue n's enable bits and waits until the NIC reports the queue on. */
-static bool queue_enable(struct igb *e, unsigned n)
-{
-	wr(e, IGB_RXDCTL(n), rd(e, IGB_RXDCTL(n)) | IGB_RXDCTL_ENABLE);
-	wr(e, IGB_TXDCTL(n), rd(e, IGB_TXDCTL(n)) | IGB_TXDCTL_ENABLE);
-	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
-	       nic_wait_bit(e->regs, IGB_RXDCTL(n), IGB_RXDCTL_ENABLE, true, 10) &&
-	       nic_wait_bit(e->regs, IGB_TXDCTL(n), IGB_TXDCTL_ENABLE, true, 10);
-}
-
-/* The order of the datasheet's receive and transmit initialization (7.1.2, 7.2.1): ring
- * registers, then the queue enable bits (read back until set), then the tails. */
-int igb_queue_start(struct igb *e, const struct igb_queue *q)
-{
-	unsigned n = q->index;
-	if (n >= IGB_QUEUES)
-		return -EINVAL;
-	wr(e, IGB_RDBAL(n), (uint32_t)q->rx_ring_pa);
-	wr(e, IGB_RDBAH(n), (uint32_t)(q->rx_ring_pa >> 32));
-	wr(e, IGB_RDLEN(n), ADV_DESCS * sizeof(union adv_rx_desc));
-	wr(e, IGB_SRRCTL(n), IGB_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) |
-	   IGB_SRRCTL_DESC_ADV_ONEBUF | IGB_SRRCTL_DROP_EN);
-	wr(e, IGB_RDH(n), 0);
-	wr(e, IGB_RDT(n), 0);
-	wr(e, IGB_TDBAL(n), (uint32_t)q->tx_ring_pa);
-	wr(e, IGB_TDBAH(n), (uint32_t)(q->tx_ring_pa >> 32));
-	wr(e, IGB_TDLEN(n), ADV_DESCS * sizeof(union adv_tx_desc));
-	wr(e, IGB_TDH(n), 0);
-	wr(e, IGB_TDT(n), 0);
-	if (!queue_enable(e, n))
-		return igb_queue_stop(e, n) ? -EBUSY : -ETIMEDOUT;
-	wr(e, IGB_RDT(n), ADV_DESCS - 1);       /* all but one descriptor to the NIC */
-	return 0;
-}
-
-/* The queue disable steps of 7.1.2 and 7.2.1: clear the enable bits, then read them back
- * until the NIC has let go of the rings. Frames still queued for sending are dropped. */
 int igb_queue_stop(struct igb *e, unsigned queue)
 {
-	if (queue >= IGB_QUEUES)
-		return -EINVAL;
-	wr(e, IGB_RXDCTL(queue), rd(e, IGB_RXDCTL(queue)) & ~IGB_RXDCTL_ENABLE);
-	wr(e, IGB_TXDCTL(queue), rd(e, IGB_TXDCTL(queue)) & ~IGB_TXDCTL_ENABLE);
-	if (!nic_wait_bit(e->regs, IGB_RXDCTL(queue), IGB_RXDCTL_ENABLE, false, 10) ||
-	    !nic_wait_bit(e->regs, IGB_TXDCTL(queue), IGB_TXDCTL_ENABLE, false, 10))
-		return -ETIMEDOUT;
-	const uint32_t ring_regs[] = {
-		IGB_RDBAL(queue), IGB_RDBAH(queue), IGB_RDLEN(queue), IGB_RDH(queue), IGB_RDT(queue),
-		IGB_TDBAL(queue), IGB_TDBAH(queue), IGB_TDLEN(queue), IGB_TDH(queue), IGB_TDT(queue),
-	};
-	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
-		wr(e, ring_regs[i], 0);
-	return 0;
+	return adv_queue_stop(e->regs, &igb_adv, queue);
 }
 
 /* RSS: the NIC hashes each TCP/IPv4 frame's 4-tuple (other IPv4 on its addresses) with
@@ -125,15 +69,9 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
  * failure leaves them as the reset left them, off. */
 int igb_rings_up(struct igb *e)
 {
-	int err = igb_queue_alloc(&e->q0, 0);
+	int err = adv_queue0_up(&e->adv.q0, &igb_adv, e->regs, e->mac);
 	if (err)
 		return err;
-	if ((err = igb_queue_start(e, &e->q0))) {
-		if (err != -EBUSY)
-			igb_queue_free(&e->q0);
-		return err;
-	}
-	igb_queue_map(&e->q0, e->regs);
 	wr(e, IGB_RCTL, IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
 	wr(e, IGB_TCTL, IGB_TCTL_EN | IGB_TCTL_PSP | IGB_TCTL_CT(0xF) | IGB_TCTL_COLD(0x40));
 	return 0;
@@ -148,21 +86,20 @@ int igb_rings_down(struct igb *e)
 	wr(e, IGB_TCTL, 0);
 	if (err)
 		return err;
-	igb_queue_free(&e->q0);
+	adv_queue_free(&e->adv.q0);
 	return 0;
 }
 
-static int igb_attach(struct igb *e, const struct pci_dev *pci)
+static int igb_attach(void *dev, const struct pci_dev *pci)
 {
+	struct igb *e = dev;
 	int err;
 	memset(e, 0, sizeof(*e));
 	e->pci = pci;
-	pci_enable(pci);
-	e->regs = (volatile uint8_t *)pci_map_bar(pci, 0);
-	if (!e->regs)
+	if (!(e->regs = nic_enable(pci)))
 		return -ENODEV;
 	igb_reset(e);
-	if ((err = igb_read_mac(e))) {
+	if ((err = nic_read_mac(e->regs, IGB_RAL0, IGB_RAH0, e->mac))) {
 		pr_err("igb: no MAC address in receive address 0\n");
 		return err;
 	}
@@ -178,37 +115,27 @@ static int igb_attach(struct igb *e, const struct pci_dev *pci)
 		pr_warn("igb: PHY write failed (%d); the link may stay down\n", err);
 	if ((err = igb_rings_up(e)))
 		return err;
-	pr_info("igb: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, link negotiating\n",
-		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IGB_QUEUES);
+	pr_info("igb: " NIC_MAC_FMT ", %u queue pairs, link negotiating\n", NIC_MAC_ARGS(e->mac),
+		IGB_QUEUES);
 	return 0;
 }
 
-static struct igb nic0;
-static bool nic0_up;
-
-static int attach_any(void *dev, const struct pci_dev *pci)
-{
-	return igb_attach(dev, pci);
-}
+static struct igb nic0_dev, *nic0;      /* nic0: nic0_dev once attached, else NULL */
 
 void igb_init(void)
 {
-	nic0_up = nic_probe(0x8086, 0x10C9, "igb", attach_any, &nic0);
+	nic0 = nic_probe("igb", (const uint16_t[]){ 0x10C9, 0 }, igb_attach, &nic0_dev);
 }
 
-struct igb *igb_nic(void)
-{
-	return nic0_up ? &nic0 : NULL;
-}
+struct igb *igb_nic(void) { return nic0; }
 
 /* ---- interrupts ---- */
 
 int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		 unsigned throttle_us)
 {
-	int err;
-	if ((err = pci_msix_enable(e->pci, 0, apic_id, vec_queue)) ||
-	    (err = pci_msix_enable(e->pci, 1, apic_id, vec_other)))
+	int err = adv_msix_own(e->pci, apic_id, vec_queue, vec_other);
+	if (err)
 		return err;
 	wr(e, IGB_GPIE, IGB_GPIE_NSICR | IGB_GPIE_MSIX_MODE | IGB_GPIE_EIAME | IGB_GPIE_PBA);
 	/* Queue 0's receive cause to entry 0; no transmit interrupts (send reclaims). */
@@ -227,30 +154,17 @@ uint32_t igb_irq_other(struct igb *e)
 	return rd(e, IGB_ICR);
 }
 
-/* Raises the link-change cause, which IVAR_MISC (igb_irq_msix) sends to the other-causes
- * entry: a cause nothing else raises while the link stays up. */
-void igb_irq_test(struct igb *e)
-{
-	wr(e, IGB_ICS, IGB_ICR_LSC);
-}
-
-/* Entry 0 is queue 0's, entry 1 the other causes', entry q + 1 queue q's: a table of n
- * entries routes queues 0 .. n - 2. */
 unsigned igb_queues_routable(const struct igb *e)
 {
-	unsigned entries = pci_msix_entries(e->pci);
-	return entries < 2 ? 0 : MIN(entries - 1, IGB_QUEUES);
+	return adv_queues_routable(e->pci, &igb_adv);
 }
 
 int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		    unsigned throttle_us)
 {
-	if (queue == 0 || queue >= igb_queues_routable(e))
-		return -EINVAL;
-	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
-	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
-	if (err)
-		return err;
+	int entry = adv_msix_queue(e->pci, &igb_adv, queue, apic_id, vector);
+	if (entry < 0)
+		return entry;
 	/* IVAR(n): byte 0 is RX queue n's entry, byte 2 RX queue n + 8's. */
 	unsigned shift = queue < 8 ? 0 : 16;
 	uint32_t ivar = rd(e, IGB_IVAR(queue % 8)) & ~(0xFFu << shift);
@@ -263,78 +177,29 @@ int igb_queue_route(struct igb *e, unsigned queue, uint32_t apic_id, uint8_t vec
 
 /* ---- the network interface's view (struct nic_ops) ---- */
 
-static bool igb_link_up(const void *nic)
-{
-	const struct igb *e = nic;
-	return rd(e, IGB_STATUS) & IGB_STATUS_LU;
-}
-
-unsigned igb_status_mbps(uint32_t status)
+/* The link speed STATUS reports, 0 while the link is down. */
+static unsigned igb_status_mbps(uint32_t status)
 {
 	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
 	return status & IGB_STATUS_LU ? mbps[IGB_STATUS_SPEED(status)] : 0;
 }
 
-static unsigned igb_link_mbps(const void *nic)
-{
-	return igb_status_mbps(rd(nic, IGB_STATUS));
-}
+ADV_QUEUE_REGS_CHECK(IGB_, IGB_QUEUES);
 
-static bool igb_update(void *nic)
-{
-	struct igb *e = nic;
-	e->hw.rx_good += rd(e, IGB_GPRC);
-	e->hw.tx_good += rd(e, IGB_GPTC);
-	e->hw.rx_missed += rd(e, IGB_MPC);
-	e->hw.rx_crc_errors += rd(e, IGB_CRCERRS);
-	bool up = igb_link_up(e), changed = up != e->link_up;
-	e->link_up = up;
-	return changed;
-}
-
-static int ops_send(void *nic, const void *frame, size_t len, bool more)
-{
-	return igb_send(&((struct igb *)nic)->q0, frame, len, more);
-}
-
-static void ops_tx_flush(void *nic)
-{
-	igb_tx_flush(&((struct igb *)nic)->q0);
-}
-
-static unsigned ops_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	return igb_poll(&((struct igb *)nic)->q0, deliver, arg, budget);
-}
-
-static bool ops_rx_pending(const void *nic)
-{
-	return igb_rx_pending(&((const struct igb *)nic)->q0);
-}
-
-static const struct nic_stats *ops_stats(const void *nic)
-{
-	return &((const struct igb *)nic)->hw;
-}
-
-static const uint8_t *ops_mac(const void *nic)
-{
-	return ((const struct igb *)nic)->mac;
-}
-
-static void ops_irq_test(void *nic) { igb_irq_test(nic); }
-
-const struct nic_ops igb_ops = {
-	.name = "igb",
-	.rss_key = rss_key_symmetric,
-	.send = ops_send,
-	.tx_flush = ops_tx_flush,
-	.poll = ops_poll,
-	.rx_pending = ops_rx_pending,
-	.update = igb_update,
-	.link_up = igb_link_up,
-	.link_mbps = igb_link_mbps,
-	.stats = ops_stats,
-	.mac = ops_mac,
-	.irq_test = ops_irq_test,
+const struct adv_nic igb_adv = {
+	.queues = IGB_QUEUES,
+	.regs = ADV_QUEUE_REGS(IGB_),
+	.srrctl = IGB_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) | IGB_SRRCTL_DESC_ADV_ONEBUF |
+		  IGB_SRRCTL_DROP_EN,
+	.rx_err_mask = IGB_RXD_ERR_RXE,
+	.link_reg = IGB_STATUS, .link_up = IGB_STATUS_LU, .link_mbps = igb_status_mbps,
+	.eics = IGB_EICS,
+	/* The link-change cause, which IVAR_MISC (igb_irq_msix) sends to the other-causes
+	 * entry: a cause nothing else raises while the link stays up. */
+	.lsc_set = IGB_ICS, .lsc = IGB_ICR_LSC,
+	.stats = { IGB_GPRC, IGB_GPTC, IGB_MPC, IGB_CRCERRS },
 };
+
+_Static_assert(offsetof(struct igb, adv) == 0, "igb_ops's device is its struct adv_dev");
+const struct nic_ops igb_ops = ADV_DEV_OPS("igb");
+const struct nic_ops igb_queue_ops = ADV_QUEUE_OPS("igb queue");

@@ -1,9 +1,9 @@
 /* igb (82576) driver. The control part (igb.c: attach, reset, MAC, PHY and link, queue
  * set-up, MSI-X routing, RSS, statistics) is separate from the data path of a queue pair
- * (igb_queue.c: rings, send, poll, over the ring walk of drivers/nic/adv.c), so that a
+ * (struct adv_queue of drivers/nic/adv.h, which igb_adv describes for the 82576), so that a
  * queue can be driven by a kernel other than the one that owns the device: the queue's rings
- * and buffers live in struct igb_queue, in the memory of the kernel that drives it, and the
- * control part only programs their physical addresses into the queue's registers. */
+ * and buffers live in the memory of the kernel that drives it, and the control part only
+ * programs their physical addresses into the queue's registers. */
 #ifndef DRIVERS_IGB_H
 #define DRIVERS_IGB_H
 
@@ -21,27 +21,12 @@
 #define igb_rx_desc     adv_rx_desc
 #define igb_tx_desc     adv_tx_desc
 
-/* One RX/TX queue pair: rings and buffers in the memory of the kernel that drives it
- * (drivers/igb/igb_queue.c). The control part reads only index and the two ring addresses. */
-struct igb_queue {
-	unsigned index;
-	uint64_t rx_ring_pa, tx_ring_pa;
-	struct adv_rx_ring rx;
-	struct adv_tx_ring tx;
-	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */
-	/* For a queue another kernel drives as its interface (igb_queue_ops): the registers
-	 * as it mapped them, and the NIC's MAC. */
-	volatile uint8_t *regs;
-	uint8_t mac[6];
-};
-
+/* The device. adv (queue 0, the counters, the link) comes first: igb_ops is ADV_DEV_OPS. */
 struct igb {
+	struct adv_dev adv;
 	const struct pci_dev *pci;
 	volatile uint8_t *regs;
 	uint8_t mac[6];
-	struct igb_queue q0;            /* the queue of the kernel that owns the device */
-	struct nic_stats hw;
-	bool link_up;
 };
 
 /* Kernel 0 at boot: attaches the first 82576, if there is one. */
@@ -61,7 +46,7 @@ int igb_rings_down(struct igb *e);
  * read, so q may be a copy describing another kernel's queue. On failure the queue is left
  * disabled with its ring registers cleared, so the rings may be freed, except after -EBUSY:
  * the queue neither started nor stopped, and may still point at them. */
-int igb_queue_start(struct igb *e, const struct igb_queue *q);
+int igb_queue_start(struct igb *e, const struct adv_queue *q);
 /* Disables queue and waits until the NIC says it is off, then clears its ring registers:
  * after 0 the NIC no longer touches the rings it pointed at. -ETIMEDOUT if the queue does
  * not stop; its rings must then not be freed. */
@@ -83,34 +68,20 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES]);
  * (link change, overrun), both to the CPU with apic_id; each vector at most once per
  * throttle_us. EIAC clears a queue's cause as its message is sent, so the handler of
  * vec_queue has nothing to acknowledge; the handler of vec_other calls igb_irq_other, which
- * reads (and so clears) ICR. igb_irq_test raises queue 0's cause by EICS. */
+ * reads (and so clears) ICR. igb_ops's irq_test raises the link-change cause by ICS. */
 int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		 unsigned throttle_us);
 uint32_t igb_irq_other(struct igb *e);
-void igb_irq_test(struct igb *e);
-/* The link speed STATUS reports, 0 while the link is down. */
-unsigned igb_status_mbps(uint32_t status);
 /* The owner's interface: queue 0's data path, the link, the device's statistics. */
 extern const struct nic_ops igb_ops;
 
-/* ---- the data path (igb_queue.c), in the kernel that drives the queue ---- */
+/* ---- the data path, in the kernel that drives the queue ---- */
 
-/* The rings and buffers of queue index, in this kernel's memory. */
-int igb_queue_alloc(struct igb_queue *q, unsigned index);
-/* Gives them back; only for a queue the device was never started on, or has stopped
- * (igb_queue_stop). */
-void igb_queue_free(struct igb_queue *q);
-/* Once the owner started q: its tail registers through this kernel's own mapping of the
- * device's registers (BAR 0). */
-void igb_queue_map(struct igb_queue *q, volatile uint8_t *regs);
-/* With more, TDT may wait for igb_tx_flush (struct nic_ops's send). */
-int igb_send(struct igb_queue *q, const void *frame, size_t len, bool more);
-void igb_tx_flush(struct igb_queue *q);
-unsigned igb_poll(struct igb_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget);
-bool igb_rx_pending(const struct igb_queue *q);
+/* The 82576's queue pairs, for adv_queue_alloc (drivers/nic/adv.h). */
+extern const struct adv_nic igb_adv;
 /* One queue pair as a whole interface, for a kernel other than the owner: its data path, the
  * link state read from the shared registers, and the queue's own frame counts. The device
- * argument is the struct igb_queue, mapped and with its MAC set. */
+ * argument is the struct adv_queue, mapped and with its MAC set (ADV_QUEUE_OPS). */
 extern const struct nic_ops igb_queue_ops;
 
 #endif

@@ -1,7 +1,8 @@
 /* ixgbe (82599) control part, in the kernel that owns the device: attach (reset, MAC, link),
  * queue start and stop, MSI-X routing, RSS, statistics, and the owner's interface
- * (ixgbe_ops). The registers are in ixgbe_hw.h; Flow Director is in ixgbe_fdir.c, a queue's
- * data path in ixgbe_queue.c. Section numbers are the 82599 datasheet's. */
+ * (ixgbe_ops). The registers are in ixgbe_hw.h; Flow Director is in ixgbe_fdir.c; a queue
+ * pair's data path, start and stop are drivers/nic/adv_queue.c's, over ixgbe_adv. Section
+ * numbers are the 82599 datasheet's. */
 #include "drivers/ixgbe/ixgbe.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
@@ -9,7 +10,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/toeplitz.h"
-#include "lib/util.h"
 
 static uint32_t rd(const struct ixgbe *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct ixgbe *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
@@ -55,19 +55,6 @@ static int ixgbe_reset(struct ixgbe *e)
 		pr_err("ixgbe: DMA initialisation not done (RDRXCTL.DMAIDONE clear)\n");
 		return -ETIMEDOUT;
 	}
-	return 0;
-}
-
-/* The MAC the EEPROM loaded into receive address 0 at reset. */
-static int ixgbe_read_mac(struct ixgbe *e)
-{
-	uint32_t lo = rd(e, IXGBE_RAL(0)), hi = rd(e, IXGBE_RAH(0));
-	if (!(hi & IXGBE_RAH_AV) || (lo == 0 && (hi & 0xFFFF) == 0))
-		return -ENODEV;
-	for (int i = 0; i < 4; i++)
-		e->mac[i] = (uint8_t)(lo >> (8 * i));
-	e->mac[4] = (uint8_t)hi;
-	e->mac[5] = (uint8_t)(hi >> 8);
 	return 0;
 }
 
@@ -145,74 +132,25 @@ static void ixgbe_mac_setup(struct ixgbe *e)
 	wr(e, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
 }
 
-/* Sets queue n's enable bits and waits until the NIC reports the queue on. */
-static bool queue_enable(struct ixgbe *e, unsigned n)
+/* 4.6.7 and 4.6.8 per queue, and their queue disable steps (4.6.7.1, 4.6.8.1), are the
+ * 82576's too: drivers/nic/adv_queue.c. What the 82599 needs before a queue's enable bit
+ * sticks (DMATXCTL.TE, RDRXCTL) is done once, by ixgbe_mac_setup. */
+int ixgbe_queue_start(struct ixgbe *e, const struct adv_queue *q)
 {
-	wr(e, IXGBE_RXDCTL(n), rd(e, IXGBE_RXDCTL(n)) | IXGBE_RXDCTL_ENABLE);
-	wr(e, IXGBE_TXDCTL(n), rd(e, IXGBE_TXDCTL(n)) | IXGBE_TXDCTL_ENABLE);
-	return !nic_fault(NIC_FAULT_QUEUE_ENABLE) &&
-	       wait_bit(e, IXGBE_RXDCTL(n), IXGBE_RXDCTL_ENABLE, true, 10) &&
-	       wait_bit(e, IXGBE_TXDCTL(n), IXGBE_TXDCTL_ENABLE, true, 10);
+	return adv_queue_start(e->regs, &ixgbe_adv, q);
 }
 
-/* 4.6.7 and 4.6.8 per queue: ring registers, then the enable bits (read back until set),
- * then the receive tail. */
-int ixgbe_queue_start(struct ixgbe *e, const struct ixgbe_queue *q)
-{
-	unsigned n = q->index;
-	if (n >= IXGBE_QUEUES)
-		return -EINVAL;
-	wr(e, IXGBE_RDBAL(n), (uint32_t)q->rx_ring_pa);
-	wr(e, IXGBE_RDBAH(n), (uint32_t)(q->rx_ring_pa >> 32));
-	wr(e, IXGBE_RDLEN(n), ADV_DESCS * sizeof(union adv_rx_desc));
-	wr(e, IXGBE_SRRCTL(n), IXGBE_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) |
-	   IXGBE_SRRCTL_DESC_ADV_ONEBUF | IXGBE_SRRCTL_DROP_EN);
-	wr(e, IXGBE_RDH(n), 0);
-	wr(e, IXGBE_RDT(n), 0);
-	wr(e, IXGBE_TDBAL(n), (uint32_t)q->tx_ring_pa);
-	wr(e, IXGBE_TDBAH(n), (uint32_t)(q->tx_ring_pa >> 32));
-	wr(e, IXGBE_TDLEN(n), ADV_DESCS * sizeof(union adv_tx_desc));
-	wr(e, IXGBE_TDH(n), 0);
-	wr(e, IXGBE_TDT(n), 0);
-	if (!queue_enable(e, n))
-		return ixgbe_queue_stop(e, n) ? -EBUSY : -ETIMEDOUT;
-	wr(e, IXGBE_RDT(n), ADV_DESCS - 1);     /* all but one descriptor to the NIC */
-	return 0;
-}
-
-/* 4.6.7.1 and 4.6.8.1: clear the enable bits, read them back until the NIC has let go of
- * the rings, then clear the ring registers. Frames still queued for sending are dropped. */
 int ixgbe_queue_stop(struct ixgbe *e, unsigned queue)
 {
-	if (queue >= IXGBE_QUEUES)
-		return -EINVAL;
-	wr(e, IXGBE_RXDCTL(queue), rd(e, IXGBE_RXDCTL(queue)) & ~IXGBE_RXDCTL_ENABLE);
-	wr(e, IXGBE_TXDCTL(queue), rd(e, IXGBE_TXDCTL(queue)) & ~IXGBE_TXDCTL_ENABLE);
-	if (!wait_bit(e, IXGBE_RXDCTL(queue), IXGBE_RXDCTL_ENABLE, false, 10) ||
-	    !wait_bit(e, IXGBE_TXDCTL(queue), IXGBE_TXDCTL_ENABLE, false, 10))
-		return -ETIMEDOUT;
-	const uint32_t ring_regs[] = {
-		IXGBE_RDBAL(queue), IXGBE_RDBAH(queue), IXGBE_RDLEN(queue), IXGBE_RDH(queue),
-		IXGBE_RDT(queue), IXGBE_TDBAL(queue), IXGBE_TDBAH(queue), IXGBE_TDLEN(queue),
-		IXGBE_TDH(queue), IXGBE_TDT(queue),
-	};
-	for (unsigned i = 0; i < sizeof(ring_regs) / sizeof(ring_regs[0]); i++)
-		wr(e, ring_regs[i], 0);
-	return 0;
+	return adv_queue_stop(e->regs, &ixgbe_adv, queue);
 }
 
 /* Queue 0 up, then the receiver on (4.6.7: RXCTRL.RXEN after the queues are set up). */
 static int ixgbe_rings_up(struct ixgbe *e)
 {
-	int err = ixgbe_queue_alloc(&e->q0, 0);
+	int err = adv_queue0_up(&e->adv.q0, &ixgbe_adv, e->regs, e->mac);
 	if (err)
 		return err;
-	if ((err = ixgbe_queue_start(e, &e->q0))) {
-		if (err != -EBUSY)
-			ixgbe_queue_free(&e->q0);
-		return err;
-	}
-	ixgbe_queue_map(&e->q0, e->regs);
 	wr(e, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
 	return 0;
 }
@@ -222,12 +160,11 @@ int ixgbe_attach(struct ixgbe *e, const struct pci_dev *pci)
 	int err;
 	memset(e, 0, sizeof(*e));
 	e->pci = pci;
-	pci_enable(pci);
-	if (!(e->regs = (volatile uint8_t *)pci_map_bar(pci, 0)))
+	if (!(e->regs = nic_enable(pci)))
 		return -ENODEV;
 	if ((err = ixgbe_reset(e)))
 		return err;
-	if ((err = ixgbe_read_mac(e))) {
+	if ((err = nic_read_mac(e->regs, IXGBE_RAL(0), IXGBE_RAH(0), e->mac))) {
 		pr_err("ixgbe: no MAC address in receive address 0\n");
 		return err;
 	}
@@ -237,32 +174,23 @@ int ixgbe_attach(struct ixgbe *e, const struct pci_dev *pci)
 	ixgbe_rss_setup(e);
 	if ((err = ixgbe_fdir_init(e)) || (err = ixgbe_rings_up(e)))
 		return err;
-	pr_info("ixgbe: %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs, SFI link starting\n",
-		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5], IXGBE_QUEUES);
+	pr_info("ixgbe: " NIC_MAC_FMT ", %u queue pairs, SFI link starting\n", NIC_MAC_ARGS(e->mac),
+		IXGBE_QUEUES);
 	return 0;
 }
 
-static struct ixgbe nic0;
-static bool nic0_up;
+static struct ixgbe nic0_dev, *nic0;    /* nic0: nic0_dev once attached, else NULL */
 
-static int attach_any(void *dev, const struct pci_dev *pci)
-{
-	return ixgbe_attach(dev, pci);
-}
+static int attach_any(void *dev, const struct pci_dev *pci) { return ixgbe_attach(dev, pci); }
 
 /* 82599ES SFI/SFP+ (the X520-DA2 and -SR2) and 82599EB KX4 (which the link step refuses,
  * by name). Other X520 ids exist; only these two were checked. */
 void ixgbe_init(void)
 {
-	static const uint16_t ids[] = { 0x10FB, 0x10F7 };
-	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]) && !nic0_up; i++)
-		nic0_up = nic_probe(0x8086, ids[i], "ixgbe", attach_any, &nic0);
+	nic0 = nic_probe("ixgbe", (const uint16_t[]){ 0x10FB, 0x10F7, 0 }, attach_any, &nic0_dev);
 }
 
-struct ixgbe *ixgbe_nic(void)
-{
-	return nic0_up ? &nic0 : NULL;
-}
+struct ixgbe *ixgbe_nic(void) { return nic0; }
 
 /* ---- interrupts (7.3) ---- */
 
@@ -289,9 +217,8 @@ static void ivar_rx(struct ixgbe *e, unsigned queue, unsigned entry)
 int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		   unsigned throttle_us)
 {
-	int err;
-	if ((err = pci_msix_enable(e->pci, 0, apic_id, vec_queue)) ||
-	    (err = pci_msix_enable(e->pci, 1, apic_id, vec_other)))
+	int err = adv_msix_own(e->pci, apic_id, vec_queue, vec_other);
+	if (err)
 		return err;
 	wr(e, IXGBE_GPIE, IXGBE_GPIE_MSIX_MODE | IXGBE_GPIE_EIAME | IXGBE_GPIE_PBA);
 	ivar_rx(e, 0, 0);
@@ -302,21 +229,12 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 	return 0;
 }
 
-unsigned ixgbe_queues_routable(const struct ixgbe *e)
-{
-	unsigned entries = pci_msix_entries(e->pci);
-	return entries < 2 ? 0 : MIN(entries - 1, IXGBE_QUEUES);
-}
-
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us)
 {
-	if (queue == 0 || queue >= ixgbe_queues_routable(e))
-		return -EINVAL;
-	unsigned entry = queue + 1;             /* entries 0 and 1: queue 0, the other causes */
-	int err = pci_msix_enable(e->pci, entry, apic_id, vector);
-	if (err)
-		return err;
+	int entry = adv_msix_queue(e->pci, &ixgbe_adv, queue, apic_id, vector);
+	if (entry < 0)
+		return entry;
 	ivar_rx(e, queue, entry);
 	entry_unmask(e, entry, throttle_us);
 	return 0;
@@ -324,62 +242,28 @@ int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t
 
 /* ---- the network interface's view (struct nic_ops) ---- */
 
-unsigned ixgbe_links_mbps(uint32_t links)
+/* The link speed LINKS reports, 0 while the link is down. */
+static unsigned ixgbe_links_mbps(uint32_t links)
 {
 	static const unsigned mbps[4] = { 0, 100, 1000, 10000 };
 	return links & IXGBE_LINKS_UP ? mbps[IXGBE_LINKS_SPEED(links)] : 0;
 }
 
-static bool ops_link_up(const void *nic) { return rd(nic, IXGBE_LINKS) & IXGBE_LINKS_UP; }
-static unsigned ops_link_mbps(const void *nic) { return ixgbe_links_mbps(rd(nic, IXGBE_LINKS)); }
+ADV_QUEUE_REGS_CHECK(IXGBE_, IXGBE_QUEUES);
 
-static bool ops_update(void *nic)
-{
-	struct ixgbe *e = nic;
-	e->hw.rx_good += rd(e, IXGBE_GPRC);
-	e->hw.tx_good += rd(e, IXGBE_GPTC);
-	e->hw.rx_crc_errors += rd(e, IXGBE_CRCERRS);
-	bool up = ops_link_up(e), changed = up != e->link_up;
-	e->link_up = up;
-	return changed;
-}
-
-static int ops_send(void *nic, const void *frame, size_t len, bool more)
-{
-	return ixgbe_send(&((struct ixgbe *)nic)->q0, frame, len, more);
-}
-
-static void ops_tx_flush(void *nic) { ixgbe_tx_flush(&((struct ixgbe *)nic)->q0); }
-
-static unsigned ops_poll(void *nic, nic_deliver_fn deliver, void *arg, unsigned budget)
-{
-	return ixgbe_poll(&((struct ixgbe *)nic)->q0, deliver, arg, budget);
-}
-
-static bool ops_rx_pending(const void *nic)
-{
-	return ixgbe_rx_pending(&((const struct ixgbe *)nic)->q0);
-}
-
-static const struct nic_stats *ops_stats(const void *nic)
-{
-	return &((const struct ixgbe *)nic)->hw;
-}
-static const uint8_t *ops_mac(const void *nic) { return ((const struct ixgbe *)nic)->mac; }
-/* The link-change cause, which IVAR_MISC sends to the other-causes entry. */
-static void ops_irq_test(void *nic) { wr(nic, IXGBE_EICS, IXGBE_EICR_LSC); }
-
-const struct nic_ops ixgbe_ops = {
-	.name = "ixgbe",
-	.rss_key = rss_key_symmetric,
-	.send = ops_send,
-	.tx_flush = ops_tx_flush,
-	.poll = ops_poll,
-	.rx_pending = ops_rx_pending,
-	.update = ops_update,
-	.link_up = ops_link_up,
-	.link_mbps = ops_link_mbps,
-	.stats = ops_stats,
-	.mac = ops_mac,
-	.irq_test = ops_irq_test,
+/* EICS reaches MSI-X entries below 16 only: queues 0-14 raise their own (adv_queue_irq_test). */
+const struct adv_nic ixgbe_adv = {
+	.queues = IXGBE_QUEUES,
+	.regs = ADV_QUEUE_REGS(IXGBE_),
+	.srrctl = IXGBE_SRRCTL_BSIZEPKT_KB(NIC_BUF_SIZE / 1024) | IXGBE_SRRCTL_DESC_ADV_ONEBUF |
+		  IXGBE_SRRCTL_DROP_EN,
+	.rx_err_mask = IXGBE_RXD_ERR_RXE,
+	.link_reg = IXGBE_LINKS, .link_up = IXGBE_LINKS_UP, .link_mbps = ixgbe_links_mbps,
+	.eics = IXGBE_EICS,
+	.lsc_set = IXGBE_EICS, .lsc = IXGBE_EICR_LSC,   /* sent to the other-causes entry */
+	.stats = { IXGBE_GPRC, IXGBE_GPTC, 0, IXGBE_CRCERRS },  /* missed frames: not read */
 };
+
+_Static_assert(offsetof(struct ixgbe, adv) == 0, "ixgbe_ops's device is its struct adv_dev");
+const struct nic_ops ixgbe_ops = ADV_DEV_OPS("ixgbe");
+const struct nic_ops ixgbe_queue_ops = ADV_QUEUE_OPS("ixgbe queue");

@@ -1,9 +1,9 @@
 /* ixgbe (82599, the X520 family) driver. As with the igb (drivers/igb/igb.h), the control
  * part (ixgbe.c: attach, reset, link, MAC, queue start and stop, MSI-X routing, RSS;
- * ixgbe_fdir.c: Flow Director) is separate from the data path of a queue pair
- * (ixgbe_queue.c, over the ring walk of drivers/nic/adv.c): a queue's rings live in struct
- * ixgbe_queue, in the memory of the kernel that drives it, and the control part only
- * programs their physical addresses into the queue's registers. */
+ * ixgbe_fdir.c: Flow Director) is separate from the data path of a queue pair (struct
+ * adv_queue of drivers/nic/adv.h, which ixgbe_adv describes for the 82599): a queue's rings
+ * live in the memory of the kernel that drives it, and the control part only programs their
+ * physical addresses into the queue's registers. */
 #ifndef DRIVERS_IXGBE_H
 #define DRIVERS_IXGBE_H
 
@@ -22,25 +22,12 @@
 #define IXGBE_FDIR_GROUPS       (1u << IXGBE_FDIR_GROUP_BITS)
 #define IXGBE_FDIR_NONE         0xFF    /* a group with no filter: RSS places its segments */
 
-/* One RX/TX queue pair: rings and buffers in the memory of the kernel that drives it
- * (ixgbe_queue.c). The control part reads only index and the two ring addresses. */
-struct ixgbe_queue {
-	unsigned index;
-	uint64_t rx_ring_pa, tx_ring_pa;
-	struct adv_rx_ring rx;
-	struct adv_tx_ring tx;
-	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */
-	volatile uint8_t *regs;         /* for a queue another kernel drives: its mapping */
-	uint8_t mac[6];
-};
-
+/* The device. adv (queue 0, the counters, the link) comes first: ixgbe_ops is ADV_DEV_OPS. */
 struct ixgbe {
+	struct adv_dev adv;
 	const struct pci_dev *pci;
 	volatile uint8_t *regs;
 	uint8_t mac[6];
-	struct ixgbe_queue q0;          /* the queue of the kernel that owns the device */
-	struct nic_stats hw;
-	bool link_up;
 	bool fdir_ready;                        /* FDIRCTRL programmed, INIT_DONE seen */
 	uint8_t fdir_queue[IXGBE_FDIR_GROUPS];  /* the queue each group's filter names */
 	uint64_t fdir_writes;                   /* filters added, repointed or removed */
@@ -61,13 +48,11 @@ int ixgbe_link_wait(struct ixgbe *e, unsigned ms);
 /* ---- the control part (ixgbe.c), in the kernel that owns the device ---- */
 
 /* As igb_queue_start and igb_queue_stop (drivers/igb/igb.h), for the 82599's queues. */
-int ixgbe_queue_start(struct ixgbe *e, const struct ixgbe_queue *q);
+int ixgbe_queue_start(struct ixgbe *e, const struct adv_queue *q);
 int ixgbe_queue_stop(struct ixgbe *e, unsigned queue);
-/* Queue pairs that can have an MSI-X entry of their own (kernel/nicplan.h's layout: entry 0
- * queue 0, entry 1 the other causes, entry q + 1 queue q). */
-unsigned ixgbe_queues_routable(const struct ixgbe *e);
-/* Queue's receive interrupts to vector on the CPU with apic_id, by its MSI-X entry, at most
- * once per throttle_us. -EINVAL for queue 0 (ixgbe_irq_msix's) or one past the table. */
+/* Queue's receive interrupts to vector on the CPU with apic_id, by its MSI-X entry (q + 1,
+ * kernel/nicplan.h's layout), at most once per throttle_us. -EINVAL for queue 0
+ * (ixgbe_irq_msix's) or one past the table (adv_queues_routable). */
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us);
 /* Entry 0 queue 0's receive cause, entry 1 the other causes (link change). */
@@ -95,17 +80,11 @@ int ixgbe_fdir_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_FDIR_GROUPS])
 uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport,
 			 uint16_t dport);
 
-/* ---- the data path (ixgbe_queue.c), in the kernel that drives the queue ---- */
+/* ---- the data path, in the kernel that drives the queue ---- */
 
-int ixgbe_queue_alloc(struct ixgbe_queue *q, unsigned index);
-void ixgbe_queue_free(struct ixgbe_queue *q);
-void ixgbe_queue_map(struct ixgbe_queue *q, volatile uint8_t *regs);
-int ixgbe_send(struct ixgbe_queue *q, const void *frame, size_t len, bool more);
-void ixgbe_tx_flush(struct ixgbe_queue *q);
-unsigned ixgbe_poll(struct ixgbe_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget);
-bool ixgbe_rx_pending(const struct ixgbe_queue *q);
-/* The link speed LINKS reports, 0 while the link is down. */
-unsigned ixgbe_links_mbps(uint32_t links);
+/* The 82599's queue pairs, for adv_queue_alloc (drivers/nic/adv.h), and one queue pair as a
+ * whole interface (as igb_queue_ops). */
+extern const struct adv_nic ixgbe_adv;
 extern const struct nic_ops ixgbe_queue_ops;
 
 #endif

@@ -1,8 +1,9 @@
-/* Advanced descriptors and the walk over a queue pair's rings: the receive (82576 datasheet
- * 7.1.5) and transmit (7.2.2) formats, which the 82599 shares. What differs between the two
- * NICs is where a queue's tail registers sit and which status bits mark a bad frame; the
- * driver supplies both (struct adv_rx_ring's tail and err_mask, struct adv_tx_ring's tail)
- * and programs the ring addresses into its own registers. */
+/* Advanced descriptors, the walk over a queue pair's rings, and the queue pair itself: the
+ * receive (82576 datasheet 7.1.5) and transmit (7.2.2) formats, which the 82599 shares, and
+ * the per-queue registers both lay out alike. What differs between the two NICs is where
+ * the queue registers sit, the receive buffer set-up, which status bits mark a bad frame,
+ * where the link state is read and where a queue's interrupt is raised: each driver
+ * describes that in one struct adv_nic. */
 #ifndef DRIVERS_NIC_ADV_H
 #define DRIVERS_NIC_ADV_H
 
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include "drivers/nic.h"
 #include "lib/ring.h"
+#include "lib/toeplitz.h"
 
 /* Descriptors per ring, receive and transmit alike: one page of 16-byte descriptors; a
  * multiple of 8, since RDLEN and TDLEN count bytes in multiples of 128. */
@@ -114,5 +116,157 @@ void adv_tx_flush(struct adv_tx_ring *t);
 /* Hands up to budget received frames to deliver; returns the descriptors it took. */
 unsigned adv_poll(struct adv_rx_ring *r, nic_deliver_fn deliver, void *arg, unsigned budget);
 bool adv_rx_pending(const struct adv_rx_ring *r);
+
+/* ---- one queue pair (adv_queue.c) ---- */
+
+/* Queue 0's registers of one NIC; queue q's sit stride bytes per queue further on. */
+struct adv_queue_regs {
+	uint32_t rdbal, rdbah, rdlen, srrctl, rdh, rdt, rxdctl;
+	uint32_t tdbal, tdbah, tdlen, tdh, tdt, txdctl;
+	uint32_t stride;
+};
+
+/* RXDCTL.ENABLE and TXDCTL.ENABLE: bit 25 on both NICs (82576 8.10, 8.12; 82599 8.2.3.8.6,
+ * 8.2.3.9.10). */
+#define ADV_DCTL_ENABLE (1u << 25)
+
+/* The struct adv_queue_regs of a NIC whose hardware header names its per-queue registers
+ * prefix##RDBAL(q) .. prefix##TXDCTL(q), as igb_hw.h (IGB_) and ixgbe_hw.h (IXGBE_) do. */
+#define ADV_QUEUE_REGS(P) {                                                              \
+	.rdbal = P##RDBAL(0), .rdbah = P##RDBAH(0), .rdlen = P##RDLEN(0),                 \
+	.srrctl = P##SRRCTL(0), .rdh = P##RDH(0), .rdt = P##RDT(0), .rxdctl = P##RXDCTL(0), \
+	.tdbal = P##TDBAL(0), .tdbah = P##TDBAH(0), .tdlen = P##TDLEN(0),                 \
+	.tdh = P##TDH(0), .tdt = P##TDT(0), .txdctl = P##TXDCTL(0),                       \
+	.stride = P##RDBAL(1) - P##RDBAL(0),                                             \
+}
+/* Checks at build time that queue n - 1's registers sit where the stride puts them (the
+ * 82599's receive queues from 64 on sit elsewhere, so n must stay below that), and that the
+ * NIC's queue enable bits are ADV_DCTL_ENABLE. */
+#define ADV_QREG_AT(P, R, n) (P##R((n) - 1) == P##R(0) + ((n) - 1) * (P##RDBAL(1) - P##RDBAL(0)))
+#define ADV_QUEUE_REGS_CHECK(P, n) _Static_assert(                                      \
+	ADV_QREG_AT(P, RDBAL, n) && ADV_QREG_AT(P, RDBAH, n) && ADV_QREG_AT(P, RDLEN, n) &&  \
+	ADV_QREG_AT(P, SRRCTL, n) && ADV_QREG_AT(P, RDH, n) && ADV_QREG_AT(P, RDT, n) &&     \
+	ADV_QREG_AT(P, RXDCTL, n) && ADV_QREG_AT(P, TDBAL, n) && ADV_QREG_AT(P, TDBAH, n) && \
+	ADV_QREG_AT(P, TDLEN, n) && ADV_QREG_AT(P, TDH, n) && ADV_QREG_AT(P, TDT, n) &&      \
+	ADV_QREG_AT(P, TXDCTL, n) &&                                                         \
+	P##RXDCTL_ENABLE == ADV_DCTL_ENABLE && P##TXDCTL_ENABLE == ADV_DCTL_ENABLE,          \
+	#P " queue registers one stride apart, enable bits where adv_queue.c sets them")
+
+/* What tells one NIC's queue pairs from another's. */
+struct adv_nic {
+	unsigned queues;                /* queue pairs the driver drives */
+	struct adv_queue_regs regs;
+	uint32_t srrctl;                /* SRRCTL: one NIC_BUF_SIZE buffer, advanced descriptors,
+					 * drop (not stall) when the queue has no buffer */
+	uint32_t rx_err_mask;           /* status_error bits that mark a bad frame */
+	uint32_t link_reg, link_up;     /* the register that reports the link, and its up bit */
+	unsigned (*link_mbps)(uint32_t link);   /* the speed link_reg says, 0 while down */
+	uint32_t eics;                  /* extended interrupt cause set: bit e raises entry e */
+	uint32_t lsc_set, lsc;          /* the register that raises the link-change cause, and
+					 * its bit there */
+	struct {                        /* the statistics registers, clear on read; 0: none */
+		uint32_t rx_good, tx_good, rx_missed, rx_crc_errors;
+	} stats;
+};
+
+/* One RX/TX queue pair: rings and buffers in the memory of the kernel that drives it. The
+ * control part (adv_queue_start) reads only index and the two ring addresses, so a copy
+ * holding those describes another kernel's queue. */
+struct adv_queue {
+	const struct adv_nic *nic;
+	unsigned index;
+	uint64_t rx_ring_pa, tx_ring_pa;
+	struct adv_rx_ring rx;
+	struct adv_tx_ring tx;
+	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */
+	/* Set by adv_queue_map: the registers as the driving kernel mapped them; the NIC's
+	 * MAC is the driving kernel's to set. */
+	volatile uint8_t *regs;
+	uint8_t mac[6];
+};
+
+/* The data path, in the kernel that drives the queue. adv_queue_alloc: the rings and buffers
+ * of queue index of nic, in this kernel's memory (-EINVAL for an index past nic->queues).
+ * adv_queue_free gives them back, only for a queue the device never started or has stopped.
+ * adv_queue_map: once the owner started q, its tail registers through this kernel's own
+ * mapping of the device's registers (BAR 0). With more, adv_queue_send may leave TDT for
+ * adv_queue_flush. */
+int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned index);
+void adv_queue_free(struct adv_queue *q);
+void adv_queue_map(struct adv_queue *q, volatile uint8_t *regs);
+int adv_queue_send(struct adv_queue *q, const void *frame, size_t len, bool more);
+void adv_queue_flush(struct adv_queue *q);
+unsigned adv_queue_poll(struct adv_queue *q, nic_deliver_fn deliver, void *arg, unsigned budget);
+bool adv_queue_rx_pending(const struct adv_queue *q);
+bool adv_queue_link_up(const struct adv_queue *q);
+
+/* The control part, in the kernel that owns the device at regs. adv_queue_start points queue
+ * q->index at q's rings and enables it; on failure the queue is left disabled with its ring
+ * registers cleared, except after -EBUSY: it neither started nor stopped, and may still
+ * point at them. adv_queue_stop disables queue and waits until the NIC has let go of its
+ * rings, then clears its ring registers; -ETIMEDOUT if it does not stop (its rings must
+ * then not be freed). adv_queue0_up: the owner's queue 0 allocated, started and mapped, with
+ * the NIC's mac; on failure nothing stays allocated, except after -EBUSY. */
+int adv_queue_start(volatile uint8_t *regs, const struct adv_nic *nic, const struct adv_queue *q);
+int adv_queue_stop(volatile uint8_t *regs, const struct adv_nic *nic, unsigned queue);
+int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8_t *regs,
+		  const uint8_t mac[6]);
+
+/* MSI-X entries, in kernel/nicplan.h's layout: entry 0 is queue 0's receive cause, entry 1
+ * the other causes', entry q + 1 queue q's, so a table of n entries routes queues 0 .. n - 2.
+ * adv_queues_routable: how many of nic's queue pairs the device's table routes.
+ * adv_msix_own: entries 0 and 1 to vec_queue and vec_other on the CPU with apic_id.
+ * adv_msix_queue: queue's entry to vector on the CPU with apic_id; the entry, or -EINVAL with
+ * nothing changed for queue 0 or a queue the table does not route. The driver points the
+ * queue's cause at the entry (its IVAR layout is its own). */
+struct pci_dev;
+unsigned adv_queues_routable(const struct pci_dev *pci, const struct adv_nic *nic);
+int adv_msix_own(const struct pci_dev *pci, uint32_t apic_id, uint8_t vec_queue,
+		 uint8_t vec_other);
+int adv_msix_queue(const struct pci_dev *pci, const struct adv_nic *nic, unsigned queue,
+		   uint32_t apic_id, uint8_t vector);
+
+/* The owner's side of a device: its queue 0 and the device's own counters and link. A
+ * driver's device starts with one, so that the struct adv_dev, its queue 0 and the device
+ * are at one address (ADV_DEV_OPS). */
+struct adv_dev {
+	struct adv_queue q0;
+	struct nic_stats hw;            /* the statistics registers' running totals */
+	bool link_up;                   /* as the last update saw it */
+};
+
+/* ---- struct nic_ops over a queue pair (adv_ops.c) ---- */
+
+/* ADV_QUEUE_OPS is the interface of a queue another kernel drives; its device argument is the
+ * struct adv_queue, mapped and with its MAC set. Its data path, link and MAC are the queue's;
+ * the link is the owner's to watch (update reports no change), the counts are the queue's
+ * own, and irq_test raises the queue's receive cause, MSI-X entry index + 1
+ * (kernel/nicplan.h). ADV_DEV_OPS is the owner's: its device argument is the driver's device,
+ * which starts with a struct adv_dev; the data path, link and MAC are queue 0's, the counts
+ * the device's statistics registers', and irq_test raises the link-change cause. */
+#define ADV_QUEUE_OPS(nic_name) \
+	ADV_NIC_OPS(nic_name, adv_queue_no_update, adv_queue_counts, adv_queue_irq_test)
+#define ADV_DEV_OPS(nic_name) ADV_NIC_OPS(nic_name, adv_dev_update, adv_dev_stats, adv_dev_irq_test)
+
+#define ADV_NIC_OPS(nic_name, update_fn, stats_fn, irq_test_fn) {                       \
+	.name = (nic_name), .rss_key = rss_key_symmetric,                                \
+	.send = adv_nic_send, .tx_flush = adv_nic_tx_flush, .poll = adv_nic_poll,        \
+	.rx_pending = adv_nic_rx_pending, .link_up = adv_nic_link_up,                    \
+	.link_mbps = adv_nic_link_mbps, .mac = adv_nic_mac,                              \
+	.update = (update_fn), .stats = (stats_fn), .irq_test = (irq_test_fn),           \
+}
+int adv_nic_send(void *q, const void *frame, size_t len, bool more);
+void adv_nic_tx_flush(void *q);
+unsigned adv_nic_poll(void *q, nic_deliver_fn deliver, void *arg, unsigned budget);
+bool adv_nic_rx_pending(const void *q);
+bool adv_nic_link_up(const void *q);
+unsigned adv_nic_link_mbps(const void *q);
+const uint8_t *adv_nic_mac(const void *q);
+bool adv_queue_no_update(void *q);
+const struct nic_stats *adv_queue_counts(const void *q);
+void adv_queue_irq_test(void *q);
+bool adv_dev_update(void *dev);
+const struct nic_stats *adv_dev_stats(const void *dev);
+void adv_dev_irq_test(void *dev);
 
 #endif

@@ -476,14 +476,14 @@ KTEST_NEEDS(nic_igb_queue_driven_by_another_kernel, "igb kernels>=2")
  * from count to count, so no other thread of this kernel allocates in between. */
 KTEST(nic_igb_queue_memory_is_given_back)
 {
-	static struct igb_queue q;
+	static struct adv_queue q;
 	bool irq = irq_save();
 	size_t before = pmm_free_frames();
-	int err = igb_queue_alloc(&q, 3);
+	int err = adv_queue_alloc(&q, &igb_adv, 3);
 	size_t during = pmm_free_frames();
 	bool filled = q.rx_ring_pa != 0 && q.rx.buf[IGB_RX_DESCS - 1] != NULL;
 	if (!err)
-		igb_queue_free(&q);
+		adv_queue_free(&q);
 	size_t after = pmm_free_frames();
 	irq_restore(irq);
 	KASSERT(err == 0);
@@ -600,7 +600,7 @@ static void queue_state(const struct igb *g, unsigned n, uint32_t *enables, uint
  * that fails leaves it the same way. */
 KTEST_NEEDS(nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled, "igb")
 {
-	static struct igb_queue q;
+	static struct adv_queue q;
 	struct igb *g = igb_nic();
 	if (!g) {
 		ktest_skip("no igb");
@@ -614,7 +614,7 @@ KTEST_NEEDS(nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled, "igb
 	}
 	uint32_t ivar = nic_rd32(g->regs, IGB_IVAR(n % 8)), eiac = nic_rd32(g->regs, IGB_EIAC);
 	uint32_t on, base;
-	KASSERT(igb_queue_alloc(&q, n) == 0);
+	KASSERT(adv_queue_alloc(&q, &igb_adv, n) == 0);
 	KEXPECT_EQ(igb_queue_start(g, &q), 0);
 	queue_state(g, n, &on, &base);
 	KEXPECT(on && base);
@@ -626,9 +626,9 @@ KTEST_NEEDS(nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled, "igb
 	KEXPECT_EQ(stopped, 0);
 	KEXPECT(!on && !base);
 	if (stopped == 0)
-		igb_queue_free(&q);
+		adv_queue_free(&q);
 
-	KASSERT(igb_queue_alloc(&q, n) == 0);
+	KASSERT(adv_queue_alloc(&q, &igb_adv, n) == 0);
 	nic_fault_arm(NIC_FAULT_QUEUE_ENABLE, 1);
 	int started = igb_queue_start(g, &q);
 	nic_fault_arm(NIC_FAULT_NONE, 0);
@@ -636,5 +636,5 @@ KTEST_NEEDS(nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled, "igb
 	KEXPECT_EQ(started, -ETIMEDOUT);
 	KEXPECT(!on && !base);
 	if (started != -EBUSY)
-		igb_queue_free(&q);
+		adv_queue_free(&q);
 }

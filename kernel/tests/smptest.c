@@ -238,7 +238,7 @@ static void op_deaf(unsigned from, struct urpc_test *r)
 
 /* ---- an igb queue driven by this kernel while another owns the device ---- */
 
-static struct igb_queue nicq;
+static struct adv_queue nicq;
 static volatile uint64_t nicq_irqs;
 
 static void nicq_irq(struct trap_frame *f)
@@ -260,9 +260,9 @@ static void op_nicq_attach(unsigned from, struct urpc_test *r)
 static void op_nicq_unconfirmed(unsigned from, struct urpc_test *r)
 {
 	(void)from;
-	static struct igb_queue q;
+	static struct adv_queue q;
 	struct urpc_nicq_attached a = { 0 };
-	r->status = igb_queue_alloc(&q, (unsigned)r->arg[0]);
+	r->status = adv_queue_alloc(&q, &igb_adv, (unsigned)r->arg[0]);
 	if (r->status)
 		return;
 	struct urpc_nicq_attach ask = { .rx_ring_pa = q.rx_ring_pa, .tx_ring_pa = q.tx_ring_pa,
@@ -271,7 +271,7 @@ static void op_nicq_unconfirmed(unsigned from, struct urpc_test *r)
 	int err = nicq_ask(&ask, &a);
 	r->status = err ? err : a.status;
 	if (!err && a.status && !a.rings_held)
-		igb_queue_free(&q);             /* refused before the NIC heard of them */
+		adv_queue_free(&q);             /* refused before the NIC heard of them */
 	else
 		memset(&q, 0, sizeof(q));       /* kept for good: the NIC may write there */
 }
@@ -310,10 +310,10 @@ static void op_nicq_ping(unsigned from, struct urpc_test *r)
 	uint64_t irqs0 = nicq_irqs;
 	size_t len = echo_request(frame, r->arg[2], r->arg[3], (uint32_t)(r->arg[4] >> 32),
 				  seen.from);
-	r->status = igb_send(&nicq, frame, len, false);
+	r->status = adv_queue_send(&nicq, frame, len, false);
 	uint64_t end = deadline_ms(2000);
 	while (!r->status && !seen.reply && rdtsc() < end) {
-		igb_poll(&nicq, on_nicq_frame, &seen, 16);
+		adv_queue_poll(&nicq, on_nicq_frame, &seen, 16);
 		cpu_relax();
 	}
 	if (!r->status && !seen.reply)

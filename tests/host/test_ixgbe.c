@@ -19,7 +19,7 @@
 struct rig {
 	struct ixm *m;
 	struct ixgbe *e;
-	struct ixgbe_queue q[4];        /* q[0] unused: queue 0 is e->q0 */
+	struct adv_queue q[4];        /* q[0] unused: queue 0 is e->adv.q0 */
 	int attach_err;
 };
 
@@ -37,11 +37,11 @@ static void rig_down(struct rig *r, unsigned extra_queues)
 {
 	for (unsigned i = 1; i <= extra_queues; i++) {
 		EXPECT_EQ_U64(ixgbe_queue_stop(r->e, i), 0);
-		ixgbe_queue_free(&r->q[i]);
+		adv_queue_free(&r->q[i]);
 	}
 	if (r->attach_err == 0) {
 		EXPECT_EQ_U64(ixgbe_queue_stop(r->e, 0), 0);
-		ixgbe_queue_free(&r->e->q0);
+		adv_queue_free(&r->e->adv.q0);
 	}
 	EXPECT_EQ_U64(shim_pages_held(), 0);
 	free(r->m);
@@ -52,14 +52,14 @@ static void rig_down(struct rig *r, unsigned extra_queues)
 static void queues_up(struct rig *r, unsigned n)
 {
 	for (unsigned i = 1; i <= n; i++) {
-		EXPECT_EQ_U64(ixgbe_queue_alloc(&r->q[i], i), 0);
+		EXPECT_EQ_U64(adv_queue_alloc(&r->q[i], &ixgbe_adv, i), 0);
 		EXPECT_EQ_U64(ixgbe_queue_route(r->e, i, 0, (uint8_t)(0x40 + i), 0), 0);
 		EXPECT_EQ_U64(ixgbe_queue_start(r->e, &r->q[i]), 0);
-		ixgbe_queue_map(&r->q[i], r->e->regs);
+		adv_queue_map(&r->q[i], r->e->regs);
 	}
 }
 
-static struct ixgbe_queue *queue(struct rig *r, unsigned i) { return i ? &r->q[i] : &r->e->q0; }
+static struct adv_queue *queue(struct rig *r, unsigned i) { return i ? &r->q[i] : &r->e->adv.q0; }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v)
@@ -169,13 +169,13 @@ TEST(ixgbe, a_frame_each_way_through_each_of_4_queues)
 		size_t len = tcp_frame(f, CLIENT, port[q], SERVER, 80);
 		EXPECT_EQ_U64(ixm_receive(r.m, f, len), q);
 		EXPECT_EQ_U64(r.m->raised[q == 0 ? 0 : q + 1], 1);
-		EXPECT_EQ_U64(ixgbe_poll(queue(&r, q), take, &g, 8), 1);
+		EXPECT_EQ_U64(adv_queue_poll(queue(&r, q), take, &g, 8), 1);
 		EXPECT_EQ_U64(g.len, len);
 		EXPECT_EQ_MEM(g.frame, f, len);
 		EXPECT(g.info.rss_tcp4);
 		EXPECT_EQ_U64(g.info.rss_hash & 127, bucket_of(port[q]));
 		size_t reply = tcp_frame(f, SERVER, 80, CLIENT, port[q]);
-		EXPECT_EQ_U64(ixgbe_send(queue(&r, q), f, reply, false), 0);
+		EXPECT_EQ_U64(adv_queue_send(queue(&r, q), f, reply, false), 0);
 		EXPECT_EQ_U64(ixm_transmit(r.m, q, out, sizeof(out)), reply);
 		EXPECT_EQ_MEM(out, f, reply);
 		EXPECT_EQ_U64(ixm_transmit(r.m, q, out, sizeof(out)), (uint64_t)-1);
@@ -202,7 +202,7 @@ TEST(ixgbe, rss_sends_both_directions_of_a_flow_to_one_queue)
 		EXPECT(there >= 0 && there == back);
 		used |= there >= 0 ? 1u << there : 0;
 		struct got g = { 0 };
-		ixgbe_poll(queue(&r, (unsigned)there & 3), take, &g, 8);
+		adv_queue_poll(queue(&r, (unsigned)there & 3), take, &g, 8);
 		EXPECT_EQ_U64(g.n, 2);
 	}
 	EXPECT(__builtin_popcount(used) >= 2);

@@ -1,4 +1,4 @@
-/* The host shim (shim.h): register access, waits, ring memory, logging and the PCI calls a
+/* The host shim (shim.h): register access, the clock, ring memory, logging and the PCI calls a
  * driver makes, over a device model. */
 #include "tests/ixgbe/shim.h"
 #include <stdarg.h>
@@ -55,16 +55,6 @@ void pit_wait_ms(unsigned ms)
 	ixm_advance(model, ms);
 }
 
-bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms)
-{
-	for (unsigned i = 0; i <= ms; i++) {
-		if (((nic_rd32(regs, reg) & bit) != 0) == want)
-			return true;
-		pit_wait_ms(1);
-	}
-	return false;
-}
-
 static void *page(void)
 {
 	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
@@ -112,9 +102,6 @@ int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
 	return 0;
 }
 
-void nic_fault_arm(enum nic_fault_point point, unsigned nth) { (void)point; (void)nth; }
-bool nic_fault(enum nic_fault_point point) { (void)point; return false; }
-
 void klog(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -122,6 +109,14 @@ void klog(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
+}
+
+/* The model is the only device; nothing probes for it (the tests attach it themselves). */
+struct pci_dev *pci_find(uint16_t vendor, uint16_t device)
+{
+	(void)vendor;
+	(void)device;
+	return NULL;
 }
 
 void pci_enable(const struct pci_dev *d) { (void)d; }
@@ -142,10 +137,3 @@ int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, u
 }
 
 unsigned pci_msix_entries(const struct pci_dev *d) { (void)d; return IXM_ENTRIES; }
-
-bool nic_probe(uint16_t vendor, uint16_t device, const char *name,
-	       int (*attach)(void *dev, const struct pci_dev *pci), void *d)
-{
-	(void)vendor; (void)device; (void)name; (void)attach; (void)d;
-	return false;
-}

@@ -417,7 +417,7 @@ if boot e1000perkernel -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -
 		pass net.e1000_per_kernel_buckets_spread_once_both_listen ||
 		fail net.e1000_per_kernel_buckets_spread_once_both_listen "no spread line; see $OUT/e1000perkernel.log"
 	run_checks net.e1000_per_kernel_rss_check 300 's/ net\.per_kernel_/ net.e1000_per_kernel_/' \
-		$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000
+		$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000 1
 	# Each kernel owns a block of the pool: both blocks' owners saw no double return and no
 	# return from a kernel not holding the buffer (/status answers from either kernel).
 	pools=

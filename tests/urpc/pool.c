@@ -10,22 +10,12 @@
 #include "kernel/urpc/urpc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "tests/urpc/check.h"
 
 #define KERNELS   4
 #define MSG_FRAME  1            /* owner -> holder: struct handoff */
 #define MSG_RETURN 2            /* holder -> owner: struct handoff */
 
-static int failures;
-
-static void check(int ok, const char *name, const char *why)
-{
-	if (ok) {
-		printf("PASS urpc.%s\n", name);
-	} else {
-		printf("FAIL urpc.%s: %s\n", name, why);
-		failures++;
-	}
-}
 
 struct handoff {
 	uint32_t buf, len;

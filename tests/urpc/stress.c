@@ -10,18 +10,8 @@
 #include "kernel/urpc/urpc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "tests/urpc/check.h"
 
-static int failures;
-
-static void check(int ok, const char *name, const char *why)
-{
-	if (ok) {
-		printf("PASS urpc.%s\n", name);
-	} else {
-		printf("FAIL urpc.%s: %s\n", name, why);
-		failures++;
-	}
-}
 
 static struct urpc_chan *chan_new(void)
 {

@@ -16,7 +16,6 @@
 #define MSG_FRAME  1            /* owner -> holder: struct handoff */
 #define MSG_RETURN 2            /* holder -> owner: struct handoff */
 
-
 struct handoff {
 	uint32_t buf, len;
 	uint64_t serial;

@@ -12,7 +12,6 @@
 #include "lib/string.h"
 #include "tests/urpc/check.h"
 
-
 static struct urpc_chan *chan_new(void)
 {
 	struct urpc_chan *c = aligned_alloc(64, sizeof(*c));

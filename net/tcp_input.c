@@ -97,6 +97,8 @@ static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	if (c->keepalive)
 		c->t_keep = now + TCP_KEEPIDLE_MS;
 	tcp_set_state(c, TCP_ESTABLISHED);
+	if (c->user_closed)
+		tcp_queue_fin(c, now);          /* closed in SYN-RECEIVED: the FIN goes now */
 	return 0;
 }
 

@@ -239,7 +239,7 @@ void tcp_queue_fin(struct tcp_conn *c, uint64_t now)
 	if (c->fin_queued)
 		return;
 	c->fin_queued = true;
-	if (c->state == TCP_ESTABLISHED || c->state == TCP_SYN_RECEIVED)
+	if (c->state == TCP_ESTABLISHED)
 		tcp_set_state(c, TCP_FIN_WAIT_1);
 	else if (c->state == TCP_CLOSE_WAIT)
 		tcp_set_state(c, TCP_LAST_ACK);

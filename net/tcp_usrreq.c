@@ -223,9 +223,12 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 	case TCP_LISTEN:
 		tcp_abort(c, now);
 		return;
+	case TCP_SYN_RECEIVED:
+		/* Our SYN is not acknowledged yet, so no FIN can follow it: the close waits for
+		 * ESTABLISHED (RFC 9293 3.10.4, CLOSE call in SYN-RECEIVED). */
+		return;
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
-	case TCP_SYN_RECEIVED:
 		if (c->rlen) {
 			/* Unread data would be lost without the peer knowing: RST (RFC 2525 2.17). */
 			tcp_abort(c, now);

@@ -280,6 +280,35 @@ TEST(tcp, icmp_errors_reach_their_connection_must_54_must_56)
 	raw_done();
 }
 
+/* Closed in SYN-RECEIVED (a simultaneous open whose SYN-ACK is lost): our SYN is not yet
+ * acknowledged, so a retransmission is still the SYN-ACK, and the FIN follows only once the
+ * peer ACKs the SYN (RFC 9293 3.10.4, CLOSE call in SYN-RECEIVED). */
+TEST(tcp, a_close_in_syn_received_keeps_the_syn_and_sends_the_fin_after_rfc9293_3_10_4)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	uint32_t iss = c->iss;
+	peer_port = 80;
+	peer(c->lport, SYN, 5000, 0, 65535, NULL, 0, NULL);     /* the SYNs cross */
+	EXPECT_EQ_U64(c->state, TCP_SYN_RECEIVED);
+	tcp_close(c, now);
+	ncap = 0;
+	run_for(3000);                                          /* our SYN-ACK was lost */
+	struct out_seg s = last();
+	EXPECT(ncap >= 1);
+	EXPECT(s.flags & SYN);
+	EXPECT(!(s.flags & FIN));
+	EXPECT_EQ_U64(s.seq, iss);
+	peer(c->lport, ACK, 5001, iss + 1, 65535, NULL, 0, NULL);
+	s = last();
+	EXPECT(s.flags & FIN);
+	EXPECT_EQ_U64(s.seq, iss + 1);
+	EXPECT_EQ_U64(c->state, TCP_FIN_WAIT_1);
+	peer_port = 40000;
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

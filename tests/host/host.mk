@@ -18,7 +18,7 @@ HOST_LIB_SRCS  := lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c kernel/mb
 HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_format.c \
 		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
-		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_ip.c tests/host/test_tcp.c \
+		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_ip.c tests/host/net_harness.c tests/host/test_tcp.c \
 		  tests/host/test_tcp_send.c tests/host/test_tcp_wire.c tests/host/tcp_harness.c \
 		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c \
 		  tests/host/test_nicplan.c tests/host/test_fbcon.c

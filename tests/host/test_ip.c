@@ -1,50 +1,23 @@
 /* Host requirements of IPv4 (RFC 1122 3.2 and 3.3) as packet traces: sources that name no host
  * are dropped without an answer, and fragments are reassembled in a bounded table. */
 #include "tests/host/test.h"
+#include "tests/host/net_harness.h"
 #include "net/ip_reass.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define HOST_IP 0xC6120001u     /* 198.18.0.1 */
-#define OUR_IP  0xC6120002u     /* 198.18.0.2 */
 #define ECHO_ID 0x4242
 
-static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-static const uint8_t host_mac[6] = { 0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE };
-
-#define SENT_MAX 8
-static uint8_t sent[SENT_MAX][ETH_FRAME_MAX];
-static size_t sent_len[SENT_MAX];
-static unsigned nsent;
-
-static int capture(void *drv, const uint8_t *f, size_t len)
-{
-	(void)drv;
-	if (nsent < SENT_MAX) {
-		memcpy(sent[nsent], f, len);
-		sent_len[nsent] = len;
-	}
-	nsent++;
-	return 0;
-}
-
-static struct netif nif;
 static struct ip_reass reass;
 
-/* Our interface on 198.18.0.0/24, knowing the host's MAC, with a reassembly table. */
+/* Our interface, knowing the host's MAC, with a reassembly table. */
 static void setup(void)
 {
-	memset(&nif, 0, sizeof(nif));
-	memcpy(nif.mac, our_mac, 6);
-	nif.ip = OUR_IP;
-	nif.mask = 0xFFFFFF00;
-	nif.gateway = HOST_IP;
-	nif.tx = capture;
+	net_setup();
 	ip_reass_init(&reass);
 	nif.reass = &reass;
 	arp_learn(&nif, HOST_IP, host_mac, 0);
-	nsent = 0;
 }
 
 /* An echo request of len data bytes (i * 7 for byte i) from src, as one IP payload. */

@@ -1,44 +1,12 @@
 /* Packet traces through net/: frames in, frames out, counters, with time driven by hand. */
 #include "tests/host/test.h"
+#include "tests/host/net_harness.h"
 #include "net/net.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define HOST_IP 0xC6120001u     /* 198.18.0.1 */
-#define OUR_IP  0xC6120002u     /* 198.18.0.2 */
-
-static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-static const uint8_t host_mac[6] = { 0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE };
 static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
-
-static uint8_t sent[8][ETH_FRAME_MAX];
-static size_t sent_len[8];
-static unsigned nsent;
-
-static int capture(void *drv, const uint8_t *f, size_t len)
-{
-	(void)drv;
-	if (nsent < 8) {
-		memcpy(sent[nsent], f, len);
-		sent_len[nsent] = len;
-	}
-	nsent++;
-	return 0;
-}
-
-static struct netif nif;
-
-static void setup(void)
-{
-	memset(&nif, 0, sizeof(nif));
-	memcpy(nif.mac, our_mac, 6);
-	nif.ip = OUR_IP;
-	nif.mask = 0xFFFFFF00;
-	nif.gateway = HOST_IP;
-	nif.tx = capture;
-	nsent = 0;
-}
 
 static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *dst, uint32_t spa, uint32_t tpa);
 
@@ -46,7 +14,7 @@ static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *dst, uint32_t sp
 static void setup_host_known(void)
 {
 	uint8_t a[60];
-	setup();
+	net_setup();
 	eth_input(&nif, a, arp_frame(a, 1, bcast, HOST_IP, OUR_IP), 0);
 	nsent = 0;
 }
@@ -104,7 +72,7 @@ TEST(net, checksum_rfc1071_example)
 TEST(net, arp_request_for_us_gets_a_reply_and_teaches_the_sender)
 {
 	uint8_t f[60];
-	setup();
+	net_setup();
 	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 1000);
 	EXPECT_EQ_U64(nsent, 1);
 	EXPECT_EQ_MEM(sent[0], host_mac, 6);
@@ -121,7 +89,7 @@ TEST(net, arp_request_for_us_gets_a_reply_and_teaches_the_sender)
 TEST(net, arp_for_someone_else_is_ignored_and_not_learned)
 {
 	uint8_t f[60], mac[6];
-	setup();
+	net_setup();
 	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, 0xC6120063u), 0);
 	EXPECT_EQ_U64(nsent, 0);
 	EXPECT(!arp_resolve(&nif, HOST_IP, mac, 0));            /* asks instead */
@@ -148,7 +116,7 @@ TEST(net, arp_learned_hook_fires_for_new_and_changed_entries_only)
 {
 	uint8_t f[60], mac[6];
 	static const uint8_t other_mac[6] = { 2, 0, 0, 0, 0, 9 };
-	setup();
+	net_setup();
 	nif.arp_learned = note_learned;
 	learned_calls = 0;
 	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 0);
@@ -168,7 +136,7 @@ TEST(net, arp_learned_hook_fires_for_new_and_changed_entries_only)
 TEST(net, arp_entries_age_out)
 {
 	uint8_t f[60], mac[6];
-	setup();
+	net_setup();
 	eth_input(&nif, f, arp_frame(f, 1, bcast, HOST_IP, OUR_IP), 0);
 	nsent = 0;
 	EXPECT(arp_resolve(&nif, HOST_IP, mac, ARP_TTL_MS - 1));
@@ -187,7 +155,7 @@ TEST(net, arp_entries_age_out)
 TEST(net, packets_wait_for_arp_and_go_when_the_reply_comes)
 {
 	uint8_t f[60], payload[8] = "payload";
-	setup();
+	net_setup();
 	EXPECT_EQ_U64(ipv4_output(&nif, HOST_IP, IP_PROTO_UDP, payload, sizeof(payload), 0), 0);
 	EXPECT_EQ_U64(nsent, 1);                /* only the request */
 	EXPECT_EQ_U64(rd16be(sent[0] + 12), ETH_TYPE_ARP);
@@ -203,7 +171,7 @@ TEST(net, packets_wait_for_arp_and_go_when_the_reply_comes)
 
 TEST(net, gratuitous_arp_announces_our_address)
 {
-	setup();
+	net_setup();
 	arp_announce(&nif);
 	EXPECT_EQ_U64(nsent, 1);
 	EXPECT_EQ_MEM(sent[0], bcast, 6);
@@ -214,7 +182,7 @@ TEST(net, gratuitous_arp_announces_our_address)
 TEST(net, malformed_arp_is_counted)
 {
 	uint8_t f[60];
-	setup();
+	net_setup();
 	size_t n = arp_frame(f, 1, bcast, HOST_IP, OUR_IP);
 	f[18] = 8;                                               /* hlen */
 	eth_input(&nif, f, n, 0);
@@ -231,7 +199,7 @@ TEST(net, malformed_arp_is_counted)
 TEST(net, arp_from_the_zero_mac_is_dropped)
 {
 	uint8_t f[60], mac[6];
-	setup();
+	net_setup();
 	size_t n = arp_frame(f, 1, bcast, HOST_IP, OUR_IP);
 	memset(f + ETH_HDR + 8, 0, 6);                          /* sender hardware address */
 	eth_input(&nif, f, n, 0);
@@ -280,7 +248,7 @@ TEST(net, a_frame_refused_by_a_full_tx_ring_is_counted)
 	EXPECT_EQ_U64(nif.stats.drops[DROP_TX_FULL], 1);
 	EXPECT_EQ_U64(nif.stats.tx_frames, sent_before);
 	EXPECT_EQ_U64(nif.stats.icmp_echo_replies, 0);
-	nif.tx = capture;
+	nif.tx = net_capture;
 	eth_input(&nif, f, ping_frame(f), 11);
 	EXPECT_EQ_U64(nsent, 1);
 	EXPECT_EQ_U64(nif.stats.tx_frames, sent_before + 1);
@@ -496,7 +464,7 @@ TEST(net, udp_to_port_0_finds_no_free_slot)
 TEST(net, arp_never_takes_a_free_entry_for_address_0)
 {
 	uint8_t f[60], mac[6] = { 1, 1, 1, 1, 1, 1 };
-	setup();
+	net_setup();
 	nif.arp_learned = note_learned;
 	learned_calls = 0;
 	EXPECT(!arp_cached(&nif, 0, mac));
@@ -517,7 +485,7 @@ TEST(net, arp_never_takes_a_free_entry_for_address_0)
 TEST(net, ipv4_output_without_a_next_hop_is_enetunreach)
 {
 	uint8_t payload[8] = "payload";
-	setup();
+	net_setup();
 	nif.gateway = 0;
 	EXPECT_EQ_U64(ipv4_output(&nif, 0x08080808, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
 	EXPECT_EQ_U64(ipv4_output(&nif, 0, IP_PROTO_UDP, payload, 8, 0), (uint64_t)-ENETUNREACH);
@@ -577,7 +545,7 @@ TEST(net, dhcp_discover_offer_request_ack)
 {
 	uint8_t f[400];
 	struct dhcp_client c;
-	setup();
+	net_setup();
 	nif.ip = 0;
 	EXPECT(dhcp_start(&nif, &c, 0xABCD1234, 0) == 0);
 	EXPECT_EQ_U64(nsent, 1);
@@ -613,7 +581,7 @@ TEST(net, dhcp_retransmits_and_refuses_lying_options)
 {
 	uint8_t f[400];
 	struct dhcp_client c;
-	setup();
+	net_setup();
 	nif.ip = 0;
 	EXPECT(dhcp_start(&nif, &c, 7, 1000) == 0);
 	dhcp_tick(&nif, 4999);
@@ -639,7 +607,7 @@ TEST(net, dhcp_refusals_are_counted_by_reason)
 	uint8_t f[400], m[100] = { 2 };
 	uint8_t *dhcp = f + ETH_HDR + 28;
 	struct dhcp_client c;
-	setup();
+	net_setup();
 	nif.ip = 0;
 	EXPECT(dhcp_start(&nif, &c, 7, 0) == 0);
 	size_t n = dhcp_answer(f, 2, 7, OUR_IP);

@@ -15,11 +15,10 @@
 #include "lib/toeplitz.h"
 #include "lib/util.h"
 #include "net/net.h"
+#include "net/dhcp.h"
 #include "net/steer.h"
 
 #define BACKLOG 512                     /* references waiting for netdev_poll; power of two */
-#define ETH_HLEN 14
-#define DHCP_CLIENT_PORT 68
 
 _Static_assert(NIC_BUF_SIZE <= PKTPOOL_BUF_SIZE, "a received frame fits a pool buffer");
 _Static_assert((uint64_t)MAX_KERNELS * PKTPOOL_PER_KERNEL <= 0x10000,
@@ -139,11 +138,11 @@ bool swsteer_enabled(void)
  * not IPv4, not unicast, or an answer to its own DHCP client. */
 static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4)
 {
-	if (len < ETH_HLEN + 20 || (f[0] & 1) || rd16be(f + 12) != 0x0800)
+	if (len < ETH_HDR + IP_HDR || (f[0] & 1) || rd16be(f + 12) != ETH_TYPE_IPV4)
 		return false;
-	const uint8_t *ip = f + ETH_HLEN;
+	const uint8_t *ip = f + ETH_HDR;
 	size_t ihl = (size_t)(ip[0] & 15) * 4;
-	if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_HLEN + ihl + 4)
+	if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_HDR + ihl + 4)
 		return false;
 	uint32_t src = rd32be(ip + 12), dst = rd32be(ip + 16);
 	bool whole = (rd16be(ip + 6) & 0x3FFF) == 0;    /* no offset, no more fragments */

@@ -6,8 +6,6 @@
 #include "lib/bytes.h"
 #include "lib/string.h"
 
-#define IP_FLAG_MF      0x2000
-#define IP_FRAG_OFFSET  0x1FFF
 #define ICMP_TIME_EXCEEDED      11
 #define ICMP_FRAG_REASS_TIME    1       /* code: fragment reassembly time exceeded */
 

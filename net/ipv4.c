@@ -7,8 +7,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define IP_FLAG_MF      0x2000
-#define IP_FRAG_OFFSET  0x1FFF
 #define IP_TTL          64
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8

@@ -13,6 +13,8 @@
 
 #define ETH_HDR         14
 #define IP_HDR          20      /* an IPv4 header without options */
+#define IP_FLAG_MF      0x2000  /* flags and fragment offset word: more fragments */
+#define IP_FRAG_OFFSET  0x1FFF  /* the same word: offset in 8-byte blocks (RFC 791) */
 #define ETH_TYPE_IPV4   0x0800
 #define ETH_TYPE_ARP    0x0806
 #define ETH_FRAME_MAX   1514

@@ -145,7 +145,7 @@ static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4)
 	if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_HDR + ihl + 4)
 		return false;
 	uint32_t src = rd32be(ip + 12), dst = rd32be(ip + 16);
-	bool whole = (rd16be(ip + 6) & 0x3FFF) == 0;    /* no offset, no more fragments */
+	bool whole = !(rd16be(ip + 6) & (IP_FLAG_MF | IP_FRAG_OFFSET));    /* not a fragment */
 	uint16_t sport = rd16be(ip + ihl), dport = rd16be(ip + ihl + 2);
 	if (whole && ip[9] == IP_PROTO_UDP && dport == DHCP_CLIENT_PORT)
 		return false;

@@ -6,7 +6,8 @@
  *   kernels>=N         at least N kernels booted
  *   nic                an e1000 or an igb (a network interface)
  *   e1000, igb, e1000e that NIC on the machine
- *   ip=dhcp, queues=per-kernel, ...   that word on the command line
+ *   ip=dhcp, net=kernel0, ...   that word on the command line
+ *   !WORD              not that word on the command line
  * Only such a test may call ktest_skip(), and only when what it needs is missing; a plain
  * KTEST that skips fails. tests/kernel/run.sh reads the words from the source and knows
  * each boot's machine: a test whose needs the machine meets must run (a skip there is a

@@ -1,8 +1,9 @@
 /* This kernel's network interface (netdev.h). Kernel 0 puts it on the igb or the e1000,
- * configured from the command line (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp); with
- * queues=per-kernel, each kernel that kernel/nicplan.h seats puts one on its own igb queue
- * pair, and on the e1000 every other kernel one that kernel 0 steers frames to in software
- * (kernel/swsteer.h), each configured as kernel 0 shares (kernel/netshare.c). The NIC's
+ * configured from the command line (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp). Every kernel runs
+ * a stack of its own (DESIGN.md sections 3-4): each kernel that kernel/nicplan.h seats puts
+ * its interface on its own igb queue pair, and every other kernel (all but 0 on the e1000)
+ * one that kernel 0 steers frames to in software (kernel/swsteer.h), each configured as
+ * kernel 0 shares (kernel/netshare.c). net=kernel0 confines the stack to kernel 0. The NIC's
  * interrupts note work that the idle loop does (netdev_poll). */
 #include "kernel/netdev.h"
 #include "drivers/e1000/e1000.h"
@@ -32,7 +33,7 @@ static struct netif nif;
 static const struct nic_ops *ops;       /* the driver behind the interface */
 static void *nic;                       /* its device, or this kernel's queue */
 static struct igb *igb;                 /* kernel 0, when the NIC is an igb */
-static bool queues_per_kernel;          /* queues=per-kernel */
+static bool stack_per_kernel;           /* not net=kernel0 */
 static unsigned msix_entries;           /* kernel 0: the igb's MSI-X table size */
 static struct adv_queue own_queue;      /* another kernel's queue pair */
 static bool own_queue_tried;
@@ -91,11 +92,20 @@ static void report_url(void)
 		kprintf("net: httpd is at %s on the host (forwarded to port 80 here)\n", url);
 }
 
-static bool want_queues_per_kernel(void)
+/* Every kernel runs a stack unless net=kernel0 (for comparisons and debugging); any other
+ * value of net= is refused with a warning, and the default holds. */
+static bool want_stack_per_kernel(void)
 {
-	char queues[16];
-	return cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues)) >= 0 &&
-	       strcmp(queues, "per-kernel") == 0;
+	char net[16];
+	if (cmdline_get(boot_info.cmdline, "net", net, sizeof(net)) < 0 ||
+	    strcmp(net, "per-kernel") == 0)
+		return true;
+	if (strcmp(net, "kernel0") == 0)
+		return false;
+	if (kself.core == 0)
+		pr_warn("net: net=%s is neither per-kernel nor kernel0; every kernel runs a stack\n",
+			net);
+	return true;
 }
 
 /* Another kernel, seated by kernel 0's offer: asks for its queue pair and makes it this
@@ -138,7 +148,7 @@ static void attach_soft(void)
 		kself.core);
 }
 
-/* With queues=per-kernel this kernel's stack exists from boot, so that the programs the boot
+/* Unless net=kernel0, this kernel's stack exists from boot, so that the programs the boot
  * table starts can listen at once; it sends nothing (-ENETDOWN) until its queue is attached. */
 void netdev_ap_init(void)
 {
@@ -146,8 +156,13 @@ void netdev_ap_init(void)
 	netsteer_ap_init();
 	netshare_init(&nif);
 	swsteer_init(&nif);
-	if (want_queues_per_kernel())
+	if (want_stack_per_kernel())
 		sock_net_init(&nif);
+}
+
+bool netdev_stack_per_kernel(void)
+{
+	return want_stack_per_kernel();
 }
 
 const struct netif *netdev_view(void)
@@ -224,10 +239,10 @@ static bool configure_static(const char *addr)
 void netdev_init(void)
 {
 	char addr[32];
-	queues_per_kernel = want_queues_per_kernel();
+	stack_per_kernel = want_stack_per_kernel();
 	bool found = pick_nic();
 	nicq_init(igb);
-	netsteer_init(igb, queues_per_kernel);
+	netsteer_init(igb, stack_per_kernel);
 	netshare_init(&nif);
 	swsteer_init(&nif);
 	if (!found)
@@ -277,12 +292,12 @@ static void update_link(uint32_t work, uint64_t now)
  * netdev_init, when the other kernels start). */
 static unsigned queues_offered(void)
 {
-	if (!queues_per_kernel)
+	if (!stack_per_kernel)
 		return 0;
 	return igb ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries) : 1;
 }
 
-/* Kernel 0, once the kernels are counted: with queues=per-kernel, those the NIC gives no
+/* Kernel 0, once the kernels are counted: unless net=kernel0, those the NIC gives no
  * queue (all but 0 on the e1000, those past the igb's MSI-X seats) are steered in software,
  * by the same symmetric hash the igb computes (DESIGN.md sections 3-4). */
 static void plan_soft_steering(void)

@@ -1,5 +1,6 @@
-/* This kernel's network interface (kernel/netdev.c): kernel 0's is the whole NIC; with
- * queues=per-kernel, each kernel that kernel/nicplan.h seats has one on its own igb queue. */
+/* This kernel's network interface (kernel/netdev.c): kernel 0's is the whole NIC; unless
+ * net=kernel0, each kernel that kernel/nicplan.h seats has one on its own igb queue and every
+ * other kernel one steered in software (kernel/swsteer.h). */
 #ifndef KERNEL_NETDEV_H
 #define KERNEL_NETDEV_H
 
@@ -20,6 +21,8 @@ struct nic_stats;
 bool netdev_nic_state(const struct nic_stats **stats, bool *link_up, unsigned *link_mbps);
 /* The interface this kernel sends on; NULL while it drives no NIC queue. */
 const struct netif *netdev_netif(void);
+/* Does every kernel run a stack of its own (the default), or only kernel 0 (net=kernel0)? */
+bool netdev_stack_per_kernel(void);
 /* Any kernel: the interface as this kernel knows it; on kernels other than 0, what kernel 0
  * shared (address, mask, gateway, MAC, ARP entries), unconfigured until then. */
 const struct netif *netdev_view(void);

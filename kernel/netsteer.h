@@ -10,7 +10,7 @@
 struct igb;
 struct urpc_listening;
 
-/* Kernel 0: its igb (NULL: no RSS) and whether the policy runs (queues=per-kernel). Until
+/* Kernel 0: its igb (NULL: no RSS) and whether the policy runs (not net=kernel0). Until
  * it steers, kernel 0 owns every bucket. */
 void netsteer_init(struct igb *g, bool policy);
 /* Kernel 0: kernels k and up get their buckets' frames by software steering

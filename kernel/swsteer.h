@@ -3,7 +3,7 @@
  * kernels without a queue of their own on its TX ring; both by reference into the packet pool
  * (kernel/urpc/pool.h), with URPC_PKT_RX, URPC_PKT_TX and URPC_PKT_RETURN (kernel/urpc/msg.h).
  * It serves every kernel on the e1000 but 0 and those past the igb's MSI-X seats
- * (kernel/nicplan.h); with queues=per-kernel the buckets go to them by the same policy as to
+ * (kernel/nicplan.h), unless net=kernel0; the buckets go to them by the same policy as to
  * kernels with a queue (kernel/netsteer.h).
  *
  *   kernel 0                                          kernel k (no queue)
@@ -35,8 +35,8 @@ struct swsteer_stats {
 
 /* Every kernel, before its stack takes frames: its view of the pool, and the handlers. */
 void swsteer_init(struct netif *nif);
-/* Kernel 0: from now on it steers to kernels `first` and up (queues=per-kernel on a NIC that
- * cannot give every kernel a queue), and sends their frames on nic. */
+/* Kernel 0: from now on it steers to kernels `first` and up (a NIC that cannot give every
+ * kernel a queue), and sends their frames on nic. */
 void swsteer_enable(const struct nic_ops *ops, void *nic, unsigned first);
 bool swsteer_enabled(void);
 /* Kernel 0, for each received frame before its own stack: true when the frame went to

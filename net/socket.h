@@ -2,8 +2,8 @@
  * file descriptors they live in, and the waits. Kernel code (net/socket.c, net/sockio.c,
  * net/poll.c), not in the host build. Every kernel with a network interface has sockets over
  * a stack of its own (kernel/netdev.c calls sock_net_init): kernel 0, which drives the NIC,
- * and with queues=per-kernel every other kernel, from boot, its stack sending once it is
- * seated (kernel/nicplan.h) and its igb queue pair attached. On a kernel without an
+ * and unless net=kernel0 every other kernel, from boot, its stack sending once it is
+ * seated (kernel/nicplan.h) and its igb queue pair attached, or steered in software. On a kernel without an
  * interface socket() is -ENETDOWN. */
 #ifndef NET_SOCKET_H
 #define NET_SOCKET_H

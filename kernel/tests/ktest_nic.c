@@ -294,7 +294,7 @@ KTEST_NEEDS(net_other_kernels_learn_the_interface_and_arp_from_kernel0, "nic ip=
 	}
 }
 
-/* The per-kernel tests' start: an igb, a second kernel, queues=per-kernel (else the test is
+/* The per-kernel tests' start: an igb, a second kernel, a stack on each (else the test is
  * skipped), then kernel 1 up, kernel 0's lease and the gateway's MAC, known to kernel 1 too
  * (else a failure is recorded). False: the test stops there. */
 struct per_kernel {
@@ -308,12 +308,10 @@ static bool per_kernel_ready(struct per_kernel *pk)
 	struct igb **g = &pk->g;
 	const struct netif **nif = &pk->nif;
 	uint8_t *gw = pk->gw;
-	char queues[16] = "";
-	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
 	*g = igb_nic();
 	*nif = netdev_netif();
-	if (!*g || !*nif || kself.ncores < 2 || strcmp(queues, "per-kernel") != 0) {
-		ktest_skip("needs an igb, a second kernel and queues=per-kernel");
+	if (!*g || !*nif || kself.ncores < 2 || !netdev_stack_per_kernel()) {
+		ktest_skip("needs an igb, a second kernel and a stack on each (not net=kernel0)");
 		return false;
 	}
 	KEXPECT(peer_alive(1));         /* booted but down: a failure, not a machine without it */
@@ -326,12 +324,12 @@ static bool per_kernel_ready(struct per_kernel *pk)
 	return ready;
 }
 
-/* A stack on another kernel over its own queue (DESIGN.md sections 3-4): with
- * queues=per-kernel, kernel 1 attaches igb queue 1 at boot, configured from what kernel 0
+/* A stack on another kernel over its own queue (DESIGN.md sections 3-4): unless
+ * net=kernel0, kernel 1 attaches igb queue 1 at boot, configured from what kernel 0
  * shares. With every RSS bucket on queue 1, kernel 1's own stack pings the gateway, and the
  * answers reach that stack through its queue, by interrupt. With the buckets back on queue 0,
  * the answers to kernel 1's pings go to kernel 0 instead: the NIC steers, not the sender. */
-KTEST_NEEDS(net_kernel1_pings_through_its_own_stack_and_queue, "igb kernels>=2 queues=per-kernel")
+KTEST_NEEDS(net_kernel1_pings_through_its_own_stack_and_queue, "igb kernels>=2 !net=kernel0")
 {
 	struct per_kernel pk;
 	struct urpc_test rep = { 0 };
@@ -374,7 +372,7 @@ KTEST_NEEDS(net_kernel1_pings_through_its_own_stack_and_queue, "igb kernels>=2 q
  * listens, eight times. Each answer (a RST) is steered by its hash; kernel 1 picks source
  * ports whose hash is one of its own buckets, so every RST reaches it and every connection is
  * refused at once. Picking ports blindly, about half the RSTs would go to kernel 0. */
-KTEST_NEEDS(net_kernel1_connects_out_on_ports_that_steer_to_it, "igb kernels>=2 queues=per-kernel")
+KTEST_NEEDS(net_kernel1_connects_out_on_ports_that_steer_to_it, "igb kernels>=2 !net=kernel0")
 {
 	struct per_kernel pk;
 	struct urpc_test rep = { 0 };

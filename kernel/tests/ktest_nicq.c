@@ -1,14 +1,15 @@
 /* Tests of the queue-attach protocol (kernel/nicq.h) on the igb, kernel 0 the owner and
  * kernel 1 the requester: a queue the MSI-X table cannot route is refused before the NIC is
- * touched; a queue whose requester never confirms is given up and never steered to; with
- * queues=per-kernel, every kernel kernel/nicplan.h seats drives its queue, and no other
- * queue runs. */
+ * touched; a queue whose requester never confirms is given up and never steered to; with a
+ * stack on every kernel (not net=kernel0), every kernel kernel/nicplan.h seats drives its
+ * queue, and no other queue runs. */
 #include "kernel/ktest.h"
 #include "drivers/igb/igb.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/bootinfo.h"
+#include "kernel/netdev.h"
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
 #include "kernel/nicq.h"
@@ -17,7 +18,6 @@
 #include "kernel/smp.h"
 #include "kernel/tests/smptest.h"
 #include "kernel/urpc/msg.h"
-#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -102,17 +102,15 @@ KTEST_NEEDS(nicq_unconfirmed_queue_is_given_up, "igb kernels>=2")
 	KEXPECT(reta_ok);
 }
 
-/* queues=per-kernel with more kernels than the MSI-X table has entries for: each kernel
+/* A stack on every kernel, with more kernels than the MSI-X table has entries for: each kernel
  * nicplan seats drives its own queue, the others none, and no unseated queue runs. */
-KTEST_NEEDS(nicq_only_seated_kernels_drive_queues, "igb kernels>=2 queues=per-kernel")
+KTEST_NEEDS(nicq_only_seated_kernels_drive_queues, "igb kernels>=2 !net=kernel0")
 {
-	char queues[16] = "";
-	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
 	struct igb *g = igb_and_kernel1();
 	if (!g)
 		return;
-	if (strcmp(queues, "per-kernel") != 0) {
-		ktest_skip("needs queues=per-kernel");
+	if (!netdev_stack_per_kernel()) {
+		ktest_skip("needs a stack on every kernel (not net=kernel0)");
 		return;
 	}
 	unsigned seated = nic_plan_queues(kself.ncores, IGB_QUEUES, pci_msix_entries(g->pci));

@@ -1,4 +1,4 @@
-/* Software steering (kernel/swsteer.h), with queues=per-kernel: a kernel with a stack but no
+/* Software steering (kernel/swsteer.h), with a stack on every kernel: one with a stack but no
  * queue (kernel 1 on the e1000, one past the MSI-X seats on the igb); kernel 0 hands it the
  * frames of its RSS buckets and sends its frames, both by reference into the packet pool.
  * The kernel suite boots this on -nic user,model=e1000 with 2 kernels and on the igb with
@@ -16,7 +16,6 @@
 #include "kernel/swsteer.h"
 #include "kernel/tests/smptest.h"
 #include "kernel/urpc/peer.h"
-#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "net/dhcp.h"
@@ -36,19 +35,12 @@ static bool lease_and_gateway(const struct netif *nif, unsigned k)
 	return known && peer_alive(k) && swsteer_pool();
 }
 
-static bool per_kernel_boot(void)
-{
-	char queues[16] = "";
-	cmdline_get(boot_info.cmdline, "queues", queues, sizeof(queues));
-	return strcmp(queues, "per-kernel") == 0;
-}
-
-/* An e1000 and no igb, a second kernel, queues=per-kernel (else the test is skipped). */
+/* An e1000 and no igb, a second kernel, a stack on every kernel (else the test is skipped). */
 static bool soft_ready(const struct netif **nif)
 {
 	*nif = netdev_netif();
-	if (!e1000_nic() || igb_nic() || !*nif || kself.ncores < 2 || !per_kernel_boot()) {
-		ktest_skip("needs an e1000 alone, a second kernel and queues=per-kernel");
+	if (!e1000_nic() || igb_nic() || !*nif || kself.ncores < 2 || !netdev_stack_per_kernel()) {
+		ktest_skip("needs an e1000 alone, a second kernel and a stack on every kernel");
 		return false;
 	}
 	return lease_and_gateway(*nif, 1);
@@ -111,7 +103,7 @@ static void pool_settles(void)
  * out through kernel 0's TX ring, and the answers (IPv4 hashed on the addresses, as the igb
  * does) are handed to kernel 1, counted on both sides. With the buckets back on kernel 0,
  * the answers to kernel 1's pings stay on kernel 0: the bucket decides, not the sender. */
-KTEST_NEEDS(net_kernel1_pings_through_software_steering, "e1000 kernels>=2 queues=per-kernel")
+KTEST_NEEDS(net_kernel1_pings_through_software_steering, "e1000 kernels>=2 !net=kernel0")
 {
 	const struct netif *nif;
 	struct urpc_test rep = { 0 };
@@ -141,7 +133,7 @@ KTEST_NEEDS(net_kernel1_pings_through_software_steering, "e1000 kernels>=2 queue
  * connects eight times to a port of the gateway where nothing listens, from source ports
  * whose hash is its own; kernel 0 hashes each RST in software and hands it to kernel 1, so
  * every connection is refused at once. */
-KTEST_NEEDS(net_kernel1_connects_out_steered_in_software, "e1000 kernels>=2 queues=per-kernel")
+KTEST_NEEDS(net_kernel1_connects_out_steered_in_software, "e1000 kernels>=2 !net=kernel0")
 {
 	const struct netif *nif;
 	struct urpc_test rep = { 0 };
@@ -166,17 +158,17 @@ KTEST_NEEDS(net_kernel1_connects_out_steered_in_software, "e1000 kernels>=2 queu
 }
 
 /* The igb seats only the kernels its MSI-X table can route an interrupt for (QEMU's: 9);
- * with queues=per-kernel the last kernel, past them, gets a stack steered in software: with
- * every bucket on it (queue 0 in the NIC's table, then kernel 0's hand-over), its pings to
+ * with a stack on every kernel the last kernel, past them, is steered in software: with every
+ * bucket on it (queue 0 in the NIC's table, then kernel 0's hand-over), its pings to
  * the gateway are all answered to it. */
-KTEST_NEEDS(net_kernel_past_msix_seats_steered_in_software, "igb kernels>=10 queues=per-kernel")
+KTEST_NEEDS(net_kernel_past_msix_seats_steered_in_software, "igb kernels>=10 !net=kernel0")
 {
 	struct igb *g = igb_nic();
 	const struct netif *nif = netdev_netif();
 	struct urpc_test rep = { 0 };
-	if (!g || !nif || !per_kernel_boot() ||
+	if (!g || !nif || !netdev_stack_per_kernel() ||
 	    nic_plan_queues(kself.ncores, IGB_QUEUES, pci_msix_entries(g->pci)) >= kself.ncores) {
-		ktest_skip("needs an igb, more kernels than it seats and queues=per-kernel");
+		ktest_skip("needs an igb, more kernels than it seats and a stack on every kernel");
 		return;
 	}
 	unsigned k = kself.ncores - 1;

@@ -54,7 +54,7 @@ k0_lines() {
 }
 
 # needs_met NEEDS FACTS: every word of a KTEST_NEEDS string (kernel/ktest.h) holds on a
-# machine FACTS describes ("kernels=N" and the other words it has).
+# machine FACTS describes ("kernels=N" and the other words it has; "!word": not that word).
 needs_met() {
 	local w have
 	have=$(sed -n 's/.*kernels=\([0-9]*\).*/\1/p' <<<"$2")
@@ -62,6 +62,7 @@ needs_met() {
 		case $w in
 		-) ;;
 		kernels\>=*) [ "${have:-1}" -ge "${w#kernels>=}" ] || return 1 ;;
+		!*) [[ " $2 " != *" ${w#!} "* ]] || return 1 ;;
 		*) [[ " $2 " == *" $w "* ]] || return 1 ;;
 		esac
 	done
@@ -193,30 +194,30 @@ ktests bios2 bios 2 all e1000e "profile=1"
 # they are skipped.
 # bios4 also has an e1000e, the QEMU NIC that offers MSI and MSI-X, for their test.
 ktests bios4 bios 4 all "e1000 e1000e" "ip=dhcp" -- -nic user,model=e1000 -device e1000e
-# The igb (82576, QEMU 8 and later) on its own: the same NIC tests through its driver, with
-# MSI-X, and DHCP on the interface it carries; and queue 1 driven by kernel 1 while kernel 0
-# owns the device.
-ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel igb "ip=dhcp" -- -nic user,model=igb
+# The igb (82576, QEMU 8 and later) on its own, the stack confined to kernel 0 (net=kernel0):
+# the same NIC tests through its driver, with MSI-X, and DHCP on the interface it carries;
+# and queue 1 driven by a test on kernel 1 while kernel 0 owns the device.
+ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel igb "ip=dhcp net=kernel0" -- -nic user,model=igb
 # The igb driver's error paths on the same NIC: a failed attach, a queue past the MSI-X
 # table and a full transmit ring (the spec of the boot above has no room left for their
-# names).
+# names), confined to kernel 0 too, so that the tests' queues are the only ones.
 ktests igbfail bios 2 nic_igb_attach_failing_after_its_rings_gives_them_back_queue_off,nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled,net_a_full_tx_ring_is_counted_and_drains \
-	igb "ip=dhcp" -- -nic user,model=igb
-# queues=per-kernel: each kernel attaches the igb queue pair with its number at boot and runs
+	igb "ip=dhcp net=kernel0" -- -nic user,model=igb
+# A stack on every kernel (the default): each kernel attaches the igb queue pair with its number at boot and runs
 # a stack of its own over it; kernel 1 pings through its own queue when the RSS buckets
 # point there. The attach protocol refuses a queue the MSI-X table cannot route and gives
 # up a queue whose requester never confirms.
 ktests igbq bios 2 net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it,nicq_only_seated_kernels_drive_queues,nicq_unroutable_queue_is_refused_unstarted,nicq_unconfirmed_queue_is_given_up \
-	igb "ip=dhcp queues=per-kernel" -- -nic user,model=igb
-# queues=per-kernel on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it
+	igb "ip=dhcp" -- -nic user,model=igb
+# The same on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it
 # in software and sends its frames, by reference into the packet pool.
 ktests e1000q bios 2 net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software \
-	e1000 "ip=dhcp queues=per-kernel" -- -nic user,model=e1000
+	e1000 "ip=dhcp" -- -nic user,model=e1000
 # More kernels than QEMU's 82576 has MSI-X entries for queues (9 of its 16): kernels 1-8
 # drive their queues, kernels 9-11 none, and queues 9-15 never run; kernel 11 is served by
 # software steering instead.
 ktests igb12 bios 12 nicq_only_seated_kernels_drive_queues,net_kernel_past_msix_seats_steered_in_software \
-	igb "ip=dhcp queues=per-kernel" --mem 1G -- -nic user,model=igb
+	igb "ip=dhcp" --mem 1G -- -nic user,model=igb
 ktests bios8 bios 8 all e1000e ""
 ktests uefi4 uefi 4 all e1000e ""
 ktests xapic4 bios 4 all e1000e "apic=xapic loglevel=warn"
@@ -254,10 +255,11 @@ else
 fi
 
 # The shell, driven over the serial console like a person would: every command of the issue,
-# a program started on another kernel, a faulting program that dies alone, bad input.
+# a program started on another kernel (the boot table starts hello and httpd on every kernel,
+# so it is kernel 3's pid 3), a faulting program that dies alone, bad input.
 iso shell "heartbeat=0 ip=dhcp" || fail kernel.shell "no ISO"
 tests/kernel/shell.sh "$OUT/shell.iso" "$OUT/shell.log" 4 help "ls /bin" "cat /etc/init.conf" kernels \
-	"run /bin/utest-child sleep @3" ps "kill 2 @3" ps "run /bin/hello from the shell" \
+	"run /bin/utest-child sleep @3" ps "kill 3 @3" ps "run /bin/hello from the shell" \
 	"run /bin/hello remote @2" "run /bin/utest-child null" "bogus cmd" "cat /nope" "run /bin/hello @9" \
 	"kill 77" mem netstat shutdown
 status=$?
@@ -281,9 +283,9 @@ else
 	fail shell.kernels_reports_every_kernel "plausible rows for kernels '$krows', want 0 1 2 3; see $OUT/shell.log"
 fi
 shell_check kernels_reports_dropped_messages '^3 +up +[0-9]+\.[0-9]s +[0-9]+% +[0-9]+ MiB +[0-9]+ +[0-9]+ +[0-9]+$'
-shell_check run_at_kernel_starts_there 'started /bin/utest-child on kernel 3 as pid 2'
-shell_check ps_sees_other_kernels '^3 +2 +0 +wait +[0-9]+ +utest-child$'
-shell_check kill_at_kernel_ends_it 'pid 2 \(utest-child\) exited: killed'
+shell_check run_at_kernel_starts_there 'started /bin/utest-child on kernel 3 as pid 3'
+shell_check ps_sees_other_kernels '^3 +3 +0 +wait +[0-9]+ +utest-child$'
+shell_check kill_at_kernel_ends_it 'pid 3 \(utest-child\) exited: killed'
 shell_check remote_program_ran_there '^hello from kernel 2 of 4, pid [0-9]+, remote$'
 shell_check local_program_ran '^hello from kernel 0 of 4, pid [0-9]+, from the shell$'
 shell_check faulting_program_dies_alone '^/bin/utest-child: exit status 139$'

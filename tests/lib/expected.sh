@@ -11,8 +11,9 @@
 #                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh and NEEDS_PID
 #                                     in tests/httpd/checks.py left out
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
-#                                     tests/net/malformed.py and rss_check.py, and httpd-guest's
-#                                     as net.guest_httpd
+#                                     tests/net/malformed.py, the distributed matrix's
+#                                     (tests/net/dist.sh, with rss_check.py's), and httpd's
+#                                     own as net.guest_httpd
 #   tests/lib/expected.sh lab         tests/lab/run.sh's pass calls
 #   tests/lib/expected.sh ktests      "name needs..." for every KTEST and KTEST_NEEDS
 #   tests/lib/expected.sh usertests   run("name", ...) in user/tests/usertests.c
@@ -70,8 +71,7 @@ net() {
 		script_passes tests/net/run.sh | grep '^net\.'
 		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
 			tests/net/malformed.py
-		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/rss_check.py |
-			sed 'p; s/^net\.per_kernel_/net.e1000_per_kernel_/'   # run again on the e1000
+		(. tests/net/dist.sh && dist_expected)
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'
 	} | LC_ALL=C sort -u
 }

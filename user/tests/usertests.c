@@ -131,7 +131,7 @@ static void t_files_read_back(void)
 {
 	struct sys_stat st;
 	struct sys_dirent d;
-	char buf[512];
+	char buf[2048];             /* the whole boot table in one read */
 	int fd = open("/etc/init.conf", 0);
 	EXPECT(fd >= 3);
 	EXPECT(fstat(fd, &st) == 0);

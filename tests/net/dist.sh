@@ -1,0 +1,95 @@
+# The distributed stack's network suite, sourced by tests/net/run.sh (which has the namespace,
+# boot, check, run_checks and the 16 MiB file): the same checks on the e1000 and on the igb
+# with 1, 2 and 4 kernels, every kernel running httpd and the echo service on a stack of its
+# own (/etc/net-per-kernel.conf). On the igb each kernel drives its own queue pair; on the
+# e1000 kernel 0 steers the other kernels' frames to them in software (kernel/swsteer.h).
+# Defines functions only: tests/lib/expected.sh sources it for the names it passes.
+
+DIST_CONFIGS="e1000:1 e1000:2 e1000:4 igb:1 igb:2 igb:4"
+# What every configuration reports, each as net.dist_<nic>_<n>k_<check>:
+DIST_CHECKS="up ping_is_answered curl_16mib_byte_exact conns_500_at_once_all_answered"
+DIST_CHECKS+=" wrk_keepalive_without_errors wrk_close_without_errors"
+# ... with more than one kernel, tests/net/rss_check.py's checks too (its per_kernel_ names
+# renamed the same way), and on the e1000 the packet pool's:
+DIST_CHECKS_SOFT="pool_returns_all_proper"
+
+# dist_expected: every name the matrix passes (for tests/lib/expected.sh).
+dist_expected() {
+	local c nic n r
+	for c in $DIST_CONFIGS; do
+		nic=${c%:*} n=${c#*:}
+		for r in $DIST_CHECKS; do echo "net.dist_${nic}_${n}k_$r"; done
+		[ "$n" -gt 1 ] || continue
+		perl -ne 'print "$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' tests/net/rss_check.py |
+			sed "s/^/net.dist_${nic}_${n}k_/"
+		[ "$nic" = e1000 ] && for r in $DIST_CHECKS_SOFT; do echo "net.dist_${nic}_${n}k_$r"; done
+	done
+	return 0
+}
+
+# dist_kernels_up NIC N LOG: every kernel has its interface (its own queue, or software
+# steering) and, with more than one, kernel 0 has spread the buckets over all of them.
+dist_kernels_up() {
+	local nic=$1 n=$2 log=$3 k all=0
+	for ((k = 1; k < n; k++)); do
+		if [ "$nic" = igb ]; then
+			seen "net: kernel $k drives igb queue $k" "$log" || return 1
+		else
+			seen "net: kernel $k has a stack of its own, steered in software" "$log" || return 1
+		fi
+		all+=",$k"
+	done
+	[ "$n" -eq 1 ] || seen "net: RSS buckets spread over kernels $all" "$log"
+}
+
+# dist_pool_proper P: each kernel owns a block of the pool; over 40 /status answers (which
+# come from every kernel) every block's owner saw no double return and no return from a
+# kernel not holding the buffer.
+dist_pool_proper() {
+	local p=$1 pools=
+	for _ in $(seq 40); do
+		pools+=" $(status_of 's["kernel"], s["net"]["interface"]["pool"]["double_returns"] +
+			s["net"]["interface"]["pool"]["not_held"]' | tr ' ' :)"
+	done
+	[[ "$pools" == *" 0:0"* && "$pools" == *" 1:0"* && "$pools" != *:[1-9]* ]] &&
+		pass "${p}_pool_returns_all_proper" ||
+		fail "${p}_pool_returns_all_proper" "kernel:wrong returns of 40 /status: $pools"
+}
+
+# dist_config NIC N: one machine of the matrix, booted, checked and stopped.
+dist_config() {
+	local nic=$1 n=$2 p="net.dist_${1}_${2}k" steered= got r
+	if ! BOOT_CPUS=$n boot "dist-$nic-$n" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		-device "$nic,netdev=n0,mac=$GUEST_MAC" || ! dist_kernels_up "$nic" "$n" "$OUT/dist-$nic-$n.log"; then
+		fail "${p}_up" "not every kernel came up with its stack and buckets; see $OUT/dist-$nic-$n.log"
+		stop_guest
+		return
+	fi
+	pass "${p}_up"
+	r=$(ping_replies 5 56)
+	[ "${r:-0}" -eq 5 ] && pass "${p}_ping_is_answered" || fail "${p}_ping_is_answered" "${r:-0} of 5 answered"
+	got=$(in_ns curl -sf --max-time 120 "http://$GUEST_IP/big.bin" | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$big_sum" ] && pass "${p}_curl_16mib_byte_exact" ||
+		fail "${p}_curl_16mib_byte_exact" "sha256 $got, expected $big_sum"
+	check "${p}_conns_500_at_once_all_answered" "not every one of 500 connections was answered whole" \
+		in_ns timeout 120 $PY tests/net/many_conns.py "$GUEST_IP" 80 500 /1k.html user/initrd/www/1k.html
+	check_wrk "${p}_wrk_keepalive_without_errors" keepalive
+	check_wrk "${p}_wrk_close_without_errors" close
+	if [ "$n" -gt 1 ]; then
+		[ "$nic" = e1000 ] && steered=$(seq -s, 1 $((n - 1)))
+		run_checks "${p}_rss_check" 300 "s/ net\\.per_kernel_/ ${p//./\\.}_/" \
+			$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000 "$n" $steered
+		[ "$nic" = e1000 ] && dist_pool_proper "$p"
+	fi
+	stop_guest
+}
+
+dist_run_all() {
+	local c
+	tools/mkiso.sh "$img/kernel.elf" "$OUT/net-dist.iso" \
+		"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 init=/etc/net-per-kernel.conf" >/dev/null ||
+		{ fail net.dist_iso "mkiso failed"; return; }
+	for c in $DIST_CONFIGS; do
+		BOOT_ISO=$OUT/net-dist.iso dist_config "${c%:*}" "${c#*:}"
+	done
+}

@@ -9,6 +9,8 @@
 #   --cpu MODEL            QEMU CPU model (default max)
 #   --serial FILE          serial console to FILE instead of the terminal (none: no serial port)
 #   --serial-stdio         serial console on stdin/stdout, no QEMU monitor (for scripts)
+#   --serial-input SOCK    with --serial FILE: the console's input from a Unix socket QEMU
+#                          listens on at SOCK (tools/guest-type.sh types into it)
 #   --nic-user             a NIC on QEMU's user-mode network (NAT, with its own DHCP)
 #   --nic-model MODEL      that NIC's model: e1000 (default) or igb
 #   --netboot              no ISO: the firmware boots from a NIC's PXE ROM (give the NIC after --)
@@ -20,7 +22,7 @@
 # 35 for failure.
 set -euo pipefail
 
-firmware=bios cpus=1 mem=512M cpu=max serial= gdb=0 tmo=0 nic=0 netboot=0 nic_model=e1000 http_port= kernel= initrd= append=
+firmware=bios cpus=1 mem=512M cpu=max serial= serial_in= gdb=0 tmo=0 nic=0 netboot=0 nic_model=e1000 http_port= kernel= initrd= append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--firmware) firmware=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=$2; shift 2 ;;
 	--serial) serial=$2; shift 2 ;;
 	--serial-stdio) serial=-; shift ;;
+	--serial-input) serial_in=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
 	--nic-user) nic=1; shift ;;
 	--netboot) netboot=1; shift ;;
@@ -72,6 +75,9 @@ if [ "$serial" = none ]; then
 	args+=(-serial none -monitor none)
 elif [ "$serial" = - ]; then
 	args+=(-serial stdio -monitor none)
+elif [ -n "$serial" ] && [ -n "$serial_in" ]; then
+	args+=(-chardev "socket,id=ser0,path=$serial_in,server=on,wait=off,logfile=$serial,logappend=off"
+		-serial chardev:ser0 -monitor none)
 elif [ -n "$serial" ]; then
 	args+=(-serial "file:$serial" -monitor none)
 else

@@ -113,10 +113,10 @@ boot() {
 	local name=$1
 	shift
 	guest=$name
-	rm -f "$OUT/$name.log"
+	rm -f "$OUT/$name.log" "$OUT/$name.sock"
 	rm -f "$OUT/qemu.pid"
 	in_ns tools/qemu.sh "${BOOT_ISO:-$OUT/net.iso}" --cpus 2 --mem 1G --timeout 600 \
-		--serial "$OUT/$name.log" \
+		--serial "$OUT/$name.log" --serial-input "$OUT/$name.sock" \
 		-- -pidfile "$OUT/qemu.pid" "$@" >"$OUT/$name.qemu.out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 600); do
@@ -125,6 +125,11 @@ boot() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell).
+guest_type() {
+	tools/guest-type.sh "$OUT/$guest.sock" "$1"
 }
 
 if ! boot net -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "e1000,netdev=n0,mac=$GUEST_MAC" ||

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Types one line into a guest's serial console, as a person at its keyboard would: the line
+# and a carriage return, a character at a time. The guest must have been started with
+# tools/qemu.sh --serial-input SOCK. Usage: tools/guest-type.sh SOCK 'LINE'
+set -euo pipefail
+[ $# -eq 2 ] || { echo "usage: $0 SOCK LINE" >&2; exit 2; }
+exec /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+for c in sys.argv[2] + "\r":
+    s.sendall(c.encode())
+    time.sleep(0.002)       # a UART takes a character at a time
+time.sleep(0.1)             # closing at once may drop what QEMU has not read yet
+s.close()
+PY

@@ -71,7 +71,7 @@ net() {
 		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
 			tests/net/malformed.py
 		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/rss_check.py |
-			sed 'p; s/^net\.per_kernel_/net.e1000_per_kernel_/'   # run again on the e1000
+			sed 'p; s/^net\.per_kernel_/net.e1000_per_kernel_/p; s/^net\.e1000_per_kernel_/net.workers_/'   # again on the e1000, and with httpd -w
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'
 	} | LC_ALL=C sort -u
 }

@@ -440,10 +440,10 @@ stop_guest
 # The single socket (net/socket.h): httpd -w on kernel 0 listens once and starts a worker on
 # kernel 1 that holds a replica of that socket; through it kernel 1 listens where kernel 0
 # does, gets its buckets, and each of 1,000 connections is served by its bucket's kernel, as
-# with independent servers. Then the worker is killed from kernel 0's shell: its replica
-# closes with it, kernel 1's listening report drops port 80, kernel 0 takes kernel 1's
-# buckets back (a kernel has buckets for a port only while it has a local accepter), and
-# every one of 200 fetches is served, by kernel 0.
+# with independent servers; the shell's netstat shows one socket on both. Then the worker
+# is killed from kernel 0's shell: its replica closes with it, kernel 1's listening report
+# drops port 80, kernel 0 takes kernel 1's buckets back (a kernel has buckets for a port
+# only while it has a local accepter), and every one of 200 fetches is served, by kernel 0.
 tools/mkiso.sh "$img/kernel.elf" "$OUT/net-workers.iso" \
 	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 queues=per-kernel init=/etc/net-workers.conf" \
 	>/dev/null || fail net.workers_iso "mkiso failed"
@@ -455,6 +455,11 @@ if boot workers -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device 
 	pass net.workers_buckets_spread_once_the_worker_listens
 	run_checks net.workers_rss_check 300 's/ net\.per_kernel_/ net.workers_/' \
 		$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000
+	# One socket on both kernels: the shell's netstat groups listeners by their origin.
+	guest_type "netstat"
+	seen "port 80: listening on kernels 0,1, one socket" "$OUT/workers.log" &&
+		pass net.workers_netstat_shows_one_socket_on_both_kernels ||
+		fail net.workers_netstat_shows_one_socket_on_both_kernels "no such line after netstat; see $OUT/workers.log"
 	worker=$(tr -d '\r' <"$OUT/workers.log" | sed -n 's/.*httpd: worker pid \([0-9]*\) on kernel 1$/\1/p' | head -1)
 	alone=$(log_count "RSS buckets spread over kernels 0$")
 	guest_type "kill ${worker:-none} @1"

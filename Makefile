@@ -59,7 +59,7 @@ KERNEL_C := \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c \
-	net/socket.c net/sockio.c net/poll.c \
+	net/socket.c net/sockio.c net/sockshare.c net/poll.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c lib/toeplitz.c lib/sort.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
 	kernel/arch/x86_64/trampoline.asm kernel/arch/x86_64/switch.asm \
@@ -81,7 +81,7 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
-	$(BUILD)/initrd/etc/net-per-kernel.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:

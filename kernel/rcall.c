@@ -13,8 +13,8 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
+#include "net/socket.h"
 
-#define RCALL_REQ_MAX   (4 * URPC_RCALL_DATA)
 #define RCALL_CALLS     8
 #define RCALL_TIMEOUT_S 5
 
@@ -124,24 +124,63 @@ static void reply(unsigned to, uint32_t id, int status, const void *piece, bool 
 	peer_send_wait(to, URPC_RCALL_REPLY, end ? URPC_F_END : 0, &r, sizeof(r), 2000);
 }
 
-/* "path\0arg\0arg\0" -> argv. */
-static int unpack_args(struct rcall_req *q, const char **argv, int max)
+/* "path\0arg\0arg\0" from data[at] on -> argv. */
+static int unpack_args(struct rcall_req *q, size_t at, const char **argv, int max)
 {
 	int argc = 0;
 	q->data[MIN(q->len, sizeof(q->data) - 1)] = '\0';
-	for (size_t at = 0; at < q->len && argc < max; ) {
+	while (at < q->len && argc < max) {
 		argv[argc++] = (const char *)q->data + at;
 		at += strlen((const char *)q->data + at) + 1;
 	}
 	return argc;
 }
 
+/* RCALL_SPAWN (msg.h): the replicas are made first, so that a listener this kernel cannot
+ * have refuses the spawn; the new process has not run when they are put in its table. */
+static int spawn_here(struct rcall_req *q)
+{
+	struct socket *socks[SOCK_SHARE_MAX];
+	const char *argv[PROC_MAX_ARGS + 1];
+	unsigned n = 0, want = q->len ? q->data[0] : 0;
+	size_t at = 1 + (size_t)want * sizeof(struct sock_share);
+	int pid, err = -EINVAL;
+
+	if (q->len < at || want > SOCK_SHARE_MAX)
+		return -EINVAL;
+	for (; n < want; n++) {
+		struct sock_share d;
+		memcpy(&d, q->data + 1 + n * sizeof(d), sizeof(d));
+		if ((err = sock_replica_make(&d, &socks[n])))
+			goto undo;
+	}
+	/* argv[0] is the path; the program's argv starts with its name as given. */
+	int argc = unpack_args(q, at, argv, PROC_MAX_ARGS + 1);
+	if (argc == 0 || (err = proc_spawn(argv[0], MAX(argc - 1, 1), argc > 1 ? &argv[1] : argv, 0, &pid)))
+		goto undo;
+	struct proc *p = proc_find(pid);
+	for (unsigned i = 0; i < n; i++)
+		sock_install_at(p, SOCK_SHARE_FD_FIRST + (int)i, socks[i]);    /* all free in a new one */
+	return pid;
+undo:
+	while (n--)
+		sock_drop(socks[n]);
+	return err ? err : -EINVAL;
+}
+
+static void serve_listeners(unsigned to, uint32_t id)
+{
+	struct sys_listener ls[PROC_MAX_LIST];
+	unsigned n = sock_listeners(ls, PROC_MAX_LIST);
+	for (unsigned i = 0; i < n; i++)
+		reply(to, id, 0, &ls[i], false);
+	reply(to, id, (int)n, NULL, true);
+}
+
 static void serve(unsigned from, struct rcall_req *q)
 {
 	struct sys_procinfo ps[PROC_MAX_LIST];
-	const char *argv[PROC_MAX_ARGS + 1];
 	uint8_t piece[URPC_RCALL_DATA];
-	int pid, err;
 
 	switch (q->op) {
 	case RCALL_INFO:
@@ -156,17 +195,12 @@ static void serve(unsigned from, struct rcall_req *q)
 		reply(from, q->id, (int)n, NULL, true);
 		return;
 	}
-	case RCALL_SPAWN: {
-		int argc = unpack_args(q, argv, PROC_MAX_ARGS + 1);
-		if (argc == 0) {
-			reply(from, q->id, -EINVAL, NULL, true);
-			return;
-		}
-		/* argv[0] is the path; the program's argv starts with its name as given. */
-		err = proc_spawn(argv[0], argc - 1 > 0 ? argc - 1 : 1, argc > 1 ? &argv[1] : argv, 0, &pid);
-		reply(from, q->id, err ? err : pid, NULL, true);
+	case RCALL_SPAWN:
+		reply(from, q->id, spawn_here(q), NULL, true);
 		return;
-	}
+	case RCALL_LISTENERS:
+		serve_listeners(from, q->id);
+		return;
 	case RCALL_KILL: {
 		uint32_t victim;
 		memcpy(&victim, q->data, sizeof(victim));

@@ -1,5 +1,6 @@
 /* Remote calls: a process asks another kernel to list its processes, report its state,
- * start a program or kill one. The request travels over URPC; the other kernel serves it
+ * start a program (handing it listening sockets, net/socket.h), kill one or list its
+ * listeners. The request travels over URPC; the other kernel serves it
  * from its main loop; the caller sleeps until the answer or the peer's death. */
 #ifndef KERNEL_RCALL_H
 #define KERNEL_RCALL_H
@@ -7,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define RCALL_REQ_MAX   384     /* bytes of a request's data */
+
 void rcall_init(void);
-/* Sends op with data (at most 192 bytes) to core and waits. Reply pieces are copied into
+/* Sends op with data (at most RCALL_REQ_MAX bytes) to core and waits. Reply pieces are copied into
  * out (at most out_max pieces of 48 bytes); returns the reply status, and *npieces. */
 int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, unsigned out_max,
 	  unsigned *npieces);

@@ -227,30 +227,62 @@ static int64_t sys_spawn(struct proc *p, uint64_t upath, uint64_t uargv)
 	return err ? err : pid;
 }
 
-/* Starts a program on kernel core: a child of the caller here, the kernel's elsewhere. */
-static int64_t sys_spawn_on(struct proc *p, uint64_t core, uint64_t upath, uint64_t uargv)
+/* RCALL_SPAWN's head (kernel/urpc/msg.h): how many listeners, and each described. */
+static int pack_listeners(struct proc *p, uint64_t ufds, uint64_t n, char *buf, size_t *used)
 {
-	char buf[4 * URPC_RCALL_DATA];
+	int32_t fds[SOCK_SHARE_MAX];
+	struct sock_share d;
+	int err;
+	buf[0] = (char)n;
+	*used = 1;
+	if (n && (err = copy_from_user(fds, ufds, n * sizeof(fds[0]))))
+		return err;
+	for (uint64_t i = 0; i < n; i++) {
+		if ((err = sock_share_describe(p, (uint64_t)(int64_t)fds[i], &d)))
+			return err;
+		memcpy(buf + *used, &d, sizeof(d));
+		*used += sizeof(d);
+	}
+	return 0;
+}
+
+/* Starts a program on kernel core: a child of the caller here, the kernel's elsewhere. The
+ * nfds listening sockets at ufds (int32 descriptors) go along as replicas, which the program
+ * finds at descriptors 3 and up (net/socket.h); only to another kernel: on this one the
+ * caller's own socket already serves. */
+static int64_t sys_spawn_on(struct proc *p, uint64_t core, uint64_t upath, uint64_t uargv,
+			    uint64_t ufds, uint64_t nfds)
+{
+	char buf[RCALL_REQ_MAX];
 	const char *argv[PROC_MAX_ARGS];
-	size_t used;
+	size_t used, at;
 	int argc, err;
 
-	if (core >= kself.ncores)
+	if (core >= kself.ncores || nfds > SOCK_SHARE_MAX)
 		return -EINVAL;
-	if (core == kself.core)
-		return sys_spawn(p, upath, uargv);
-	if ((err = copy_string_from_user(buf, upath, sizeof(buf))))
+	if ((err = pack_listeners(p, ufds, nfds, buf, &at)))
 		return err;
-	used = strlen(buf) + 1;
+	if (core == kself.core)
+		return nfds ? -EINVAL : sys_spawn(p, upath, uargv);
+	if ((err = copy_string_from_user(buf + at, upath, sizeof(buf) - at)))
+		return err;
+	used = at + strlen(buf + at) + 1;
 	if ((err = fetch_argv(uargv, buf, sizeof(buf), &used, argv, &argc)))
 		return err;
 	return rcall((unsigned)core, RCALL_SPAWN, buf, used, NULL, 0, NULL);
 }
 
-/* Lists the processes of every kernel that answers; returns how many were written. */
-static int64_t sys_ps(uint64_t ubuf, uint64_t max)
+static unsigned local_listeners(void *out, unsigned max)
 {
-	struct sys_procinfo *all = kmalloc(PROC_MAX_LIST * sizeof(*all));
+	return sock_listeners(out, max);
+}
+
+/* Lists op's 48-byte records (processes, listeners) of every kernel that answers, this one's
+ * from local; returns how many were written. */
+static int64_t list_all_kernels(uint16_t op, unsigned (*local)(void *, unsigned), uint64_t ubuf,
+				uint64_t max)
+{
+	uint8_t (*all)[URPC_RCALL_DATA] = kmalloc(PROC_MAX_LIST * URPC_RCALL_DATA);
 	uint64_t written = 0;
 	int err = 0;
 
@@ -259,11 +291,11 @@ static int64_t sys_ps(uint64_t ubuf, uint64_t max)
 	for (unsigned k = 0; k < kself.ncores && written < max && !err; k++) {
 		unsigned n = 0;
 		if (k == kself.core)
-			n = rcall_local_ps(all, PROC_MAX_LIST);
-		else if (rcall(k, RCALL_PS, NULL, 0, all, PROC_MAX_LIST, &n) < 0)
+			n = local(all, PROC_MAX_LIST);
+		else if (rcall(k, op, NULL, 0, all, PROC_MAX_LIST, &n) < 0)
 			continue;       /* a dead kernel lists nothing */
 		n = (unsigned)MIN((uint64_t)n, max - written);
-		err = copy_to_user(ubuf + written * sizeof(*all), all, n * sizeof(*all));
+		err = copy_to_user(ubuf + written * URPC_RCALL_DATA, all, n * URPC_RCALL_DATA);
 		written += n;
 	}
 	kfree(all);
@@ -412,8 +444,8 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_FSTAT: return sys_fstat(p, f->rdi, f->rsi);
 	case SYS_READDIR: return sys_readdir(f->rdi, f->rsi, f->rdx);
 	case SYS_KERNEL_INFO: return sys_kernel_info(f->rdi);
-	case SYS_SPAWN_ON: return sys_spawn_on(p, f->rdi, f->rsi, f->rdx);
-	case SYS_PS: return sys_ps(f->rdi, f->rsi);
+	case SYS_SPAWN_ON: return sys_spawn_on(p, f->rdi, f->rsi, f->rdx, f->r10, f->r8);
+	case SYS_PS: return list_all_kernels(RCALL_PS, rcall_local_ps, f->rdi, f->rsi);
 	case SYS_KERNELS: return sys_kernels(f->rdi, f->rsi);
 	case SYS_KILL: return sys_kill(f->rdi, (int64_t)f->rsi);
 	case SYS_NETSTAT: return sys_netstat(f->rdi);
@@ -434,6 +466,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_FCNTL: return sock_fcntl(p, f->rdi, f->rsi, f->rdx);
 	case SYS_GETSOCKNAME: return sock_name(p, f->rdi, f->rsi, f->rdx, false);
 	case SYS_GETPEERNAME: return sock_name(p, f->rdi, f->rsi, f->rdx, true);
+	case SYS_LISTENERS: return list_all_kernels(RCALL_LISTENERS, local_listeners, f->rdi, f->rsi);
 	case SYS_SHUTDOWN:
 		/* Ends the machine (under QEMU, its exit status) from kernel 0's console user. */
 		if (kself.core != 0)

@@ -44,6 +44,7 @@ enum syscall_nr {
 	SYS_FCNTL = 36,
 	SYS_GETSOCKNAME = 37,
 	SYS_GETPEERNAME = 38,
+	SYS_LISTENERS = 39,
 	SYS_COUNT
 };
 
@@ -97,7 +98,23 @@ struct sys_kinfo {
 	uint64_t urpc_unknown;          /* URPC messages dropped: no handler for the type */
 	uint64_t urpc_malformed;        /* URPC messages dropped: wrong length for the type */
 };
-_Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48,
+/* One listening TCP socket on one kernel, as SYS_LISTENERS lists them. A socket shared with
+ * workers on other kernels (the single socket, net/socket.h) shows once per kernel, every
+ * time with the same origin: the kernel where listen() was called and the socket's number
+ * there. Address in host order. */
+struct sys_listener {
+	uint32_t core;                  /* the kernel it listens on */
+	uint32_t origin_core, origin_id;
+	uint32_t addr;
+	uint16_t port;
+	uint16_t replica;               /* 1: made from another kernel's listener */
+	uint32_t backlog;
+	uint32_t queued;                /* connections established, waiting for accept() */
+	uint8_t reserved[20];
+};
+
+_Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48 &&
+	       sizeof(struct sys_listener) == 48,
 	       "one URPC reply piece each");
 
 /* This kernel's network interface and its counters, as SYS_NETSTAT reports them; drops are

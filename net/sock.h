@@ -34,6 +34,11 @@ struct socket {
 	uint32_t queued;
 	struct waitq wq;
 	struct list_node watchers;      /* epoll items that watch it */
+	/* Which socket this is across kernels (net/socket.h, the single socket): id numbers
+	 * this kernel's sockets from 1; a listener made here has origin (this kernel, id), a
+	 * replica the origin of the socket it copies. */
+	uint32_t id;
+	uint32_t origin_core, origin_id;
 };
 
 /* An epoll set: the items it watches, and those that may be ready (checked again on wait). */
@@ -75,6 +80,11 @@ int addr_from_user(uint64_t uaddr, uint64_t len, uint32_t *addr, uint16_t *port)
 int addr_to_user(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port);
 /* Checks accept's or recvfrom's address arguments before anything is taken off a queue. */
 int addr_args_check(uint64_t uaddr, uint64_t ulen);
+
+/* A socket of type (SOCK_STREAM with a TCP connection when with_conn), counted and
+ * numbered; and its release (socket.c). */
+struct socket *sock_new(int type, bool with_conn);
+void sock_release(struct socket *s);
 
 /* Binds a UDP socket to port, or to a free ephemeral port for 0 (sockio.c). */
 int sock_udp_bind(struct socket *s, uint16_t port);

@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/mm/heap.h"
 #include "kernel/proc.h"
+#include "kernel/smp.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "lib/errno.h"
@@ -105,13 +106,14 @@ struct socket *sock_get(struct proc *p, uint64_t fd, int64_t *err)
 }
 
 static unsigned nsockets;              /* this kernel's sockets, for netstat */
+static uint32_t last_id;                /* the number the newest socket was given */
 
 unsigned sock_count(void)
 {
 	return nsockets;
 }
 
-static void sock_release(struct socket *s)
+void sock_release(struct socket *s)
 {
 	epoll_forget(s);
 	if (s->tcp) {
@@ -220,7 +222,7 @@ int addr_args_check(uint64_t uaddr, uint64_t ulen)
 
 /* ---- socket, bind, listen, accept, connect, shutdown ---- */
 
-static struct socket *sock_new(int type, bool with_conn)
+struct socket *sock_new(int type, bool with_conn)
 {
 	struct socket *s = kzalloc(sizeof(*s));
 	if (!s)
@@ -231,6 +233,11 @@ static struct socket *sock_new(int type, bool with_conn)
 	list_init(&s->dgrams);
 	list_init(&s->watchers);
 	waitq_init(&s->wq);
+	if (++last_id == 0)
+		last_id = 1;            /* 0 is no socket's */
+	s->id = last_id;
+	s->origin_core = kself.core;
+	s->origin_id = s->id;
 	if (type == SOCK_STREAM && with_conn) {
 		s->tcp = tcp_conn_new(&tcp);
 		if (!s->tcp) {

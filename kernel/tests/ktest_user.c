@@ -1,6 +1,10 @@
 /* User-space tests from the kernel's side: the usertests program passes, and processes
  * leave nothing behind. */
 #include "kernel/ktest.h"
+#include "kernel/bootinfo.h"
+#include "kernel/netdev.h"
+#include "kernel/smp.h"
+#include "lib/string.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc.h"
 #include "lib/errno.h"
@@ -24,4 +28,20 @@ KTEST(user_spawn_refuses_what_is_not_a_program)
 	KEXPECT(proc_spawn("/bin", 1, argv, PROC_PARENT_KERNEL, &pid) == -EACCES);
 	KEXPECT(proc_spawn("/bin/hello", PROC_MAX_ARGS + 1, argv, PROC_PARENT_KERNEL, &pid) == -E2BIG);
 	KEXPECT_EQ(proc_count(), 0);
+}
+
+/* The single socket (net/socket.h): a process on kernel 0 hands its listener to a worker it
+ * spawns on kernel 1, which finds a replica at descriptor 3. utest-child's "share" mode
+ * checks it from user space and exits with the number of the first check that failed. */
+KTEST_NEEDS(user_listener_replicated_for_a_worker_on_kernel1, "kernels>=2 !net=kernel0")
+{
+	const char *argv[] = { "utest-child", "share" };
+	int pid, status = -1;
+	if (kself.ncores < 2 || !netdev_stack_per_kernel()) {
+		ktest_skip("needs a second kernel and a stack on each (not net=kernel0)");
+		return;
+	}
+	KASSERT(proc_spawn("/bin/utest-child", 2, argv, PROC_PARENT_KERNEL, &pid) == 0);
+	KASSERT(proc_wait(PROC_PARENT_KERNEL, pid, &status) == pid);
+	KEXPECT_EQ(status, 0);
 }

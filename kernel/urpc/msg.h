@@ -62,8 +62,11 @@ _Static_assert(URPC_TEST_LAST <= URPC_MAX_TYPE, "the tests' range fits the heade
 enum urpc_rcall_op {
 	RCALL_INFO = 1,         /* reply: one struct sys_kinfo */
 	RCALL_PS = 2,           /* reply: one struct sys_procinfo per process */
-	RCALL_SPAWN = 3,        /* data: "path\0arg\0...": reply status = pid or -errno */
+	/* data: u8 n, n struct sock_share (net/socket.h: listeners the new process gets at
+	 * descriptors 3 and up), "path\0arg\0..."; reply status = pid or -errno */
+	RCALL_SPAWN = 3,
 	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
+	RCALL_LISTENERS = 5,    /* reply: one struct sys_listener per listener; status = count */
 };
 
 #define URPC_RCALL_DATA 48

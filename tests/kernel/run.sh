@@ -203,15 +203,16 @@ ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_ke
 # names), confined to kernel 0 too, so that the tests' queues are the only ones.
 ktests igbfail bios 2 nic_igb_attach_failing_after_its_rings_gives_them_back_queue_off,nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled,net_a_full_tx_ring_is_counted_and_drains \
 	igb "ip=dhcp net=kernel0" -- -nic user,model=igb
-# A stack on every kernel (the default): each kernel attaches the igb queue pair with its number at boot and runs
-# a stack of its own over it; kernel 1 pings through its own queue when the RSS buckets
-# point there. The attach protocol refuses a queue the MSI-X table cannot route and gives
-# up a queue whose requester never confirms.
-ktests igbq bios 2 net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it,nicq_only_seated_kernels_drive_queues,nicq_unroutable_queue_is_refused_unstarted,nicq_unconfirmed_queue_is_given_up \
+# A stack on every kernel (the default): each kernel attaches the igb queue pair with its
+# number at boot and runs a stack of its own over it; kernel 1 pings through its own queue
+# when the RSS buckets point there. The attach protocol refuses a queue the MSI-X table
+# cannot route and gives up a queue whose requester never confirms. A listener handed to a worker on kernel 1 is
+# replicated there, one socket, and closed when the worker is killed (here and on the e1000).
+ktests igbq bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it,nicq_only_seated_kernels_drive_queues,nicq_unroutable_queue_is_refused_unstarted,nicq_unconfirmed_queue_is_given_up \
 	igb "ip=dhcp" -- -nic user,model=igb
 # The same on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it
 # in software and sends its frames, by reference into the packet pool.
-ktests e1000q bios 2 net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software \
+ktests e1000q bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software \
 	e1000 "ip=dhcp" -- -nic user,model=e1000
 # More kernels than QEMU's 82576 has MSI-X entries for queues (9 of its 16): kernels 1-8
 # drive their queues, kernels 9-11 none, and queues 9-15 never run; kernel 11 is served by

@@ -408,6 +408,63 @@ stop_guest
 . tests/net/dist.sh
 dist_run_all
 
+# The single socket (net/socket.h): httpd -w on kernel 0 listens once and starts a worker on
+# kernel 1 that holds a replica of that socket; through it kernel 1 listens where kernel 0
+# does, gets its buckets, and each of 1,000 connections is served by its bucket's kernel, as
+# with independent servers; the shell's netstat shows one socket on both. Then the worker
+# is killed from kernel 0's shell: its replica closes with it, kernel 1's listening report
+# drops port 80, kernel 0 takes kernel 1's buckets back (a kernel has buckets for a port
+# only while it has a local accepter), and every one of 200 fetches is served, by kernel 0.
+tools/mkiso.sh "$img/kernel.elf" "$OUT/net-workers.iso" \
+	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 init=/etc/net-workers.conf" \
+	>/dev/null || fail net.workers_iso "mkiso failed"
+BOOT_ISO=$OUT/net-workers.iso
+# log_count PATTERN: lines of the guest's log matching the extended regex PATTERN.
+log_count() { tr -d '\r' <"$OUT/$guest.log" | grep -cE "$1"; }
+if boot workers -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "igb,netdev=n0,mac=$GUEST_MAC" &&
+	seen "net: RSS buckets spread over kernels 0,1" "$OUT/workers.log"; then
+	pass net.workers_buckets_spread_once_the_worker_listens
+	run_checks net.workers_rss_check 300 's/ net\.per_kernel_/ net.workers_/' \
+		$PY tests/net/rss_check.py "$HOST_IP" "$GUEST_IP" 1000 2
+	# One socket on both kernels: the shell's netstat groups listeners by their origin.
+	guest_type "netstat"
+	seen "port 80: listening on kernels 0,1, one socket" "$OUT/workers.log" &&
+		pass net.workers_netstat_shows_one_socket_on_both_kernels ||
+		fail net.workers_netstat_shows_one_socket_on_both_kernels "no such line after netstat; see $OUT/workers.log"
+	worker=$(tr -d '\r' <"$OUT/workers.log" | sed -n 's/.*httpd: worker pid \([0-9]*\) on kernel 1$/\1/p' | head -1)
+	alone=$(log_count "RSS buckets spread over kernels 0$")
+	guest_type "kill ${worker:-none} @1"
+	for _ in $(seq 100); do
+		[ "$(log_count "RSS buckets spread over kernels 0$")" -gt "$alone" ] && break
+		sleep 0.1
+	done
+	[ -n "$worker" ] && [ "$(log_count "RSS buckets spread over kernels 0$")" -gt "$alone" ] &&
+		pass net.workers_killed_worker_s_buckets_go_to_kernel0 ||
+		fail net.workers_killed_worker_s_buckets_go_to_kernel0 "worker pid '${worker}' killed, no 'spread over kernels 0' line after it within 10 s; see $OUT/workers.log"
+	served=$(in_ns $PY - "$GUEST_IP" <<'PY'
+import http.client, json, sys
+by = {}
+for i in range(200):
+    c = http.client.HTTPConnection(sys.argv[1], 80, timeout=10)
+    try:
+        c.request("GET", "/status")
+        k = json.loads(c.getresponse().read())["kernel"]
+    except (OSError, ValueError, KeyError, http.client.HTTPException):
+        k = "failed"
+    finally:
+        c.close()
+    by[k] = by.get(k, 0) + 1
+print(" ".join("%s:%d" % kv for kv in sorted(by.items(), key=str)))
+PY
+)
+	[ "$served" = "0:200" ] && pass net.workers_service_goes_on_after_the_kill ||
+		fail net.workers_service_goes_on_after_the_kill "kernel:fetches of 200 (all must be 0): ${served:-nothing}"
+else
+	fail net.workers_buckets_spread_once_the_worker_listens "kernel 1's worker did not get buckets; see $OUT/workers.log"
+fi
+stop_guest
+BOOT_ISO=
+
 rm -f "$OUT/relay.pid"
 # Last boot: the same guest behind a link that loses 5% and reorders 10% each way.
 in_ns ip link set "$tap" down

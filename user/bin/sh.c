@@ -178,6 +178,27 @@ static void print_ip(const char *label, uint32_t a)
 	printf("%s%u.%u.%u.%u", label, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
+/* Every listening socket once, with the kernels it listens on: "port 80: listening on
+ * kernels 0,1, one socket" for a socket shared with workers (the single socket), one line
+ * per socket for independent servers. */
+static void print_listeners(void)
+{
+	static struct sys_listener l[256];
+	int n = listeners(l, 256);
+	for (int i = 0; i < n; i++) {
+		bool first = true;
+		for (int j = 0; j < i && first; j++)
+			first = l[j].origin_core != l[i].origin_core || l[j].origin_id != l[i].origin_id;
+		if (!first)
+			continue;
+		printf("port %u: listening on kernels ", l[i].port);
+		for (int j = i, shown = 0; j < n; j++)
+			if (l[j].origin_core == l[i].origin_core && l[j].origin_id == l[i].origin_id)
+				printf(shown++ ? ",%u" : "%u", l[j].core);
+		printf(", one socket (kernel %u's #%u)\n", l[i].origin_core, l[i].origin_id);
+	}
+}
+
 static void cmd_netstat(void)
 {
 	struct sys_netstat ns;
@@ -212,6 +233,7 @@ static void cmd_netstat(void)
 	for (unsigned i = 0; i < ns.ndrops && i < SYS_NETSTAT_DROPS; i++)
 		if (ns.drops[i])
 			printf("drop %-18s %lu\n", net_drop_name((enum net_drop)i), ns.drops[i]);
+	print_listeners();
 }
 
 static void run_line(char *line)

@@ -99,6 +99,8 @@ struct server {
 
 /* server.c */
 int server_listen(struct server *s, uint16_t port);
+/* Serves the listening socket fd (httpd -l, a worker's replica) instead of opening one. */
+int server_adopt(struct server *s, int fd);
 int server_run(struct server *s);
 void server_conn_closed(struct server *s);
 int server_watch(struct server *s, int fd, uint32_t events, void *ptr, int op);

@@ -32,6 +32,33 @@ static inline int port_init(void)
 	return PORT_MAX_FDS;
 }
 
+#define PORT_WORKER_FD  SPAWN_LISTEN_FD_FIRST
+
+/* httpd -w: a worker on every other live kernel, started with argv and a replica of the
+ * listening socket listen_fd at descriptor SPAWN_LISTEN_FD_FIRST (the single socket,
+ * docs/SYSCALLS.md). Says which started and why any did not (a kernel without a stack of
+ * its own: ENETDOWN); returns how many started, -1 if the kernels could not be listed. */
+static inline int port_spawn_workers(char *const argv[], int listen_fd)
+{
+	struct sys_kinfo k[64];
+	struct sys_kernel_info me;
+	int n = kernels(k, 64), started = 0;
+	if (n < 0 || kernel_info(&me) != 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (!k[i].alive || k[i].core == me.core)
+			continue;
+		int pid = spawn_on_with(k[i].core, argv[0], argv, &listen_fd, 1);
+		if (pid < 0) {
+			printf("httpd: no worker on kernel %u: %s\n", k[i].core, strerror(errno));
+			continue;
+		}
+		printf("httpd: worker pid %d on kernel %u\n", pid, k[i].core);
+		started++;
+	}
+	return started;
+}
+
 #else /* Linux */
 
 #include <errno.h>
@@ -79,6 +106,19 @@ static inline int port_init(void)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	return rl.rlim_cur > 1u << 20 ? 1 << 20 : (int)rl.rlim_cur;
+}
+
+#define PORT_WORKER_FD  3
+
+/* Workers on other kernels are Flotilla's (one kernel per core, processes that do not
+ * migrate); on Linux, one process serves every core, or several with SO_REUSEPORT. */
+static inline int port_spawn_workers(char *const argv[], int listen_fd)
+{
+	(void)argv;
+	(void)listen_fd;
+	printf("httpd: -w: workers on other kernels need Flotilla\n");
+	errno = ENOSYS;
+	return -1;
 }
 
 #endif

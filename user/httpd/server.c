@@ -17,22 +17,11 @@ static int fail(const char *what)
 	return -1;
 }
 
-int server_listen(struct server *s, uint16_t port)
+/* The listener's port (port 0 asked for any free one: say which we got) and the epoll set. */
+static int server_setup(struct server *s)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr = { .s_addr = htonl(INADDR_ANY) } };
+	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
-	int one = 1;
-
-	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->listen_fd < 0)
-		return fail("socket");
-	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		return fail("bind");
-	if (listen(s->listen_fd, LISTEN_BACKLOG) != 0)
-		return fail("listen");
-	/* Port 0 asks for any free port: say which one we got. */
 	if (getsockname(s->listen_fd, (struct sockaddr *)&sa, &len) != 0)
 		return fail("getsockname");
 	s->port = ntohs(sa.sin_port);
@@ -43,6 +32,32 @@ int server_listen(struct server *s, uint16_t port)
 		return fail("epoll_ctl");
 	s->accepting = true;
 	return 0;
+}
+
+int server_listen(struct server *s, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr = { .s_addr = htonl(INADDR_ANY) } };
+	int one = 1;
+
+	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		return fail("socket");
+	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return fail("bind");
+	if (listen(s->listen_fd, LISTEN_BACKLOG) != 0)
+		return fail("listen");
+	return server_setup(s);
+}
+
+/* A listener made for us (-l: a worker's replica), made non-blocking as ours are. */
+int server_adopt(struct server *s, int fd)
+{
+	s->listen_fd = fd;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
+		return fail("-l");
+	return server_setup(s);
 }
 
 /* At conns_max connections (or out of descriptors) the listener leaves the epoll set, and

@@ -35,6 +35,12 @@ uint64_t uptime_ms(void);
 int readdir(const char *path, unsigned index, struct sys_dirent *ent);
 int kernel_info(struct sys_kernel_info *ki);
 int spawn_on(unsigned core, const char *path, char *const argv[]);
+/* spawn_on, handing the program on another kernel the listening sockets fds[0..nfds): it
+ * finds a replica of each at descriptors 3, 4, ... (docs/SYSCALLS.md, the single socket). */
+#define SPAWN_LISTEN_FD_FIRST 3
+int spawn_on_with(unsigned core, const char *path, char *const argv[], const int *fds, unsigned nfds);
+/* Every kernel's listening sockets (one record per kernel a shared socket spans). */
+int listeners(struct sys_listener *out, unsigned max);
 int ps(struct sys_procinfo *out, unsigned max);
 int kernels(struct sys_kinfo *out, unsigned max);
 int kill(unsigned core, int pid);

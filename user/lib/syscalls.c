@@ -58,7 +58,12 @@ int yield(void) { return (int)posix(sys_call(SYS_YIELD, 0, 0, 0, 0)); }
 uint64_t uptime_ms(void) { return (uint64_t)sys_call(SYS_UPTIME_MS, 0, 0, 0, 0); }
 int readdir(const char *path, unsigned index, struct sys_dirent *ent) { return (int)posix(sys_call(SYS_READDIR, (long)path, index, (long)ent, 0)); }
 int kernel_info(struct sys_kernel_info *ki) { return (int)posix(sys_call(SYS_KERNEL_INFO, (long)ki, 0, 0, 0)); }
-int spawn_on(unsigned core, const char *path, char *const argv[]) { return (int)posix(sys_call(SYS_SPAWN_ON, core, (long)path, (long)argv, 0)); }
+int spawn_on(unsigned core, const char *path, char *const argv[]) { return spawn_on_with(core, path, argv, NULL, 0); }
+int spawn_on_with(unsigned core, const char *path, char *const argv[], const int *fds, unsigned nfds)
+{
+	return (int)posix(sys_call6(SYS_SPAWN_ON, core, (long)path, (long)argv, (long)fds, nfds, 0));
+}
+int listeners(struct sys_listener *out, unsigned max) { return (int)posix(sys_call(SYS_LISTENERS, (long)out, max, 0, 0)); }
 int ps(struct sys_procinfo *out, unsigned max) { return (int)posix(sys_call(SYS_PS, (long)out, max, 0, 0)); }
 int kernels(struct sys_kinfo *out, unsigned max) { return (int)posix(sys_call(SYS_KERNELS, (long)out, max, 0, 0)); }
 int kill(unsigned core, int pid) { return (int)posix(sys_call(SYS_KILL, core, pid, 0, 0)); }

@@ -259,6 +259,43 @@ static void t_remote_spawn_ps_kill(void)
 	EXPECT(kernels(k, 64) == (int)ki.ncores && k[there].alive == 1 && k[there].core == there);
 }
 
+/* A listener goes along to another kernel only as what it is: spawn_on_with refuses
+ * anything else before it starts a program (the spawn that works: kernel/tests/ktest_user.c's
+ * user_listener_replicated_for_a_worker_on_kernel1, on the per-kernel boots). */
+static void t_spawn_with_listener_refuses_what_cannot_be_shared(void)
+{
+	static struct sys_procinfo procs[64];
+	struct sys_kernel_info ki;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(4462) };
+	char *argv[] = { "utest-child", "sleep", NULL };
+	kernel_info(&ki);
+	unsigned there = ki.ncores - 1;
+	int before = ps(procs, 64), file = open("/etc/init.conf", 0), bad = 999, neg = -1, five[5];
+	EXPECT(spawn_on_with(there, CHILD, argv, &bad, 1) == -1 && errno == EBADF);
+	EXPECT(spawn_on_with(there, CHILD, argv, &neg, 1) == -1 && errno == EBADF);
+	EXPECT(spawn_on_with(there, CHILD, argv, &file, 1) == -1 && errno == ENOTSOCK);
+	EXPECT(spawn_on_with(there, CHILD, argv, (int *)8, 1) == -1 && errno == EFAULT);
+	close(file);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0), idle = socket(AF_INET, SOCK_STREAM, 0);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (udp < 0 || idle < 0 || l < 0) {
+		EXPECT(errno == ENETDOWN);      /* a kernel without an interface */
+		return;
+	}
+	EXPECT(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 4) == 0);
+	EXPECT(spawn_on_with(there, CHILD, argv, &udp, 1) == -1 && errno == EOPNOTSUPP);
+	EXPECT(spawn_on_with(there, CHILD, argv, &idle, 1) == -1 && errno == EINVAL);
+	for (int i = 0; i < 5; i++)
+		five[i] = l;
+	EXPECT(spawn_on_with(there, CHILD, argv, five, 5) == -1 && errno == EINVAL);
+	EXPECT(spawn_on_with(999, CHILD, argv, &l, 1) == -1 && errno == EINVAL);
+	EXPECT(spawn_on_with(ki.core, CHILD, argv, &l, 1) == -1 && errno == EINVAL);
+	EXPECT(ps(procs, 64) == before);        /* nothing started */
+	close(udp);
+	close(idle);
+	close(l);
+}
+
 static void t_malloc_free(void)
 {
 	enum { N = 300 };
@@ -601,6 +638,7 @@ int main(int argc, char **argv)
 	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
 	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
 	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
+	run("spawn_with_listener_refuses_what_cannot_be_shared", t_spawn_with_listener_refuses_what_cannot_be_shared);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

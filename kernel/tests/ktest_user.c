@@ -33,12 +33,12 @@ KTEST(user_spawn_refuses_what_is_not_a_program)
 /* The single socket (net/socket.h): a process on kernel 0 hands its listener to a worker it
  * spawns on kernel 1, which finds a replica at descriptor 3. utest-child's "share" mode
  * checks it from user space and exits with the number of the first check that failed. */
-KTEST_NEEDS(user_listener_replicated_for_a_worker_on_kernel1, "kernels>=2 !net=kernel0")
+KTEST_NEEDS(user_listener_replicated_for_a_worker_on_kernel1, "nic kernels>=2 !net=kernel0")
 {
 	const char *argv[] = { "utest-child", "share" };
 	int pid, status = -1;
-	if (kself.ncores < 2 || !netdev_stack_per_kernel()) {
-		ktest_skip("needs a second kernel and a stack on each (not net=kernel0)");
+	if (kself.ncores < 2 || !netdev_netif() || !netdev_stack_per_kernel()) {
+		ktest_skip("needs a NIC, a second kernel and a stack on each (not net=kernel0)");
 		return;
 	}
 	KASSERT(proc_spawn("/bin/utest-child", 2, argv, PROC_PARENT_KERNEL, &pid) == 0);

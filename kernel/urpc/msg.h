@@ -64,6 +64,7 @@ enum urpc_rcall_op {
 	RCALL_PS = 2,           /* reply: one struct sys_procinfo per process */
 	RCALL_SPAWN = 3,        /* data: "path\0arg\0...": reply status = pid or -errno */
 	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
+	RCALL_NETSUM = 5,       /* reply: one struct sys_netsum, in three pieces */
 };
 
 #define URPC_RCALL_DATA 48

@@ -524,6 +524,46 @@ static void t_socket_calls_efault_on_every_pointer(void)
 }
 
 /* pid on core has exited (ps shows it a zombie, or no more) within ms. */
+static unsigned bits_set(uint64_t v)
+{
+	unsigned n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* netstat_all: every kernel listed alive under its own number, the RSS buckets owned once
+ * each, the caller's own entry current (a socket opened shows at once), and its edges: a
+ * buffer too small for every kernel is ERANGE, a bad one EFAULT. */
+static void t_netstat_all_lists_every_kernel(void)
+{
+	static struct sys_netsum k[64];
+	static struct sys_netstat ns;
+	struct sys_kernel_info ki;
+	uint64_t seen[2] = { 0, 0 }, twice = 0;
+	unsigned owned = 0;
+
+	EXPECT(kernel_info(&ki) == 0);
+	EXPECT(netstat_all(k, ki.ncores - 1) == -1 && errno == ERANGE);
+	EXPECT(netstat_all(BAD_PTR, 64) == -1 && errno == EFAULT);
+	EXPECT(netstat_all(k, 64) == (int)ki.ncores);
+	for (unsigned i = 0; i < ki.ncores; i++) {
+		EXPECT(k[i].core == i && k[i].alive == 1);
+		EXPECT(k[i].nbuckets == bits_set(k[i].buckets[0]) + bits_set(k[i].buckets[1]));
+		for (int w = 0; w < 2; w++) {
+			twice |= seen[w] & k[i].buckets[w];
+			seen[w] |= k[i].buckets[w];
+		}
+		owned += k[i].nbuckets;
+	}
+	EXPECT(twice == 0 && owned == 128 && ~seen[0] == 0 && ~seen[1] == 0);
+	unsigned before = k[ki.core].sockets;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	EXPECT(fd >= 0 && netstat_all(k, 64) == (int)ki.ncores && k[ki.core].sockets == before + 1);
+	EXPECT(netstat(&ns) == 0 && k[ki.core].has_net == 1 && k[ki.core].nstates == ns.nstates);
+	close(fd);
+}
+
 static int proc_gone_within(unsigned core, int pid, unsigned ms)
 {
 	static struct sys_procinfo ps_out[64];
@@ -601,6 +641,7 @@ int main(int argc, char **argv)
 	run("tcp_connect_and_its_errors", t_tcp_connect_and_its_errors);
 	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
 	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
+	run("netstat_all_lists_every_kernel", t_netstat_all_lists_every_kernel);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

@@ -533,8 +533,8 @@ static unsigned bits_set(uint64_t v)
 }
 
 /* netstat_all: every kernel listed alive under its own number, the RSS buckets owned once
- * each, the caller's own entry current (a socket opened shows at once), and its edges: a
- * buffer too small for every kernel is ERANGE, a bad one EFAULT. */
+ * each, the caller's own entry current (with a NIC, a socket opened shows at once), and its
+ * edges: a buffer too small for every kernel is ERANGE, a bad one EFAULT. */
 static void t_netstat_all_lists_every_kernel(void)
 {
 	static struct sys_netsum k[64];
@@ -557,10 +557,14 @@ static void t_netstat_all_lists_every_kernel(void)
 		owned += k[i].nbuckets;
 	}
 	EXPECT(twice == 0 && owned == 128 && ~seen[0] == 0 && ~seen[1] == 0);
+	if (netstat(&ns) < 0) {         /* no NIC on this machine: no stack to open a socket on */
+		EXPECT(errno == ENODEV && k[ki.core].has_net == 0);
+		return;
+	}
+	EXPECT(k[ki.core].has_net == 1 && k[ki.core].nstates == ns.nstates);
 	unsigned before = k[ki.core].sockets;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	EXPECT(fd >= 0 && netstat_all(k, 64) == (int)ki.ncores && k[ki.core].sockets == before + 1);
-	EXPECT(netstat(&ns) == 0 && k[ki.core].has_net == 1 && k[ki.core].nstates == ns.nstates);
 	close(fd);
 }
 

@@ -3,6 +3,9 @@
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/netdev.h"
+#include "kernel/netsteer.h"
+#include "kernel/swsteer.h"
 #include "kernel/urpc/peer.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -12,8 +15,11 @@
 #include "kernel/time.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/list.h"
 #include "lib/util.h"
 #include "net/socket.h"
+#include "net/steer.h"
+#include "net/tcp.h"
 
 #define RCALL_CALLS     8
 #define RCALL_TIMEOUT_S 5
@@ -116,6 +122,66 @@ unsigned rcall_local_ps(void *out, unsigned max)
 	return proc_list((struct sys_procinfo *)out, max);
 }
 
+static void netsum_buckets(struct sys_netsum *ns)
+{
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (netsteer_bucket_mine(b)) {
+			ns->buckets[b / 64] |= 1ull << (b % 64);
+			ns->nbuckets++;
+		}
+}
+
+static void netsum_tcp(struct sys_netsum *ns, const struct tcp_stack *st)
+{
+	const struct tcp_conn *l;
+	_Static_assert(TCP_STATES <= SYS_NETSUM_STATES, "every TCP state fits");
+	ns->nstates = TCP_STATES;
+	for (unsigned i = 0; i < TCP_STATES; i++) {
+		unsigned n = st->conns_by_state[i];
+		ns->conns[i] = (uint16_t)MIN(n, 0xFFFFu);
+		if (i != TCP_CLOSED && i != TCP_LISTEN)
+			ns->connections += n;
+	}
+	ns->established = st->conns_by_state[TCP_ESTABLISHED];
+	list_for_each_entry(l, &st->listeners, hash_node)
+		ns->accept_queue += l->accept_count;
+}
+
+static void netsum_steering(struct sys_netsum *ns)
+{
+	const struct swsteer_stats *sw = swsteer_stats();
+	const struct pktpool *p = swsteer_pool();
+	ns->steered_out = sw->rx_handed + sw->tx_handed;
+	ns->steered_in = sw->rx_taken + sw->tx_relayed;
+	if (!p)
+		return;
+	ns->pool_in_use = pktpool_in_use(p);
+	ns->pool_size = PKTPOOL_PER_KERNEL;
+	ns->pool_exhausted = p->stats.exhausted;
+}
+
+void rcall_local_netsum(struct sys_netsum *ns)
+{
+	const struct netif *nif = netdev_netif();
+	const struct tcp_stack *st = sock_tcp_stack();
+	memset(ns, 0, sizeof(*ns));
+	ns->core = kself.core;
+	ns->alive = 1;
+	ns->has_net = nif != NULL;
+	netsum_buckets(ns);
+	netsum_steering(ns);
+	ns->interrupts = netdev_interrupts();
+	ns->sockets = sock_count();
+	if (st)
+		netsum_tcp(ns, st);
+	if (!nif)
+		return;
+	ns->rx_frames = nif->stats.rx_frames;
+	ns->tx_frames = nif->stats.tx_frames;
+	for (unsigned i = 0; i < DROP_REASONS; i++)
+		ns->drops += nif->stats.drops[i];
+}
+
 static void reply(unsigned to, uint32_t id, int status, const void *piece, bool end)
 {
 	struct urpc_rcall_reply r = { .id = id, .status = status };
@@ -188,6 +254,15 @@ static void serve(unsigned from, struct rcall_req *q)
 		reply(from, q->id, 0, piece, false);
 		reply(from, q->id, 0, NULL, true);
 		return;
+	case RCALL_NETSUM: {
+		struct sys_netsum ns;
+		_Static_assert(sizeof(ns) % URPC_RCALL_DATA == 0, "whole reply pieces");
+		rcall_local_netsum(&ns);
+		for (unsigned at = 0; at < sizeof(ns); at += URPC_RCALL_DATA)
+			reply(from, q->id, 0, (const uint8_t *)&ns + at, false);
+		reply(from, q->id, 0, NULL, true);
+		return;
+	}
 	case RCALL_PS: {
 		unsigned n = rcall_local_ps(ps, PROC_MAX_LIST);
 		for (unsigned i = 0; i < n; i++)
@@ -237,8 +312,8 @@ static struct rcall_slot *slot_take(unsigned core)
 	return NULL;
 }
 
-int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, unsigned out_max,
-	  unsigned *npieces)
+int rcall_start(unsigned core, uint16_t op, const void *data, size_t len, void *out,
+		unsigned out_max)
 {
 	if (core >= kself.ncores || core == kself.core || len > RCALL_REQ_MAX)
 		return -EINVAL;
@@ -258,12 +333,23 @@ int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, u
 		at += r.len;
 		err = peer_send_wait(core, URPC_RCALL_REQ, at == len ? URPC_F_END : 0, &r, sizeof(r), 2000);
 	} while (!err && at < len);
-	for (unsigned waited = 0; !err && !s->done; waited++) {
+	if (err) {
+		s->used = false;
+		return err;
+	}
+	return (int)(s - calls);
+}
+
+int rcall_finish(int call, uint64_t deadline_ms, unsigned *npieces)
+{
+	struct rcall_slot *s = &calls[call];
+	int err = 0;
+	while (!err && !s->done) {
 		if (proc_current() && proc_current()->killed)
 			err = -EINTR;
-		else if (!peer_alive(core))
+		else if (!peer_alive(s->core))
 			err = -EHOSTDOWN;
-		else if (waited > RCALL_TIMEOUT_S * 10)
+		else if (time_uptime_ms() >= deadline_ms)
 			err = -ETIMEDOUT;
 		else
 			waitq_wait(&s->wq, HZ / 10);
@@ -273,4 +359,13 @@ int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, u
 	int status = err ? err : s->status;
 	s->used = false;
 	return status;
+}
+
+int rcall(unsigned core, uint16_t op, const void *data, size_t len, void *out, unsigned out_max,
+	  unsigned *npieces)
+{
+	int call = rcall_start(core, op, data, len, out, out_max);
+	if (call < 0)
+		return call;
+	return rcall_finish(call, time_uptime_ms() + RCALL_TIMEOUT_S * 1000ul, npieces);
 }

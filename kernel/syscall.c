@@ -384,6 +384,56 @@ static int64_t sys_netstat(uint64_t ubuf)
 	return copy_to_user(ubuf, &ns, sizeof(ns));
 }
 
+/* Every kernel's network summary is asked for at once, NETSUM_BATCH calls at a time (leaving
+ * rcall slots to other processes), each batch answered within NETSUM_TIMEOUT_MS or its
+ * silent kernels reported not alive: /status is fetched often, and a dead kernel must not
+ * hold it up. */
+#define NETSUM_BATCH      4
+#define NETSUM_TIMEOUT_MS 1000
+#define NETSUM_PIECES     (sizeof(struct sys_netsum) / URPC_RCALL_DATA)
+
+static void netsum_batch(struct sys_netsum *all, unsigned first, unsigned end)
+{
+	int call[NETSUM_BATCH];
+	uint64_t deadline = time_uptime_ms() + NETSUM_TIMEOUT_MS;
+	for (unsigned k = first; k < end; k++) {
+		all[k] = (struct sys_netsum){ .core = k };
+		call[k - first] = -1;
+		if (k == kself.core)
+			rcall_local_netsum(&all[k]);
+		else
+			call[k - first] = rcall_start(k, RCALL_NETSUM, NULL, 0, &all[k], NETSUM_PIECES);
+	}
+	for (unsigned k = first; k < end; k++) {
+		unsigned got = 0;
+		if (call[k - first] < 0)
+			continue;
+		if (rcall_finish(call[k - first], deadline, &got) < 0 || got != NETSUM_PIECES ||
+		    all[k].core != k)
+			all[k] = (struct sys_netsum){ .core = k };      /* not alive */
+	}
+}
+
+/* Fills ubuf with one summary per kernel, in kernel order; a buffer of fewer than ncores
+ * entries is -ERANGE with nothing written, so that no caller mistakes part for the whole. */
+static int64_t sys_netstat_all(uint64_t ubuf, uint64_t max)
+{
+	size_t bytes = kself.ncores * sizeof(struct sys_netsum);
+	if (max < kself.ncores)
+		return -ERANGE;
+	int err = check_user_buffer(ubuf, bytes);
+	if (err)
+		return err;
+	struct sys_netsum *all = kmalloc(bytes);
+	if (!all)
+		return -ENOMEM;
+	for (unsigned first = 0; first < kself.ncores; first += NETSUM_BATCH)
+		netsum_batch(all, first, MIN(first + NETSUM_BATCH, kself.ncores));
+	err = copy_to_user(ubuf, all, bytes);
+	kfree(all);
+	return err ? err : (int64_t)kself.ncores;
+}
+
 static int64_t sys_kill(uint64_t core, int64_t pid)
 {
 	uint32_t victim = (uint32_t)pid;
@@ -449,6 +499,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_KERNELS: return sys_kernels(f->rdi, f->rsi);
 	case SYS_KILL: return sys_kill(f->rdi, (int64_t)f->rsi);
 	case SYS_NETSTAT: return sys_netstat(f->rdi);
+	case SYS_NETSTAT_ALL: return sys_netstat_all(f->rdi, f->rsi);
 	case SYS_SOCKET: return sock_socket(p, f->rdi, f->rsi, f->rdx);
 	case SYS_BIND: return sock_bind(p, f->rdi, f->rsi, f->rdx);
 	case SYS_LISTEN: return sock_listen(p, f->rdi, (int64_t)f->rsi);

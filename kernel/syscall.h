@@ -45,6 +45,7 @@ enum syscall_nr {
 	SYS_GETSOCKNAME = 37,
 	SYS_GETPEERNAME = 38,
 	SYS_LISTENERS = 39,
+	SYS_NETSTAT_ALL = 40,
 	SYS_COUNT
 };
 
@@ -116,6 +117,32 @@ struct sys_listener {
 _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 48 &&
 	       sizeof(struct sys_listener) == 48,
 	       "one URPC reply piece each");
+
+/* One kernel's network in brief, as SYS_NETSTAT_ALL lists it for every kernel at once (its
+ * own computed locally, the others' by RCALL_NETSUM): three URPC reply pieces. A kernel that
+ * did not answer within the call's time limit has alive = 0 and nothing else but core. */
+#define SYS_NETSUM_STATES 11
+struct sys_netsum {
+	uint32_t core;
+	uint32_t alive;
+	uint32_t has_net;               /* a network stack runs there */
+	uint32_t nbuckets;              /* RSS buckets it owns: the bits set in buckets[] */
+	uint64_t buckets[2];            /* bucket b (hash bits 6:0) is bit b % 64 of [b / 64] */
+	uint64_t rx_frames, tx_frames;  /* frames into and out of its stack */
+	uint64_t drops;                 /* every drop reason of enum net_drop, summed */
+	uint64_t interrupts;            /* its NIC interrupts */
+	uint64_t steered_out, steered_in;       /* as struct sys_netstat counts them */
+	uint32_t sockets;
+	uint32_t accept_queue;          /* connections waiting in its listeners' accept queues */
+	uint32_t pool_in_use, pool_size;
+	uint32_t established;
+	uint32_t connections;           /* TCP connections in every state but CLOSED and LISTEN */
+	uint16_t nstates;               /* of conns[]: names from tcp_state_name */
+	uint16_t conns[SYS_NETSUM_STATES];      /* by state, listeners too; at most 65535 each */
+	uint64_t pool_exhausted;
+	uint64_t reserved;
+};
+_Static_assert(sizeof(struct sys_netsum) == 3 * 48, "three URPC reply pieces");
 
 /* This kernel's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */

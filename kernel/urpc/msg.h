@@ -67,6 +67,7 @@ enum urpc_rcall_op {
 	RCALL_SPAWN = 3,
 	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
 	RCALL_LISTENERS = 5,    /* reply: one struct sys_listener per listener; status = count */
+	RCALL_NETSUM = 6,       /* reply: one struct sys_netsum, in three pieces */
 };
 
 #define URPC_RCALL_DATA 48

@@ -506,7 +506,29 @@ def t_status(ctx):
     for key in ("requests", "responses", "connections_open", "bytes_sent"):
         if key not in s["httpd"]:
             return f"no httpd.{key}"
-    return None
+    return kernels_shape(s)
+
+
+def kernels_shape(s):
+    """/status's "kernels" (a row per kernel, numbered in order, the answering one among
+    them) and "totals" (each number the sum of the rows'); Linux has no rows and no totals."""
+    rows, totals = s.get("kernels"), s.get("totals")
+    if not isinstance(rows, list) or not isinstance(totals, dict):
+        return f"kernels {type(rows).__name__}, totals {type(totals).__name__}: want a list and an object"
+    if not rows:
+        return None if s["kernel"] is None and not totals else \
+            f"no kernel rows, but kernel {s['kernel']} and totals {totals}"
+    if [r.get("kernel") for r in rows] != list(range(len(rows))) or s["kernel"] >= len(rows):
+        return f"rows numbered {[r.get('kernel') for r in rows]}, answered by {s['kernel']}"
+    if not rows[s["kernel"]]["alive"] or totals.get("kernels") != len(rows):
+        return f"the answering kernel's row {rows[s['kernel']]}, totals.kernels {totals.get('kernels')}"
+    for key, v in totals.items():
+        if key in rows[0] and isinstance(rows[0][key], int) and not isinstance(rows[0][key], bool):
+            if v != sum(r[key] for r in rows):
+                return f"totals.{key} {v}, but the rows sum to {sum(r[key] for r in rows)}"
+    summed = [k for k, v in rows[0].items() if isinstance(v, int) and not isinstance(v, bool)]
+    missing = [k for k in summed if k != "kernel" and k not in totals]
+    return f"no totals of {missing}" if missing else None
 
 
 def rss_kib(pid):

@@ -313,6 +313,16 @@ if [[ $nstat =~ ^rx\ ([0-9]+)\ frames,\ tx\ ([0-9]+)\ frames,\ arp\ replies\ [0-
 else
 	fail shell.netstat_counts_frames "counters do not add up: $nstat"
 fi
+# netstat's line per kernel (netstat_all): all four up, the 128 RSS buckets owned once over
+# them (kernel 0 all of them: its stack alone runs), and the totals line their sums.
+nk=$(awk '$1 == "net" && $2 ~ /^[0-9]+:$/ && $3 == "up," { k = k $2 " "; b += $4; rx += $14 }
+	$1 == "net" && $2 == "all:" && $3 " " $4 " " $5 " " $6 == "4 of 4 up," { tb = $7; trx = $17 }
+	END { print k, b, ((rx == trx + 0 && rx > 0) ? "sums" : "no-sums"), tb }' <<<"$slog")
+if [ "$nk" = "0: 1: 2: 3:  128 sums 128" ]; then
+	pass shell.netstat_lists_every_kernel
+else
+	fail shell.netstat_lists_every_kernel "kernels, buckets, totals: '$nk'; see $OUT/shell.log"
+fi
 
 # Without ACPI the CPUs cannot be enumerated: one kernel, said plainly, and the boot goes on.
 iso ktest-noacpi "ktest=boot_memory_map_has_usable_ram heartbeat=0 acpi=off" &&

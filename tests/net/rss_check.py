@@ -7,9 +7,11 @@ e1000, kernel 0 in software) hashes each connection's SYN with Toeplitz (Microso
 source address, destination address, source port, destination port) under the key of
 lib/toeplitz.c, and the hash's low 7 bits name the bucket. This opens CONNS connections to
 port 80 one after another, each from a source port drawn at random (each once; the seed is
-printed), asks each for /status, and checks that the
-kernel it names is the kernel its bucket says, and that each kernel served within 30% of an
-even share (70% to 130% of CONNS / KERNELS).
+printed), asks each for /status, and checks that the kernel it names is the kernel its
+bucket says, and that each kernel served within 30% of an even share (70% to 130% of CONNS /
+KERNELS). Every /status answer must also list every kernel alive, the 128 buckets each owned
+by exactly one of them (the connection's own bucket by the kernel that answered), and totals
+that are the rows' sums.
 
 Prints PASS/FAIL lines for net.per_kernel_*; exits 1 if one failed.
 usage: rss_check.py HOST_IP GUEST_IP CONNS KERNELS [STEERED,...]
@@ -36,10 +38,37 @@ def toeplitz(key, data):
     return h
 
 
-def kernel_for(src, dst, sport, dport, kernels):
+def bucket_of(src, dst, sport, dport):
     data = bytes(map(int, src.split("."))) + bytes(map(int, dst.split("."))) + \
         sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
-    return (toeplitz(KEY, data) % BUCKETS) % kernels
+    return toeplitz(KEY, data) % BUCKETS
+
+
+def kernel_for(src, dst, sport, dport, kernels):
+    return bucket_of(src, dst, sport, dport) % kernels
+
+
+def status_problem(s, bucket, kernels):
+    """What is wrong with /status's "kernels" and "totals" in one answer (None: nothing),
+    given the bucket of the connection that carried it."""
+    rows, totals = s.get("kernels"), s.get("totals")
+    if not isinstance(rows, list) or [r.get("kernel") for r in rows] != list(range(kernels)):
+        return "rows %s" % ([r.get("kernel") for r in rows] if isinstance(rows, list) else rows)
+    if not all(r["alive"] and r["net"] for r in rows):
+        return "alive, net: %s" % [(r["alive"], r["net"]) for r in rows]
+    owners = [[r["kernel"] for r in rows if b in r["buckets"]] for b in range(BUCKETS)]
+    bad = [(b, o) for b, o in enumerate(owners) if len(o) != 1]
+    if bad or sum(len(r["buckets"]) for r in rows) != BUCKETS:
+        return "buckets owned not once each (bucket, owners): %s" % bad[:4]
+    if any(r["nbuckets"] != len(r["buckets"]) for r in rows):
+        return "nbuckets %s, lists of %s" % ([r["nbuckets"] for r in rows],
+                                              [len(r["buckets"]) for r in rows])
+    if owners[bucket] != [s["kernel"]]:
+        return "bucket %d owned by %s, answered by kernel %d" % (bucket, owners[bucket], s["kernel"])
+    for key, v in totals.items():
+        if key in rows[0] and not isinstance(rows[0][key], bool) and v != sum(r[key] for r in rows):
+            return "totals.%s %s, rows sum to %s" % (key, v, sum(r[key] for r in rows))
+    return None
 
 
 def report(name, ok, why):
@@ -76,7 +105,7 @@ def main():
         report("per_kernel_connections_served_by_their_bucket_kernel", False,
                "this script's Toeplitz hash is wrong: 0x%08x for the RSS test vector" % ms)
         return 1
-    served, wrong, errors = [0] * kernels, [], []
+    served, wrong, errors, listing = [0] * kernels, [], [], []
     # Each kernel's /status is its own interface's: (interrupts or, for a kernel steered in
     # software, frames handed to it, then rx_frames) first and last seen.
     first, latest = [None] * kernels, [None] * kernels
@@ -104,12 +133,21 @@ def main():
         finally:
             c.close()
         served[k] += 1
+        problem = status_problem(s, bucket_of(host, guest, sport, 80), kernels)
+        if problem:
+            listing.append("port %d, kernel %d: %s" % (sport, k, problem))
         want = kernel_for(host, guest, sport, 80, kernels)
         if k != want:
             wrong.append("port %d: kernel %d, bucket says %d" % (sport, k, want))
     ok = report("per_kernel_connections_served_by_their_bucket_kernel", not wrong and not errors,
                 "%d of %d on the wrong kernel (%s), %d failed (%s)" %
                 (len(wrong), conns, "; ".join(wrong[:3]), len(errors), "; ".join(errors[:3])))
+    # /status, from whichever kernel answers, reports all of them at once.
+    ok &= report("per_kernel_status_lists_every_kernel_and_totals",
+                 not listing and not errors and all(served),
+                 "%d of %d answers wrong (%s); answered by kernel:count %s" %
+                 (len(listing), conns, "; ".join(listing[:3]),
+                  " ".join("%d:%d" % kv for kv in enumerate(served))))
     low, high = conns * 70 // (100 * kernels), conns * 130 // (100 * kernels)
     ok &= report("per_kernel_every_kernel_serves_its_share",
                  all(low <= n <= high for n in served),

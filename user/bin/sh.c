@@ -38,7 +38,7 @@ static void cmd_help(void)
 	     "  run PROG [ARGS] [@KERNEL]  start a program, here or on another kernel\n"
 	     "  kill PID [@KERNEL]  stop a process\n"
 	     "  mem                 this kernel's free memory\n"
-	     "  netstat             kernel 0's network address and counters\n"
+	     "  netstat             kernel 0's network address and counters, and every kernel's\n"
 	     "  shutdown            end the system (QEMU exits)\n"
 	     "  help                this list");
 }
@@ -199,6 +199,43 @@ static void print_listeners(void)
 	}
 }
 
+static void netsum_line(const char *who, const char *alive, const struct sys_netsum *k)
+{
+	printf("net %s: %s, %u buckets, %u of %u connections established, %u sockets, "
+	       "rx %lu, tx %lu, drops %lu, interrupts %lu\n", who, alive, k->nbuckets,
+	       k->established, k->connections, k->sockets, k->rx_frames, k->tx_frames, k->drops,
+	       k->interrupts);
+}
+
+/* A line per kernel from netstat_all, and one of the totals. */
+static void netstat_kernels(void)
+{
+	static struct sys_netsum k[64];
+	struct sys_netsum all = { 0 };
+	char who[16], alive[24];
+	unsigned up = 0;
+	int n = netstat_all(k, 64);
+	if (n < 0) {
+		printf("netstat: every kernel: %s\n", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(who, sizeof(who), "%u", k[i].core);
+		netsum_line(who, k[i].alive ? "up" : "down", &k[i]);
+		up += k[i].alive != 0;
+		all.nbuckets += k[i].nbuckets;
+		all.established += k[i].established;
+		all.connections += k[i].connections;
+		all.sockets += k[i].sockets;
+		all.rx_frames += k[i].rx_frames;
+		all.tx_frames += k[i].tx_frames;
+		all.drops += k[i].drops;
+		all.interrupts += k[i].interrupts;
+	}
+	snprintf(alive, sizeof(alive), "%u of %d up", up, n);
+	netsum_line("all", alive, &all);
+}
+
 static void cmd_netstat(void)
 {
 	struct sys_netstat ns;
@@ -234,6 +271,7 @@ static void cmd_netstat(void)
 		if (ns.drops[i])
 			printf("drop %-18s %lu\n", net_drop_name((enum net_drop)i), ns.drops[i]);
 	print_listeners();
+	netstat_kernels();
 }
 
 static void run_line(char *line)

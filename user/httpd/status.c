@@ -99,7 +99,8 @@ static void serve_json(struct conn *c, const struct http_request *r)
 	respond_generated(c, r, "application/json", b.data, b.len, b.data);
 }
 
-/* Fetches /status every second and shows each JSON object as a table of its members;
+/* Fetches /status every second and shows "kernels" as one table, a row per kernel and a
+ * row of "totals" under them, then each other JSON object as a table of its members;
  * nested objects get their own table, named by their path ("net.tcp"). */
 static const char status_html[] =
 	"<!DOCTYPE html>\n"
@@ -110,6 +111,7 @@ static const char status_html[] =
 	"<style>\n"
 	"#tables { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }\n"
 	"td.v { text-align: right; font-variant-numeric: tabular-nums; }\n"
+	"tr.total td { font-weight: bold; border-top: 1px solid; }\n"
 	"</style>\n</head>\n<body>\n<main>\n"
 	"<h1>Status</h1>\n"
 	"<p id=\"state\">Loading <a href=\"/status\">/status</a>&hellip;</p>\n"
@@ -132,12 +134,36 @@ static const char status_html[] =
 	"  for (const [k, v] of Object.entries(obj))\n"
 	"    if (isObj(v)) table(title ? title + '.' + k : k, v, out);\n"
 	"}\n"
+	"function cell(row, v, cls) {\n"
+	"  const c = row.insertCell(); c.className = cls;\n"
+	"  c.textContent = v === undefined ? '' : String(v);\n"
+	"}\n"
+	"function kernelTable(rows, totals) {\n"
+	"  const t = document.createElement('table');\n"
+	"  t.createCaption().textContent = 'kernels';\n"
+	"  const cols = Object.keys(rows[0]).filter(k => !isObj(rows[0][k]));\n"
+	"  const head = t.createTHead().insertRow();\n"
+	"  for (const c of cols) {\n"
+	"    const th = document.createElement('th'); th.textContent = c; head.appendChild(th);\n"
+	"  }\n"
+	"  for (const r of rows) {\n"
+	"    const row = t.insertRow();\n"
+	"    for (const c of cols) cell(row, r[c], 'v');\n"
+	"  }\n"
+	"  const row = t.insertRow(); row.className = 'total';\n"
+	"  for (const c of cols) cell(row, c === 'kernel' ? 'all' : totals[c], 'v');\n"
+	"  return t;\n"
+	"}\n"
 	"async function tick() {\n"
 	"  const state = document.getElementById('state');\n"
 	"  try {\n"
 	"    const r = await fetch('/status', { cache: 'no-store' });\n"
 	"    const s = await r.json();\n"
 	"    const out = [];\n"
+	"    if (Array.isArray(s.kernels) && s.kernels.length) {\n"
+	"      out.push(kernelTable(s.kernels, s.totals || {}));\n"
+	"      delete s.kernels; delete s.totals;\n"
+	"    }\n"
 	"    table('', s, out);\n"
 	"    document.getElementById('tables').replaceChildren(...out);\n"
 	"    state.textContent = 'Updated every second from /status.';\n"

@@ -1,5 +1,6 @@
 /* The system's part of /status: on Flotilla the kernel number, its memory and its network
- * counters from netstat(); on Linux the counters of /proc/net/snmp. */
+ * counters from netstat(), and every kernel's network in brief from netstat_all() with the
+ * totals over them; on Linux the counters of /proc/net/snmp. */
 #include "user/httpd/httpd.h"
 
 #ifdef __flotilla__
@@ -89,6 +90,99 @@ static void net_drops_and_states(struct strbuf *b, const struct sys_netstat *ns)
 	strbuf_printf(b, "}");
 }
 
+/* The numbers of a kernel's row in "kernels", each summed into "totals" under the same name. */
+struct netsum_field {
+	const char *name;
+	size_t off;
+	bool wide;                      /* uint64_t; else uint32_t */
+};
+#define NETSUM_U32(f) { #f, offsetof(struct sys_netsum, f), false }
+#define NETSUM_U64(f) { #f, offsetof(struct sys_netsum, f), true }
+static const struct netsum_field netsum_fields[] = {
+	NETSUM_U32(established), NETSUM_U32(connections), NETSUM_U32(accept_queue),
+	NETSUM_U32(sockets), NETSUM_U64(rx_frames), NETSUM_U64(tx_frames), NETSUM_U64(drops),
+	NETSUM_U64(interrupts), NETSUM_U64(steered_in), NETSUM_U64(steered_out),
+	NETSUM_U32(pool_in_use), NETSUM_U32(pool_size), NETSUM_U64(pool_exhausted),
+	NETSUM_U32(nbuckets),
+};
+#define NETSUM_FIELDS (sizeof(netsum_fields) / sizeof(netsum_fields[0]))
+
+static uint64_t netsum_get(const struct sys_netsum *k, const struct netsum_field *f)
+{
+	uint64_t v64;
+	uint32_t v32;
+	if (f->wide) {
+		memcpy(&v64, (const char *)k + f->off, sizeof(v64));
+		return v64;
+	}
+	memcpy(&v32, (const char *)k + f->off, sizeof(v32));
+	return v32;
+}
+
+static void kernel_row(struct strbuf *b, const struct sys_netsum *k)
+{
+	json_u64(b, "kernel", k->core);
+	json_member(b, "alive");
+	strbuf_printf(b, "%s", k->alive ? "true" : "false");
+	json_member(b, "net");
+	strbuf_printf(b, "%s", k->has_net ? "true" : "false");
+	for (unsigned i = 0; i < NETSUM_FIELDS; i++)
+		json_u64(b, netsum_fields[i].name, netsum_get(k, &netsum_fields[i]));
+	json_member(b, "buckets");
+	strbuf_printf(b, "[");
+	for (unsigned bucket = 0, n = 0; bucket < 128; bucket++)
+		if (k->buckets[bucket / 64] >> (bucket % 64) & 1)
+			strbuf_printf(b, n++ ? ",%u" : "%u", bucket);
+	strbuf_printf(b, "]");
+	json_member(b, "tcp_states");
+	strbuf_printf(b, "{");
+	for (unsigned i = 0; i < k->nstates && i < SYS_NETSUM_STATES; i++)
+		json_u64(b, tcp_state_name((enum tcp_state)i), k->conns[i]);
+	strbuf_printf(b, "}");
+}
+
+static void kernel_totals(struct strbuf *b, const struct sys_netsum *all, unsigned n)
+{
+	unsigned alive = 0, net = 0;
+	for (unsigned k = 0; k < n; k++) {
+		alive += all[k].alive != 0;
+		net += all[k].has_net != 0;
+	}
+	json_member(b, "totals");
+	strbuf_printf(b, "{");
+	json_u64(b, "kernels", n);
+	json_u64(b, "alive", alive);
+	json_u64(b, "net", net);
+	for (unsigned i = 0; i < NETSUM_FIELDS; i++) {
+		uint64_t sum = 0;
+		for (unsigned k = 0; k < n; k++)
+			sum += netsum_get(&all[k], &netsum_fields[i]);
+		json_u64(b, netsum_fields[i].name, sum);
+	}
+	strbuf_printf(b, "}");
+}
+
+/* "kernels": one row per kernel (a kernel that did not answer in time: alive false, zeros),
+ * and "totals" over them. */
+static void net_kernels(struct strbuf *b, unsigned ncores)
+{
+	struct sys_netsum *all = calloc(ncores ? ncores : 1, sizeof(*all));
+	int n = all ? netstat_all(all, ncores) : -1;
+	json_member(b, "kernels");
+	strbuf_printf(b, "[");
+	for (int k = 0; k < n; k++) {
+		strbuf_printf(b, k ? ",{" : "{");
+		kernel_row(b, &all[k]);
+		strbuf_printf(b, "}");
+	}
+	strbuf_printf(b, "]");
+	if (n >= 0)
+		kernel_totals(b, all, (unsigned)n);
+	else
+		json_str(b, "kernels_error", all ? strerror(errno) : "no memory");
+	free(all);
+}
+
 void port_status_system(struct strbuf *b)
 {
 	struct sys_kernel_info ki;
@@ -97,7 +191,6 @@ void port_status_system(struct strbuf *b)
 	json_str(b, "system", "flotilla");
 	if (kernel_info(&ki) == 0) {
 		json_u64(b, "kernel", ki.core);
-		json_u64(b, "kernels", ki.ncores);
 		/* This kernel's free memory and processes, and how far httpd's heap grew. */
 		json_member(b, "memory");
 		strbuf_printf(b, "{");
@@ -108,6 +201,7 @@ void port_status_system(struct strbuf *b)
 		json_u64(b, "kernel_heap_slab_bytes", ki.heap_slab_bytes);
 		json_u64(b, "httpd_heap_bytes", (uintptr_t)sbrk(0) - port_heap_start);
 		strbuf_printf(b, "}");
+		net_kernels(b, ki.ncores);
 	}
 	json_member(b, "net");
 	strbuf_printf(b, "{");
@@ -219,6 +313,11 @@ void port_status_system(struct strbuf *b)
 	json_str(b, "system", "linux");
 	json_member(b, "kernel");
 	strbuf_printf(b, "null");
+	/* Linux is one machine, not kernels of Flotilla's kind: no rows, and no totals to make. */
+	json_member(b, "kernels");
+	strbuf_printf(b, "[]");
+	json_member(b, "totals");
+	strbuf_printf(b, "{}");
 	json_member(b, "net");
 	strbuf_printf(b, "{");
 	snmp_counters(b);

@@ -47,6 +47,9 @@ int kill(unsigned core, int pid);
 /* Stops the machine (kernel 0 only): QEMU exits 33 for status 0, 35 otherwise. */
 int poweroff(int status);
 int netstat(struct sys_netstat *ns);
+/* Every kernel's network summary, in kernel order; returns the number of kernels (ERANGE
+ * when max is fewer). */
+int netstat_all(struct sys_netsum *out, unsigned max);
 
 /* Sockets, poll and epoll: POSIX/Linux signatures (constants in kernel/syscall.h). */
 int socket(int domain, int type, int protocol);

@@ -69,6 +69,7 @@ int kernels(struct sys_kinfo *out, unsigned max) { return (int)posix(sys_call(SY
 int kill(unsigned core, int pid) { return (int)posix(sys_call(SYS_KILL, core, pid, 0, 0)); }
 int poweroff(int status) { return (int)posix(sys_call(SYS_SHUTDOWN, status, 0, 0, 0)); }
 int netstat(struct sys_netstat *ns) { return (int)posix(sys_call(SYS_NETSTAT, (long)ns, 0, 0, 0)); }
+int netstat_all(struct sys_netsum *out, unsigned max) { return (int)posix(sys_call(SYS_NETSTAT_ALL, (long)out, max, 0, 0)); }
 
 void *sbrk(long incr)
 {

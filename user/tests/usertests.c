@@ -561,6 +561,50 @@ static void t_socket_calls_efault_on_every_pointer(void)
 }
 
 /* pid on core has exited (ps shows it a zombie, or no more) within ms. */
+static unsigned bits_set(uint64_t v)
+{
+	unsigned n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* netstat_all: every kernel listed alive under its own number, the RSS buckets owned once
+ * each, the caller's own entry current (with a NIC, a socket opened shows at once), and its
+ * edges: a buffer too small for every kernel is ERANGE, a bad one EFAULT. */
+static void t_netstat_all_lists_every_kernel(void)
+{
+	static struct sys_netsum k[64];
+	static struct sys_netstat ns;
+	struct sys_kernel_info ki;
+	uint64_t seen[2] = { 0, 0 }, twice = 0;
+	unsigned owned = 0;
+
+	EXPECT(kernel_info(&ki) == 0);
+	EXPECT(netstat_all(k, ki.ncores - 1) == -1 && errno == ERANGE);
+	EXPECT(netstat_all(BAD_PTR, 64) == -1 && errno == EFAULT);
+	EXPECT(netstat_all(k, 64) == (int)ki.ncores);
+	for (unsigned i = 0; i < ki.ncores; i++) {
+		EXPECT(k[i].core == i && k[i].alive == 1);
+		EXPECT(k[i].nbuckets == bits_set(k[i].buckets[0]) + bits_set(k[i].buckets[1]));
+		for (int w = 0; w < 2; w++) {
+			twice |= seen[w] & k[i].buckets[w];
+			seen[w] |= k[i].buckets[w];
+		}
+		owned += k[i].nbuckets;
+	}
+	EXPECT(twice == 0 && owned == 128 && ~seen[0] == 0 && ~seen[1] == 0);
+	if (netstat(&ns) < 0) {         /* no NIC on this machine: no stack to open a socket on */
+		EXPECT(errno == ENODEV && k[ki.core].has_net == 0);
+		return;
+	}
+	EXPECT(k[ki.core].has_net == 1 && k[ki.core].nstates == ns.nstates);
+	unsigned before = k[ki.core].sockets;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	EXPECT(fd >= 0 && netstat_all(k, 64) == (int)ki.ncores && k[ki.core].sockets == before + 1);
+	close(fd);
+}
+
 static int proc_gone_within(unsigned core, int pid, unsigned ms)
 {
 	static struct sys_procinfo ps_out[64];
@@ -639,6 +683,7 @@ int main(int argc, char **argv)
 	run("socket_calls_efault_on_every_pointer", t_socket_calls_efault_on_every_pointer);
 	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
 	run("spawn_with_listener_refuses_what_cannot_be_shared", t_spawn_with_listener_refuses_what_cannot_be_shared);
+	run("netstat_all_lists_every_kernel", t_netstat_all_lists_every_kernel);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

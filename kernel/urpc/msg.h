@@ -41,8 +41,9 @@ enum urpc_type {
 	URPC_BUCKETS = 10,
 	URPC_NICQ_CONFIRM = 11,
 	/* Software steering (kernel/swsteer.h), frames by reference into the packet pool
-	 * (kernel/urpc/pool.h): kernel 0 -> a kernel without a queue of its own, a received
-	 * frame in one of kernel 0's buffers, now the receiver's (struct urpc_pkt_frame); a
+	 * (kernel/urpc/pool.h): kernel 0 -> a kernel without a queue of its own, or any kernel
+	 * -> any other (forwarded set: a frame for a flow the receiver serves), a received
+	 * frame in one of the sender's buffers, now the receiver's (struct urpc_pkt_frame); a
 	 * kernel -> kernel 0, a frame to send in one of the sender's buffers, now kernel 0's
 	 * (struct urpc_pkt_frame). The holder gives each buffer back to its owner in a
 	 * URPC_PKT_RETURN (struct urpc_pkt_return) once done with it. */
@@ -123,6 +124,9 @@ struct urpc_pkt_frame {
 	uint16_t len;           /* frame bytes, at most PKTPOOL_BUF_SIZE */
 	uint32_t hash;          /* URPC_PKT_RX: the Toeplitz hash kernel 0 steered it by */
 	uint8_t tcp4;           /* URPC_PKT_RX: hash is of the TCP/IPv4 4-tuple */
+	uint8_t forwarded;      /* URPC_PKT_RX: a kernel that received it hands it on (a moved
+				   bucket's previous owner gets it, kernel/netmove.h); the
+				   receiver takes it as it is and never hands it on again */
 };
 
 #define URPC_PKT_RETURNS 26u

@@ -103,3 +103,25 @@ bool steer_ports_cover(const struct steer_ports *has, const struct steer_ports *
 			return false;
 	return true;
 }
+
+bool steer_mask_has(const struct steer_mask *m, unsigned b)
+{
+	return b < STEER_BUCKETS && (m->mine[b / 64] >> (b % 64) & 1);
+}
+
+void steer_mask_set(struct steer_mask *m, unsigned b)
+{
+	if (b < STEER_BUCKETS)
+		m->mine[b / 64] |= 1ull << (b % 64);
+}
+
+void steer_mask_clear(struct steer_mask *m, unsigned b)
+{
+	if (b < STEER_BUCKETS)
+		m->mine[b / 64] &= ~(1ull << (b % 64));
+}
+
+bool steer_mask_empty(const struct steer_mask *m)
+{
+	return !m->mine[0] && !m->mine[1];
+}

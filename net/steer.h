@@ -60,6 +60,12 @@ uint64_t steer_to_tell(const struct steer_state *s, unsigned nkernels,
 void steer_told(struct steer_state *s, unsigned k);
 struct steer_mask steer_buckets_of(const struct steer_state *s, unsigned k);
 
+/* Bucket masks. */
+bool steer_mask_has(const struct steer_mask *m, unsigned b);
+void steer_mask_set(struct steer_mask *m, unsigned b);
+void steer_mask_clear(struct steer_mask *m, unsigned b);
+bool steer_mask_empty(const struct steer_mask *m);
+
 /* Port lists. */
 bool steer_ports_has(const struct steer_ports *p, uint16_t port);
 /* Adds port unless the list has it; past STEER_PORTS it is only counted. */

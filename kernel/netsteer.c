@@ -3,11 +3,13 @@
 #include "kernel/netsteer.h"
 #include "drivers/igb/igb.h"
 #include "kernel/console.h"
+#include "kernel/netmove.h"
 #include "kernel/netshare.h"
 #include "kernel/nicq.h"
 #include "kernel/urpc/peer.h"
 #include "kernel/urpc/shared.h"
 #include "kernel/smp.h"
+#include "kernel/time.h"
 #include "kernel/urpc/msg.h"
 #include "lib/errno.h"
 #include "lib/format.h"
@@ -153,6 +155,40 @@ static void report_spread(const uint8_t table[IGB_RETA_ENTRIES])
 	pr_info("net: RSS buckets spread over kernels %s\n", list);
 }
 
+int netsteer_move(const struct steer_mask *buckets, unsigned to)
+{
+	if (kself.core != 0 || !steers())
+		return -ENODEV;
+	if (to >= kself.ncores || !can_steer_to(to) || (to != 0 && !peer_alive(to)))
+		return -EINVAL;
+	return netmove_request(state.kernel_of, buckets, to);
+}
+
+int netsteer_give(const struct steer_mask *buckets, unsigned to)
+{
+	uint8_t table[IGB_RETA_ENTRIES];
+	memcpy(table, state.kernel_of, sizeof(table));
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		if (steer_mask_has(buckets, b))
+			table[b] = (uint8_t)to;
+	return netsteer_write(table);
+}
+
+/* The policy's table, reached through the move exchange, a kernel's buckets at a time; a
+ * kernel whose buckets are mid-move gets them at a later run (the policy runs again while
+ * the table differs from its choice). */
+static void move_to(const uint8_t table[IGB_RETA_ENTRIES])
+{
+	for (unsigned k = 0; k < kself.ncores; k++) {
+		struct steer_mask m = { { 0, 0 } };
+		for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+			if (table[b] == k && state.kernel_of[b] != k)
+				steer_mask_set(&m, b);
+		if (!steer_mask_empty(&m))
+			netsteer_move(&m, k);
+	}
+}
+
 void netsteer_poll(uint64_t now)
 {
 	uint8_t table[IGB_RETA_ENTRIES];
@@ -161,6 +197,8 @@ void netsteer_poll(uint64_t now)
 	tell_buckets();                 /* which also refreshes what the policy reads */
 	if (!policy_on)
 		return;
-	if (steer_decide(&state, now, kself.ncores, kernels, table) && netsteer_write(table) == 0)
+	if (steer_decide(&state, now, kself.ncores, kernels, table)) {
 		report_spread(table);
+		move_to(table);
+	}
 }

@@ -136,8 +136,10 @@ void move_ctl_tick(struct move_ctl *c, uint64_t now, uint64_t alive)
 		tick_one(c, &c->moves[i], now, alive);
 }
 
-void move_ctl_sent(struct move_ctl *c, struct move *m, uint64_t now)
+void move_ctl_sent(struct move_ctl *c, struct move *m, enum move_step done, uint64_t now)
 {
+	if (m->step != done)
+		return;
 	switch (m->step) {
 	case MOVE_BEGIN_DUE:
 		m->step = MOVE_AWAIT_READY;

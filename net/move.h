@@ -72,8 +72,9 @@ int move_ctl_request(struct move_ctl *c, const uint8_t table[STEER_BUCKETS],
  * table was written -> the move ends (aborted); a previous owner dead -> it ends (drained),
  * silent past its deadline -> it ends (drain_silent). */
 void move_ctl_tick(struct move_ctl *c, uint64_t now, uint64_t alive);
-/* The caller did what m's step asked (sent BEGIN, wrote the table, sent LEAVE or ABORT). */
-void move_ctl_sent(struct move_ctl *c, struct move *m, uint64_t now);
+/* The caller did what step `done` asked (sent BEGIN, wrote the table, sent LEAVE or ABORT):
+ * m takes its next step, unless an answer that came inside the send moved it on already. */
+void move_ctl_sent(struct move_ctl *c, struct move *m, enum move_step done, uint64_t now);
 /* Messages from the kernels; -ENOENT (counted stale) when they name no move in a step that
  * takes them, from that kernel. */
 int move_ctl_ready(struct move_ctl *c, uint32_t id, unsigned from, uint64_t now);

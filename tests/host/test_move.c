@@ -41,14 +41,14 @@ TEST(move, a_move_goes_begin_ready_write_leave_drained)
 	EXPECT_EQ_U64(m->step, MOVE_BEGIN_DUE);
 	EXPECT_EQ_U64(m->from, 1);
 	EXPECT_EQ_U64(m->to, 0);
-	move_ctl_sent(&c, m, T0);                       /* BEGIN sent */
+	move_ctl_sent(&c, m, m->step, T0); /* BEGIN sent */
 	EXPECT_EQ_U64(m->step, MOVE_AWAIT_READY);
 	EXPECT_EQ_U64(move_ctl_ready(&c, m->id, 0, T0 + 10), 0);
 	EXPECT_EQ_U64(m->step, MOVE_WRITE_DUE);
-	move_ctl_sent(&c, m, T0 + 10);                  /* table written */
+	move_ctl_sent(&c, m, m->step, T0 + 10); /* table written */
 	EXPECT_EQ_U64(m->step, MOVE_LEAVE_DUE);
 	EXPECT_EQ_U64(c.stats.done, 1);
-	move_ctl_sent(&c, m, T0 + 10);                  /* LEAVE sent */
+	move_ctl_sent(&c, m, m->step, T0 + 10); /* LEAVE sent */
 	EXPECT_EQ_U64(m->step, MOVE_DRAINING);
 	EXPECT_EQ_U64(move_ctl_progress(&c, m->id, 1, T0 + 1000), 0);
 	EXPECT_EQ_U64(move_ctl_drained(&c, m->id, 1), 0);
@@ -57,12 +57,23 @@ TEST(move, a_move_goes_begin_ready_write_leave_drained)
 	EXPECT_EQ_U64(c.stats.stale, 0);
 }
 
+/* A new owner that is kernel 0 itself answers inside the send of BEGIN: the READY stands. */
+TEST(move, a_ready_that_came_inside_the_send_is_kept)
+{
+	struct move_ctl c;
+	uint8_t t[STEER_BUCKETS];
+	struct move *m = begun(&c, t, 2, 5, 0);
+	EXPECT_EQ_U64(move_ctl_ready(&c, m->id, 0, T0), 0);
+	move_ctl_sent(&c, m, MOVE_BEGIN_DUE, T0);
+	EXPECT_EQ_U64(m->step, MOVE_WRITE_DUE);
+}
+
 TEST(move, no_ready_within_a_second_aborts_and_leaves_the_table)
 {
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 5, 0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_tick(&c, T0 + MOVE_READY_MS - 1, ALL);
 	EXPECT_EQ_U64(m->step, MOVE_AWAIT_READY);
 	move_ctl_tick(&c, T0 + MOVE_READY_MS, ALL);
@@ -71,7 +82,7 @@ TEST(move, no_ready_within_a_second_aborts_and_leaves_the_table)
 	uint32_t id = m->id;
 	EXPECT_EQ_U64(move_ctl_ready(&c, id, 0, T0 + MOVE_READY_MS + 1), -ENOENT);   /* late */
 	EXPECT_EQ_U64(c.stats.stale, 1);
-	move_ctl_sent(&c, m, T0 + MOVE_READY_MS);       /* ABORT sent */
+	move_ctl_sent(&c, m, m->step, T0 + MOVE_READY_MS); /* ABORT sent */
 	EXPECT(move_ctl_of(&c, 5) == NULL);
 	EXPECT_EQ_U64(c.stats.done, 0);
 }
@@ -90,7 +101,7 @@ TEST(move, a_new_owner_dead_before_ready_ends_the_move_without_abort)
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 4, 1);        /* bucket 4: kernel 0 -> kernel 1 */
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_tick(&c, T0 + 5, ALL & ~2ull);
 	EXPECT(move_ctl_of(&c, 4) == NULL);
 	EXPECT_EQ_U64(c.stats.aborted, 1);
@@ -102,7 +113,7 @@ TEST(move, an_abort_to_a_new_owner_that_died_is_given_up)
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 4, 1);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_tick(&c, T0 + MOVE_READY_MS, ALL);
 	EXPECT_EQ_U64(m->step, MOVE_ABORT_DUE);
 	move_ctl_tick(&c, T0 + MOVE_READY_MS + 5, ALL & ~2ull);
@@ -115,9 +126,9 @@ TEST(move, a_dead_previous_owner_ends_the_move_at_leave_and_while_draining)
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 5, 0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_ready(&c, m->id, 0, T0);
-	move_ctl_sent(&c, m, T0);                       /* written; LEAVE cannot be sent */
+	move_ctl_sent(&c, m, m->step, T0); /* written; LEAVE cannot be sent */
 	move_ctl_tick(&c, T0 + 100, ALL);
 	EXPECT_EQ_U64(m->step, MOVE_LEAVE_DUE);         /* retried, no deadline of its own */
 	move_ctl_tick(&c, T0 + 200, ALL & ~2ull);
@@ -125,10 +136,10 @@ TEST(move, a_dead_previous_owner_ends_the_move_at_leave_and_while_draining)
 	EXPECT_EQ_U64(c.stats.drained, 1);
 
 	m = begun(&c, t, 2, 7, 0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_ready(&c, m->id, 0, T0);
-	move_ctl_sent(&c, m, T0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_tick(&c, T0 + 50, ALL & ~2ull);
 	EXPECT(move_ctl_of(&c, 7) == NULL);
 }
@@ -138,10 +149,10 @@ TEST(move, a_previous_owner_silent_past_its_deadline_is_given_up)
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 5, 0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	move_ctl_ready(&c, m->id, 0, T0);
-	move_ctl_sent(&c, m, T0);
-	move_ctl_sent(&c, m, T0);                       /* DRAINING from T0 */
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_sent(&c, m, m->step, T0); /* DRAINING from T0 */
 	move_ctl_progress(&c, m->id, 1, T0 + 2000);
 	move_ctl_tick(&c, T0 + 2000 + MOVE_SILENCE_MS - 1, ALL);
 	EXPECT_EQ_U64(m->step, MOVE_DRAINING);          /* the report moved the deadline */
@@ -157,12 +168,12 @@ TEST(move, a_second_move_of_a_bucket_mid_move_is_refused)
 	struct move *m = begun(&c, t, 3, 4, 0);        /* bucket 4: kernel 1 -> kernel 0 */
 	struct steer_mask b4 = mask_of(4);
 	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 2, T0), -EBUSY);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 2, T0), -EBUSY);
 	move_ctl_ready(&c, m->id, 0, T0);
 	t[4] = 0;
-	move_ctl_sent(&c, m, T0);
-	move_ctl_sent(&c, m, T0);                       /* draining on kernel 1 */
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_sent(&c, m, m->step, T0); /* draining on kernel 1 */
 	/* While kernel 1 drains, kernel 0 forwards to it: only a move back to 1 may begin. */
 	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 2, T0), -EBUSY);
 	EXPECT_EQ_U64(c.stats.refused, 3);
@@ -214,7 +225,7 @@ TEST(move, messages_from_the_wrong_kernel_are_stale)
 	struct move_ctl c;
 	uint8_t t[STEER_BUCKETS];
 	struct move *m = begun(&c, t, 2, 5, 0);
-	move_ctl_sent(&c, m, T0);
+	move_ctl_sent(&c, m, m->step, T0);
 	EXPECT_EQ_U64(move_ctl_ready(&c, m->id, 1, T0), -ENOENT);      /* not the new owner */
 	EXPECT_EQ_U64(move_ctl_drained(&c, m->id, 1), -ENOENT);         /* not yet left */
 	EXPECT_EQ_U64(move_ctl_ready(&c, m->id + 1, 0, T0), -ENOENT);

@@ -78,7 +78,8 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-
 ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/lib/malloc.o \
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
-	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod
+	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod \
+	     $(BUILD)/initrd/bin/steer
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(WWW_FILES)
@@ -144,6 +145,7 @@ $(BUILD)/initrd/bin/sh: $(BUILD)/u/user/bin/sh.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD(u)   $@"
@@ -266,4 +268,4 @@ help:
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
--include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d

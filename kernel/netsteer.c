@@ -9,6 +9,8 @@
 #include "kernel/urpc/peer.h"
 #include "kernel/urpc/shared.h"
 #include "kernel/smp.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
 #include "kernel/time.h"
 #include "kernel/urpc/msg.h"
 #include "lib/errno.h"
@@ -201,4 +203,42 @@ void netsteer_poll(uint64_t now)
 		report_spread(table);
 		move_to(table);
 	}
+}
+
+static int64_t table_to_user(uint64_t uarg)
+{
+	struct sys_steer_table t;
+	const struct move_ctl *c = netmove_ctl();
+	if (kself.core != 0)
+		return -EOPNOTSUPP;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.kernel_of, state.kernel_of, sizeof(t.kernel_of));
+	for (unsigned b = 0; b < STEER_BUCKETS; b++) {
+		const struct move *m = move_ctl_of(c, b);
+		t.moving[b] = m ? m->step : 0;
+	}
+	refresh_kernels();
+	for (unsigned k = 0; k < kself.ncores && k < 64; k++)
+		if (kernels[k].has_queue && steers())
+			t.can_own |= 1ull << k;
+	for (unsigned i = 0; i < MOVE_MAX; i++)
+		t.in_flight += c->moves[i].step != MOVE_FREE;
+	t.nkernels = kself.ncores;
+	t.requested = c->stats.requested;
+	t.done = c->stats.done;
+	t.refused = c->stats.refused;
+	t.aborted = c->stats.aborted;
+	return copy_to_user(uarg, &t, sizeof(t));
+}
+
+int64_t netsteer_syscall(uint64_t op, uint64_t uarg, uint64_t to)
+{
+	struct steer_mask m;
+	if (op == STEER_TABLE)
+		return table_to_user(uarg);
+	if (op != STEER_MOVE)
+		return -EINVAL;
+	if (copy_from_user(m.mine, uarg, sizeof(m.mine)))
+		return -EFAULT;
+	return netmove_ask(&m, to >= MAX_KERNELS ? MAX_KERNELS : (unsigned)to);
 }

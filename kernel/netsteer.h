@@ -41,6 +41,8 @@ int netsteer_give(const struct steer_mask *buckets, unsigned to);
  * At once: connections in a bucket that changes kernel break (netsteer_move keeps them);
  * the move exchange and tests use it. */
 int netsteer_write(const uint8_t kernel_of[128]);
+/* SYS_STEER (kernel/syscall.h): the table, or a move asked of kernel 0 from any kernel. */
+int64_t netsteer_syscall(uint64_t op, uint64_t uarg, uint64_t to);
 /* Kernel 0: the kernel bucket b (hash bits 6:0) is given to. */
 unsigned netsteer_kernel_of(unsigned b);
 /* Is RSS bucket b (hash bits 6:0) this kernel's? */

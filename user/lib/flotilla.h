@@ -41,6 +41,10 @@ int kill(unsigned core, int pid);
 /* Stops the machine (kernel 0 only): QEMU exits 33 for status 0, 35 otherwise. */
 int poweroff(int status);
 int netstat(struct sys_netstat *ns);
+/* The RSS table and moves in flight (kernel 0 only); a move of the buckets of mask to kernel
+ * `to`: how many moves began, or -1 with errno (SYS_STEER). */
+int steer_table(struct sys_steer_table *t);
+int steer_move(const uint64_t mask[2], unsigned to);
 
 /* Sockets, poll and epoll: POSIX/Linux signatures (constants in kernel/syscall.h). */
 int socket(int domain, int type, int protocol);

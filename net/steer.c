@@ -14,9 +14,9 @@ void steer_inputs_changed(struct steer_state *s)
 	s->dirty = true;
 }
 
-/* Buckets move only when the set of kernels that qualify changes: connections in a moved
- * bucket are not carried over (DESIGN.md section 4's forwarding does not exist yet), which
- * is why a kernel qualifies only once it listens, normally at boot. */
+/* Buckets move only when the set of kernels that qualify changes (a kernel qualifies once
+ * it listens, normally at boot); the caller moves them by the move exchange
+ * (kernel/netmove.h), which keeps their live connections. */
 static bool qualifies(const struct steer_kernel *k, const struct steer_kernel *k0)
 {
 	return k->has_queue && k->alive && k0->ports.count &&

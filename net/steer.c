@@ -26,7 +26,7 @@ static bool qualifies(const struct steer_kernel *k, const struct steer_kernel *k
 bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 		  const struct steer_kernel *k, uint8_t out[STEER_BUCKETS])
 {
-	if (!s->dirty && now - s->last_ms < STEER_PERIOD_MS)
+	if (!s->dirty && (s->settled || now - s->last_ms < STEER_PERIOD_MS))
 		return false;
 	s->dirty = false;
 	s->last_ms = now;
@@ -39,7 +39,9 @@ bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 		return false;   /* nothing to give away: the table stays as whoever wrote it */
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
 		out[b] = (uint8_t)kernels[b % n];
-	if (memcmp(out, s->kernel_of, STEER_BUCKETS) == 0)
+	memcpy(s->chosen, out, STEER_BUCKETS);
+	s->settled = memcmp(out, s->kernel_of, STEER_BUCKETS) == 0;
+	if (s->settled)
 		return false;
 	s->spread = n > 1;
 	return true;
@@ -49,6 +51,8 @@ void steer_written(struct steer_state *s, const uint8_t table[STEER_BUCKETS])
 {
 	memcpy(s->kernel_of, table, STEER_BUCKETS);
 	s->told = 1;            /* kernel 0 reads the table itself */
+	if (memcmp(table, s->chosen, STEER_BUCKETS) == 0)
+		s->settled = true;
 }
 
 uint64_t steer_to_tell(const struct steer_state *s, unsigned nkernels,

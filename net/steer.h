@@ -32,6 +32,10 @@ struct steer_state {
 	bool dirty;                             /* an input changed since the policy last ran */
 	bool spread;                            /* the table is the policy's own spread */
 	uint64_t last_ms;                       /* when the policy last ran */
+	uint8_t chosen[STEER_BUCKETS];          /* the policy's last choice */
+	bool settled;                           /* the table reached it: only an input change
+						   runs the policy again, so that moves asked
+						   of kernel 0 (netsteer_move) stay */
 };
 
 /* Which buckets are one kernel's: bit b of mine[b / 64]. */

@@ -14,6 +14,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/netirq.h"
+#include "kernel/netmove.h"
 #include "kernel/netshare.h"
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
@@ -156,6 +157,7 @@ void netdev_ap_init(void)
 	netsteer_ap_init();
 	netshare_init(&nif);
 	swsteer_init(&nif);
+	netmove_init();
 	if (want_stack_per_kernel())
 		sock_net_init(&nif);
 }
@@ -245,6 +247,7 @@ void netdev_init(void)
 	netsteer_init(igb, stack_per_kernel);
 	netshare_init(&nif);
 	swsteer_init(&nif);
+	netmove_init();
 	if (!found)
 		return;
 	memcpy(nif.mac, ops->mac(nic), 6);
@@ -320,6 +323,7 @@ static void poll_soft(void)
 	swsteer_poll(now);
 	sock_net_tick(now);
 	netshare_poll(now, false, 0, false);
+	netmove_poll(now);
 }
 
 void netdev_poll(void)
@@ -351,6 +355,7 @@ void netdev_poll(void)
 		      soft_steering);
 	netsteer_poll(now);
 	swsteer_poll(now);
+	netmove_poll(now);
 	ops->tx_flush(nic);
 }
 

@@ -3,11 +3,15 @@
 #include "kernel/netsteer.h"
 #include "drivers/igb/igb.h"
 #include "kernel/console.h"
+#include "kernel/netmove.h"
 #include "kernel/netshare.h"
 #include "kernel/nicq.h"
 #include "kernel/urpc/peer.h"
 #include "kernel/urpc/shared.h"
 #include "kernel/smp.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
+#include "kernel/time.h"
 #include "kernel/urpc/msg.h"
 #include "lib/errno.h"
 #include "lib/format.h"
@@ -153,6 +157,40 @@ static void report_spread(const uint8_t table[IGB_RETA_ENTRIES])
 	pr_info("net: RSS buckets spread over kernels %s\n", list);
 }
 
+int netsteer_move(const struct steer_mask *buckets, unsigned to)
+{
+	if (kself.core != 0 || !steers())
+		return -ENODEV;
+	if (to >= kself.ncores || !can_steer_to(to) || (to != 0 && !peer_alive(to)))
+		return -EINVAL;
+	return netmove_request(state.kernel_of, buckets, to);
+}
+
+int netsteer_give(const struct steer_mask *buckets, unsigned to)
+{
+	uint8_t table[IGB_RETA_ENTRIES];
+	memcpy(table, state.kernel_of, sizeof(table));
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		if (steer_mask_has(buckets, b))
+			table[b] = (uint8_t)to;
+	return netsteer_write(table);
+}
+
+/* The policy's table, reached through the move exchange, a kernel's buckets at a time; a
+ * kernel whose buckets are mid-move gets them at a later run (the policy runs again while
+ * the table differs from its choice). */
+static void move_to(const uint8_t table[IGB_RETA_ENTRIES])
+{
+	for (unsigned k = 0; k < kself.ncores; k++) {
+		struct steer_mask m = { { 0, 0 } };
+		for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+			if (table[b] == k && state.kernel_of[b] != k)
+				steer_mask_set(&m, b);
+		if (!steer_mask_empty(&m))
+			netsteer_move(&m, k);
+	}
+}
+
 void netsteer_poll(uint64_t now)
 {
 	uint8_t table[IGB_RETA_ENTRIES];
@@ -161,6 +199,46 @@ void netsteer_poll(uint64_t now)
 	tell_buckets();                 /* which also refreshes what the policy reads */
 	if (!policy_on)
 		return;
-	if (steer_decide(&state, now, kself.ncores, kernels, table) && netsteer_write(table) == 0)
+	if (steer_decide(&state, now, kself.ncores, kernels, table)) {
 		report_spread(table);
+		move_to(table);
+	}
+}
+
+static int64_t table_to_user(uint64_t uarg)
+{
+	struct sys_steer_table t;
+	const struct move_ctl *c = netmove_ctl();
+	if (kself.core != 0)
+		return -EOPNOTSUPP;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.kernel_of, state.kernel_of, sizeof(t.kernel_of));
+	for (unsigned b = 0; b < STEER_BUCKETS; b++) {
+		const struct move *m = move_ctl_of(c, b);
+		t.moving[b] = m ? m->step : 0;
+	}
+	refresh_kernels();
+	for (unsigned k = 0; k < kself.ncores && k < 64; k++)
+		if (kernels[k].has_queue && steers())
+			t.can_own |= 1ull << k;
+	for (unsigned i = 0; i < MOVE_MAX; i++)
+		t.in_flight += c->moves[i].step != MOVE_FREE;
+	t.nkernels = kself.ncores;
+	t.requested = c->stats.requested;
+	t.done = c->stats.done;
+	t.refused = c->stats.refused;
+	t.aborted = c->stats.aborted;
+	return copy_to_user(uarg, &t, sizeof(t));
+}
+
+int64_t netsteer_syscall(uint64_t op, uint64_t uarg, uint64_t to)
+{
+	struct steer_mask m;
+	if (op == STEER_TABLE)
+		return table_to_user(uarg);
+	if (op != STEER_MOVE)
+		return -EINVAL;
+	if (copy_from_user(m.mine, uarg, sizeof(m.mine)))
+		return -EFAULT;
+	return netmove_ask(&m, to >= MAX_KERNELS ? MAX_KERNELS : (unsigned)to);
 }

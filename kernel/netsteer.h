@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct igb;
+struct steer_mask;
 struct urpc_listening;
 
 /* Kernel 0: its igb (NULL: no RSS) and whether the policy runs (not net=kernel0). Until
@@ -24,11 +25,24 @@ void netsteer_listening(unsigned k, const struct urpc_listening *l);
 void netsteer_inputs_changed(void);
 /* Kernel 0, from netdev_poll: tells kernels their buckets, runs the policy. */
 void netsteer_poll(uint64_t now);
+/* Kernel 0: moves the buckets to kernel `to` under their live connections, by the move
+ * exchange (kernel/netmove.h); the policy's own changes go this way too. Returns how many
+ * moves began (0: the buckets are `to`'s already; the table changes when each move's new
+ * owner is ready); -EBUSY while one of the buckets is mid-move, -EINVAL for a kernel that
+ * cannot own buckets (neither a queue nor software steering, or dead), -ENODEV with
+ * nothing to steer; -ENOSPC with too many moves in flight. */
+int netsteer_move(const struct steer_mask *buckets, unsigned to);
+/* Kernel 0, for the move exchange once the new owner is ready: the table with buckets on
+ * `to`, written (netsteer_write's result). */
+int netsteer_give(const struct steer_mask *buckets, unsigned to);
 /* Kernel 0: gives bucket b to kernel kernel_of[b] (0, a kernel that drives a queue, or one
  * steered by software) and tells each kernel its own; -EINVAL for a kernel it cannot reach,
  * -ENODEV with neither an igb nor software steering.
- * The policy uses it; so do tests, and so will the monitor's load balancer. */
+ * At once: connections in a bucket that changes kernel break (netsteer_move keeps them);
+ * the move exchange and tests use it. */
 int netsteer_write(const uint8_t kernel_of[128]);
+/* SYS_STEER (kernel/syscall.h): the table, or a move asked of kernel 0 from any kernel. */
+int64_t netsteer_syscall(uint64_t op, uint64_t uarg, uint64_t to);
 /* Kernel 0: the kernel bucket b (hash bits 6:0) is given to. */
 unsigned netsteer_kernel_of(unsigned b);
 /* Is RSS bucket b (hash bits 6:0) this kernel's? */

@@ -1,5 +1,5 @@
-/* Software steering: frames between kernel 0's NIC and kernels without a queue, by reference
- * into the packet pool (swsteer.h). */
+/* Software steering: frames between kernel 0's NIC and kernels without a queue, and frames
+ * any kernel hands on to another, by reference into the packet pool (swsteer.h). */
 #include "kernel/swsteer.h"
 #include "drivers/nic.h"
 #include "kernel/console.h"
@@ -27,7 +27,7 @@ _Static_assert((uint64_t)MAX_KERNELS * PKTPOOL_PER_KERNEL <= 0x10000,
 /* A reference that arrived: a frame to input (from kernel 0) or to send (kernel 0). */
 struct inbound {
 	uint16_t from, buf, len;
-	bool send, tcp4;
+	bool send, tcp4, forwarded;
 	uint32_t hash;
 };
 
@@ -88,7 +88,8 @@ static void queue_inbound(unsigned from, const struct urpc_msg *m, bool send)
 		return;
 	}
 	backlog[backlog_tail++ % BACKLOG] = (struct inbound){ (uint16_t)from, f.buf, f.len,
-							      send, f.tcp4 != 0, f.hash };
+							      send, f.tcp4 != 0, f.forwarded != 0,
+							      f.hash };
 }
 
 static void on_pkt_rx(unsigned from, const struct urpc_msg *m)
@@ -116,8 +117,7 @@ void swsteer_init(struct netif *n)
 	nif = n;
 	if (kself.core == 0)
 		PEER_REGISTER_STRUCT(URPC_PKT_TX, on_pkt_tx, struct urpc_pkt_frame);
-	else
-		PEER_REGISTER_STRUCT(URPC_PKT_RX, on_pkt_rx, struct urpc_pkt_frame);
+	PEER_REGISTER_STRUCT(URPC_PKT_RX, on_pkt_rx, struct urpc_pkt_frame);
 	PEER_REGISTER_STRUCT(URPC_PKT_RETURN, on_pkt_return, struct urpc_pkt_return);
 }
 
@@ -155,22 +155,36 @@ static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4)
 	return true;
 }
 
-/* Kernel 0: the frame, copied once out of the NIC's ring into one of its pool buffers, goes
- * to kernel k by reference. */
-static void hand_over(unsigned k, const uint8_t *frame, size_t len, uint32_t hash, bool tcp4)
+/* The frame, copied once (out of a NIC's ring, or a queue's buffer in this kernel's own
+ * partition, which no other kernel maps) into one of this kernel's pool buffers, goes to
+ * kernel k by reference. */
+static int hand_over(unsigned k, const uint8_t *frame, size_t len, uint32_t hash, bool tcp4,
+		     bool forwarded)
 {
 	int b = pktpool_alloc(&pool);
 	if (b < 0)
-		return;                         /* pushed back: the pool counts it */
+		return b;                       /* pushed back: the pool counts it */
 	memcpy(pktpool_data(&pool, (unsigned)b), frame, len);
 	pktpool_lend(&pool, (unsigned)b, k);
-	struct urpc_pkt_frame f = { (uint16_t)b, (uint16_t)len, hash, tcp4 };
+	struct urpc_pkt_frame f = { (uint16_t)b, (uint16_t)len, hash, tcp4, forwarded };
 	if (peer_send(k, URPC_PKT_RX, 0, &f, sizeof(f)) != 0) {
 		stats.ring_full++;
 		pktpool_returned(&pool, (unsigned)b, k);
-		return;
+		return -EAGAIN;
 	}
-	stats.rx_handed++;
+	return 0;
+}
+
+int swsteer_forward(unsigned k, const uint8_t *frame, size_t len, uint32_t hash, bool tcp4)
+{
+	if (k == kself.core || k >= kself.ncores || !peer_alive(k))
+		return -EINVAL;
+	if (!have_pool() || len > PKTPOOL_BUF_SIZE)
+		return -ENODEV;
+	int err = hand_over(k, frame, len, hash, tcp4, true);
+	if (!err)
+		stats.fwd_handed++;
+	return err;
 }
 
 bool swsteer_divert(struct netif *n, const uint8_t *frame, size_t len)
@@ -185,7 +199,8 @@ bool swsteer_divert(struct netif *n, const uint8_t *frame, size_t len)
 		n->rx_hashed = tcp4;
 		return false;
 	}
-	hand_over(k, frame, len, hash, tcp4);
+	if (hand_over(k, frame, len, hash, tcp4, false) == 0)
+		stats.rx_handed++;
 	return true;
 }
 
@@ -199,7 +214,7 @@ int swsteer_tx(void *drv, const uint8_t *frame, size_t len)
 		return b;                       /* -EAGAIN, counted by the pool */
 	memcpy(pktpool_data(&pool, (unsigned)b), frame, len);
 	pktpool_lend(&pool, (unsigned)b, 0);
-	struct urpc_pkt_frame f = { (uint16_t)b, (uint16_t)len, 0, 0 };
+	struct urpc_pkt_frame f = { (uint16_t)b, (uint16_t)len, 0, 0, 0 };
 	if (peer_send(0, URPC_PKT_TX, 0, &f, sizeof(f)) != 0) {
 		stats.ring_full++;
 		pktpool_returned(&pool, (unsigned)b, 0);
@@ -215,8 +230,11 @@ static void take(const struct inbound *in, uint64_t now)
 	if (!in->send) {
 		nif->rx_hash = in->hash;
 		nif->rx_hashed = in->tcp4;
+		nif->rx_forwarded = in->forwarded;
 		eth_input(nif, data, in->len, now);
+		nif->rx_forwarded = false;
 		stats.rx_taken++;
+		stats.fwd_taken += in->forwarded;
 	} else if (!ops || ops->send(nic, data, in->len, true) != 0) {
 		stats.tx_refused++;
 	} else {

@@ -10,6 +10,14 @@
  *   e1000 RX -> bucket of k? -> pool buffer (0's) --RX-->  eth_input, then RETURN --> freed
  *   e1000 TX <- send, RETURN --> freed in k's pool <--TX-- pool buffer (k's) <- netif tx
  *
+ * Any kernel may also hand a frame it received to any other (swsteer_forward: a moved
+ * bucket's new owner to the previous one, kernel/netmove.h): copied once into one of the
+ * sender's pool buffers, since a queue's buffers lie in its kernel's own partition, and
+ * marked so that the receiver takes it as it is and never hands it on again (no loops).
+ *
+ *   kernel j                                           kernel k
+ *   frame -> pool buffer (j's) --RX, forwarded-->  eth_input (rx_forwarded), RETURN --> freed
+ *
  * The URPC handlers only queue what arrives; netdev_poll does the work, in the main loop. */
 #ifndef KERNEL_SWSTEER_H
 #define KERNEL_SWSTEER_H
@@ -31,6 +39,8 @@ struct swsteer_stats {
 	uint64_t ring_full;             /* frames dropped: the URPC ring to the peer was full */
 	uint64_t backlog_full;          /* frames dropped: too many waiting for netdev_poll */
 	uint64_t tx_refused;            /* kernel 0: the NIC refused a relayed frame */
+	uint64_t fwd_handed;            /* frames this kernel received and handed on */
+	uint64_t fwd_taken;             /* frames another kernel handed on, input here */
 };
 
 /* Every kernel, before its stack takes frames: its view of the pool, and the handlers. */
@@ -43,6 +53,12 @@ bool swsteer_enabled(void);
  * another kernel (or was dropped for want of a buffer or room, and counted). Sets the
  * interface's rx hash for a frame it keeps. */
 bool swsteer_divert(struct netif *nif, const uint8_t *frame, size_t len);
+/* Any kernel: hands frame, which this kernel received, to kernel k, whose stack takes it
+ * without handing it on again (hash and tcp4 as the NIC's flow hash). 0; -EINVAL for
+ * this kernel, a kernel out of range or a dead one; -ENODEV without the pool or for a
+ * frame over a buffer; -EAGAIN when no buffer is free or k's ring is full (both counted:
+ * the pool's exhausted, ring_full). */
+int swsteer_forward(unsigned k, const uint8_t *frame, size_t len, uint32_t hash, bool tcp4);
 /* Another kernel's interface's tx: the frame goes to kernel 0 in a pool buffer. */
 int swsteer_tx(void *drv, const uint8_t *frame, size_t len);
 /* Any kernel, from netdev_poll: inputs or sends what arrived, gives buffers back, takes back

@@ -46,6 +46,7 @@ enum syscall_nr {
 	SYS_GETPEERNAME = 38,
 	SYS_LISTENERS = 39,
 	SYS_NETSTAT_ALL = 40,
+	SYS_STEER = 41,
 	SYS_COUNT
 };
 
@@ -146,6 +147,21 @@ _Static_assert(sizeof(struct sys_netsum) == 3 * 48, "three URPC reply pieces");
 
 /* This kernel's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */
+/* SYS_STEER(op, arg, to): the RSS buckets' kernels (kernel/netsteer.h). STEER_TABLE fills a
+ * struct sys_steer_table at arg (kernel 0 only: -EOPNOTSUPP elsewhere); STEER_MOVE moves the
+ * buckets of the 128-bit mask at arg (two uint64_t, bit b = bucket b) to kernel `to`, from
+ * any kernel, and returns how many moves began or netsteer_move's -errno. */
+enum sys_steer_op { STEER_TABLE = 0, STEER_MOVE = 1 };
+#define SYS_STEER_BUCKETS 128
+struct sys_steer_table {
+	uint8_t kernel_of[SYS_STEER_BUCKETS];   /* the table as written */
+	uint8_t moving[SYS_STEER_BUCKETS];      /* a move's step (net/move.h), 0: none */
+	uint64_t can_own;                       /* bit k: kernel k may be given buckets */
+	uint32_t nkernels;
+	uint32_t in_flight;                     /* moves kernel 0 has in flight */
+	uint64_t requested, done, refused, aborted;     /* kernel 0's moves since boot */
+};
+
 #define SYS_NETSTAT_DROPS 64
 #define SYS_NETSTAT_TCP   32
 #define SYS_NETSTAT_STATES 16

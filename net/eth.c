@@ -54,8 +54,11 @@ void eth_input(struct netif *nif, const uint8_t *frame, size_t len, uint64_t now
 	case ETH_TYPE_IPV4:
 		/* IP must know a link-layer broadcast: it draws no ICMP error (RFC 1122 2.4, 3.2.2). */
 		nif->rx_link_bcast = frame[0] & 1;
+		nif->rx_frame = frame;
+		nif->rx_frame_len = len;
 		ipv4_input(nif, frame + ETH_HDR, len - ETH_HDR, now);
 		nif->rx_link_bcast = false;
+		nif->rx_frame = NULL;
 		return;
 	default:
 		nif->stats.drops[DROP_ETH_TYPE]++;

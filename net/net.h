@@ -191,6 +191,11 @@ struct netif {
 	uint32_t rx_hash;
 	bool rx_hashed;
 	bool rx_link_bcast;             /* it came to a link-layer broadcast or multicast address */
+	/* The whole frame (eth_input sets it), for a stack that hands a segment to another
+	 * kernel; rx_forwarded: another kernel handed it here, and it goes no further. */
+	const uint8_t *rx_frame;
+	size_t rx_frame_len;
+	bool rx_forwarded;
 	struct net_stats stats;
 };
 

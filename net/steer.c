@@ -14,9 +14,9 @@ void steer_inputs_changed(struct steer_state *s)
 	s->dirty = true;
 }
 
-/* Buckets move only when the set of kernels that qualify changes: connections in a moved
- * bucket are not carried over (DESIGN.md section 4's forwarding does not exist yet), which
- * is why a kernel qualifies only once it listens, normally at boot. */
+/* Buckets move only when the set of kernels that qualify changes (a kernel qualifies once
+ * it listens, normally at boot); the caller moves them by the move exchange
+ * (kernel/netmove.h), which keeps their live connections. */
 static bool qualifies(const struct steer_kernel *k, const struct steer_kernel *k0)
 {
 	return k->has_queue && k->alive && k0->ports.count &&
@@ -26,7 +26,7 @@ static bool qualifies(const struct steer_kernel *k, const struct steer_kernel *k
 bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 		  const struct steer_kernel *k, uint8_t out[STEER_BUCKETS])
 {
-	if (!s->dirty && now - s->last_ms < STEER_PERIOD_MS)
+	if (!s->dirty && (s->settled || now - s->last_ms < STEER_PERIOD_MS))
 		return false;
 	s->dirty = false;
 	s->last_ms = now;
@@ -39,7 +39,9 @@ bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 		return false;   /* nothing to give away: the table stays as whoever wrote it */
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
 		out[b] = (uint8_t)kernels[b % n];
-	if (memcmp(out, s->kernel_of, STEER_BUCKETS) == 0)
+	memcpy(s->chosen, out, STEER_BUCKETS);
+	s->settled = memcmp(out, s->kernel_of, STEER_BUCKETS) == 0;
+	if (s->settled)
 		return false;
 	s->spread = n > 1;
 	return true;
@@ -49,6 +51,8 @@ void steer_written(struct steer_state *s, const uint8_t table[STEER_BUCKETS])
 {
 	memcpy(s->kernel_of, table, STEER_BUCKETS);
 	s->told = 1;            /* kernel 0 reads the table itself */
+	if (memcmp(table, s->chosen, STEER_BUCKETS) == 0)
+		s->settled = true;
 }
 
 uint64_t steer_to_tell(const struct steer_state *s, unsigned nkernels,
@@ -102,4 +106,26 @@ bool steer_ports_cover(const struct steer_ports *has, const struct steer_ports *
 		if (!steer_ports_has(has, need->port[i]))
 			return false;
 	return true;
+}
+
+bool steer_mask_has(const struct steer_mask *m, unsigned b)
+{
+	return b < STEER_BUCKETS && (m->mine[b / 64] >> (b % 64) & 1);
+}
+
+void steer_mask_set(struct steer_mask *m, unsigned b)
+{
+	if (b < STEER_BUCKETS)
+		m->mine[b / 64] |= 1ull << (b % 64);
+}
+
+void steer_mask_clear(struct steer_mask *m, unsigned b)
+{
+	if (b < STEER_BUCKETS)
+		m->mine[b / 64] &= ~(1ull << (b % 64));
+}
+
+bool steer_mask_empty(const struct steer_mask *m)
+{
+	return !m->mine[0] && !m->mine[1];
 }

@@ -32,6 +32,10 @@ struct steer_state {
 	bool dirty;                             /* an input changed since the policy last ran */
 	bool spread;                            /* the table is the policy's own spread */
 	uint64_t last_ms;                       /* when the policy last ran */
+	uint8_t chosen[STEER_BUCKETS];          /* the policy's last choice */
+	bool settled;                           /* the table reached it: only an input change
+						   runs the policy again, so that moves asked
+						   of kernel 0 (netsteer_move) stay */
 };
 
 /* Which buckets are one kernel's: bit b of mine[b / 64]. */
@@ -59,6 +63,12 @@ uint64_t steer_to_tell(const struct steer_state *s, unsigned nkernels,
 /* Kernel k heard its buckets (its message was sent). */
 void steer_told(struct steer_state *s, unsigned k);
 struct steer_mask steer_buckets_of(const struct steer_state *s, unsigned k);
+
+/* Bucket masks. */
+bool steer_mask_has(const struct steer_mask *m, unsigned b);
+void steer_mask_set(struct steer_mask *m, unsigned b);
+void steer_mask_clear(struct steer_mask *m, unsigned b);
+bool steer_mask_empty(const struct steer_mask *m);
 
 /* Port lists. */
 bool steer_ports_has(const struct steer_ports *p, uint16_t port);

@@ -132,6 +132,13 @@ struct tcp_stack {
 	 * NULL: any port will do. */
 	bool (*port_ok)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			uint16_t rport);
+	/* A segment of a flow no connection here knows (TIME-WAIT ones included), other than a
+	 * SYN that opens and the ACK of a cookie this stack sent, before its RST or cookie check:
+	 * true when the hook took it away (the frame is in the interface's rx_frame). A moved
+	 * bucket's new owner hands such segments to the previous owner (kernel/netmove.h,
+	 * DESIGN.md section 4). Never called for a frame another kernel handed on. NULL: none. */
+	bool (*stray)(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport);
 	/* Memory for connections and their buffers (kmalloc in the kernel, malloc in tests). */
 	void *(*alloc)(size_t n);
 	void (*free)(void *p);

@@ -597,6 +597,23 @@ static void check_flow_hash(struct tcp_stack *st, const struct netif *nif, const
 		tcp_count(st, TCP_RSS_MISMATCHES);
 }
 
+/* A segment of a flow this stack does not know, handed to whoever the stray hook says
+ * serves it (a moved bucket's previous owner, DESIGN.md section 4): any segment but a SYN
+ * that opens (the bucket's new owner takes those at once) and the ACK of a cookie this
+ * stack sent; only the frame as it was received (not one reassembled here), and never one
+ * another kernel handed on, so that no segment goes round. */
+static bool stray_elsewhere(struct tcp_stack *st, const struct netif *nif, const uint8_t *ip,
+			    const struct seg *s, uint64_t now)
+{
+	if (!st->stray || nif->rx_forwarded || (s->flags & (SYN | ACK)) == SYN ||
+	    !nif->rx_frame || ip != nif->rx_frame + ETH_HDR)
+		return false;
+	struct tcp_conn *l = tcp_lookup_listener(st, s->dst, s->dport);
+	if (l && tcp_cookie_ours(l, s, now))
+		return false;
+	return st->stray(st, s->src, s->dst, s->sport, s->dport);
+}
+
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct tcp_stack *st = nif->tcp;
@@ -616,6 +633,8 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		tcp_conn_finish(c, 0);  /* freed, unless its user holds it yet */
 		c = NULL;
 	}
+	if (!c && stray_elsewhere(st, nif, ip, &s, now))
+		return;
 	struct tcp_conn *l = c ? NULL : tcp_lookup_listener(st, s.dst, s.dport);
 	if (!c && !l) {
 		/* CLOSED: whatever the flags, every segment without RST draws a RST. */

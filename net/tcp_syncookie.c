@@ -102,6 +102,13 @@ static bool cookie_valid(struct tcp_stack *st, const struct seg *s, uint64_t now
 	return true;
 }
 
+bool tcp_cookie_ours(struct tcp_conn *l, const struct seg *s, uint64_t now)
+{
+	struct seg syn;
+	return now < l->cookies_until && (s->flags & (SYN | ACK | RST)) == ACK &&
+	       cookie_valid(l->stack, s, now, &syn);
+}
+
 struct tcp_conn *tcp_cookie_check(struct tcp_conn *l, const struct seg *s, uint64_t now)
 {
 	struct seg syn;

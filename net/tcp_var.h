@@ -112,6 +112,8 @@ bool tcp_reass(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t l
 /* tcp_syncookie.c */
 void tcp_cookie_send(struct tcp_conn *l, const struct seg *s, uint64_t now);
 struct tcp_conn *tcp_cookie_check(struct tcp_conn *l, const struct seg *s, uint64_t now);
+/* Is s the ACK of a cookie listener l sent, within its cookie period? Nothing is made. */
+bool tcp_cookie_ours(struct tcp_conn *l, const struct seg *s, uint64_t now);
 
 /* tcp_output.c */
 int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len,

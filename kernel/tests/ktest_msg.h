@@ -64,6 +64,15 @@ enum urpc_test_op {
 	 * VEC_NICQ_TEST), and never confirm; rings the owner refused outright are given back.
 	 * Reply the answer's status, or the error that left it unanswered. */
 	TEST_OP_NICQ_UNCONFIRMED = 15,
+	/* A TCP connection from this kernel's own stack to arg[0] port arg[1] (an echo server),
+	 * kept for the next two operations; reply arg[0] = its local port, arg[1] = its state
+	 * (-ETIMEDOUT unless it was established within 3 s) */
+	TEST_OP_MOVE_OPEN = 16,
+	/* send arg[0] bytes (pattern arg[1]) on it and read them back; reply arg[0] = bytes that
+	 * came back equal, arg[1] = its state, arg[2] = its error (0 while open) */
+	TEST_OP_MOVE_ECHO = 17,
+	/* close it, and wait until the peer's FIN ends it; reply arg[1] = its state then */
+	TEST_OP_MOVE_CLOSE = 18,
 };
 
 struct urpc_test {

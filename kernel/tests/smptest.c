@@ -22,6 +22,7 @@
 #include "net/tcp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 #define PINGPONG_MAX 2048
 #define PONG_QUEUE   64
@@ -398,6 +399,84 @@ static void op_stack_connect(unsigned from, struct urpc_test *r)
 	r->arg[2] = other;
 }
 
+/* The connection TEST_OP_MOVE_* keep, and the network work done while waiting on it. */
+static struct tcp_conn *move_conn;
+
+static void net_work(void)
+{
+	peer_poll();
+	netdev_poll();
+	netdev_tx_flush();
+	cpu_relax();
+}
+
+static void op_move_open(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	struct tcp_stack *st = sock_tcp_stack();
+	if (!st || !netdev_netif() || move_conn || !(move_conn = tcp_conn_new(st))) {
+		r->status = move_conn ? -EBUSY : -ENODEV;
+		return;
+	}
+	r->status = tcp_connect(move_conn, (uint32_t)r->arg[0], (uint16_t)r->arg[1],
+				time_uptime_ms());
+	netdev_tx_flush();
+	uint64_t end = deadline_ms(3000);
+	while (!r->status && move_conn->state == TCP_SYN_SENT && rdtsc() < end)
+		net_work();
+	if (!r->status && move_conn->state != TCP_ESTABLISHED)
+		r->status = -ETIMEDOUT;
+	r->arg[0] = move_conn->lport;
+	r->arg[1] = move_conn->state;
+}
+
+static uint8_t move_byte(uint64_t seed, size_t i)
+{
+	return (uint8_t)(seed * 131 + i * 7 + (i >> 8));
+}
+
+static void op_move_echo(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	uint8_t buf[512];
+	size_t len = (size_t)r->arg[0], sent = 0, back = 0, equal = 0;
+	uint64_t end = deadline_ms(5000);
+	while (move_conn && back < len && !move_conn->error && rdtsc() < end) {
+		for (size_t n = MIN(len - sent, sizeof(buf)), i = 0; i < n; i++)
+			buf[i] = move_byte(r->arg[1], sent + i);
+		long w = sent < len ? tcp_send(move_conn, buf, MIN(len - sent, sizeof(buf)),
+					       time_uptime_ms()) : 0;
+		sent += w > 0 ? (size_t)w : 0;
+		long got = tcp_recv(move_conn, buf, sizeof(buf), false, time_uptime_ms());
+		for (long i = 0; i < got; i++, back++)
+			equal += buf[i] == move_byte(r->arg[1], back);
+		if (got == 0)
+			break;                  /* the peer closed */
+		net_work();
+	}
+	r->status = move_conn ? 0 : -ENOTCONN;
+	r->arg[0] = equal;
+	r->arg[1] = move_conn ? move_conn->state : TCP_CLOSED;
+	r->arg[2] = move_conn ? (uint64_t)(int64_t)move_conn->error : 0;
+}
+
+static void op_move_close(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	if (!move_conn) {
+		r->status = -ENOTCONN;
+		return;
+	}
+	struct tcp_conn *c = move_conn;
+	tcp_shutdown_send(c, time_uptime_ms());
+	uint64_t end = deadline_ms(3000);
+	while (c->state != TCP_TIME_WAIT && c->state != TCP_CLOSED && rdtsc() < end)
+		net_work();
+	r->arg[1] = c->state;
+	tcp_close(c, time_uptime_ms());
+	move_conn = NULL;
+}
+
 static void op_read_global(unsigned from, struct urpc_test *r)
 {
 	(void)from;
@@ -485,6 +564,9 @@ static const test_op_fn test_ops[] = {
 	[TEST_OP_STACK_CONNECT] = op_stack_connect,
 	[TEST_OP_PEER_DROPS] = op_peer_drops,
 	[TEST_OP_NICQ_UNCONFIRMED] = op_nicq_unconfirmed,
+	[TEST_OP_MOVE_OPEN] = op_move_open,
+	[TEST_OP_MOVE_ECHO] = op_move_echo,
+	[TEST_OP_MOVE_CLOSE] = op_move_close,
 };
 
 static void run_request(unsigned from, struct urpc_test *r)

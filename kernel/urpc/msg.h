@@ -41,15 +41,35 @@ enum urpc_type {
 	URPC_BUCKETS = 10,
 	URPC_NICQ_CONFIRM = 11,
 	/* Software steering (kernel/swsteer.h), frames by reference into the packet pool
-	 * (kernel/urpc/pool.h): kernel 0 -> a kernel without a queue of its own, a received
-	 * frame in one of kernel 0's buffers, now the receiver's (struct urpc_pkt_frame); a
+	 * (kernel/urpc/pool.h): kernel 0 -> a kernel without a queue of its own, or any kernel
+	 * -> any other (forwarded set: a frame for a flow the receiver serves), a received
+	 * frame in one of the sender's buffers, now the receiver's (struct urpc_pkt_frame); a
 	 * kernel -> kernel 0, a frame to send in one of the sender's buffers, now kernel 0's
 	 * (struct urpc_pkt_frame). The holder gives each buffer back to its owner in a
 	 * URPC_PKT_RETURN (struct urpc_pkt_return) once done with it. */
 	URPC_PKT_RX = 12,
 	URPC_PKT_TX = 13,
 	URPC_PKT_RETURN = 14,
-	URPC_TYPE_LAST = URPC_PKT_RETURN,
+	/* The move exchange (kernel/netmove.h draws it): RSS buckets change kernels under live
+	 * connections. Kernel 0 -> the new owner: forward unknown segments of the buckets to
+	 * the previous one (struct urpc_move, peer = the previous owner); it answers
+	 * URPC_MOVE_READY (struct urpc_move_note). Kernel 0 -> the previous owner, once the
+	 * table is rewritten: the buckets are no longer yours (struct urpc_move, peer = the new
+	 * owner); it reports URPC_MOVE_DRAINING every second and URPC_MOVE_DRAINED when none of
+	 * its connections there is left (struct urpc_move_note), to the new owner and kernel
+	 * 0. Kernel 0 -> the new owner, READY not in time: URPC_MOVE_ABORT (struct
+	 * urpc_move_note). */
+	URPC_MOVE_BEGIN = 15,
+	URPC_MOVE_READY = 16,
+	URPC_MOVE_LEAVE = 17,
+	URPC_MOVE_DRAINING = 18,
+	URPC_MOVE_DRAINED = 19,
+	URPC_MOVE_ABORT = 20,
+	/* Any kernel -> kernel 0: move these buckets (struct urpc_move_ask); kernel 0 answers
+	 * URPC_MOVE_ANSWER (struct urpc_move_answer) with netsteer_move's result. */
+	URPC_MOVE_ASK = 21,
+	URPC_MOVE_ANSWER = 22,
+	URPC_TYPE_LAST = URPC_MOVE_ANSWER,
 };
 
 /* Types URPC_TEST_FIRST..URPC_TEST_LAST belong to the in-kernel tests and the URPC benchmark
@@ -127,6 +147,9 @@ struct urpc_pkt_frame {
 	uint16_t len;           /* frame bytes, at most PKTPOOL_BUF_SIZE */
 	uint32_t hash;          /* URPC_PKT_RX: the Toeplitz hash kernel 0 steered it by */
 	uint8_t tcp4;           /* URPC_PKT_RX: hash is of the TCP/IPv4 4-tuple */
+	uint8_t forwarded;      /* URPC_PKT_RX: a kernel that received it hands it on (a moved
+				   bucket's previous owner gets it, kernel/netmove.h); the
+				   receiver takes it as it is and never hands it on again */
 };
 
 #define URPC_PKT_RETURNS 26u
@@ -137,6 +160,30 @@ struct urpc_pkt_return {
 };
 _Static_assert(sizeof(struct urpc_pkt_frame) <= URPC_PAYLOAD, "a frame reference fits a slot");
 _Static_assert(sizeof(struct urpc_pkt_return) <= URPC_PAYLOAD, "returns fit a slot");
+
+struct urpc_move {
+	uint64_t mask[2];                       /* bit b: RSS bucket b */
+	uint32_t id;                            /* kernel 0's number for the move, never 0 */
+	uint8_t peer;                           /* BEGIN: the previous owner; LEAVE: the new */
+};
+
+struct urpc_move_note {
+	uint32_t id;
+	uint32_t remaining;                     /* DRAINING: connections left in the buckets */
+};
+
+struct urpc_move_ask {
+	uint64_t mask[2];
+	uint32_t seq;                           /* the asker's, echoed in the answer */
+	uint8_t to;
+};
+
+struct urpc_move_answer {
+	uint32_t seq;
+	int32_t status;                         /* moves begun (>= 0) or -errno */
+};
+_Static_assert(sizeof(struct urpc_move) <= URPC_PAYLOAD, "a move fits a slot");
+_Static_assert(sizeof(struct urpc_move_ask) <= URPC_PAYLOAD, "a move request fits a slot");
 
 struct urpc_nicq_attach {
 	uint64_t rx_ring_pa, tx_ring_pa;        /* the queue's descriptor rings */

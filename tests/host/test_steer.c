@@ -197,3 +197,22 @@ TEST(steer, ports_are_held_once)
 	EXPECT(steer_ports_has(&p, 443));
 	EXPECT(!steer_ports_has(&p, 22));
 }
+
+/* Once the table reached the policy's spread, buckets moved by request (netsteer_move) stay
+ * put at the next periods; an input change spreads them again. */
+TEST(steer, a_settled_spread_leaves_requested_moves_until_an_input_changes)
+{
+	struct steer_state s;
+	struct steer_kernel k[2];
+	uint8_t t[STEER_BUCKETS];
+	steer_init(&s);
+	kernels_listening(k, 2);
+	EXPECT(steer_decide(&s, T0, 2, k, t));
+	steer_written(&s, t);
+	t[0] = 1;                               /* a move asked of kernel 0 */
+	steer_written(&s, t);
+	EXPECT(!steer_decide(&s, T0 + 5 * STEER_PERIOD_MS, 2, k, t));
+	steer_inputs_changed(&s);
+	EXPECT(steer_decide(&s, T0 + 6 * STEER_PERIOD_MS, 2, k, t));
+	EXPECT_EQ_U64(t[0], 0);
+}

@@ -206,14 +206,17 @@ ktests igbfail bios 2 nic_igb_attach_failing_after_its_rings_gives_them_back_que
 # A stack on every kernel (the default): each kernel attaches the igb queue pair with its
 # number at boot and runs a stack of its own over it; kernel 1 pings through its own queue
 # when the RSS buckets point there. The attach protocol refuses a queue the MSI-X table
-# cannot route and gives up a queue whose requester never confirms. A listener handed to a worker on kernel 1 is
-# replicated there, one socket, and closed when the worker is killed (here and on the e1000).
-ktests igbq bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it,nicq_only_seated_kernels_drive_queues,nicq_unroutable_queue_is_refused_unstarted,nicq_unconfirmed_queue_is_given_up \
-	igb "ip=dhcp" -- -nic user,model=igb
-# The same on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it
-# in software and sends its frames, by reference into the packet pool.
-ktests e1000q bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software \
-	e1000 "ip=dhcp" -- -nic user,model=e1000
+# cannot route and gives up a queue whose requester never confirms. A listener handed to a
+# worker on kernel 1 is replicated there, one socket, and closed when the worker is killed
+# (here and on the e1000). Both 2-kernel boots move a live connection's bucket between the
+# kernels: QEMU runs `cat` for each connection to 10.0.2.100 port 7 (guestfwd), an echo
+# server on the host side.
+ktests igbq bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_its_own_stack_and_queue,net_kernel1_connects_out_on_ports_that_steer_to_it,nicq_only_seated_kernels_drive_queues,nicq_unroutable_queue_is_refused_unstarted,nicq_unconfirmed_queue_is_given_up,net_move_keeps_a_live_connection,net_move_refuses_a_bucket_mid_move \
+	igb "ip=dhcp echo7=10.0.2.100" -- -nic user,model=igb,guestfwd=tcp:10.0.2.100:7-cmd:cat
+# The same on the e1000, which has one queue: kernel 0 steers kernel 1's buckets to it in
+# software and sends its frames, by reference into the packet pool.
+ktests e1000q bios 2 user_listener_replicated_for_a_worker_on_kernel1,net_kernel1_pings_through_software_steering,net_kernel1_connects_out_steered_in_software,net_move_keeps_a_live_connection,net_move_refuses_a_bucket_mid_move \
+	e1000 "ip=dhcp echo7=10.0.2.100" -- -nic user,model=e1000,guestfwd=tcp:10.0.2.100:7-cmd:cat
 # More kernels than QEMU's 82576 has MSI-X entries for queues (9 of its 16): kernels 1-8
 # drive their queues, kernels 9-11 none, and queues 9-15 never run; kernel 11 is served by
 # software steering instead.

@@ -50,6 +50,10 @@ int netstat(struct sys_netstat *ns);
 /* Every kernel's network summary, in kernel order; returns the number of kernels (ERANGE
  * when max is fewer). */
 int netstat_all(struct sys_netsum *out, unsigned max);
+/* The RSS table and moves in flight (kernel 0 only); a move of the buckets of mask to kernel
+ * `to`: how many moves began, or -1 with errno (SYS_STEER). */
+int steer_table(struct sys_steer_table *t);
+int steer_move(const uint64_t mask[2], unsigned to);
 
 /* Sockets, poll and epoll: POSIX/Linux signatures (constants in kernel/syscall.h). */
 int socket(int domain, int type, int protocol);

@@ -70,6 +70,8 @@ int kill(unsigned core, int pid) { return (int)posix(sys_call(SYS_KILL, core, pi
 int poweroff(int status) { return (int)posix(sys_call(SYS_SHUTDOWN, status, 0, 0, 0)); }
 int netstat(struct sys_netstat *ns) { return (int)posix(sys_call(SYS_NETSTAT, (long)ns, 0, 0, 0)); }
 int netstat_all(struct sys_netsum *out, unsigned max) { return (int)posix(sys_call(SYS_NETSTAT_ALL, (long)out, max, 0, 0)); }
+int steer_table(struct sys_steer_table *t) { return (int)posix(sys_call(SYS_STEER, STEER_TABLE, (long)t, 0, 0)); }
+int steer_move(const uint64_t mask[2], unsigned to) { return (int)posix(sys_call(SYS_STEER, STEER_MOVE, (long)mask, to, 0)); }
 
 void *sbrk(long incr)
 {

@@ -1,0 +1,64 @@
+/* The move exchange: RSS buckets change kernels under live connections, and none breaks
+ * (DESIGN.md section 4). Kernel 0 runs it for every table change, its policy's and
+ * netsteer_move's; net/move.h holds each side's state.
+ *
+ *   kernel 0                         new owner `to`                 previous owner `from`
+ *   BEGIN {id, mask, from} -------->  forwards segments of flows
+ *                                     it does not know in mask to
+ *                                     `from` (pool, kernel/swsteer.h)
+ *           <----------------------- READY {id}
+ *   rewrites the table (the igb's
+ *   RETA, or software steering's),
+ *   URPC_BUCKETS to each kernel
+ *   LEAVE {id, mask, to} ------------------------------------------> mask is not its own;
+ *                                                                     serves its connections
+ *                                     <-- DRAINING {id, n} --------- there, a report a second
+ *           <-------------------------------- DRAINING {id, n} ---
+ *                                     <-- DRAINED {id} ------------- none left
+ *           <-------------------------------- DRAINED {id} -------
+ *                                     stops forwarding
+ *
+ * SYNs that open go to the new owner at once and are served there; every other segment of
+ * a flow it does not know (the ACK of a cookie it sent aside) goes to `from` (net/tcp.h's
+ * stray hook), which takes it without handing it on again.
+ *
+ * A deadline on every step: no READY within MOVE_READY_MS -> ABORT {id} to the new owner,
+ * the table untouched. A LEAVE that cannot be sent is retried at each poll until it is, or
+ * `from` is dead. The drain lasts as long as the connections do; the new owner stops
+ * forwarding on DRAINED, when `from` dies (peer_alive), or when its reports stop for
+ * MOVE_SILENCE_MS; kernel 0 forgets the move likewise. One move per bucket at a time: a
+ * bucket mid-move refuses another (-EBUSY), except that a bucket `from` still drains may move
+ * back to `from`, whose connections there are then its own again. A message that names no
+ * move (late, or from the wrong kernel) is counted and changes nothing.
+ *
+ * Connections in TIME-WAIT are not waited for (they last 2 MSL): a segment of one that comes
+ * after the drain draws the new owner's RST, as it would after the connection was gone. */
+#ifndef KERNEL_NETMOVE_H
+#define KERNEL_NETMOVE_H
+
+#include <stdint.h>
+#include "net/move.h"
+
+/* Every kernel, with its interface: the handlers of its side. */
+void netmove_init(void);
+/* Every kernel, from netdev_poll: the stack's hook, deadlines, drains; kernel 0 the moves. */
+void netmove_poll(uint64_t now);
+/* Kernel 0: moves m's buckets to kernel `to` (netsteer.h checks `to`), table is the table
+ * as written: move_ctl_request's result. */
+int netmove_request(const uint8_t table[STEER_BUCKETS], const struct steer_mask *m,
+		    unsigned to);
+/* Another kernel: asks kernel 0 for a move and waits for its answer (at most a second). */
+int netmove_ask(const struct steer_mask *m, unsigned to);
+/* Kernel 0's moves in flight; every kernel's forwarding and drains. */
+const struct move_ctl *netmove_ctl(void);
+const struct move_local *netmove_local(void);
+
+/* Counted since boot on this kernel. */
+struct netmove_stats {
+	uint64_t forwarded;             /* segments handed to a bucket's previous owner */
+	uint64_t fwd_failed;            /* ... dropped: no pool buffer or a full ring */
+	uint64_t not_from_kernel0;      /* BEGIN, LEAVE or ABORT from another kernel */
+};
+const struct netmove_stats *netmove_stats(void);
+
+#endif

@@ -1,0 +1,125 @@
+/* The stack's stray hook (net/tcp.h): a segment of a flow no connection knows goes to the
+ * hook before its RST or cookie check, so that a moved bucket's new owner can hand it to the
+ * previous owner (kernel/netmove.h); SYNs that open, ACKs of our own cookies and frames
+ * another kernel handed on stay here. Scripted peer as in test_tcp.c. */
+#include "tests/host/test.h"
+#include "tests/host/tcp_harness.h"
+#include "lib/string.h"
+
+static unsigned strays;
+static uint32_t stray_src;
+static uint16_t stray_sport, stray_dport;
+static bool stray_had_frame;
+
+static bool take_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
+		       uint16_t dport)
+{
+	(void)dst;
+	strays++;
+	stray_src = src;
+	stray_sport = sport;
+	stray_dport = dport;
+	stray_had_frame = st->nif->rx_frame != NULL && st->nif->rx_frame_len > 0;
+	return true;
+}
+
+static void stray_setup(void)
+{
+	raw_setup();
+	strays = 0;
+	stray_had_frame = false;
+	A.st.stray = take_stray;
+}
+
+static void stray_done(void)
+{
+	A.st.stray = NULL;
+	A.nif.rx_forwarded = false;
+	raw_done();
+}
+
+TEST(tcp_stray, an_unknown_ack_goes_to_the_hook_instead_of_drawing_a_reset)
+{
+	stray_setup();
+	unsigned before = ncap;
+	peer(81, ACK | PSH, 5000, 777, 65535, "data", 4, NULL);
+	EXPECT_EQ_U64(strays, 1);
+	EXPECT_EQ_U64(ncap, before);            /* no RST */
+	EXPECT_EQ_U64(stray_src, B_IP);
+	EXPECT_EQ_U64(stray_sport, peer_port);
+	EXPECT_EQ_U64(stray_dport, 81);
+	EXPECT(stray_had_frame);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_NO_SOCKET], 0);
+	peer(81, FIN | ACK, 5000, 777, 65535, NULL, 0, NULL);
+	peer(81, RST, 5000, 0, 0, NULL, 0, NULL);
+	peer(81, SYN | ACK, 5000, 777, 65535, NULL, 0, NULL);  /* answers a SYN sent elsewhere */
+	EXPECT_EQ_U64(strays, 4);
+	EXPECT_EQ_U64(ncap, before);
+	stray_done();
+}
+
+TEST(tcp_stray, a_syn_that_opens_is_served_here)
+{
+	stray_setup();
+	peer(81, SYN, 5000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(strays, 0);
+	EXPECT_EQ_U64(last().flags, RST | ACK);         /* nobody listens on 81, here */
+	stray_done();
+}
+
+TEST(tcp_stray, a_frame_another_kernel_handed_on_is_never_handed_on_again)
+{
+	stray_setup();
+	A.nif.rx_forwarded = true;
+	peer(81, ACK, 5000, 777, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(strays, 0);
+	EXPECT_EQ_U64(last().flags, RST);               /* the usual answer to no connection */
+	stray_done();
+}
+
+TEST(tcp_stray, a_segment_of_a_known_connection_stays_with_it)
+{
+	stray_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	EXPECT(c != NULL);
+	if (c) {
+		peer(80, ACK | PSH, 1001, a_iss + 1, 65535, "GET", 3, NULL);
+		EXPECT_EQ_U64(tcp_readable(c), 3);
+		tcp_abort(c, now);
+	}
+	EXPECT_EQ_U64(strays, 0);
+	tcp_close(l, now);
+	stray_done();
+}
+
+/* Cookies: the ACK of one this stack sent completes here; one it cannot check (another
+ * kernel's, from before the bucket moved) goes to the hook, not to a RST. */
+TEST(tcp_stray, our_own_cookie_completes_here_and_a_foreign_one_goes_to_the_hook)
+{
+	stray_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		peer_port = (uint16_t)(20000 + i);
+		peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+	}
+	peer_port = 30000;
+	peer(80, SYN, 7000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
+	struct out_seg s = last();
+	peer_port = 30001;
+	peer(80, ACK, 9001, 123456, 65535, NULL, 0, NULL);     /* a cookie we never sent */
+	EXPECT_EQ_U64(strays, 1);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_BAD_COOKIE], 0);
+	peer_port = 30000;
+	peer(80, ACK, 7001, s.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(strays, 1);
+	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_OK], 1);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (c)
+		tcp_abort(c, now);
+	peer_port = 40000;
+	tcp_close(l, now);
+	stray_done();
+}

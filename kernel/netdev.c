@@ -15,6 +15,7 @@
 #include "kernel/console.h"
 #include "kernel/netirq.h"
 #include "kernel/netmove.h"
+#include "kernel/netports.h"
 #include "kernel/netshare.h"
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
@@ -156,6 +157,7 @@ void netdev_ap_init(void)
 	nicq_init(NULL);
 	netsteer_ap_init();
 	netshare_init(&nif);
+	netports_init(&nif);
 	swsteer_init(&nif);
 	netmove_init();
 	if (want_stack_per_kernel())
@@ -176,7 +178,8 @@ int netdev_ping(uint32_t dst, uint16_t seq)
 {
 	if (!netdev_netif())
 		return -ENODEV;
-	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ms());
+	int err = icmp_echo_request(&nif, dst, (uint16_t)(NETDEV_PING_ID + kself.core), seq, 56,
+				    time_uptime_ms());
 	netdev_tx_flush();
 	return err;
 }
@@ -246,6 +249,7 @@ void netdev_init(void)
 	nicq_init(igb);
 	netsteer_init(igb, stack_per_kernel);
 	netshare_init(&nif);
+	netports_init(&nif);
 	swsteer_init(&nif);
 	netmove_init();
 	if (!found)
@@ -322,7 +326,8 @@ static void poll_soft(void)
 	uint64_t now = time_uptime_ms();
 	swsteer_poll(now);
 	sock_net_tick(now);
-	netshare_poll(now, false, 0, false);
+	netshare_poll(false, 0, false);
+	netports_poll(now);
 	netmove_poll(now);
 }
 
@@ -351,7 +356,8 @@ void netdev_poll(void)
 	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
-	netshare_poll(now, nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered(),
+	netports_poll(now);
+	netshare_poll(nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered(),
 		      soft_steering);
 	netsteer_poll(now);
 	swsteer_poll(now);

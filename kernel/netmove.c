@@ -1,5 +1,6 @@
 /* The move exchange's messages and each kernel's part in it (netmove.h draws it). */
 #include "kernel/netmove.h"
+#include "kernel/netports.h"
 #include "kernel/netsteer.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
@@ -193,6 +194,9 @@ static bool on_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t 
 	int k = move_fwd_to(&local, hash % STEER_BUCKETS);
 	if (k < 0)
 		return false;
+	if (!netports_listens((unsigned)k, dport) && !netports_listens(kself.core, dport) &&
+	    netports_server(IP_PROTO_TCP, dport) >= 0)
+		return false;   /* a port the previous owner never served: its server has it */
 	int err = swsteer_forward((unsigned)k, nif->rx_frame, nif->rx_frame_len, hash, true);
 	if (err == -EINVAL)
 		return false;                   /* dead: the flow is gone with it */

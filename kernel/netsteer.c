@@ -19,7 +19,6 @@
 #include "net/steer.h"
 
 _Static_assert(IGB_RETA_ENTRIES == STEER_BUCKETS, "one bucket per redirection entry");
-_Static_assert(URPC_LISTEN_PORTS == STEER_PORTS, "a report holds the policy's port list");
 _Static_assert(MAX_KERNELS <= STEER_MAX_KERNELS, "the policy covers every kernel");
 _Static_assert(sizeof(struct urpc_buckets) == sizeof(struct steer_mask), "a mask per message");
 
@@ -81,13 +80,11 @@ static bool steers(void)
 	return igb || soft_from < kself.ncores;
 }
 
-void netsteer_listening(unsigned k, const struct urpc_listening *l)
+void netsteer_listening(unsigned k, const struct steer_ports *p)
 {
-	struct steer_ports p = { .count = l->count };
-	memcpy(p.port, l->port, sizeof(p.port));
-	if (k >= MAX_KERNELS || memcmp(&p, &kernels[k].ports, sizeof(p)) == 0)
+	if (k >= MAX_KERNELS || memcmp(p, &kernels[k].ports, sizeof(*p)) == 0)
 		return;
-	kernels[k].ports = p;
+	kernels[k].ports = *p;
 	steer_inputs_changed(&state);
 }
 

@@ -9,7 +9,7 @@
 
 struct igb;
 struct steer_mask;
-struct urpc_listening;
+struct steer_ports;
 
 /* Kernel 0: its igb (NULL: no RSS) and whether the policy runs (not net=kernel0). Until
  * it steers, kernel 0 owns every bucket. */
@@ -19,8 +19,8 @@ void netsteer_init(struct igb *g, bool policy);
 void netsteer_soft_from(unsigned k);
 /* Another kernel: it owns no bucket until kernel 0 says so (URPC_BUCKETS). */
 void netsteer_ap_init(void);
-/* Kernel 0: kernel k listens on these TCP ports now (its URPC_LISTENING, or its own). */
-void netsteer_listening(unsigned k, const struct urpc_listening *l);
+/* Kernel 0: kernel k listens on these TCP ports now (its report, kernel/netports.h). */
+void netsteer_listening(unsigned k, const struct steer_ports *p);
 /* Kernel 0: a kernel's queue came or went. */
 void netsteer_inputs_changed(void);
 /* Kernel 0, from netdev_poll: tells kernels their buckets, runs the policy. */

@@ -46,14 +46,16 @@ dist_kernels_up() {
 	[ "$n" -eq 1 ] || seen "net: RSS buckets spread over kernels $all" "$log"
 }
 
-# dist_pool_proper P: each kernel owns a block of the pool; over 40 /status answers (which
-# come from every kernel) every block's owner saw no double return and no return from a
-# kernel not holding the buffer.
+# dist_pool_proper P: each kernel owns a block of the pool; over 40 /status answers (from
+# random source ports, so that every kernel answers some: the host's own ephemeral ports go
+# in steps that can keep to one kernel's buckets) every block's owner saw no double return
+# and no return from a kernel not holding the buffer.
 dist_pool_proper() {
 	local p=$1 pools=
 	for _ in $(seq 40); do
-		pools+=" $(status_of 's["kernel"], s["net"]["interface"]["pool"]["double_returns"] +
-			s["net"]["interface"]["pool"]["not_held"]' | tr ' ' :)"
+		pools+=" $(in_ns curl -sf --max-time 20 --local-port $((RANDOM % 20000 + 10000)) \
+			"http://$GUEST_IP/status" | $PY -c 'import json,sys; s=json.load(sys.stdin)
+p = s["net"]["interface"]["pool"]; print("%d:%d" % (s["kernel"], p["double_returns"] + p["not_held"]))' 2>/dev/null)"
 	done
 	[[ "$pools" == *" 0:0"* && "$pools" == *" 1:0"* && "$pools" != *:[1-9]* ]] &&
 		pass "${p}_pool_returns_all_proper" ||

@@ -47,25 +47,10 @@ static bool soft_ready(const struct netif **nif)
 	return lease_and_gateway(*nif, 1);
 }
 
-/* Asks kernel k to run req, sleeping meanwhile so that kernel 0's main loop steers and sends
- * kernel k's frames; kernel k's answer's status, or -ETIMEDOUT. */
-static int ask_kernel(unsigned k, const struct urpc_test *req, struct urpc_test *rep,
-		      unsigned timeout_ms)
-{
-	int err = smptest_send(k, req);
-	for (unsigned ms = 0; !err && ms < timeout_ms; ms += 10) {
-		err = smptest_wait_reply(k, req->op, rep, 0);
-		if (err != -ETIMEDOUT)
-			return err;
-		err = 0;
-		sched_sleep_ms(10);
-	}
-	return err ? err : -ETIMEDOUT;
-}
-
+/* Kernel 0's main loop must run while kernel 1 works: it steers and sends kernel 1's frames. */
 static int ask_kernel1(const struct urpc_test *req, struct urpc_test *rep, unsigned timeout_ms)
 {
-	return ask_kernel(1, req, rep, timeout_ms);
+	return smptest_ask_serving(1, req, rep, timeout_ms);
 }
 
 /* Kernel k attaches to software steering once kernel 0 has shared the interface. */
@@ -73,7 +58,7 @@ static int ask_attached(unsigned k, const struct urpc_test *req, struct urpc_tes
 {
 	int err = -ENODEV;
 	for (int i = 0; i < 100 && err == -ENODEV; i++) {
-		err = ask_kernel(k, req, rep, 5000);
+		err = smptest_ask_serving(k, req, rep, 5000);
 		if (err == -ENODEV)
 			sched_sleep_ms(100);
 	}
@@ -180,7 +165,7 @@ KTEST_NEEDS(net_kernel_past_msix_seats_steered_in_software, "igb kernels>=10 !ne
 	KASSERT(steer_all_to((uint8_t)k) == 0);
 	struct swsteer_stats s0 = *swsteer_stats();
 	req.arg[1] = 3;
-	KEXPECT_EQ(ask_kernel(k, &req, &rep, 10000), 0);
+	KEXPECT_EQ(smptest_ask_serving(k, &req, &rep, 10000), 0);
 	KEXPECT_EQ(rep.arg[0], 3);              /* every answer, to kernel k's stack */
 	KEXPECT(rep.arg[1] >= 3);               /* handed over by kernel 0 */
 	KEXPECT(swsteer_stats()->rx_handed - s0.rx_handed >= 3);

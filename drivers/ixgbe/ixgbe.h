@@ -58,6 +58,9 @@ int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t
 /* Entry 0 queue 0's receive cause, entry 1 the other causes (link change). */
 int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		   unsigned throttle_us);
+/* The handler of the other causes' vector: reads and clears them (EICR), unmasks them again;
+ * the causes it read. */
+uint32_t ixgbe_irq_other(struct ixgbe *e);
 /* RSS sends a frame whose hash has low 7 bits h to queue queue_of[h] (< IXGBE_QUEUES). */
 int ixgbe_reta_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_RETA_ENTRIES]);
 extern const struct nic_ops ixgbe_ops;
@@ -86,5 +89,10 @@ uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t spor
  * whole interface (as igb_queue_ops). */
 extern const struct adv_nic ixgbe_adv;
 extern const struct nic_ops ixgbe_queue_ops;
+
+/* The control part behind kernel 0's interface for every multi-queue NIC (drivers/nic.h):
+ * queues for other kernels, their MSI-X entries, RSS through steer_write and the 4,096 Flow
+ * Director groups through group_write. Its device argument is the struct ixgbe. */
+extern const struct nic_ctl_ops ixgbe_ctl_ops;
 
 #endif

@@ -17,7 +17,19 @@
 
 /* Flow Director groups (the NetPopcorn / Affinity-Accept scheme): a received TCP segment
  * belongs to the group named by the low 12 bits of its source port, the client's port, and
- * one perfect filter per group sends the group to a queue. */
+ * one perfect filter per group sends the group to a queue.
+ *
+ * How the groups meet the kernel's steering (drivers/nic.h, kernel/netsteer.c): the 128 RSS
+ * buckets stay the unit the policy and the move exchange move, and group g belongs to
+ * bucket g % 128, so a bucket is 32 groups and its 32 filters name its queue. Kernel 0
+ * writes the RSS table and then the group table spread from it (group_write: only the
+ * groups whose queue changed are repointed, so moving a bucket costs 32 filter commands).
+ * Once the groups are written every TCP segment matches a filter, so its bucket is its
+ * source port % 128 (nic_tcp_bucket), and that is what every kernel computes for it (its
+ * buckets for connect(), the move exchange's drains and forwarding, software steering);
+ * other IPv4 traffic follows RSS's address hash. A consequence: the replies of an outgoing
+ * connection come from the server's port, so they reach the kernel that owns that port's
+ * bucket, whatever source port the client picked (docs/HARDWARE.md). */
 #define IXGBE_FDIR_GROUP_BITS   12
 #define IXGBE_FDIR_GROUPS       (1u << IXGBE_FDIR_GROUP_BITS)
 #define IXGBE_FDIR_NONE         0xFF    /* a group with no filter: RSS places its segments */

@@ -159,9 +159,13 @@
 #define IXGBE_FDIRCMD_QUEUE_EN  (1u << 15)
 #define IXGBE_FDIRCMD_QUEUE(c)  (((c) >> 16) & 0x7Fu)
 #define IXGBE_FDIRCMD_RX_QUEUE(q) (((uint32_t)(q) & 0x7F) << 16)
-/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2), the L4 type (3) and
- * the flexible bytes (4). */
-#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x1Fu
+/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2) and the flexible bytes
+ * (4); L4P (3) stays clear, so the L4 type FDIRCMD names is compared: with it set, a UDP
+ * datagram, its ports masked by FDIRUDPM, would match a TCP filter whose port is 0. Bit
+ * values checked against the Linux driver's use of FDIRM (L4P set only for port-less
+ * filters). */
+#define IXGBE_FDIRM_L4P 0x08u
+#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x17u
 
 /* The 82599's mark of a bad frame in an advanced receive descriptor's status_error: RXE
  * (CRC, length or symbol error), bit 29 of the extended error field (7.1.6.2). */

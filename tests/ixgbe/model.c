@@ -379,7 +379,7 @@ static unsigned rss_queue(struct ixm *m, const struct tuple *t, uint32_t *hash, 
 		return 0;
 	}
 	unsigned e = *hash & 127;       /* RETA (8.2.3.7.14): entry 4i + j in byte j of RETA(i) */
-	return R(m, 0x0EB00 + 4 * (e / 4)) >> (8 * (e % 4)) & 0xF;
+	return R(m, 0x05C00 + 4 * (e / 4)) >> (8 * (e % 4)) & 0xF;
 }
 
 static volatile void *ring_at(struct ixm *m, uint32_t bal, uint32_t bah)

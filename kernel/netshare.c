@@ -47,7 +47,8 @@ static int share_with(unsigned k)
 static void share_config(unsigned queues, bool soft)
 {
 	struct urpc_net_config now = { .ip = nif->ip, .mask = nif->mask, .gateway = nif->gateway,
-				       .queues = (uint8_t)queues, .soft = soft };
+				       .queues = (uint8_t)queues, .soft = soft,
+				       .by_group = netsteer_by_group() };
 	memcpy(now.mac, nif->mac, 6);
 	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
 		config_shared = now;
@@ -77,6 +78,7 @@ static void on_net_config(unsigned from, const struct urpc_msg *m)
 	nif->ip = config_shared.ip;
 	nif->mask = config_shared.mask;
 	nif->gateway = config_shared.gateway;
+	netsteer_set_by_group(config_shared.by_group);
 }
 
 static void on_arp_learned(unsigned from, const struct urpc_msg *m)

@@ -116,6 +116,7 @@ struct urpc_net_config {
 	uint8_t mac[6];
 	uint8_t queues;         /* kernels below this drive a queue pair each (nic_plan_seat) */
 	uint8_t soft;           /* nonzero: the others get frames by software steering */
+	uint8_t by_group;       /* nonzero: TCP is steered by Flow Director group (drivers/nic.h) */
 	uint32_t ip, mask, gateway;     /* host order */
 };
 
@@ -201,6 +202,7 @@ struct urpc_nicq_attached {
 	uint32_t queue;
 	uint32_t seq;                           /* the request's */
 	uint32_t rings_held;                    /* nonzero: the NIC may point at the rings */
+	uint32_t nic;                           /* whose queue (enum nic_kind, drivers/nic.h) */
 	uint64_t regs_pa, regs_size;            /* the device's registers, to map for the tails */
 };
 

@@ -127,7 +127,7 @@ static void setup(unsigned me)
 	for (unsigned k = 0; k < NKERNELS; k++)
 		shared_status(k)->state = KSTATE_UP;
 	FUZZ_CHECK(peer_init() == 0, "peer_init");
-	netsteer_init(me == 0 ? (struct igb *)region : NULL, true);
+	netsteer_init(me == 0 ? &stub_nic : NULL, true);
 	stub_ticks = 1;
 }
 

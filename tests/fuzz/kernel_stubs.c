@@ -4,7 +4,7 @@
  * redirection table the harness keeps, and no user memory, no sleep and no packet pool. */
 #include <stdarg.h>
 #include "tests/fuzz/kernel_stubs.h"
-#include "drivers/igb/igb.h"
+#include "drivers/nic.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -22,7 +22,7 @@
 struct kernel_self kself;
 struct cpu_info cpu_info = { .tsc_hz = 1000000000ull };
 uint64_t stub_ticks;
-uint8_t stub_reta[IGB_RETA_ENTRIES];
+uint8_t stub_reta[NIC_BUCKETS];
 unsigned stub_reta_writes, stub_ipis;
 
 uint32_t kself_apic_of(unsigned core) { return core; }
@@ -46,13 +46,17 @@ int swsteer_forward(unsigned k, const uint8_t *frame, size_t len, uint32_t hash,
 /* Kernels 1 and 2 drive queues 1 and 2, so the bucket policy has someone to give to. */
 unsigned nicq_queue_of(unsigned k) { return k < kself.ncores ? k : 0; }
 
-void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES])
+static int stub_steer_write(void *dev, const uint8_t queue_of[NIC_BUCKETS])
 {
-	(void)e;
-	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+	(void)dev;
+	for (unsigned b = 0; b < NIC_BUCKETS; b++)
 		stub_reta[b] = queue_of[b];
 	stub_reta_writes++;
+	return 0;
 }
+
+static const struct nic_ctl_ops stub_ctl_ops = { .name = "stub", .steer_write = stub_steer_write };
+const struct nic_ctl stub_nic = { .ops = &stub_ctl_ops };
 
 void klog(enum log_level level, const char *fmt, ...)
 {

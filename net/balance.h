@@ -111,6 +111,7 @@ struct lb_kernel_state {
 	uint64_t changed_ms;            /* last gave or took groups */
 	uint64_t until_ms;              /* left alone until then */
 	uint32_t streak;                /* overloaded reports in a row */
+	bool seen;                      /* seen_ms holds a time */
 	bool changed;                   /* changed_ms holds a time */
 };
 
@@ -125,6 +126,7 @@ struct lb_state {
 	int32_t load[LB_MAX_KERNELS];           /* estimated, as moves are chosen */
 	uint8_t role[LB_MAX_KERNELS];
 	uint64_t keys[LB_MAX_GROUPS];           /* sort keys: kernels or one giver's groups */
+	uint16_t order[LB_MAX_KERNELS];         /* the givers, most loaded first */
 };
 
 void lb_params_default(struct lb_params *p);

@@ -219,6 +219,21 @@ bochs: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	tools/bochs.sh $(ISO)
 
+# lbsim: the load balancer's simulator, a host program around net/balance.c (docs/BALANCER.md).
+LBSIM := $(BUILD)/lbsim
+LBSIM_SRCS := tools/lbsim/main.c tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c \
+	      tools/lbsim/policy.c net/balance.c lib/sort.c lib/string.c lib/toeplitz.c
+.PHONY: lbsim lbsim-report
+lbsim: $(LBSIM)
+$(LBSIM): $(LBSIM_SRCS) $(wildcard tools/lbsim/*.h) net/balance.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC(host) $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -DLIB_HOST_TEST -I. -o $@ $(LBSIM_SRCS) -lm
+# Every scenario of docs/BALANCER.md, its table and plots rewritten (Debian's matplotlib).
+lbsim-report: $(LBSIM)
+	@tools/setup.sh
+	/usr/bin/python3 tools/lbsim/report.py --lbsim $(LBSIM)
+
 include tests/host/host.mk
 include tests/urpc/urpc.mk
 include tests/fuzz/fuzz.mk

@@ -53,13 +53,30 @@ static const struct opt opts[] = {
 	O("die-at", OPT_DOUBLE, die_at, "when it dies (seconds)"),
 };
 
+static void print_default(const struct opt *o, const struct sim_params *d)
+{
+	const void *f = (const char *)d + o->off;
+	switch (o->kind) {
+	case OPT_UINT: fprintf(stderr, "%u", *(const unsigned *)f); break;
+	case OPT_INT: fprintf(stderr, "%d", *(const int *)f); break;
+	case OPT_U64: fprintf(stderr, "%llu", (unsigned long long)*(const uint64_t *)f); break;
+	default: fprintf(stderr, "%g", *(const double *)f); break;
+	}
+}
+
 static void usage(void)
 {
+	struct sim_params d;
+	sim_defaults(&d);
 	fprintf(stderr, "usage: lbsim [--policy static|steal|netpopcorn|flotilla|all] "
 			"[--arrivals poisson|bursty] [--service exp|bimodal] [--csv] [--label L]\n"
-			"             [--trace FILE]  a line per period (sim.c's trace_period)\n");
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		fprintf(stderr, "             [--%s N]  %s\n", opts[i].name, opts[i].help);
+			"             [--trace FILE]  a line per period (sim.c's trace_period)\n"
+			"defaults: all policies, poisson, exp\n");
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		fprintf(stderr, "  --%-14s %s (", opts[i].name, opts[i].help);
+		print_default(&opts[i], &d);
+		fprintf(stderr, ")\n");
+	}
 	exit(2);
 }
 

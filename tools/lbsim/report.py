@@ -60,10 +60,36 @@ def run_all(lbsim, jobs):
             work.append((("scenario", name, seed), SCENARIO_BASE + sargs + ["--seed", str(seed)]))
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(run, lbsim, str(key), args): key for key, args in work}
+        futs = {pool.submit(run, lbsim, f"run{i}", args): key
+                for i, (key, args) in enumerate(work)}
         for f in concurrent.futures.as_completed(futs):
             results[futs[f]] = f.result()
             print("lbsim-report: done", futs[f], file=sys.stderr, flush=True)
+    return results
+
+
+def save(results, path):
+    """Every row, with its run's key, so the tables and plots can be redrawn (--from)."""
+    with open(path, "w", newline="") as f:
+        w = None
+        for key, rows in sorted(results.items(), key=lambda kv: str(kv[0])):
+            for r in rows:
+                row = {"key": "|".join(map(str, key))}
+                row.update(r)
+                if w is None:
+                    w = csv.DictWriter(f, fieldnames=list(row))
+                    w.writeheader()
+                w.writerow(row)
+
+
+def load(path):
+    results = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            parts = r.pop("key").split("|")
+            key = (parts[0], int(parts[1]), int(parts[2]), parts[3], int(parts[4])) \
+                if parts[0] == "size" else (parts[0], parts[1], int(parts[2]))
+            results.setdefault(key, []).append(r)
     return results
 
 
@@ -219,11 +245,15 @@ def machine():
 
 
 def section(results, wall, jobs):
+    timing = (f"{len(results)} lbsim invocations of four policies each took {wall:.0f} s of wall "
+              f"time with {jobs} at a time (every row: balancer/lbsim-runs.csv)."
+              if wall is not None else
+              f"the tables and plots redrawn (--redraw) from the rows of a previous run of "
+              f"{len(results)} lbsim invocations, balancer/lbsim-runs.csv.")
     return f"""{BEGIN}
 
 Produced by `make lbsim-report` (tools/lbsim/report.py) on {datetime.date.today()}, on
-{machine()}; {len(results)} lbsim invocations of four policies each took {wall:.0f} s of wall
-time with {jobs} at a time. Every run: lbsim's defaults (`build/lbsim --help` lists them: 20
+{machine()}; {timing} Every run: lbsim's defaults (`build/lbsim --help` lists them: 20
 simulated seconds of which the first 3 are not measured, offered load 0.8, exponential
 service of mean 1 ms, 20 % of connections long-lived with 50 requests on average 20 ms
 apart, forwarding 50 us, stealing 100 us, balancer period 100 ms, net/balance.h's default
@@ -258,12 +288,20 @@ def main():
     ap.add_argument("--lbsim", default="build/lbsim")
     ap.add_argument("--doc", default="docs/BALANCER.md")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--redraw", action="store_true",
+                    help="tables and plots from docs/balancer/lbsim-runs.csv, no new runs")
     args = ap.parse_args()
     outdir = os.path.join(os.path.dirname(args.doc), "balancer")
     os.makedirs(outdir, exist_ok=True)
+    runs = os.path.join(outdir, "lbsim-runs.csv")
     start = datetime.datetime.now()
-    results = run_all(args.lbsim, args.jobs)
-    wall = (datetime.datetime.now() - start).total_seconds()
+    wall = None
+    if args.redraw:
+        results = load(runs)
+    else:
+        results = run_all(args.lbsim, args.jobs)
+        save(results, runs)
+        wall = (datetime.datetime.now() - start).total_seconds()
     plot_sizes(results, outdir, "accept_p99_ms", "p99 accept-to-service delay, ms",
                "p99-vs-kernels.png")
     plot_sizes(results, outdir, "moves_per_s", "moves per second", "moves-vs-kernels.png",

@@ -220,6 +220,23 @@ bochs: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	tools/bochs.sh $(ISO)
 
+# lbsim: the load balancer's simulator, a host program around net/balance.c (docs/BALANCER.md).
+LBSIM := $(BUILD)/lbsim
+LBSIM_SRCS := tools/lbsim/main.c tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c \
+	      tools/lbsim/policy.c net/balance.c lib/sort.c lib/string.c lib/toeplitz.c
+.PHONY: lbsim lbsim-report
+lbsim: $(LBSIM)
+$(LBSIM): $(LBSIM_SRCS) $(wildcard tools/lbsim/*.h) net/balance.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC(host) $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -DLIB_HOST_TEST -I. -o $@ $(LBSIM_SRCS) -lm
+# Every scenario of docs/BALANCER.md, its table and plots rewritten (Debian's matplotlib);
+# LBSIM_JOBS runs that many at a time.
+LBSIM_JOBS ?= 1
+lbsim-report: $(LBSIM)
+	@tools/setup.sh
+	/usr/bin/python3 tools/lbsim/report.py --lbsim $(LBSIM) --jobs $(LBSIM_JOBS)
+
 include tests/host/host.mk
 include tests/urpc/urpc.mk
 include tests/fuzz/fuzz.mk
@@ -267,6 +284,8 @@ help:
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
 	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
+	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
+	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

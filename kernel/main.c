@@ -210,6 +210,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 		prof_poll();
 		smp_service();
 		rcall_service();
+		crashtest_kill_poll();
 		proc_reap_orphans();
 		if (sched_has_work()) {
 			sched_yield();
@@ -260,6 +261,7 @@ static void kmain_late(void *arg)
 		pmm_free_frames() * PAGE_SIZE >> 20);
 	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
 		crashtest_run(spec);
+	crashtest_kill_arm();
 	int err = cmdline_get(boot_info.cmdline, "ktest", spec, sizeof(spec));
 	if (err == -ENOSPC) {
 		pr_err("ktest: the test list does not fit the command line: no test runs\n");
@@ -320,6 +322,7 @@ static void kmain_ap_late(void *arg)
 	if (peer_init())
 		panic("kmain_ap: URPC set-up failed");
 	smptest_init();
+	crashtest_kill_arm();
 	rcall_init();
 	netdev_ap_init();
 	peer_set_state(KSTATE_UP);

@@ -5,6 +5,10 @@
 #include "kernel/mm/kstack.h"
 #include "kernel/panic.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/bootinfo.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 
 __attribute__((noinline)) uint64_t crashtest_read(uint64_t addr)
@@ -81,4 +85,38 @@ void crashtest_run(const char *kind)
 		kprintf("crashtest: unknown kind \"%s\" (pagefault, divide, stackoverflow, "
 			"invalidop, panic, doublefree, overflow)\n", kind);
 	kprintf("crashtest: %s did not crash\n", kind);
+}
+
+/* kill_kernel=K@S: this kernel's deadline in its own uptime, or 0 when it is not K. */
+static uint64_t kill_at_ms;
+
+/* Parses "K@S" (decimal); false for anything else. */
+static bool parse_kill(const char *spec, uint64_t *k, uint64_t *s)
+{
+	const char *at = strchr(spec, '@');
+	return at && str_to_u64(spec, (size_t)(at - spec), 10, k) == 0 &&
+	       str_to_u64(at + 1, strlen(at + 1), 10, s) == 0;
+}
+
+void crashtest_kill_arm(void)
+{
+	char spec[32];
+	uint64_t k, s;
+	if (cmdline_get(boot_info.cmdline, "kill_kernel", spec, sizeof(spec)) < 0)
+		return;
+	if (!parse_kill(spec, &k, &s) || k == 0) {
+		if (kself.core == 0)
+			pr_warn("crashtest: kill_kernel=%s ignored: K@S with K a kernel other than 0\n",
+				spec);
+		return;
+	}
+	if (k == kself.core)
+		kill_at_ms = s ? s * 1000 : 1;      /* 0 is "not armed" */
+}
+
+void crashtest_kill_poll(void)
+{
+	if (kill_at_ms && time_uptime_ms() >= kill_at_ms)
+		panic("crashtest: kill_kernel: kernel %u stops at %lu s as asked", kself.core,
+		      kill_at_ms / 1000);
 }

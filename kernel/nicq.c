@@ -96,12 +96,28 @@ static void expire_offers(void)
 	}
 }
 
-/* A ring the NIC will write must lie in the asking kernel's own partition: a wrong address
- * would have the device overwrite another kernel's memory. */
-static bool ring_in_partition(unsigned core, uint64_t pa, uint64_t len)
+/* What the NIC will write (the rings, and the receive buffers their descriptors name) must
+ * lie in the asking kernel's own partition: a wrong address would have the device overwrite
+ * another kernel's memory. */
+static bool in_partition(unsigned core, uint64_t pa, uint64_t len)
 {
 	const struct kernel_desc *k = &shared_header()->kernels[core];
 	return pa >= k->part_base && len <= k->part_size && pa - k->part_base <= k->part_size - len;
+}
+
+/* The buffers cannot be checked one by one: the descriptors lie in the asker's partition,
+ * which kernel 0 does not map. The asker states the range that holds them all and its
+ * driver posts nothing outside it (drivers/nic/adv.h); a range too small to hold them, or
+ * not inside the partition, is refused. Only an IOMMU could hold the device to it on every
+ * DMA (none is programmed here). */
+static bool buffers_in_partition(unsigned from, const struct urpc_nicq_attach *r)
+{
+	if (r->buf_len < 2 * ADV_DESCS * NIC_BUF_SIZE || !in_partition(from, r->buf_pa, r->buf_len)) {
+		pr_warn("net: kernel %u's queue %u refused: its buffers [%#lx, +%#lx) are not all in "
+			"its partition\n", from, r->queue, r->buf_pa, r->buf_len);
+		return false;
+	}
+	return true;
 }
 
 /* What can be refused before the device is touched. */
@@ -115,8 +131,9 @@ static int check_request(unsigned from, const struct urpc_nicq_attach *r)
 		return -EINVAL;
 	if (owned[r->queue].state != NICQ_FREE)
 		return -EBUSY;
-	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_DESCS])) ||
-	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_DESCS])))
+	if (!in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_DESCS])) ||
+	    !in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_DESCS])) ||
+	    !buffers_in_partition(from, r))
 		return -EFAULT;
 	return 0;
 }
@@ -254,7 +271,8 @@ int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector)
 	if (err)
 		return err;
 	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
-				      .queue = queue, .apic_id = lapic_id(), .vector = vector };
+				      .buf_pa = q->buf_pa, .buf_len = q->buf_len, .queue = queue,
+				      .apic_id = lapic_id(), .vector = vector };
 	struct urpc_nicq_attached a;
 	if ((err = send_request(&r, deadline))) {
 		adv_queue_free(q);              /* never sent: the NIC never heard of the rings */

@@ -4,11 +4,12 @@
  *
  *   requester k                                      owner, kernel 0
  *   allocates rings in its own partition
- *   URPC_NICQ_ATTACH {seq, queue, rings, apic, vector} -->
+ *   URPC_NICQ_ATTACH {seq, queue, rings, buffers, apic, vector} -->
  *                                                    refuses unless: a multi-queue NIC; the
  *                                                    queue is routable (nic_plan_routable)
  *                                                    and free;
- *                                                    the rings lie in k's partition.
+ *                                                    the rings, and the range that holds
+ *                                                    every buffer, lie in k's partition.
  *                                                    routes the queue's MSI-X entry to k,
  *                                                    then starts the queue (the last step
  *                                                    that can fail): state OFFERED

@@ -176,6 +176,9 @@ struct adv_queue {
 	const struct adv_nic *nic;
 	unsigned index;
 	uint64_t rx_ring_pa, tx_ring_pa;
+	/* Where every buffer of both rings lies, [buf_pa, buf_pa + buf_len): the attach request
+	 * states it for kernel 0 to check (kernel/nicq.h). */
+	uint64_t buf_pa, buf_len;
 	struct adv_rx_ring rx;
 	struct adv_tx_ring tx;
 	struct nic_stats counts;        /* frames this queue took and sent (rx_good, tx_good) */

@@ -3,11 +3,27 @@
  * kernel that owns the device. */
 #include "drivers/nic/adv.h"
 #include "drivers/pci/pci.h"
+#include "kernel/mm/layout.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
 /* ---- the data path ---- */
+
+/* The smallest range that holds every buffer of both rings. The rings keep their buffers for
+ * life (adv.c writes only r->buf[i]'s address into a descriptor), so every address the
+ * queue's descriptors will ever name lies in it. */
+static void buffer_span(struct adv_queue *q)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (unsigned i = 0; i < ADV_DESCS; i++) {
+		uint64_t rx = virt_to_phys(q->rx.buf[i]), tx = virt_to_phys(q->tx.buf[i]);
+		lo = MIN(lo, MIN(rx, tx));
+		hi = MAX(hi, MAX(rx, tx) + NIC_BUF_SIZE);
+	}
+	q->buf_pa = lo;
+	q->buf_len = hi - lo;
+}
 
 int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned index)
 {
@@ -22,6 +38,7 @@ int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned ind
 		adv_rx_free(&q->rx, &q->rx_ring_pa);
 		return err;
 	}
+	buffer_span(q);
 	return nic ? adv_queue_bind(q, nic) : 0;
 }
 

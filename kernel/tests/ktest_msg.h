@@ -62,7 +62,9 @@ enum urpc_test_op {
 	TEST_OP_PEER_DROPS = 14,
 	/* Ask kernel 0 for igb queue pair arg[0] on rings of this kernel's own (vector
 	 * VEC_NICQ_TEST), and never confirm; rings the owner refused outright are given back.
-	 * Reply the answer's status, or the error that left it unanswered. */
+	 * With arg[2] nonzero, the request states [arg[1], arg[1] + arg[2]) as where its
+	 * buffers lie instead of where they do. Reply the answer's status, or the error that
+	 * left it unanswered. */
 	TEST_OP_NICQ_UNCONFIRMED = 15,
 	/* A TCP connection from this kernel's own stack to arg[0] port arg[1] (an echo server),
 	 * kept for the next two operations; reply arg[0] = its local port, arg[1] = its state

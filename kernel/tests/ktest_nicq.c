@@ -13,13 +13,16 @@
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
 #include "kernel/nicq.h"
+#include "kernel/mm/layout.h"
 #include "kernel/urpc/peer.h"
+#include "kernel/urpc/shared.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "kernel/tests/smptest.h"
 #include "kernel/urpc/msg.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 static struct igb *igb_and_kernel1(void)
 {
@@ -65,6 +68,32 @@ KTEST_NEEDS(nicq_unroutable_queue_is_refused_unstarted, "igb kernels>=2")
 	KEXPECT_EQ(nicq_queue_state(first), NICQ_FREE);
 	for (unsigned q = first; q < IGB_QUEUES; q++)
 		KEXPECT(!queue_enabled(g, q));
+}
+
+/* Kernel 1 asks for queue 3 stating buffers outside its partition: in kernel 0's memory,
+ * and across its partition's end. Each request is refused (-EFAULT) before the NIC is
+ * touched, since the NIC would write received frames there. */
+KTEST_NEEDS(nicq_buffers_outside_the_partition_are_refused_unstarted, "igb kernels>=2")
+{
+	const unsigned queue = 3;
+	const uint64_t need = 2 * ADV_DESCS * NIC_BUF_SIZE;
+	struct igb *g = igb_and_kernel1();
+	if (!g)
+		return;
+	const struct kernel_desc *k1 = &shared_header()->kernels[1];
+	const uint64_t claims[][2] = {
+		{ kimage_virt_to_phys((const void *)&smp_test_global) & ~0xFFFul, need },
+		{ k1->part_base + k1->part_size - need / 2, need },
+		{ k1->part_base + (16ul << 20), 0x1000 },      /* inside, but no room for them */
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(claims); i++) {
+		struct urpc_test req = { .op = TEST_OP_NICQ_UNCONFIRMED,
+					 .arg = { queue, claims[i][0], claims[i][1] } }, rep;
+		KEXPECT_EQ(kernel1_runs(&req, &rep), -EFAULT);
+		KEXPECT_EQ(nicq_queue_state(queue), NICQ_FREE);
+		KEXPECT(!queue_enabled(g, queue));
+		KEXPECT_EQ(nic_rd32(g->regs, IGB_RDBAL(queue)) | nic_rd32(g->regs, IGB_RDBAH(queue)), 0);
+	}
 }
 
 /* Kernel 1 asks for queue 3 and never confirms: kernel 0 starts it and answers, waits for

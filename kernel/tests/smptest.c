@@ -282,8 +282,13 @@ static void op_nicq_unconfirmed(unsigned from, struct urpc_test *r)
 	if (r->status)
 		return;
 	struct urpc_nicq_attach ask = { .rx_ring_pa = q.rx_ring_pa, .tx_ring_pa = q.tx_ring_pa,
+					.buf_pa = q.buf_pa, .buf_len = q.buf_len,
 					.queue = (uint32_t)r->arg[0], .apic_id = lapic_id(),
 					.vector = VEC_NICQ_TEST };
+	if (r->arg[2]) {                        /* a buffer range the test chose */
+		ask.buf_pa = r->arg[1];
+		ask.buf_len = r->arg[2];
+	}
 	int err = nicq_ask(&ask, &a);
 	r->status = err ? err : a.status;
 	if (!err && a.status && !a.rings_held)

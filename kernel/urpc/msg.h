@@ -191,6 +191,7 @@ _Static_assert(sizeof(struct urpc_move_ask) <= URPC_PAYLOAD, "a move request fit
 
 struct urpc_nicq_attach {
 	uint64_t rx_ring_pa, tx_ring_pa;        /* the queue's descriptor rings */
+	uint64_t buf_pa, buf_len;               /* where every buffer its descriptors name lies */
 	uint32_t queue;                         /* queue pair index, >= 1 */
 	uint32_t apic_id;                       /* where its receive interrupts go */
 	uint32_t seq;                           /* the requester's, echoed in the answer */

@@ -198,10 +198,11 @@ ktests bios4 bios 4 all "e1000 e1000e" "ip=dhcp" -- -nic user,model=e1000 -devic
 # the same NIC tests through its driver, with MSI-X, and DHCP on the interface it carries;
 # and queue 1 driven by a test on kernel 1 while kernel 0 owns the device.
 ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel igb "ip=dhcp net=kernel0" -- -nic user,model=igb
-# The igb driver's error paths on the same NIC: a failed attach, a queue past the MSI-X
-# table and a full transmit ring (the spec of the boot above has no room left for their
-# names), confined to kernel 0 too, so that the tests' queues are the only ones.
-ktests igbfail bios 2 nic_igb_attach_failing_after_its_rings_gives_them_back_queue_off,nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled,net_a_full_tx_ring_is_counted_and_drains \
+# The igb driver's error paths on the same NIC: an attach stating buffers outside the asker's
+# partition, a failed attach, a queue past the MSI-X table and a full transmit ring (the spec
+# of the boot above has no room left for their names), confined to kernel 0 too, so that the
+# tests' queues are the only ones.
+ktests igbfail bios 2 nicq_buffers_outside_the_partition_are_refused_unstarted,nic_igb_attach_failing_after_its_rings_gives_them_back_queue_off,nic_igb_queue_past_the_msix_table_is_refused_and_left_disabled,net_a_full_tx_ring_is_counted_and_drains \
 	igb "ip=dhcp net=kernel0" -- -nic user,model=igb
 # A stack on every kernel (the default): each kernel attaches the igb queue pair with its
 # number at boot and runs a stack of its own over it; kernel 1 pings through its own queue

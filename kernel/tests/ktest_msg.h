@@ -28,7 +28,8 @@ struct urpc_ping {
 };
 
 enum urpc_test_op {
-	TEST_OP_READ_GLOBAL = 1,        /* reply arg[0] = the AP's smp_test_global */
+	TEST_OP_READ_GLOBAL = 1,        /* reply arg[0] = the AP's smp_test_global, arg[1]
+					   its physical address */
 	TEST_OP_PROBE = 2,              /* read arg[0] (a kernel VA); reply vector, cr2 */
 	TEST_OP_PINGPONG = 3,           /* ping kernel arg[0] arg[1] times; reply ok count */
 	TEST_OP_DEAF = 4,               /* stop polling for arg[0] ms, then count FILLs */
@@ -75,6 +76,9 @@ enum urpc_test_op {
 	TEST_OP_MOVE_ECHO = 17,
 	/* close it, and wait until the peer's FIN ends it; reply arg[1] = its state then */
 	TEST_OP_MOVE_CLOSE = 18,
+	/* write arg[1] to arg[0] (a kernel VA); reply arg[0] = 1 if it faulted, arg[1] = the
+	 * vector, arg[2] = cr2, arg[3] = the error code */
+	TEST_OP_POKE = 19,
 };
 
 struct urpc_test {

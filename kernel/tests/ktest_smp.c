@@ -102,6 +102,40 @@ KTEST_NEEDS(smp_isolation_foreign_memory_faults, "kernels>=2")
 	KEXPECT_EQ(c.cr2, ap_addr);
 }
 
+/* A stray write: another kernel writing kernel 0's memory through its direct map takes a
+ * page fault that it reports (a write to a page not present), and so does kernel 0 writing
+ * an AP's image; neither victim's value changes. */
+KTEST_NEEDS(smp_isolation_foreign_write_faults, "kernels>=2")
+{
+	struct urpc_test poke = { .op = TEST_OP_POKE }, read = { .op = TEST_OP_READ_GLOBAL }, rep;
+	struct kcatch c;
+	if (!need_kernels(2))
+		return;
+	uint64_t k0_addr = (uint64_t)(uintptr_t)phys_to_virt(kimage_virt_to_phys((const void *)&smp_test_global));
+	for (unsigned k = 1; k < kself.ncores; k++) {
+		poke.arg[0] = k0_addr;
+		poke.arg[1] = 0xBAD0 + k;
+		KASSERT(smptest_request(k, &poke, &rep, 2000) == 0);
+		KEXPECT_EQ(rep.arg[0], 1);
+		KEXPECT_EQ(rep.arg[1], VEC_PF);
+		KEXPECT_EQ(rep.arg[2], k0_addr);
+		KEXPECT_EQ(rep.arg[3] & (PF_WRITE | PF_PRESENT), PF_WRITE);
+	}
+	KEXPECT_EQ(smp_test_global, SMPTEST_GLOBAL_INITIAL);
+	KASSERT(smptest_request(1, &read, &rep, 2000) == 0);
+	uint64_t ap_addr = (uint64_t)(uintptr_t)phys_to_virt(rep.arg[1]);
+	if (kcatch_try(&c) == 0) {
+		*(volatile uint64_t *)(uintptr_t)ap_addr = 0xBAD;
+		kcatch_end();
+	}
+	KEXPECT(c.kind == KCATCH_TRAP);
+	KEXPECT_EQ(c.vector, VEC_PF);
+	KEXPECT_EQ(c.cr2, ap_addr);
+	KEXPECT_EQ(c.error & (PF_WRITE | PF_PRESENT), PF_WRITE);
+	KASSERT(smptest_request(1, &read, &rep, 2000) == 0);
+	KEXPECT_EQ(rep.arg[0], SMPTEST_GLOBAL_INITIAL);
+}
+
 /* Every ordered pair (i, j): i pings j with checked payloads. */
 KTEST_NEEDS(smp_pingpong_all_pairs, "kernels>=2")
 {

@@ -12,6 +12,7 @@
 #include "lib/sort.h"
 #include "net/net.h"
 #include "kernel/kcatch.h"
+#include "kernel/mm/layout.h"
 #include "kernel/panic.h"
 #include "kernel/urpc/peer.h"
 #include "kernel/urpc/shared.h"
@@ -231,6 +232,23 @@ static void op_probe(unsigned from, struct urpc_test *r)
 		r->arg[0] = 1;
 		r->arg[1] = c.vector;
 		r->arg[2] = c.cr2;
+	}
+}
+
+static void op_poke(unsigned from, struct urpc_test *r)
+{
+	(void)from;
+	struct kcatch c;
+	uint64_t addr = r->arg[0], value = r->arg[1];
+	memset(r->arg, 0, sizeof(r->arg));
+	if (kcatch_try(&c) == 0) {
+		*(volatile uint64_t *)(uintptr_t)addr = value;
+		kcatch_end();
+	} else {
+		r->arg[0] = 1;
+		r->arg[1] = c.vector;
+		r->arg[2] = c.cr2;
+		r->arg[3] = c.error;
 	}
 }
 
@@ -501,6 +519,7 @@ static void op_read_global(unsigned from, struct urpc_test *r)
 {
 	(void)from;
 	r->arg[0] = smp_test_global;
+	r->arg[1] = kimage_virt_to_phys((const void *)&smp_test_global);
 }
 
 static void op_pingpong(unsigned from, struct urpc_test *r)
@@ -587,6 +606,7 @@ static const test_op_fn test_ops[] = {
 	[TEST_OP_MOVE_OPEN] = op_move_open,
 	[TEST_OP_MOVE_ECHO] = op_move_echo,
 	[TEST_OP_MOVE_CLOSE] = op_move_close,
+	[TEST_OP_POKE] = op_poke,
 };
 
 static void run_request(unsigned from, struct urpc_test *r)

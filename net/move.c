@@ -111,6 +111,12 @@ static void tick_one(struct move_ctl *c, struct move *m, uint64_t now, uint64_t 
 			m->step = MOVE_ABORT_DUE;
 		}
 		break;
+	case MOVE_WRITE_DUE:
+		if (!alive_bit(alive, m->to)) {         /* never give buckets to the dead */
+			c->stats.aborted++;
+			finish(c, m);
+		}
+		break;
 	case MOVE_ABORT_DUE:
 		if (!alive_bit(alive, m->to))
 			finish(c, m);

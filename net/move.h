@@ -69,8 +69,10 @@ void move_ctl_init(struct move_ctl *c);
 int move_ctl_request(struct move_ctl *c, const uint8_t table[STEER_BUCKETS],
 		     const struct steer_mask *m, unsigned to, uint64_t now);
 /* Timeouts and deaths: no READY by the deadline -> ABORT_DUE; a new owner dead before the
- * table was written -> the move ends (aborted); a previous owner dead -> it ends (drained),
- * silent past its deadline -> it ends (drain_silent). */
+ * table was written (READY or not) -> the move ends (aborted), the table untouched; a
+ * previous owner dead -> it ends (drained) once the table is written, silent past its
+ * deadline -> it ends (drain_silent). A move from a kernel already dead runs to the table
+ * like any other: nothing of it is waited for. */
 void move_ctl_tick(struct move_ctl *c, uint64_t now, uint64_t alive);
 /* The caller did what step `done` asked (sent BEGIN, wrote the table, sent LEAVE or ABORT):
  * m takes its next step, unless an answer that came inside the send moved it on already. */

@@ -120,6 +120,44 @@ TEST(move, an_abort_to_a_new_owner_that_died_is_given_up)
 	EXPECT(move_ctl_of(&c, 4) == NULL);
 }
 
+/* The new owner said READY, then died before kernel 0 could write the table (a write that
+ * fails is retried at each poll): the buckets must not go to a dead kernel. */
+TEST(move, a_new_owner_dead_after_ready_ends_the_move_before_the_table)
+{
+	struct move_ctl c;
+	uint8_t t[STEER_BUCKETS];
+	struct move *m = begun(&c, t, 2, 4, 1);        /* bucket 4: kernel 0 -> kernel 1 */
+	move_ctl_sent(&c, m, m->step, T0);
+	EXPECT_EQ_U64(move_ctl_ready(&c, m->id, 1, T0 + 5), 0);
+	move_ctl_tick(&c, T0 + 10, ALL);
+	EXPECT_EQ_U64(m->step, MOVE_WRITE_DUE);
+	move_ctl_tick(&c, T0 + 20, ALL & ~2ull);
+	EXPECT(move_ctl_of(&c, 4) == NULL);
+	EXPECT_EQ_U64(c.stats.aborted, 1);
+	EXPECT_EQ_U64(c.stats.done, 0);
+}
+
+/* A dead kernel's buckets go to the living by moves whose previous owner is dead from the
+ * start: BEGIN, READY and the table as usual, and the move ends at LEAVE. */
+TEST(move, a_move_from_a_dead_kernel_reaches_the_table_and_ends)
+{
+	struct move_ctl c;
+	uint8_t t[STEER_BUCKETS];
+	struct move *m = begun(&c, t, 2, 5, 0);        /* bucket 5: dead kernel 1 -> kernel 0 */
+	move_ctl_tick(&c, T0, ALL & ~2ull);
+	EXPECT_EQ_U64(m->step, MOVE_BEGIN_DUE);
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_tick(&c, T0 + 1, ALL & ~2ull);
+	EXPECT_EQ_U64(move_ctl_ready(&c, m->id, 0, T0 + 2), 0);
+	move_ctl_tick(&c, T0 + 3, ALL & ~2ull);
+	EXPECT_EQ_U64(m->step, MOVE_WRITE_DUE);
+	move_ctl_sent(&c, m, m->step, T0 + 3);          /* table written */
+	EXPECT_EQ_U64(c.stats.done, 1);
+	move_ctl_tick(&c, T0 + 4, ALL & ~2ull);
+	EXPECT(move_ctl_of(&c, 5) == NULL);
+	EXPECT_EQ_U64(c.stats.drained, 1);
+}
+
 /* A previous owner that dies has no connections left to drain, before or after LEAVE. */
 TEST(move, a_dead_previous_owner_ends_the_move_at_leave_and_while_draining)
 {

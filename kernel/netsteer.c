@@ -33,6 +33,10 @@ static struct steer_state state;
 static struct steer_kernel kernels[MAX_KERNELS];
 /* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
 static struct steer_mask buckets_here;
+/* Kernel 0: the kernels it found dead (bit k). Found dead is dead for good: its queue is
+ * stopped and its buckets given away, so a kernel that beats again after a stall past the
+ * liveness timeout gets neither back. */
+static uint64_t dead;
 
 void netsteer_init(const struct nic_ctl *c, bool policy)
 {
@@ -87,10 +91,16 @@ unsigned netsteer_kernel_of(unsigned b)
 	return state.kernel_of[b % STEER_BUCKETS];
 }
 
+static bool is_dead(unsigned k)
+{
+	return k < 64 && (dead >> k & 1);
+}
+
 /* Kernel 0: can kernel k own buckets, through a queue of its own or by software? */
 static bool can_steer_to(unsigned k)
 {
-	return k == 0 || nicq_queue_of(k) != 0 || (k >= soft_from && k < kself.ncores);
+	return k == 0 || (!is_dead(k) &&
+			  (nicq_queue_of(k) != 0 || (k >= soft_from && k < kself.ncores)));
 }
 
 /* Kernel 0: is there a table to keep (a NIC's, or the software steering's)? */
@@ -116,7 +126,7 @@ void netsteer_inputs_changed(void)
 static void refresh_kernels(void)
 {
 	for (unsigned k = 0; k < kself.ncores; k++) {
-		kernels[k].alive = k == 0 || peer_alive(k);
+		kernels[k].alive = k == 0 || (!is_dead(k) && peer_alive(k));
 		kernels[k].has_queue = can_steer_to(k) && kernels[k].alive;
 	}
 }
@@ -154,6 +164,9 @@ static int nic_write(const uint8_t queue_of[NIC_BUCKETS])
 	return err;
 }
 
+/* A bucket may be given only to a kernel that can own it; one that stays where it is may
+ * stay with a dead kernel while a move takes it away (its frames then reach queue 0, whose
+ * kernel answers them as flows it does not know). */
 int netsteer_write(const uint8_t kernel_of[NIC_BUCKETS])
 {
 	uint8_t reta[NIC_BUCKETS];
@@ -161,9 +174,9 @@ int netsteer_write(const uint8_t kernel_of[NIC_BUCKETS])
 		return -ENODEV;
 	for (unsigned b = 0; b < NIC_BUCKETS; b++) {
 		unsigned k = kernel_of[b];
-		if (k >= kself.ncores || !can_steer_to(k))
+		if (k >= kself.ncores || (!can_steer_to(k) && k != state.kernel_of[b]))
 			return -EINVAL;
-		reta[b] = (uint8_t)nicq_queue_of(k);    /* 0 for a kernel steered by software */
+		reta[b] = (uint8_t)nicq_queue_of(k);    /* 0: steered by software, or dead */
 	}
 	int err = nic_write(reta);
 	if (err)
@@ -226,12 +239,53 @@ static void move_to(const uint8_t table[NIC_BUCKETS])
 	}
 }
 
+/* Kernel 0: a kernel that was up and is no longer alive (panicked, or silent past the
+ * liveness timeout: kernel/urpc/peer.h) is dead. Its queue stops, so that the NIC no longer
+ * writes into its rings, and the policy runs again without it. */
+static void notice_deaths(void)
+{
+	for (unsigned k = 1; k < kself.ncores && k < 64; k++) {
+		uint32_t st = __atomic_load_n(&shared_status(k)->state, __ATOMIC_ACQUIRE);
+		if (is_dead(k) || kernels[k].alive || (st != KSTATE_UP && st != KSTATE_PANICKED))
+			continue;
+		dead |= 1ull << k;
+		pr_warn("net: kernel %u is dead (%s): its queue stops, its buckets go to the living\n",
+			k, st == KSTATE_PANICKED ? "panicked" : "silent");
+		nicq_kernel_died(k);
+		kernels[k].has_queue = false;
+		steer_inputs_changed(&state);
+	}
+}
+
+/* Kernel 0: a dead kernel's buckets that no move is taking come to kernel 0 at once, by a
+ * table write without the move exchange: the dead kernel has no connection left to drain
+ * and takes no forwarded segment, and until then its buckets' frames went nowhere. The
+ * policy then spreads them over the living through the exchange. A bucket mid-move is left
+ * to its move, whose steps give up on a dead kernel (net/move.h). */
+static void take_over_dead(void)
+{
+	uint8_t table[NIC_BUCKETS];
+	unsigned taken = 0;
+	if (!dead)
+		return;
+	memcpy(table, state.kernel_of, sizeof(table));
+	for (unsigned b = 0; b < NIC_BUCKETS; b++)
+		if (is_dead(table[b]) && !move_ctl_of(netmove_ctl(), b)) {
+			table[b] = 0;
+			taken++;
+		}
+	if (taken && netsteer_write(table) == 0)
+		pr_info("net: kernel 0 took %u buckets of dead kernels\n", taken);
+}
+
 void netsteer_poll(uint64_t now)
 {
 	uint8_t table[NIC_BUCKETS];
 	if (kself.core != 0 || !steers())
 		return;
 	tell_buckets();                 /* which also refreshes what the policy reads */
+	notice_deaths();
+	take_over_dead();
 	if (!policy_on)
 		return;
 	if (steer_decide(&state, now, kself.ncores, kernels, table)) {

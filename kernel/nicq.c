@@ -182,6 +182,18 @@ void nicq_serve(void)
 		owned[r.queue].deadline = deadline_after(NICQ_CONFIRM_MS);
 }
 
+void nicq_kernel_died(unsigned k)
+{
+	if (!ctl.ops || k == 0 || k >= MAX_KERNELS)
+		return;
+	__atomic_fetch_and(&requests_pending, ~(1ull << k), __ATOMIC_ACQ_REL);
+	for (unsigned q = 1; q < NIC_QUEUES_MAX; q++)
+		if ((owned[q].state == NICQ_OFFERED || owned[q].state == NICQ_ATTACHED) &&
+		    owned[q].kernel == k)
+			give_up(q, "its kernel died");
+	queue_of_kernel[k] = 0;
+}
+
 unsigned nicq_queue_of(unsigned k)
 {
 	return k < MAX_KERNELS ? queue_of_kernel[k] : 0;

@@ -65,6 +65,10 @@ void nicq_init(const struct nic_ctl *owner);
 /* Kernel 0: serves a waiting request and gives up offers past their deadline (netdev_poll
  * calls it; so may a thread that waits for a requester without returning to the main loop). */
 void nicq_serve(void);
+/* Kernel 0: kernel k is dead. Every queue offered to it or driven by it is stopped (the NIC
+ * must not write into a dead kernel's rings forever) and it drives none from now on; its
+ * rings stay where they are, in its partition. */
+void nicq_kernel_died(unsigned k);
 /* Kernel 0: the queue kernel k drives (confirmed), 0 if none. */
 unsigned nicq_queue_of(unsigned k);
 enum nicq_state nicq_queue_state(unsigned queue);

@@ -214,6 +214,8 @@ int swsteer_tx(void *drv, const uint8_t *frame, size_t len)
 	(void)drv;
 	if (!have_pool() || len > PKTPOOL_BUF_SIZE)
 		return -EINVAL;
+	if (!peer_alive(0))
+		return -EHOSTDOWN;              /* its NIC died with it: nothing is lent to nobody */
 	int b = pktpool_alloc(&pool);
 	if (b < 0)
 		return b;                       /* -EAGAIN, counted by the pool */

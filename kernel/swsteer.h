@@ -59,7 +59,8 @@ bool swsteer_divert(struct netif *nif, const uint8_t *frame, size_t len);
  * frame over a buffer; -EAGAIN when no buffer is free or k's ring is full (both counted:
  * the pool's exhausted, ring_full). */
 int swsteer_forward(unsigned k, const uint8_t *frame, size_t len, uint32_t hash, bool tcp4);
-/* Another kernel's interface's tx: the frame goes to kernel 0 in a pool buffer. */
+/* Another kernel's interface's tx: the frame goes to kernel 0 in a pool buffer; -EHOSTDOWN
+ * once kernel 0 is dead, whose NIC then sends nothing for anyone. */
 int swsteer_tx(void *drv, const uint8_t *frame, size_t len);
 /* Any kernel, from netdev_poll: inputs or sends what arrived, gives buffers back, takes back
  * those dead kernels held. */

@@ -1,8 +1,9 @@
 /* Tests of the queue-attach protocol (kernel/nicq.h) on the igb, kernel 0 the owner and
- * kernel 1 the requester: a queue the MSI-X table cannot route is refused before the NIC is
- * touched; a queue whose requester never confirms is given up and never steered to; with a
- * stack on every kernel (not net=kernel0), every kernel kernel/nicplan.h seats drives its
- * queue, and no other queue runs. */
+ * kernel 1 the requester: a queue the MSI-X table cannot route, or stated buffers outside the
+ * requester's partition, are refused before the NIC is touched; a queue whose requester
+ * never confirms is given up and never steered to; with a stack on every kernel (not
+ * net=kernel0), every kernel kernel/nicplan.h seats drives its queue, and no other queue
+ * runs; a kernel that dies has its queue stopped and its buckets taken from it. */
 #include "kernel/ktest.h"
 #include "drivers/igb/igb.h"
 #include "drivers/pci/pci.h"
@@ -10,6 +11,8 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/bootinfo.h"
 #include "kernel/netdev.h"
+#include "net/dhcp.h"
+#include "net/net.h"
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
 #include "kernel/nicq.h"
@@ -20,6 +23,7 @@
 #include "kernel/smp.h"
 #include "kernel/tests/smptest.h"
 #include "kernel/urpc/msg.h"
+#include "lib/bytes.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
@@ -152,4 +156,81 @@ KTEST_NEEDS(nicq_only_seated_kernels_drive_queues, "igb kernels>=2 !net=kernel0"
 	}
 	for (unsigned q = seated; q < IGB_QUEUES; q++)
 		KEXPECT(!queue_enabled(g, q));
+}
+
+/* True when some RETA entry names queue q. */
+static bool reta_names(const struct igb *g, unsigned q)
+{
+	for (unsigned i = 0; i < IGB_RETA_ENTRIES / 4; i++)
+		for (unsigned b = 0; b < 4; b++)
+			if ((nic_rd32(g->regs, IGB_RETA(i)) >> 8 * b & 0xFF) == q)
+				return true;
+	return false;
+}
+
+/* Kernel k's own stack pings the gateway n times: how many answers reached it. */
+static uint64_t stack_pings(unsigned k, const struct netif *nif, unsigned n)
+{
+	struct urpc_test req = { .op = TEST_OP_STACK_PING, .arg = { nif->gateway, n } }, rep;
+	return smptest_ask_serving(k, &req, &rep, 3000 * n) == 0 ? rep.arg[0] : 0;
+}
+
+/* A kernel's death with a stack on every kernel (kernel/netsteer.c): the last kernel, which
+ * drives its own queue and owns buckets, panics. Kernel 0 notices, stops its queue (the NIC
+ * must not write into a dead kernel's rings), points none of the table at it and takes its
+ * buckets; kernel 1 still serves through its own queue. The victim is lost for the rest of
+ * the boot: run alone. */
+KTEST_NEEDS(net_dead_kernel_s_queue_stops_and_its_buckets_go_alone, "igb kernels>=3 !net=kernel0")
+{
+	struct igb *g = igb_and_kernel1();
+	const struct netif *nif = netdev_netif();
+	uint8_t gw[6], table[IGB_RETA_ENTRIES];
+	struct urpc_test die = { .op = TEST_OP_PANIC };
+	unsigned victim = kself.ncores - 1;
+	if (!g || !nif || kself.ncores < 3 || !netdev_stack_per_kernel()) {
+		ktest_skip("needs an igb, 3 kernels and a stack on each (not net=kernel0)");
+		return;
+	}
+	for (int i = 0; i < 100 && !(nicq_queue_of(1) && nicq_queue_of(victim)); i++)
+		sched_sleep_ms(100);                    /* they attach from their main loops */
+	unsigned q = nicq_queue_of(victim);
+	KASSERT(q != 0 && nicq_queue_of(1) != 0);
+	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		table[b] = (uint8_t)(b % kself.ncores);
+	KASSERT(netsteer_write(table) == 0);
+	KEXPECT(reta_names(g, q));
+
+	KASSERT(smptest_send(victim, &die) == 0);
+	for (int i = 0; i < 50 && peer_alive(victim); i++)
+		sched_sleep_ms(100);
+	KEXPECT(!peer_alive(victim));
+	bool owns = true;
+	for (int i = 0; i < 30 && owns; i++) {
+		sched_sleep_ms(100);                    /* kernel 0's main loop notices */
+		owns = false;
+		for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+			owns |= netsteer_kernel_of(b) == victim;
+	}
+	KEXPECT(!owns);
+	KEXPECT_EQ(nicq_queue_of(victim), 0);
+	KEXPECT_EQ(nicq_queue_state(q), NICQ_FREE);
+	KEXPECT(!queue_enabled(g, q));
+	KEXPECT_EQ(nic_rd32(g->regs, IGB_RDBAL(q)) | nic_rd32(g->regs, IGB_RDBAH(q)), 0);
+	KEXPECT(!reta_names(g, q));
+	memset(table, victim, sizeof(table));
+	KEXPECT_EQ(netsteer_write(table), -EINVAL);     /* nothing more goes to it */
+
+	/* The living go on: kernel 1's stack, with every bucket, pings through its own queue. */
+	bool known = false;
+	for (int i = 0; i < 300 && !dhcp_bound(nif); i++)
+		sched_sleep_ms(100);
+	for (int i = 0; i < 50 && !(known = netdev_arp(nif->gateway, gw)); i++)
+		sched_sleep_ms(100);
+	KEXPECT(known);
+	memset(table, 1, sizeof(table));
+	KASSERT(netsteer_write(table) == 0);
+	KEXPECT(queue_enabled(g, nicq_queue_of(1)));
+	KEXPECT_EQ(stack_pings(1, nif, 3), 3);
+	memset(table, 0, sizeof(table));
+	KEXPECT_EQ(netsteer_write(table), 0);
 }

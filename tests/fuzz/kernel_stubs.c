@@ -45,6 +45,7 @@ int swsteer_forward(unsigned k, const uint8_t *frame, size_t len, uint32_t hash,
 
 /* Kernels 1 and 2 drive queues 1 and 2, so the bucket policy has someone to give to. */
 unsigned nicq_queue_of(unsigned k) { return k < kself.ncores ? k : 0; }
+void nicq_kernel_died(unsigned k) { (void)k; }
 
 static int stub_steer_write(void *dev, const uint8_t queue_of[NIC_BUCKETS])
 {

@@ -6,7 +6,8 @@
 #   - a boot where one AP is never sent its start-up IPIs: reported, skipped, boot goes on;
 #   - a boot where one AP starts past its window: parked, and it never runs in the partition
 #     of the kernel started after it;
-#   - a kernel that panics on purpose, which the others must notice and outlive;
+#   - a kernel that panics on purpose, which the others must notice and outlive (on the igb
+#     too, where kernel 0 must stop its queue and take its buckets);
 #   - console lines of 4 kernels that never interleave and are all tagged;
 #   - the e1000 and igb drivers against QEMU's user-mode network (the e1000 in the 4-kernel
 #     BIOS boot, the igb in 2-kernel ones of its own and in a 12-kernel one);
@@ -227,6 +228,10 @@ ktests bios8 bios 8 all e1000e ""
 ktests uefi4 uefi 4 all e1000e ""
 ktests xapic4 bios 4 all e1000e "apic=xapic loglevel=warn"
 ktests panic4 bios 4 smp_peer_panic_is_noticed_alone e1000e ""
+# A kernel with a stack and a queue of its own dies on the igb: kernel 0 stops its queue and
+# takes its buckets, and kernel 1 goes on serving through its own queue.
+ktests igbdeath bios 3 net_dead_kernel_s_queue_stops_and_its_buckets_go_alone igb "ip=dhcp" \
+	-- -nic user,model=igb
 plog=$(tr -d '\r' <"$OUT/ktest-panic4.log")
 if grep -q "^\[k3\] panic: smptest: panic requested by kernel 0" <<<"$plog" &&
    grep -q "^\[k3\] panic: kernel 3 halted" <<<"$plog"; then

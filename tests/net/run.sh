@@ -170,6 +170,8 @@ check_wrk() {
 
 big_sum=$(sha256sum <"$OUT/big.bin" | cut -d' ' -f1)
 
+. tests/net/death.sh && death_run_all          # a kernel's death under load (NET_ONLY=death: alone)
+
 # NET_ONLY=dist runs the distributed matrix alone (for work on it; every other check of the
 # suite is then missing, which the harness counts as failed).
 if [ "${NET_ONLY:-}" = dist ]; then

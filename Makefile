@@ -50,7 +50,7 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
-	kernel/tests/ktest_swsteer.c kernel/tests/ktest_netmove.c \
+	kernel/tests/ktest_swsteer.c kernel/tests/ktest_netmove.c kernel/tests/ktest_load.c \
 	drivers/pci/pci.c drivers/nic.c drivers/nic_ring.c \
 	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
@@ -79,7 +79,7 @@ ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/l
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod \
-	     $(BUILD)/initrd/bin/steer
+	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/spin
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf $(WWW_FILES)
@@ -146,6 +146,7 @@ $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) us
 $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/spin: $(BUILD)/u/user/bin/spin.o $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD(u)   $@"

@@ -1,0 +1,74 @@
+/* Load tests: a CPU hog leaves its kernel answering, and the load reports (kernel/netload.h)
+ * say what each kernel does. */
+#include "kernel/ktest.h"
+#include "kernel/rcall.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "kernel/proc.h"
+#include "kernel/urpc/msg.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+/* Starts /bin/spin on kernel k with no listeners (RCALL_SPAWN's data, msg.h): its pid. */
+static int spawn_spin(unsigned k)
+{
+	static const char req[] = "\0/bin/spin\0spin";
+	return rcall(k, RCALL_SPAWN, req, sizeof(req), NULL, 0, NULL);
+}
+
+/* Kernel k's state by RCALL_INFO, answered within a second; -errno if not. */
+static int info_within_a_second(unsigned k, struct sys_kinfo *ki)
+{
+	unsigned got = 0;
+	int call = rcall_start(k, RCALL_INFO, NULL, 0, ki, 1);
+	if (call < 0)
+		return call;
+	int err = rcall_finish(call, time_uptime_ms() + 1000, &got);
+	return err < 0 ? err : got == 1 ? 0 : -EIO;
+}
+
+/* The ticks kernel k's process pid has run for, or 0 if it is not listed. */
+static uint64_t ticks_of(unsigned k, int pid)
+{
+	static struct sys_procinfo ps[PROC_MAX_LIST];
+	unsigned n = 0;
+	if (rcall(k, RCALL_PS, NULL, 0, ps, PROC_MAX_LIST, &n) < 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (ps[i].pid == pid)
+			return ps[i].ticks;
+	return 0;
+}
+
+/* A process that never makes a system call has the CPU of kernel 1 (kernel/sched.c): its
+ * kernel still serves remote calls between its slices, the hog still gets most of the time,
+ * and a kill reaches it. */
+KTEST_NEEDS(sched_a_hog_leaves_its_kernel_answering, "kernels>=2")
+{
+	struct sys_kinfo before, during = { 0 };
+	if (kself.ncores < 2) {
+		ktest_skip("needs 2 kernels");
+		return;
+	}
+	KASSERT(info_within_a_second(1, &before) == 0);
+	int pid = spawn_spin(1);
+	KASSERT(pid > 0);
+	sched_sleep_ms(300);
+	uint64_t t0 = ticks_of(1, pid), start = time_uptime_ms();
+	for (int i = 0; i < 5; i++) {
+		KEXPECT_EQ(info_within_a_second(1, &during), 0);
+		sched_sleep_ms(100);
+	}
+	uint64_t ran = ticks_of(1, pid) - t0, span = time_uptime_ms() - start;
+	/* Most of kernel 1's time: at least half of the ticks in the span (HZ = 100). */
+	KEXPECT(ran * 1000 >= span * HZ / 2);
+	KEXPECT_EQ(during.nprocs, before.nprocs + 1);
+	KEXPECT_EQ(rcall(1, RCALL_KILL, &(uint32_t){ (uint32_t)pid }, 4, NULL, 0, NULL), 0);
+	for (int i = 0; i < 50 && during.nprocs != before.nprocs; i++) {
+		sched_sleep_ms(20);
+		KASSERT(info_within_a_second(1, &during) == 0);
+	}
+	KEXPECT_EQ(during.nprocs, before.nprocs);
+}

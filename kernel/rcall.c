@@ -4,6 +4,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
+#include "kernel/netload.h"
 #include "kernel/netsteer.h"
 #include "kernel/swsteer.h"
 #include "kernel/urpc/peer.h"
@@ -190,6 +191,28 @@ static void reply(unsigned to, uint32_t id, int status, const void *piece, bool 
 	peer_send_wait(to, URPC_RCALL_REPLY, end ? URPC_F_END : 0, &r, sizeof(r), 2000);
 }
 
+/* n pieces from data, then the end with status. */
+static void reply_pieces(unsigned to, uint32_t id, int status, const void *data, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		reply(to, id, 0, (const uint8_t *)data + (size_t)i * URPC_RCALL_DATA, false);
+	reply(to, id, status, NULL, true);
+}
+
+/* RCALL_LOAD and RCALL_MOVES (kernel/netload.h). */
+static void serve_load(unsigned to, uint32_t id, uint16_t op)
+{
+	struct sys_load l;
+	struct sys_load_move m[SYS_LOAD_LOG];
+	if (op == RCALL_LOAD) {
+		netload_report(&l);
+		reply_pieces(to, id, 0, &l, sizeof(l) / URPC_RCALL_DATA);
+		return;
+	}
+	unsigned n = netload_moves(m, SYS_LOAD_LOG);
+	reply_pieces(to, id, (int)n, m, n);
+}
+
 /* "path\0arg\0arg\0" from data[at] on -> argv. */
 static int unpack_args(struct rcall_req *q, size_t at, const char **argv, int max)
 {
@@ -275,6 +298,10 @@ static void serve(unsigned from, struct rcall_req *q)
 		return;
 	case RCALL_LISTENERS:
 		serve_listeners(from, q->id);
+		return;
+	case RCALL_LOAD:
+	case RCALL_MOVES:
+		serve_load(from, q->id, q->op);
 		return;
 	case RCALL_KILL: {
 		uint32_t victim;

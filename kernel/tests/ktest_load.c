@@ -1,9 +1,11 @@
 /* Load tests: a CPU hog leaves its kernel answering, and the load reports (kernel/netload.h)
  * say what each kernel does. */
 #include "kernel/ktest.h"
+#include "kernel/netload.h"
 #include "kernel/rcall.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
+#include "kernel/urpc/shared.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
 #include "kernel/proc.h"
@@ -71,4 +73,32 @@ KTEST_NEEDS(sched_a_hog_leaves_its_kernel_answering, "kernels>=2")
 		KASSERT(info_within_a_second(1, &during) == 0);
 	}
 	KEXPECT_EQ(during.nprocs, before.nprocs);
+}
+
+/* Kernel 1's reports (netload.h) with a hog on it and after: busy through and through, then
+ * idle again; every report fresh, and each later one a later period. */
+KTEST_NEEDS(load_reports_show_a_hogged_kernel_busy_then_idle, "kernels>=2")
+{
+	static struct sys_load all[MAX_KERNELS], again[MAX_KERNELS];
+	struct sys_kinfo ki;
+	if (kself.ncores < 2) {
+		ktest_skip("needs 2 kernels");
+		return;
+	}
+	int pid = spawn_spin(1);
+	KASSERT(pid > 0);
+	sched_sleep_ms(400);
+	netload_gather(all);
+	for (unsigned k = 0; k < kself.ncores; k++) {
+		KEXPECT(all[k].core == k && all[k].alive && all[k].reported);
+		KEXPECT(all[k].age_ms < NETLOAD_PERIOD_MS + NETLOAD_TIMEOUT_MS);
+	}
+	KEXPECT(all[1].busy_pm >= 800);
+	KEXPECT(all[0].busy_pm < 500);          /* kernel 0: this test, asleep */
+	KEXPECT_EQ(rcall(1, RCALL_KILL, &(uint32_t){ (uint32_t)pid }, 4, NULL, 0, NULL), 0);
+	sched_sleep_ms(400);
+	netload_gather(again);
+	KEXPECT(again[1].reported && again[1].seq > all[1].seq);
+	KEXPECT(again[1].busy_pm < 500);
+	KEXPECT(info_within_a_second(1, &ki) == 0);
 }

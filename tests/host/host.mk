@@ -13,18 +13,20 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefi
 HOST_LIB_SRCS  := lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c kernel/mb2.c kernel/acpi.c kernel/initrd.c kernel/elf.c \
 		  net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
 		  net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
-		  net/tcp_timer.c net/tcp_usrreq.c net/steer.c net/move.c kernel/nicplan.c \
+		  net/tcp_timer.c net/tcp_usrreq.c net/steer.c net/move.c net/balance.c kernel/nicplan.c \
 		  lib/toeplitz.c lib/sort.c kernel/fbcon.c kernel/font.c
 HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_format.c \
 		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
 		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_ip.c tests/host/net_harness.c tests/host/test_tcp.c \
 		  tests/host/test_tcp_send.c tests/host/test_tcp_wire.c tests/host/tcp_harness.c \
-		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c tests/host/test_move.c tests/host/test_tcp_stray.c \
-		  tests/host/test_nicplan.c tests/host/test_fbcon.c tests/host/test_tcp_buckets.c
+		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c tests/host/test_move.c tests/host/test_balance.c tests/host/test_tcp_stray.c \
+		  tests/host/test_nicplan.c tests/host/test_fbcon.c
 # httpd's request parser and dates (pure code, user/httpd/http.h).
 HOST_LIB_SRCS  += user/httpd/http.c user/httpd/httpdate.c
 HOST_TEST_SRCS += tests/host/test_httpd.c
+# The TCP stack's per-bucket counts, which the load balancer reads (kernel/netload.h).
+HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 # The ixgbe driver, unchanged, against a model of the 82599 (tests/ixgbe/: model and shim).
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c

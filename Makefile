@@ -79,7 +79,7 @@ ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/l
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod \
-	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/spin
+	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/spin $(BUILD)/initrd/bin/monitor
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf $(WWW_FILES)
@@ -147,6 +147,10 @@ $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/spin: $(BUILD)/u/user/bin/spin.o $(ULIB_OBJS) user/user.ld
+# The monitor links the balancer's policy itself (net/balance.c), as tools/lbsim does.
+MONITOR_OBJS := $(addprefix $(BUILD)/u/,user/monitor/main.o user/monitor/inputs.o \
+		user/monitor/show.o net/balance.o lib/sort.o)
+$(BUILD)/initrd/bin/monitor: $(MONITOR_OBJS) $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD(u)   $@"
@@ -159,7 +163,8 @@ $(BUILD)/initrd/etc/%: user/initrd/etc/%
 # ---- httpd (user/httpd): built for Flotilla into the initrd, and for the host with glibc
 # under ASan and UBSan for tests/httpd/run.sh. Only port.h tells the two apart. ----
 HTTPD_SRCS := user/httpd/main.c user/httpd/server.c user/httpd/conn.c user/httpd/respond.c \
-	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c
+	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c \
+	      user/httpd/status_page.c user/httpd/balance.c
 HTTPD_UOBJS := $(HTTPD_SRCS:%.c=$(BUILD)/u/%.o)
 HTTPD_HOST := $(BUILD)/host/httpd
 HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -167,7 +172,9 @@ HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-p
 		     -D_GNU_SOURCE -I.
 
 $(HTTPD_UOBJS): UCFLAGS += -D__flotilla__
-$(BUILD)/initrd/bin/httpd: $(HTTPD_UOBJS) $(ULIB_OBJS) user/user.ld
+# ... with the balancer's reason names (net/balance.c) for /status's "moves".
+$(BUILD)/initrd/bin/httpd: $(HTTPD_UOBJS) $(BUILD)/u/net/balance.o $(BUILD)/u/lib/sort.o \
+	$(ULIB_OBJS) user/user.ld
 
 $(BUILD)/initrd/www/%: user/initrd/www/%
 	@mkdir -p $(dir $@)

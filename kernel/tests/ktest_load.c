@@ -102,3 +102,35 @@ KTEST_NEEDS(load_reports_show_a_hogged_kernel_busy_then_idle, "kernels>=2")
 	KEXPECT(again[1].busy_pm < 500);
 	KEXPECT(info_within_a_second(1, &ki) == 0);
 }
+
+/* Several processes of one kernel may call the same kernel at once (the monitor's reports
+ * every period while httpd lists the kernels, say): each call is answered, none is lost to
+ * another that is still being served there. */
+KTEST_NEEDS(rcall_calls_under_way_at_once_to_one_kernel_are_all_answered, "kernels>=2")
+{
+	enum { CALLS = 6 };
+	static struct sys_kinfo ki[CALLS];
+	static struct sys_load load[CALLS];
+	int call[2 * CALLS];
+	if (kself.ncores < 2) {
+		ktest_skip("needs 2 kernels");
+		return;
+	}
+	uint64_t deadline = time_uptime_ms() + 2000;
+	for (unsigned i = 0; i < CALLS; i++) {
+		call[2 * i] = rcall_start(1, RCALL_INFO, NULL, 0, &ki[i], 1);
+		call[2 * i + 1] = rcall_start(1, RCALL_LOAD, NULL, 0, &load[i],
+					      sizeof(load[i]) / URPC_RCALL_DATA);
+	}
+	for (unsigned i = 0; i < 2 * CALLS; i++) {
+		unsigned got = 0;
+		if (call[i] < 0) {
+			KEXPECT(call[i] == -EAGAIN);    /* every slot here taken: refused, not lost */
+			continue;
+		}
+		KEXPECT_EQ(rcall_finish(call[i], deadline, &got), 0);
+		KEXPECT(got > 0);
+	}
+	for (unsigned i = 0; i < CALLS; i++)
+		KEXPECT(ki[i].core == 1 || call[2 * i] < 0);
+}

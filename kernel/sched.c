@@ -153,11 +153,12 @@ static struct thread *pick_next(void)
  * URPC and the NIC once and gives the CPU on (kernel/main.c's idle loop): a compute-bound
  * process slows its kernel's network and messages down to a poll per slice, but never stops
  * them. Without this a lone runnable process would keep the CPU for good, and its kernel
- * would look dead to every other. */
+ * would look dead to every other. A boot context woken from a wait is on the run queue and
+ * comes in its turn from there. */
 static bool boot_context_is_due(const struct thread *prev)
 {
 	return prev != &boot_thread && prev->state == THREAD_RUNNING && prev->slice == 0 &&
-	       boot_thread.state == THREAD_RUNNABLE;
+	       boot_thread.state == THREAD_RUNNABLE && list_empty(&boot_thread.node);
 }
 
 /* Switches to the next thread. Call with interrupts off; the caller has already queued or

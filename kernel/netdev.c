@@ -74,14 +74,17 @@ bool netdev_pending(void)
 	return (nic && netirq_pending()) || swsteer_pending();
 }
 
-/* The NIC hashes a received segment with the source first: the peer's address and port. */
+/* The NIC hashes a received segment with the source first: the peer's address and port. A
+ * bucket on its way here (this kernel forwards its strays, kernel/netmove.h) counts as here
+ * already: the table may send its SYNs here before this kernel hears it owns it. */
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport)
 {
 	(void)st;
 	if (!nif.rss_key)
 		return true;            /* no RSS: this interface takes every flow */
-	return netsteer_bucket_mine(toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport));
+	unsigned b = toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport) % STEER_BUCKETS;
+	return netsteer_bucket_mine(b) || move_fwd_to(netmove_local(), b) >= 0;
 }
 
 /* url= on the command line: where the host reaches this machine's port 80 (make run's QEMU

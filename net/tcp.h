@@ -136,8 +136,8 @@ struct tcp_stack {
 	/* Called after anything a waiter on c could care about changed. */
 	void (*event)(struct tcp_conn *c);
 	/* With flow steering the NIC hands a flow to the kernel owning its hash bucket, so
-	 * connect() takes an ephemeral port only if this says the answers will come here.
-	 * NULL: any port will do. */
+	 * connect() takes an ephemeral port only if this says the answers will come here, and a
+	 * SYN opens a connection only if its flow is steered here. NULL: every flow is. */
 	bool (*port_ok)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			uint16_t rport);
 	/* A segment of a flow no connection here knows (TIME-WAIT ones included), other than a

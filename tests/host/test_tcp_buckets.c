@@ -126,3 +126,36 @@ TEST(tcp_buckets, connections_from_many_ports_spread_over_the_buckets)
 	tcp_close(l, now);
 	raw_done();
 }
+
+/* The stack's port_ok (net/tcp.h) says whether a flow is steered to this kernel. A SYN of a
+ * flow steered elsewhere (its bucket moved away while the SYN was on its way) is dropped and
+ * counted, not answered: the ACK of an answer would go to the bucket's new owner. */
+static bool steered_here;
+
+static bool port_ok_stub(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport)
+{
+	(void)st, (void)laddr, (void)lport, (void)raddr, (void)rport;
+	return steered_here;
+}
+
+TEST(tcp_buckets, a_syn_of_a_flow_steered_elsewhere_is_dropped_unanswered)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	A.st.port_ok = port_ok_stub;
+	steered_here = false;
+	unsigned before = ncap;
+	peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, before);                    /* no SYN-ACK, no RST */
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_SYN_NOT_HERE], 1);
+	EXPECT_EQ_U64(l->syn_count, 0);
+	EXPECT_EQ_U64(live_total(), 0);
+	steered_here = true;                            /* its retry reaches the right kernel */
+	peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(last().flags, SYN | ACK);
+	EXPECT_EQ_U64(l->syn_count, 1);
+	A.st.port_ok = NULL;
+	tcp_close(l, now);
+	raw_done();
+}

@@ -1,5 +1,9 @@
 /* The monitor's options and its loop (monitor.h):
- *   monitor [-p MS] [-n]   balance every MS ms (default 100); -n: decide and print, move nothing
+ *   monitor [-p MS] [-o PM] [-m PM] [-n]
+ *       balance every MS ms (default 100); a kernel is overloaded PM thousandths above the
+ *       mean (-o) and at least PM thousandths loaded (-m) (the policy's over_pm and
+ *       min_load_pm, net/balance.h: 150 and 500 unless given); -n: decide and print, move
+ *       nothing
  *   monitor show           every kernel's load and the last moves, once */
 #include "user/monitor/monitor.h"
 
@@ -8,6 +12,7 @@ static struct mon_inputs in;
 
 struct mon_opts {
 	uint32_t period_ms;
+	long over_pm, min_load_pm;      /* -1: the policy's default */
 	bool dry_run;
 };
 
@@ -27,19 +32,23 @@ static long number(const char *s)
 
 static int parse(int argc, char **argv, struct mon_opts *o)
 {
-	o->period_ms = 100;
-	o->dry_run = false;
+	*o = (struct mon_opts){ .period_ms = 100, .over_pm = -1, .min_load_pm = -1 };
 	for (int i = 1; i < argc; i++) {
+		bool value = i + 1 < argc;
+		long v = value ? number(argv[i + 1]) : -1;
 		if (strcmp(argv[i], "-n") == 0) {
 			o->dry_run = true;
-		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) {
-			long ms = number(argv[++i]);
-			if (ms < 10 || ms > 60000)
-				return -1;
-			o->period_ms = (uint32_t)ms;
-		} else {
-			return -1;
+			continue;
 		}
+		if (strcmp(argv[i], "-p") == 0 && v >= 10 && v <= 60000)
+			o->period_ms = (uint32_t)v;
+		else if (strcmp(argv[i], "-o") == 0 && v >= 0 && v <= LB_QUEUE_CAP_PM)
+			o->over_pm = v;
+		else if (strcmp(argv[i], "-m") == 0 && v >= 0 && v <= LB_PM)
+			o->min_load_pm = v;
+		else
+			return -1;
+		i++;
 	}
 	return 0;
 }
@@ -52,6 +61,10 @@ static int policy_init(const struct mon_opts *o, unsigned nkernels)
 	p.period_ms = o->period_ms;
 	if (p.stale_ms < 3 * o->period_ms)
 		p.stale_ms = 3 * o->period_ms;
+	if (o->over_pm >= 0)
+		p.over_pm = (uint32_t)o->over_pm;
+	if (o->min_load_pm >= 0)
+		p.min_load_pm = (uint32_t)o->min_load_pm;
 	return lb_init(&policy, &p, nkernels, MON_GROUPS);
 }
 
@@ -142,7 +155,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "show") == 0)
 		return mon_show();
 	if (parse(argc, argv, &o) < 0) {
-		printf("usage: monitor [-p MS] [-n] | monitor show\n");
+		printf("usage: monitor [-p MS] [-o PM] [-m PM] [-n] | monitor show\n");
 		return 2;
 	}
 	if (kernel_info(&ki) < 0 || steer_table(&t) < 0) {
@@ -154,7 +167,9 @@ int main(int argc, char **argv)
 		printf("monitor: the policy refused %u kernels\n", in.nkernels);
 		return 1;
 	}
-	printf("monitor: pid %d on kernel %u, every %u ms%s\n", getpid(), ki.core, o.period_ms,
+	printf("monitor: pid %d on kernel %u, every %u ms, overloaded %u.%u%% over the mean and "
+	       "%u.%u%% loaded%s\n", getpid(), ki.core, o.period_ms, policy.p.over_pm / 10,
+	       policy.p.over_pm % 10, policy.p.min_load_pm / 10, policy.p.min_load_pm % 10,
 	       o.dry_run ? ", moving nothing (-n)" : "");
 	run(&o);
 	return 0;

@@ -54,7 +54,7 @@ KERNEL_C := \
 	drivers/pci/pci.c drivers/nic.c drivers/nic_ring.c \
 	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
-	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netsteer.c \
+	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netports.c kernel/netsteer.c \
 	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
@@ -79,7 +79,8 @@ ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/l
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod \
-	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/spin $(BUILD)/initrd/bin/monitor
+	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/udpcheck $(BUILD)/initrd/bin/spin \
+	     $(BUILD)/initrd/bin/monitor
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
@@ -147,6 +148,7 @@ $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) us
 $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/udpcheck: $(BUILD)/u/user/bin/udpcheck.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/spin: $(BUILD)/u/user/bin/spin.o $(ULIB_OBJS) user/user.ld
 # The monitor links the balancer's policy itself (net/balance.c), as tools/lbsim does.
 MONITOR_OBJS := $(addprefix $(BUILD)/u/,user/monitor/main.o user/monitor/inputs.o \
@@ -228,6 +230,23 @@ bochs: setup
 	@$(MAKE) --no-print-directory $(ISO)
 	tools/bochs.sh $(ISO)
 
+# lbsim: the load balancer's simulator, a host program around net/balance.c (docs/BALANCER.md).
+LBSIM := $(BUILD)/lbsim
+LBSIM_SRCS := tools/lbsim/main.c tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c \
+	      tools/lbsim/policy.c net/balance.c lib/sort.c lib/string.c lib/toeplitz.c
+.PHONY: lbsim lbsim-report
+lbsim: $(LBSIM)
+$(LBSIM): $(LBSIM_SRCS) $(wildcard tools/lbsim/*.h) net/balance.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC(host) $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -DLIB_HOST_TEST -I. -o $@ $(LBSIM_SRCS) -lm
+# Every scenario of docs/BALANCER.md, its table and plots rewritten (Debian's matplotlib);
+# LBSIM_JOBS runs that many at a time.
+LBSIM_JOBS ?= 1
+lbsim-report: $(LBSIM)
+	@tools/setup.sh
+	/usr/bin/python3 tools/lbsim/report.py --lbsim $(LBSIM) --jobs $(LBSIM_JOBS)
+
 include tests/host/host.mk
 include tests/urpc/urpc.mk
 include tests/fuzz/fuzz.mk
@@ -275,6 +294,8 @@ help:
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
 	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
+	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
+	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make kernel | iso | clean                build pieces"
 
--include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

@@ -119,4 +119,88 @@ volatile uint8_t *nic_enable(const struct pci_dev *pci);
 void *nic_probe(const char *name, const uint16_t *ids,
 		int (*attach)(void *dev, const struct pci_dev *pci), void *dev);
 
+/* ---- the control part of a multi-queue NIC, which kernel 0 runs for every kernel ----
+ *
+ * What kernel/nicq.c (queues started for other kernels, DESIGN.md section 3), kernel/netirq.c
+ * (kernel 0's own interrupts) and kernel/netsteer.c (the steering table) need of a NIC with
+ * queue pairs of advanced descriptors (drivers/nic/adv.h): the igb and the ixgbe each export
+ * one struct nic_ctl_ops; the first argument of each operation is the driver's device.
+ *
+ * Steering: RSS sends a frame to queue queue_of[h % NIC_BUCKETS] of the table steer_write
+ * wrote, h its Toeplitz hash. A NIC with Flow Director (group_write not NULL) also sends a
+ * TCP segment by its group, the low NIC_GROUP_BITS bits of its source port (the client's
+ * port, for a connection a client opened: the NetPopcorn scheme), one perfect filter a group,
+ * which overrides RSS. The buckets stay the unit kernel 0's policy and the move exchange move:
+ * group g belongs to bucket g % NIC_BUCKETS (so a bucket is 32 groups), the group table is the
+ * bucket table spread over the groups (nic_groups_of_buckets), and moving a bucket repoints
+ * its 32 filters. nic_tcp_bucket is the software's view of the same rule. */
+#define NIC_BUCKETS     128                     /* RSS redirection entries: hash bits 6:0 */
+#define NIC_GROUP_BITS  12
+#define NIC_GROUPS      (1u << NIC_GROUP_BITS)  /* Flow Director groups: port bits 11:0 */
+#define NIC_QUEUES_MAX  16                      /* queue pairs a control part hands out */
+_Static_assert(NIC_GROUPS % NIC_BUCKETS == 0, "every bucket has as many groups");
+
+/* Which control part kernel 0 runs: what it tells a kernel whose queue it started, so that
+ * the kernel drives the queue with the same driver's data path (kernel/nicq.h). */
+enum nic_kind {
+	NIC_KIND_NONE,
+	NIC_KIND_IGB,           /* drivers/igb: 82576 */
+	NIC_KIND_IXGBE,         /* drivers/ixgbe: 82599 */
+};
+
+struct adv_nic;
+struct nic_ctl_ops {
+	enum nic_kind kind;
+	const char *name;
+	const struct adv_nic *adv;              /* the layout of its queue pairs */
+	const struct nic_ops *queue_ops;        /* a queue pair another kernel drives */
+	/* Kernel 0's own interrupts by MSI-X (kernel/nicplan.h's layout): queue 0's receive
+	 * cause to vec_queue, the other causes (link change) to vec_other, both on the CPU with
+	 * apic_id, each at most once per throttle_us. irq_other, from vec_other's handler, reads
+	 * (and so clears) the other causes: true if the link changed. */
+	int (*irq_own)(void *dev, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
+		       unsigned throttle_us);
+	bool (*irq_other)(void *dev);
+	/* Queue's receive interrupts to vector on the CPU with apic_id (queue >= 1) by its
+	 * MSI-X entry; -EINVAL, nothing changed, for queue 0 or one the device's table cannot
+	 * route (kernel/nicplan.h: nic_plan_routable). */
+	int (*queue_route)(void *dev, unsigned queue, uint32_t apic_id, uint8_t vector,
+			   unsigned throttle_us);
+	/* Points queue at the rings at the two physical addresses and enables it; the errors
+	 * and what they leave are adv_queue_start's (drivers/nic/adv.h): -EINVAL for a queue
+	 * past the NIC's; after -EBUSY the queue may still point at the rings. */
+	int (*queue_start)(void *dev, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa);
+	/* Disables queue; after 0 the NIC no longer touches its rings (-ETIMEDOUT: it might). */
+	int (*queue_stop)(void *dev, unsigned queue);
+	/* The RSS redirection table; -EINVAL, nothing written, for a queue past the NIC's. */
+	int (*steer_write)(void *dev, const uint8_t queue_of[NIC_BUCKETS]);
+	/* The Flow Director groups' queues, each group whose queue changed repointed (one
+	 * filter each) and no other; -EINVAL, nothing written, for a queue past the NIC's;
+	 * -ETIMEDOUT if the NIC stops taking commands (the groups before it have moved). NULL
+	 * on a NIC without Flow Director. */
+	int (*group_write)(void *dev, const uint8_t queue_of[NIC_GROUPS]);
+};
+
+/* A control part and its device, as kernel 0 found it (ops NULL: none). */
+struct nic_ctl {
+	const struct nic_ctl_ops *ops;
+	void *dev;
+	const struct pci_dev *pci;
+};
+
+/* The group table of a bucket table: group g to bucket g % NIC_BUCKETS's queue. */
+static inline void nic_groups_of_buckets(const uint8_t bucket_queue[NIC_BUCKETS],
+					 uint8_t group_queue[NIC_GROUPS])
+{
+	for (unsigned g = 0; g < NIC_GROUPS; g++)
+		group_queue[g] = bucket_queue[g % NIC_BUCKETS];
+}
+
+/* The bucket a received TCP/IPv4 segment lands in: by its group (its source port sport)
+ * when the NIC steers TCP by groups, else by its Toeplitz hash. */
+static inline unsigned nic_tcp_bucket(bool by_group, uint32_t hash, uint16_t sport)
+{
+	return by_group ? (sport & (NIC_GROUPS - 1)) % NIC_BUCKETS : hash % NIC_BUCKETS;
+}
+
 #endif

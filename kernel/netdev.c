@@ -1,7 +1,8 @@
-/* This kernel's network interface (netdev.h). Kernel 0 puts it on the igb or the e1000,
- * configured from the command line (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp). Every kernel runs
- * a stack of its own (DESIGN.md sections 3-4): each kernel that kernel/nicplan.h seats puts
- * its interface on its own igb queue pair, and every other kernel (all but 0 on the e1000)
+/* This kernel's network interface (netdev.h). Kernel 0 puts it on the igb, the ixgbe or the
+ * e1000, configured from the command line (ip=A.B.C.D/N, gw=A.B.C.D, or ip=dhcp). Every kernel
+ * runs a stack of its own (DESIGN.md sections 3-4): each kernel that kernel/nicplan.h seats
+ * puts its interface on its own queue pair of the multi-queue NIC, and every other kernel
+ * (all but 0 on the e1000)
  * one that kernel 0 steers frames to in software (kernel/swsteer.h), each configured as
  * kernel 0 shares (kernel/netshare.c). net=kernel0 confines the stack to kernel 0. The NIC's
  * interrupts note work that the idle loop does (netdev_poll). */
@@ -15,6 +16,7 @@
 #include "kernel/console.h"
 #include "kernel/netirq.h"
 #include "kernel/netmove.h"
+#include "kernel/netports.h"
 #include "kernel/netshare.h"
 #include "kernel/netsteer.h"
 #include "kernel/nicplan.h"
@@ -33,9 +35,9 @@
 static struct netif nif;
 static const struct nic_ops *ops;       /* the driver behind the interface */
 static void *nic;                       /* its device, or this kernel's queue */
-static struct igb *igb;                 /* kernel 0, when the NIC is an igb */
+static struct nic_ctl ctl;              /* kernel 0: the multi-queue NIC's control part */
 static bool stack_per_kernel;           /* not net=kernel0 */
-static unsigned msix_entries;           /* kernel 0: the igb's MSI-X table size */
+static unsigned msix_entries;           /* kernel 0: the multi-queue NIC's MSI-X table size */
 static struct adv_queue own_queue;      /* another kernel's queue pair */
 static bool own_queue_tried;
 /* Kernel 0: it steers frames to kernels without a queue in software; another kernel: its
@@ -74,16 +76,21 @@ bool netdev_pending(void)
 	return (nic && netirq_pending()) || swsteer_pending();
 }
 
-/* The NIC hashes a received segment with the source first: the peer's address and port. A
- * bucket on its way here (this kernel forwards its strays, kernel/netmove.h) counts as here
- * already: the table may send its SYNs here before this kernel hears it owns it. */
+/* The NIC hashes a received segment with the source first: the peer's address and port. On
+ * a NIC that steers TCP by Flow Director groups the bucket is the peer's port's
+ * (netsteer_tcp_bucket), whatever lport is: an outgoing connection reaches this kernel only
+ * if the server's port falls in one of its buckets (docs/HARDWARE.md). A bucket on its way
+ * here (this kernel forwards its strays, kernel/netmove.h) counts as here already: the table
+ * may send its SYNs here before this kernel hears it owns it. */
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport)
 {
 	(void)st;
 	if (!nif.rss_key)
 		return true;            /* no RSS: this interface takes every flow */
-	unsigned b = toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport) % STEER_BUCKETS;
+	uint32_t hash = netsteer_by_group() ? 0 :
+			toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport);
+	unsigned b = netsteer_tcp_bucket(hash, rport);
 	return netsteer_bucket_mine(b) || move_fwd_to(netmove_local(), b) >= 0;
 }
 
@@ -113,8 +120,9 @@ static bool want_stack_per_kernel(void)
 }
 
 /* Another kernel, seated by kernel 0's offer: asks for its queue pair and makes it this
- * kernel's interface, under the stack that exists since boot (DESIGN.md section 3). Which
- * flows reach it is kernel 0's choice, through the RSS redirection table. */
+ * kernel's interface, under the stack that exists since boot (DESIGN.md section 3), with the
+ * queue ops of the driver kernel 0's answer named. Which flows reach it is kernel 0's choice,
+ * through the RSS redirection table (and the Flow Director groups). */
 static void attach_own_queue(void)
 {
 	struct nic_seat seat;
@@ -124,19 +132,19 @@ static void attach_own_queue(void)
 	netirq_queue_setup(seat.vector);
 	int err = nicq_attach(&own_queue, seat.queue, seat.vector);
 	if (err) {
-		pr_warn("net: kernel %u could not attach igb queue %u: %d\n", kself.core,
+		pr_warn("net: kernel %u could not attach NIC queue %u: %d\n", kself.core,
 			seat.queue, err);
 		return;
 	}
 	memcpy(own_queue.mac, nif.mac, 6);
-	ops = &igb_queue_ops;
+	ops = nicq_queue_ops(&own_queue);
 	nic = &own_queue;
 	nif.tx = netdev_tx;
 	nif.drv = nic;
 	nif.rss_key = ops->rss_key;
 	if (!sock_tcp_stack())
 		sock_net_init(&nif);
-	pr_info("net: kernel %u drives igb queue %u with a stack of its own\n", kself.core,
+	pr_info("net: kernel %u drives %s %u with a stack of its own\n", kself.core, ops->name,
 		seat.queue);
 }
 
@@ -159,6 +167,7 @@ void netdev_ap_init(void)
 	nicq_init(NULL);
 	netsteer_ap_init();
 	netshare_init(&nif);
+	netports_init(&nif);
 	swsteer_init(&nif);
 	netmove_init();
 	if (want_stack_per_kernel())
@@ -179,7 +188,8 @@ int netdev_ping(uint32_t dst, uint16_t seq)
 {
 	if (!netdev_netif())
 		return -ENODEV;
-	int err = icmp_echo_request(&nif, dst, NETDEV_PING_ID, seq, 56, time_uptime_ms());
+	int err = icmp_echo_request(&nif, dst, (uint16_t)(NETDEV_PING_ID + kself.core), seq, 56,
+				    time_uptime_ms());
 	netdev_tx_flush();
 	return err;
 }
@@ -189,25 +199,30 @@ bool netdev_arp(uint32_t ip, uint8_t mac[6])
 	return netdev_netif() && arp_resolve(&nif, ip, mac, time_uptime_ms());
 }
 
-/* The NIC behind kernel 0's interface: the igb when there is one (the multi-queue NIC),
- * else an 82599 (its queue 0, polled: its MSI-X and per-kernel queues are not wired to
- * netirq and nicq), else the e1000; false if none. */
+/* The NIC behind kernel 0's interface: a multi-queue NIC when there is one, the igb first
+ * (QEMU's) and else an 82599, each with its control part for the other kernels' queues
+ * and its interrupts by MSI-X; else the e1000; false if none. */
 static bool pick_nic(void)
 {
 	struct e1000 *e;
+	struct igb *g;
 	struct ixgbe *x;
-	if ((igb = igb_nic())) {
+	if ((g = igb_nic())) {
 		ops = &igb_ops;
-		nic = igb;
-		netirq_igb_setup(igb);
-		msix_entries = pci_msix_entries(igb->pci);
+		nic = g;
+		ctl = (struct nic_ctl){ &igb_ctl_ops, g, g->pci };
 	} else if ((x = ixgbe_nic())) {
 		ops = &ixgbe_ops;
 		nic = x;
+		ctl = (struct nic_ctl){ &ixgbe_ctl_ops, x, x->pci };
 	} else if ((e = e1000_nic())) {
 		ops = &e1000_ops;
 		nic = e;
 		netirq_e1000_setup(e);
+	}
+	if (ctl.ops) {
+		netirq_msix_setup(&ctl);
+		msix_entries = pci_msix_entries(ctl.pci);
 	}
 	return nic != NULL;
 }
@@ -246,9 +261,10 @@ void netdev_init(void)
 	char addr[32];
 	stack_per_kernel = want_stack_per_kernel();
 	bool found = pick_nic();
-	nicq_init(igb);
-	netsteer_init(igb, stack_per_kernel);
+	nicq_init(ctl.ops ? &ctl : NULL);
+	netsteer_init(ctl.ops ? &ctl : NULL, stack_per_kernel);
 	netshare_init(&nif);
+	netports_init(&nif);
 	swsteer_init(&nif);
 	netmove_init();
 	if (!found)
@@ -300,12 +316,13 @@ static unsigned queues_offered(void)
 {
 	if (!stack_per_kernel)
 		return 0;
-	return igb ? nic_plan_queues(kself.ncores, IGB_QUEUES, msix_entries) : 1;
+	return ctl.ops ? nic_plan_queues(kself.ncores, ctl.ops->adv->queues, msix_entries) : 1;
 }
 
 /* Kernel 0, once the kernels are counted: unless net=kernel0, those the NIC gives no
- * queue (all but 0 on the e1000, those past the igb's MSI-X seats) are steered in software,
- * by the same symmetric hash the igb computes (DESIGN.md sections 3-4). */
+ * queue (all but 0 on the e1000, those past the NIC's MSI-X seats) are steered in software,
+ * by the rule the NIC steers by: the same symmetric hash (DESIGN.md sections 3-4), or on an
+ * 82599 the Flow Director group for TCP (netsteer_tcp_bucket). */
 static void plan_soft_steering(void)
 {
 	soft_planned = true;
@@ -325,7 +342,8 @@ static void poll_soft(void)
 	uint64_t now = time_uptime_ms();
 	swsteer_poll(now);
 	sock_net_tick(now);
-	netshare_poll(now, false, 0, false);
+	netshare_poll(false, 0, false);
+	netports_poll(now);
 	netmove_poll(now);
 }
 
@@ -354,7 +372,8 @@ void netdev_poll(void)
 	sock_net_tick(now);
 	if (dhcp_bound(&nif) && !dhcp_reported)
 		report_dhcp();
-	netshare_poll(now, nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered(),
+	netports_poll(now);
+	netshare_poll(nif.ip && (!nif.dhcp || dhcp_bound(&nif)), queues_offered(),
 		      soft_steering);
 	netsteer_poll(now);
 	swsteer_poll(now);

@@ -26,9 +26,10 @@ bool netdev_stack_per_kernel(void);
 /* Any kernel: the interface as this kernel knows it; on kernels other than 0, what kernel 0
  * shared (address, mask, gateway, MAC, ARP entries), unconfigured until then. */
 const struct netif *netdev_view(void);
-/* Sends an ICMP echo request (identifier NETDEV_PING_ID) from this kernel's own interface;
- * the answers are counted in netdev_netif()->stats.icmp_echo_replies_in. -ENODEV if this
- * kernel has no interface. */
+/* Sends an ICMP echo request (identifier NETDEV_PING_ID + this kernel's number, so that a
+ * reply that lands on another kernel comes here: kernel/netports.h) from this kernel's own
+ * interface; the answers are counted in netdev_netif()->stats.icmp_echo_replies_in. -ENODEV
+ * if this kernel has no interface. */
 #define NETDEV_PING_ID 0x4b32
 int netdev_ping(uint32_t dst, uint16_t seq);
 /* ip's MAC if this kernel's stack knows it; otherwise it asks (ARP) and returns false. */

@@ -1,8 +1,8 @@
-/* The NIC's interrupts (netirq.h): an e1000's INTx found by probing the PCI GSIs, the igb's
- * MSI-X entries, and a flag word of work for netdev_poll. */
+/* The NIC's interrupts (netirq.h): an e1000's INTx found by probing the PCI GSIs, a
+ * multi-queue NIC's MSI-X entries, and a flag word of work for netdev_poll. */
 #include "kernel/netirq.h"
 #include "drivers/e1000/e1000.h"
-#include "drivers/igb/igb.h"
+#include "drivers/nic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
@@ -16,7 +16,7 @@
 #define PCI_GSI_COUNT   8
 
 static struct e1000 *e1000;
-static struct igb *igb;
+static struct nic_ctl msix_nic;         /* kernel 0's multi-queue NIC */
 /* Set by the handlers and by netdev_poll, taken by netdev_poll: every change is one atomic
  * instruction, so no handler's flag is lost between another's read and write. */
 static uint32_t work;
@@ -110,7 +110,7 @@ void netirq_e1000_setup(struct e1000 *e)
 	pr_info("net: e1000 interrupts on GSI %d\n", gsi);
 }
 
-static void igb_queue_irq(struct trap_frame *f)
+static void queue_irq(struct trap_frame *f)
 {
 	(void)f;
 	netirq_note(NETIRQ_RX);         /* EIAC cleared the cause as the message went out */
@@ -118,32 +118,33 @@ static void igb_queue_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-static void igb_other_irq(struct trap_frame *f)
+static void other_irq(struct trap_frame *f)
 {
 	(void)f;
-	uint32_t icr = igb_irq_other(igb);
-	netirq_note(NETIRQ_RX | ((icr & IGB_ICR_LSC) ? NETIRQ_LINK : 0));
+	bool link = msix_nic.ops->irq_other(msix_nic.dev);
+	netirq_note(NETIRQ_RX | (link ? NETIRQ_LINK : 0));
 	interrupts++;
-	link_interrupts += (icr & IGB_ICR_LSC) != 0;
+	link_interrupts += link;
 	lapic_eoi();
 }
 
-void netirq_igb_setup(struct igb *g)
+void netirq_msix_setup(const struct nic_ctl *c)
 {
 	struct nic_seat s;
-	igb = g;
+	msix_nic = *c;
 	nic_plan_seat(0, 1, &s);
-	irq_register(s.vector, igb_queue_irq);
-	irq_register(VEC_NIC_OTHER, igb_other_irq);
-	int err = igb_irq_msix(igb, lapic_id(), s.vector, VEC_NIC_OTHER, NIC_PLAN_THROTTLE_US);
+	irq_register(s.vector, queue_irq);
+	irq_register(VEC_NIC_OTHER, other_irq);
+	int err = c->ops->irq_own(c->dev, lapic_id(), s.vector, VEC_NIC_OTHER,
+				  NIC_PLAN_THROTTLE_US);
 	if (err)
-		pr_warn("net: igb MSI-X set-up failed (%d): it is polled\n", err);
+		pr_warn("net: %s MSI-X set-up failed (%d): it is polled\n", c->ops->name, err);
 	else
-		pr_info("net: igb interrupts by MSI-X, vectors %#x and %#x\n", s.vector,
-			VEC_NIC_OTHER);
+		pr_info("net: %s interrupts by MSI-X, vectors %#x and %#x\n", c->ops->name,
+			s.vector, VEC_NIC_OTHER);
 }
 
 void netirq_queue_setup(uint8_t vector)
 {
-	irq_register(vector, igb_queue_irq);
+	irq_register(vector, queue_irq);
 }

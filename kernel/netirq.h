@@ -9,12 +9,13 @@
 #define NETIRQ_LINK (1u << 1)   /* the link changed: read the NIC's state */
 
 struct e1000;
-struct igb;
+struct nic_ctl;
 /* Kernel 0: the e1000's INTx through the I/O APIC, found by probing; polled without it. */
 void netirq_e1000_setup(struct e1000 *e);
-/* Kernel 0: the igb's queue 0 and other causes by MSI-X, as kernel/nicplan.h seats them. */
-void netirq_igb_setup(struct igb *g);
-/* Another kernel: its own igb queue's interrupt, on its seat's vector. */
+/* Kernel 0: its multi-queue NIC's queue 0 and other causes by MSI-X, as kernel/nicplan.h
+ * seats them. */
+void netirq_msix_setup(const struct nic_ctl *c);
+/* Another kernel: its own queue's interrupt, on its seat's vector. */
 void netirq_queue_setup(uint8_t vector);
 /* Notes work; safe against the handlers, which note work too. */
 void netirq_note(uint32_t work);

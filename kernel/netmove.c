@@ -1,5 +1,6 @@
 /* The move exchange's messages and each kernel's part in it (netmove.h draws it). */
 #include "kernel/netmove.h"
+#include "kernel/netports.h"
 #include "kernel/netsteer.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
@@ -190,9 +191,12 @@ static bool on_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t 
 	if (!nif->rss_key || !nif->rx_frame)
 		return false;
 	uint32_t hash = toeplitz_ipv4_tcp(nif->rss_key, src, dst, sport, dport);
-	int k = move_fwd_to(&local, hash % STEER_BUCKETS);
+	int k = move_fwd_to(&local, netsteer_tcp_bucket(hash, sport));
 	if (k < 0)
 		return false;
+	if (!netports_listens((unsigned)k, dport) && !netports_listens(kself.core, dport) &&
+	    netports_server(IP_PROTO_TCP, dport) >= 0)
+		return false;   /* a port the previous owner never served: its server has it */
 	int err = swsteer_forward((unsigned)k, nif->rx_frame, nif->rx_frame_len, hash, true);
 	if (err == -EINVAL)
 		return false;                   /* dead: the flow is gone with it */
@@ -203,11 +207,11 @@ static bool on_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t 
 	return true;
 }
 
-/* The bucket of a connection, as the NIC hashes the peer's segments (source first). */
+/* The bucket of a connection, as the NIC steers the peer's segments (source first). */
 static unsigned bucket_of(const struct netif *nif, const struct tcp_conn *c)
 {
-	return toeplitz_ipv4_tcp(nif->rss_key, c->raddr, c->laddr, c->rport, c->lport) %
-	       STEER_BUCKETS;
+	return netsteer_tcp_bucket(toeplitz_ipv4_tcp(nif->rss_key, c->raddr, c->laddr, c->rport,
+						      c->lport), c->rport);
 }
 
 /* Previous owner: each drain's connections not yet closed (TIME-WAIT is not waited for). */

@@ -1,5 +1,4 @@
-/* The interface and ARP entries kernel 0 shares, and the listening ports every kernel
- * reports (netshare.h). ARP frames are not hashed and reach queue 0 only, so the others
+/* The interface and ARP entries kernel 0 shares (netshare.h). ARP frames are not hashed and reach queue 0 only, so the others
  * learn addresses from kernel 0; they keep the copy in their own netif, for their queue. */
 #include "kernel/netshare.h"
 #include "kernel/console.h"
@@ -19,9 +18,6 @@
 static struct netif *nif;
 static struct urpc_net_config config_shared;   /* kernel 0: as sent; others: as received */
 static bool config_sent[MAX_KERNELS];           /* kernel 0: kernel k has all of it */
-static struct urpc_listening listening_told;    /* others: what kernel 0 last heard */
-static bool listening_told_ok;
-static uint64_t listening_checked_ms;
 static uint64_t ignored_shares;
 
 bool netshare_from_kernel0(unsigned from, const char *what)
@@ -51,7 +47,8 @@ static int share_with(unsigned k)
 static void share_config(unsigned queues, bool soft)
 {
 	struct urpc_net_config now = { .ip = nif->ip, .mask = nif->mask, .gateway = nif->gateway,
-				       .queues = (uint8_t)queues, .soft = soft };
+				       .queues = (uint8_t)queues, .soft = soft,
+				       .by_group = netsteer_by_group() };
 	memcpy(now.mac, nif->mac, 6);
 	if (memcmp(&now, &config_shared, sizeof(now)) != 0) {
 		config_shared = now;
@@ -81,6 +78,7 @@ static void on_net_config(unsigned from, const struct urpc_msg *m)
 	nif->ip = config_shared.ip;
 	nif->mask = config_shared.mask;
 	nif->gateway = config_shared.gateway;
+	netsteer_set_by_group(config_shared.by_group);
 }
 
 static void on_arp_learned(unsigned from, const struct urpc_msg *m)
@@ -96,51 +94,10 @@ static void on_arp_learned(unsigned from, const struct urpc_msg *m)
 	arp_learn(nif, a.ip, a.mac, time_uptime_ms());
 }
 
-static void on_listening(unsigned from, const struct urpc_msg *m)
-{
-	struct urpc_listening l;
-	memcpy(&l, m->payload, sizeof(l));
-	netsteer_listening(from, &l);
-}
-
-/* This kernel's listening ports, each once, in the listeners' order. */
-static struct urpc_listening listening_here(void)
-{
-	struct steer_ports p = { 0 };
-	struct urpc_listening l;
-	const struct tcp_stack *st = sock_tcp_stack();
-	const struct tcp_conn *c;
-	if (st)
-		list_for_each_entry(c, &st->listeners, hash_node)
-			steer_ports_add(&p, c->lport);
-	l.count = p.count;
-	memcpy(l.port, p.port, sizeof(l.port));
-	return l;
-}
-
-/* Every kernel with a stack, every 100 ms: has its set of listening ports changed? */
-static void check_listening(uint64_t now)
-{
-	if (!sock_tcp_stack() || now - listening_checked_ms < 100)
-		return;
-	listening_checked_ms = now;
-	struct urpc_listening l = listening_here();
-	if (kself.core == 0) {
-		netsteer_listening(0, &l);
-		return;
-	}
-	if (listening_told_ok && memcmp(&l, &listening_told, sizeof(l)) == 0)
-		return;
-	listening_told_ok = peer_send(0, URPC_LISTENING, 0, &l, sizeof(l)) == 0;
-	if (listening_told_ok)
-		listening_told = l;
-}
-
-void netshare_poll(uint64_t now, bool ready, unsigned queues, bool soft)
+void netshare_poll(bool ready, unsigned queues, bool soft)
 {
 	if (kself.core == 0 && ready)
 		share_config(queues, soft);
-	check_listening(now);
 }
 
 unsigned netshare_queues_offered(void)
@@ -158,7 +115,6 @@ void netshare_init(struct netif *n)
 	nif = n;
 	if (kself.core == 0) {
 		nif->arp_learned = arp_learned_here;
-		PEER_REGISTER_STRUCT(URPC_LISTENING, on_listening, struct urpc_listening);
 	} else {
 		PEER_REGISTER_STRUCT(URPC_NET_CONFIG, on_net_config, struct urpc_net_config);
 		PEER_REGISTER_STRUCT(URPC_ARP_LEARNED, on_arp_learned, struct urpc_arp_learned);

@@ -1,6 +1,5 @@
-/* What kernels tell each other of the network: kernel 0 shares its interface (address, MAC,
- * ARP entries, the queue pairs it offers) with every kernel, and every kernel tells kernel
- * 0 the TCP ports it listens on, for the RSS policy (DESIGN.md section 4). */
+/* What kernel 0 tells the other kernels of the network: its interface (address, MAC, ARP
+ * entries, the queue pairs it offers). Which ports each kernel serves is kernel/netports.h. */
 #ifndef KERNEL_NETSHARE_H
 #define KERNEL_NETSHARE_H
 
@@ -13,9 +12,8 @@ struct netif;
 void netshare_init(struct netif *nif);
 /* From netdev_poll. Kernel 0, once `ready` (configured), shares the interface, `queues`,
  * the kernels that get a queue pair (nic_plan_queues), and whether the others are served by
- * software steering (`soft`), with each kernel that is up and has not heard it. Every kernel
- * with a stack reports its listening ports when they change. */
-void netshare_poll(uint64_t now, bool ready, unsigned queues, bool soft);
+ * software steering (`soft`), with each kernel that is up and has not heard it. */
+void netshare_poll(bool ready, unsigned queues, bool soft);
 /* Another kernel: how many kernels kernel 0 offers a queue pair; 0 until it says. */
 unsigned netshare_queues_offered(void);
 /* Another kernel: has kernel 0 said this kernel gets its frames by software steering? */

@@ -1,7 +1,7 @@
-/* Kernel 0's RSS redirection table (the igb's, or kept for software steering) and every
- * kernel's own buckets (netsteer.h). */
+/* Kernel 0's RSS redirection table (a multi-queue NIC's, with its Flow Director groups where
+ * it has them, or kept for software steering) and every kernel's own buckets (netsteer.h). */
 #include "kernel/netsteer.h"
-#include "drivers/igb/igb.h"
+#include "drivers/nic.h"
 #include "kernel/console.h"
 #include "kernel/netmove.h"
 #include "kernel/netshare.h"
@@ -18,12 +18,13 @@
 #include "lib/string.h"
 #include "net/steer.h"
 
-_Static_assert(IGB_RETA_ENTRIES == STEER_BUCKETS, "one bucket per redirection entry");
-_Static_assert(URPC_LISTEN_PORTS == STEER_PORTS, "a report holds the policy's port list");
+_Static_assert(NIC_BUCKETS == STEER_BUCKETS, "one bucket per redirection entry");
 _Static_assert(MAX_KERNELS <= STEER_MAX_KERNELS, "the policy covers every kernel");
 _Static_assert(sizeof(struct urpc_buckets) == sizeof(struct steer_mask), "a mask per message");
 
-static struct igb *igb;                         /* kernel 0's; NULL elsewhere */
+static struct nic_ctl ctl;                      /* kernel 0's NIC; ops NULL: none, or elsewhere */
+/* TCP segments are steered by their Flow Director group (drivers/nic.h), not their hash. */
+static bool by_group;
 static bool policy_on;
 /* Kernel 0: kernels from this one on get their buckets' frames by software steering
  * (kernel/swsteer.h), so the table is kept here for them; MAX_KERNELS: none does. */
@@ -33,9 +34,10 @@ static struct steer_kernel kernels[MAX_KERNELS];
 /* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
 static struct steer_mask buckets_here;
 
-void netsteer_init(struct igb *g, bool policy)
+void netsteer_init(const struct nic_ctl *c, bool policy)
 {
-	igb = g;
+	ctl = c ? *c : (struct nic_ctl){ 0 };
+	by_group = ctl.ops && ctl.ops->group_write;
 	policy_on = policy;
 	steer_init(&state);
 	memset(&buckets_here, 0xFF, sizeof(buckets_here));
@@ -58,6 +60,22 @@ bool netsteer_bucket_mine(unsigned b)
 	return buckets_here.mine[b / 64] >> (b % 64) & 1;
 }
 
+bool netsteer_by_group(void)
+{
+	return by_group;
+}
+
+void netsteer_set_by_group(bool on)
+{
+	if (kself.core != 0)
+		by_group = on;
+}
+
+unsigned netsteer_tcp_bucket(uint32_t hash, uint16_t sport)
+{
+	return nic_tcp_bucket(by_group, hash, sport);
+}
+
 void netsteer_soft_from(unsigned k)
 {
 	soft_from = k ? k : MAX_KERNELS;
@@ -75,19 +93,17 @@ static bool can_steer_to(unsigned k)
 	return k == 0 || nicq_queue_of(k) != 0 || (k >= soft_from && k < kself.ncores);
 }
 
-/* Kernel 0: is there a table to keep (an igb's, or the software steering's)? */
+/* Kernel 0: is there a table to keep (a NIC's, or the software steering's)? */
 static bool steers(void)
 {
-	return igb || soft_from < kself.ncores;
+	return ctl.ops || soft_from < kself.ncores;
 }
 
-void netsteer_listening(unsigned k, const struct urpc_listening *l)
+void netsteer_listening(unsigned k, const struct steer_ports *p)
 {
-	struct steer_ports p = { .count = l->count };
-	memcpy(p.port, l->port, sizeof(p.port));
-	if (k >= MAX_KERNELS || memcmp(&p, &kernels[k].ports, sizeof(p)) == 0)
+	if (k >= MAX_KERNELS || memcmp(p, &kernels[k].ports, sizeof(*p)) == 0)
 		return;
-	kernels[k].ports = p;
+	kernels[k].ports = *p;
 	steer_inputs_changed(&state);
 }
 
@@ -120,34 +136,53 @@ static void tell_buckets(void)
 	}
 }
 
-int netsteer_write(const uint8_t kernel_of[IGB_RETA_ENTRIES])
+/* The NIC's tables: RSS's, then the groups' (each bucket's 32 groups to its queue). A NIC
+ * that stops taking filter commands leaves some groups where they were: said loudly, and the
+ * table is not taken as written. */
+static int nic_write(const uint8_t queue_of[NIC_BUCKETS])
 {
-	uint8_t reta[IGB_RETA_ENTRIES];
+	static uint8_t groups[NIC_GROUPS];
+	if (!ctl.ops)
+		return 0;
+	int err = ctl.ops->steer_write(ctl.dev, queue_of);
+	if (!err && ctl.ops->group_write) {
+		nic_groups_of_buckets(queue_of, groups);
+		err = ctl.ops->group_write(ctl.dev, groups);
+	}
+	if (err)
+		pr_err("net: %s steering table not written (%d)\n", ctl.ops->name, err);
+	return err;
+}
+
+int netsteer_write(const uint8_t kernel_of[NIC_BUCKETS])
+{
+	uint8_t reta[NIC_BUCKETS];
 	if (kself.core != 0 || !steers())
 		return -ENODEV;
-	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++) {
+	for (unsigned b = 0; b < NIC_BUCKETS; b++) {
 		unsigned k = kernel_of[b];
 		if (k >= kself.ncores || !can_steer_to(k))
 			return -EINVAL;
 		reta[b] = (uint8_t)nicq_queue_of(k);    /* 0 for a kernel steered by software */
 	}
-	if (igb)
-		igb_reta_write(igb, reta);
+	int err = nic_write(reta);
+	if (err)
+		return err;
 	steer_written(&state, kernel_of);
 	buckets_here = steer_buckets_of(&state, 0);
 	tell_buckets();
 	return 0;
 }
 
-static bool has_buckets(const uint8_t table[IGB_RETA_ENTRIES], unsigned k)
+static bool has_buckets(const uint8_t table[NIC_BUCKETS], unsigned k)
 {
-	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+	for (unsigned b = 0; b < NIC_BUCKETS; b++)
 		if (table[b] == k)
 			return true;
 	return false;
 }
 
-static void report_spread(const uint8_t table[IGB_RETA_ENTRIES])
+static void report_spread(const uint8_t table[NIC_BUCKETS])
 {
 	char list[4 * MAX_KERNELS] = "";
 	unsigned at = 0;
@@ -168,9 +203,9 @@ int netsteer_move(const struct steer_mask *buckets, unsigned to)
 
 int netsteer_give(const struct steer_mask *buckets, unsigned to)
 {
-	uint8_t table[IGB_RETA_ENTRIES];
+	uint8_t table[NIC_BUCKETS];
 	memcpy(table, state.kernel_of, sizeof(table));
-	for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+	for (unsigned b = 0; b < NIC_BUCKETS; b++)
 		if (steer_mask_has(buckets, b))
 			table[b] = (uint8_t)to;
 	return netsteer_write(table);
@@ -179,11 +214,11 @@ int netsteer_give(const struct steer_mask *buckets, unsigned to)
 /* The policy's table, reached through the move exchange, a kernel's buckets at a time; a
  * kernel whose buckets are mid-move gets them at a later run (the policy runs again while
  * the table differs from its choice). */
-static void move_to(const uint8_t table[IGB_RETA_ENTRIES])
+static void move_to(const uint8_t table[NIC_BUCKETS])
 {
 	for (unsigned k = 0; k < kself.ncores; k++) {
 		struct steer_mask m = { { 0, 0 } };
-		for (unsigned b = 0; b < IGB_RETA_ENTRIES; b++)
+		for (unsigned b = 0; b < NIC_BUCKETS; b++)
 			if (table[b] == k && state.kernel_of[b] != k)
 				steer_mask_set(&m, b);
 		if (!steer_mask_empty(&m))
@@ -193,7 +228,7 @@ static void move_to(const uint8_t table[IGB_RETA_ENTRIES])
 
 void netsteer_poll(uint64_t now)
 {
-	uint8_t table[IGB_RETA_ENTRIES];
+	uint8_t table[NIC_BUCKETS];
 	if (kself.core != 0 || !steers())
 		return;
 	tell_buckets();                 /* which also refreshes what the policy reads */

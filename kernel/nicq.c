@@ -1,6 +1,7 @@
 /* Both sides of the queue-attach protocol (kernel/nicq.h draws the exchange). */
 #include "kernel/nicq.h"
 #include "drivers/igb/igb.h"
+#include "drivers/ixgbe/ixgbe.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
@@ -32,7 +33,7 @@ static unsigned ms_left(uint64_t deadline)
 
 /* ---- the owner, kernel 0 ---- */
 
-static struct igb *igb;
+static struct nic_ctl ctl;             /* ops NULL: no NIC with queues to give */
 /* Each kernel's latest request, recorded by the handler and served from the main loop
  * (starting a queue waits for the device); bit k of requests_pending: kernel k's waits. */
 static struct urpc_nicq_attach requests[MAX_KERNELS];
@@ -43,7 +44,7 @@ static struct {
 	uint8_t kernel;         /* the requester */
 	uint32_t seq;           /* its request's */
 	uint64_t deadline;      /* NICQ_OFFERED: the confirm's, in TSC ticks */
-} owned[IGB_QUEUES];
+} owned[NIC_QUEUES_MAX];
 static uint8_t queue_of_kernel[MAX_KERNELS];    /* confirmed; 0: none */
 static uint64_t stray_confirms;
 
@@ -57,7 +58,7 @@ static void on_nicq_confirm(unsigned from, const struct urpc_msg *m)
 {
 	struct urpc_nicq_confirm c;
 	memcpy(&c, m->payload, sizeof(c));
-	if (c.queue >= IGB_QUEUES || owned[c.queue].state != NICQ_OFFERED ||
+	if (c.queue >= NIC_QUEUES_MAX || owned[c.queue].state != NICQ_OFFERED ||
 	    owned[c.queue].kernel != from || owned[c.queue].seq != c.seq) {
 		stray_confirms++;       /* late (the queue is lost), or not from its requester */
 		return;
@@ -65,17 +66,17 @@ static void on_nicq_confirm(unsigned from, const struct urpc_msg *m)
 	owned[c.queue].state = NICQ_ATTACHED;
 	queue_of_kernel[from] = (uint8_t)c.queue;
 	netsteer_inputs_changed();
-	pr_info("net: igb queue %u driven by kernel %u\n", c.queue, from);
+	pr_info("net: %s queue %u driven by kernel %u\n", ctl.ops->name, c.queue, from);
 }
 
 /* The queue is stopped, so the NIC no longer points at rings its requester keeps, and it
  * can be offered again; a queue that will not stop stays out of use for good. */
 static void give_up(unsigned queue, const char *why)
 {
-	bool stopped = igb_queue_stop(igb, queue) == 0;
+	bool stopped = ctl.ops->queue_stop(ctl.dev, queue) == 0;
 	owned[queue].state = stopped ? NICQ_FREE : NICQ_LOST;
-	pr_warn("net: igb queue %u given up (%s): %s\n", queue, stopped ? "stopped" : "will not stop",
-		why);
+	pr_warn("net: %s queue %u given up (%s): %s\n", ctl.ops->name, queue,
+		stopped ? "stopped" : "will not stop", why);
 }
 
 /* Offers past their deadline are lost; the ring is drained first, so a confirm sent in time
@@ -83,7 +84,7 @@ static void give_up(unsigned queue, const char *why)
 static void expire_offers(void)
 {
 	bool drained = false;
-	for (unsigned q = 1; q < IGB_QUEUES; q++) {
+	for (unsigned q = 1; q < NIC_QUEUES_MAX; q++) {
 		if (owned[q].state != NICQ_OFFERED || rdtsc() <= owned[q].deadline)
 			continue;
 		if (!drained) {
@@ -106,16 +107,16 @@ static bool ring_in_partition(unsigned core, uint64_t pa, uint64_t len)
 /* What can be refused before the device is touched. */
 static int check_request(unsigned from, const struct urpc_nicq_attach *r)
 {
-	if (!igb)
-		return -ENODEV;                 /* only the igb has queues to give */
+	if (!ctl.ops)
+		return -ENODEV;                 /* no multi-queue NIC: no queues to give */
 	if (r->queue == 0 ||
-	    !nic_plan_routable(r->queue, IGB_QUEUES, pci_msix_entries(igb->pci)) ||
+	    !nic_plan_routable(r->queue, ctl.ops->adv->queues, pci_msix_entries(ctl.pci)) ||
 	    r->vector < VEC_NUM_EXCEPTIONS)
 		return -EINVAL;
 	if (owned[r->queue].state != NICQ_FREE)
 		return -EBUSY;
-	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union igb_rx_desc[IGB_RX_DESCS])) ||
-	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union igb_tx_desc[IGB_TX_DESCS])))
+	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_DESCS])) ||
+	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_DESCS])))
 		return -EFAULT;
 	return 0;
 }
@@ -125,12 +126,11 @@ static int check_request(unsigned from, const struct urpc_nicq_attach *r)
 static void start_queue(unsigned from, const struct urpc_nicq_attach *r,
 			struct urpc_nicq_attached *a)
 {
-	a->status = igb_queue_route(igb, r->queue, r->apic_id, r->vector, NIC_PLAN_THROTTLE_US);
+	a->status = ctl.ops->queue_route(ctl.dev, r->queue, r->apic_id, r->vector,
+					 NIC_PLAN_THROTTLE_US);
 	if (a->status)
 		return;
-	struct adv_queue q = { .index = r->queue, .rx_ring_pa = r->rx_ring_pa,
-			       .tx_ring_pa = r->tx_ring_pa };
-	a->status = igb_queue_start(igb, &q);
+	a->status = ctl.ops->queue_start(ctl.dev, r->queue, r->rx_ring_pa, r->tx_ring_pa);
 	if (a->status) {
 		a->rings_held = 1;
 		give_up(r->queue, "it did not start");
@@ -140,8 +140,9 @@ static void start_queue(unsigned from, const struct urpc_nicq_attach *r,
 	owned[r->queue].kernel = (uint8_t)from;
 	owned[r->queue].seq = r->seq;
 	a->rings_held = 1;
-	a->regs_pa = igb->pci->bars[0].addr;
-	a->regs_size = igb->pci->bars[0].size;
+	a->nic = ctl.ops->kind;
+	a->regs_pa = ctl.pci->bars[0].addr;
+	a->regs_size = ctl.pci->bars[0].size;
 }
 
 void nicq_serve(void)
@@ -171,10 +172,29 @@ unsigned nicq_queue_of(unsigned k)
 
 enum nicq_state nicq_queue_state(unsigned queue)
 {
-	return queue < IGB_QUEUES ? owned[queue].state : NICQ_FREE;
+	return queue < NIC_QUEUES_MAX ? owned[queue].state : NICQ_FREE;
 }
 
 /* ---- a requester, any other kernel ---- */
+
+/* The drivers whose queues kernel 0 may hand out, by the kind its answer names. */
+static const struct nic_ctl_ops *const known_ctls[] = { &igb_ctl_ops, &ixgbe_ctl_ops };
+
+static const struct nic_ctl_ops *ctl_of_kind(uint32_t kind)
+{
+	for (unsigned i = 0; i < sizeof(known_ctls) / sizeof(known_ctls[0]); i++)
+		if (known_ctls[i]->kind == kind)
+			return known_ctls[i];
+	return NULL;
+}
+
+const struct nic_ops *nicq_queue_ops(const struct adv_queue *q)
+{
+	for (unsigned i = 0; i < sizeof(known_ctls) / sizeof(known_ctls[0]); i++)
+		if (known_ctls[i]->adv == q->nic)
+			return known_ctls[i]->queue_ops;
+	return NULL;
+}
 
 static struct urpc_nicq_attached answer;
 static volatile bool answered;
@@ -230,7 +250,7 @@ int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector)
 	uint64_t deadline = deadline_after(NICQ_ANSWER_MS);
 	if (kself.core == 0 || queue == 0)
 		return -EINVAL;
-	int err = adv_queue_alloc(q, &igb_adv, queue);
+	int err = adv_queue_alloc(q, NULL, queue);      /* bound to its NIC by the answer */
 	if (err)
 		return err;
 	struct urpc_nicq_attach r = { .rx_ring_pa = q->rx_ring_pa, .tx_ring_pa = q->tx_ring_pa,
@@ -247,9 +267,12 @@ int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector)
 			adv_queue_free(q);
 		return a.status;
 	}
+	const struct nic_ctl_ops *nic = ctl_of_kind(a.nic);
+	if (!nic || adv_queue_bind(q, nic->adv))
+		return -EPROTONOSUPPORT;        /* unconfirmed: the owner gives the queue up */
 	volatile uint8_t *regs = vmm_map_mmio(a.regs_pa, a.regs_size);
 	if (!regs)
-		return -ENOMEM;                 /* unconfirmed: the owner gives the queue up */
+		return -ENOMEM;                 /* likewise */
 	if (rdtsc() > deadline)
 		return -ETIMEDOUT;              /* too late to confirm: likewise */
 	struct urpc_nicq_confirm c = { .queue = queue, .seq = r.seq };
@@ -259,10 +282,10 @@ int nicq_attach(struct adv_queue *q, unsigned queue, uint8_t vector)
 	return 0;
 }
 
-void nicq_init(struct igb *owner)
+void nicq_init(const struct nic_ctl *owner)
 {
 	if (kself.core == 0) {
-		igb = owner;
+		ctl = owner ? *owner : (struct nic_ctl){ 0 };
 		PEER_REGISTER_STRUCT(URPC_NICQ_ATTACH, on_nicq_attach, struct urpc_nicq_attach);
 		PEER_REGISTER_STRUCT(URPC_NICQ_CONFIRM, on_nicq_confirm, struct urpc_nicq_confirm);
 	} else {

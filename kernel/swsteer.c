@@ -134,9 +134,11 @@ bool swsteer_enabled(void)
 }
 
 /* The hash the igb computes (its MRQC: TCP/IPv4 on the 4-tuple, other IPv4 on the addresses;
- * 82576 datasheet 7.1.2.10) for a unicast IPv4 frame; false for a frame kernel 0 keeps:
- * not IPv4, not unicast, or an answer to its own DHCP client. */
-static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4)
+ * 82576 datasheet 7.1.2.10) for a unicast IPv4 frame, and its bucket as the NIC steers it
+ * (netsteer_tcp_bucket: on an 82599 a TCP segment's is its Flow Director group's); false for
+ * a frame kernel 0 keeps: not IPv4, not unicast, or an answer to its own DHCP client. */
+static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4,
+		       unsigned *bucket)
 {
 	if (len < ETH_HDR + IP_HDR || (f[0] & 1) || rd16be(f + 12) != ETH_TYPE_IPV4)
 		return false;
@@ -152,6 +154,7 @@ static bool frame_hash(const uint8_t *f, size_t len, uint32_t *hash, bool *tcp4)
 	*tcp4 = whole && ip[9] == IP_PROTO_TCP;
 	*hash = *tcp4 ? toeplitz_ipv4_tcp(rss_key_symmetric, src, dst, sport, dport)
 		      : toeplitz_ipv4(rss_key_symmetric, src, dst);
+	*bucket = *tcp4 ? netsteer_tcp_bucket(*hash, sport) : *hash % STEER_BUCKETS;
 	return true;
 }
 
@@ -191,9 +194,11 @@ bool swsteer_divert(struct netif *n, const uint8_t *frame, size_t len)
 {
 	uint32_t hash;
 	bool tcp4;
-	if (!swsteer_enabled() || len > PKTPOOL_BUF_SIZE || !frame_hash(frame, len, &hash, &tcp4))
+	unsigned bucket;
+	if (!swsteer_enabled() || len > PKTPOOL_BUF_SIZE ||
+	    !frame_hash(frame, len, &hash, &tcp4, &bucket))
 		return false;
-	unsigned k = netsteer_kernel_of(hash % STEER_BUCKETS);
+	unsigned k = netsteer_kernel_of(bucket);
 	if (k < soft_from || k >= kself.ncores) {      /* kernel 0's, or one with a queue */
 		n->rx_hash = hash;
 		n->rx_hashed = tcp4;

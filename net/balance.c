@@ -18,6 +18,7 @@ enum {
 
 _Static_assert(LB_MAX_KERNELS <= 1u << KEY_BITS && LB_MAX_GROUPS <= 1u << KEY_BITS,
 	       "indices fit a key's low bits");
+_Static_assert(LB_MAX_KERNELS <= LB_MAX_GROUPS, "keys has room for a key per kernel");
 
 /* One call's view of its inputs. */
 struct lb_call {

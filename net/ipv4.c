@@ -76,9 +76,9 @@ drop:
 
 void ipv4_deliver(struct netif *nif, const uint8_t *p, size_t ihl, size_t total, uint64_t now)
 {
-	uint32_t dst = rd32be(p + 16), src = rd32be(p + 12);
+	uint32_t dst = rd32be(p + 16);
 	if (p[9] == IP_PROTO_ICMP) {
-		icmp_input(nif, src, p + ihl, total - ihl, now);
+		icmp_input(nif, p, p + ihl, total - ihl, now);
 		return;
 	}
 	if (p[9] == IP_PROTO_UDP) {
@@ -194,8 +194,15 @@ static bool icmp_is_error(uint8_t type)
 	return type == ICMP_UNREACHABLE || type == 11 || type == 12;
 }
 
-void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, uint64_t now)
+bool net_elsewhere(struct netif *nif, const uint8_t *ip, uint8_t proto, uint16_t port)
 {
+	return nif->elsewhere && !nif->rx_forwarded && nif->rx_frame &&
+	       ip == nif->rx_frame + ETH_HDR && nif->elsewhere(nif, proto, port);
+}
+
+void icmp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
+{
+	uint32_t src = rd32be(ip + 12);
 	uint8_t head[ICMP_ECHO_HDR];
 	if (len < 8) {
 		nif->stats.drops[DROP_ICMP_SHORT]++;
@@ -206,7 +213,8 @@ void icmp_input(struct netif *nif, uint32_t src, const uint8_t *p, size_t len, u
 		return;
 	}
 	if (p[0] == ICMP_ECHO_REPLY && p[1] == 0) {
-		nif->stats.icmp_echo_replies_in++;
+		if (!net_elsewhere(nif, ip, IP_PROTO_ICMP, rd16be(p + 4)))
+			nif->stats.icmp_echo_replies_in++;      /* ours, or nobody's */
 		return;
 	}
 	if (icmp_is_error(p[0]) && len >= 8 + IP_HDR + 8 && p[8] >> 4 == 4 &&

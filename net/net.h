@@ -199,6 +199,15 @@ struct netif {
 	const uint8_t *rx_frame;
 	size_t rx_frame_len;
 	bool rx_forwarded;
+	/* Ports are tracked one by one (DESIGN.md section 4): a TCP segment for a port with no
+	 * connection or listener here, a UDP datagram for a port nobody here binds, or an echo
+	 * reply to another kernel's identifier (port: the identifier) may be another kernel's.
+	 * True when the hook handed the frame to the kernel that serves it; asked only through
+	 * net_elsewhere. NULL: nothing is served elsewhere. */
+	bool (*elsewhere)(struct netif *nif, uint8_t proto, uint16_t port);
+	/* The ephemeral UDP ports this stack picks: p % port_slices == port_slice, so that any
+	 * kernel knows whose an answer to one is (port_slices 0: every port). */
+	uint16_t port_slice, port_slices;
 	struct net_stats stats;
 };
 
@@ -236,7 +245,11 @@ void ip_reass_input(struct netif *nif, const uint8_t *pkt, size_t ihl, size_t to
  * driver's -errno (eth_output). */
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const uint8_t *payload, size_t len,
 		uint64_t now);
-void icmp_input(struct netif *nif, uint32_t src, const uint8_t *pkt, size_t len, uint64_t now);
+void icmp_input(struct netif *nif, const uint8_t *ip, const uint8_t *pkt, size_t len, uint64_t now);
+/* Asks nif's elsewhere hook about the datagram at ip (proto, port as the hook takes them),
+ * which must be the frame as received (not reassembled here, not handed on by another
+ * kernel): true when it went to the kernel that serves it. */
+bool net_elsewhere(struct netif *nif, const uint8_t *ip, uint8_t proto, uint16_t port);
 /* An IPv4 header (IP_HDR bytes, no options) for len bytes of payload, checksum included. */
 void ipv4_header(uint8_t *pkt, uint32_t src, uint32_t dst, uint8_t proto, size_t len, uint16_t id);
 #define ICMP_ECHO_HDR           8

@@ -46,9 +46,12 @@ int sock_udp_bind(struct socket *s, uint16_t port)
 			s->uport = port;
 		return err == -ENOSPC ? -ENOBUFS : err;        /* the port table is full */
 	}
+	const struct netif *nif = sock_netif();
 	for (unsigned tries = 0; tries < 65536 - TCP_EPHEMERAL_FIRST; tries++) {
 		uint16_t p = next;
 		next = p == 65535 ? TCP_EPHEMERAL_FIRST : (uint16_t)(p + 1);
+		if (nif->port_slices && p % nif->port_slices != nif->port_slice)
+			continue;       /* another kernel's: answers to it would go there */
 		int err = udp_bind(sock_netif(), p, udp_sock_input, s);
 		if (err == 0) {
 			s->uport = p;

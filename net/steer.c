@@ -17,10 +17,9 @@ void steer_inputs_changed(struct steer_state *s)
 /* Buckets move only when the set of kernels that qualify changes (a kernel qualifies once
  * it listens, normally at boot); the caller moves them by the move exchange
  * (kernel/netmove.h), which keeps their live connections. */
-static bool qualifies(const struct steer_kernel *k, const struct steer_kernel *k0)
+static bool qualifies(const struct steer_kernel *k, unsigned i)
 {
-	return k->has_queue && k->alive && k0->ports.count &&
-	       steer_ports_cover(&k->ports, &k0->ports);
+	return (i == 0 || (k->has_queue && k->alive)) && k->ports.count;
 }
 
 bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
@@ -31,11 +30,12 @@ bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 	s->dirty = false;
 	s->last_ms = now;
 	unsigned kernels[STEER_MAX_KERNELS], n = 0;
-	kernels[n++] = 0;
-	for (unsigned i = 1; i < MIN(nkernels, STEER_MAX_KERNELS); i++)
-		if (qualifies(&k[i], &k[0]))
+	for (unsigned i = 0; i < MIN(nkernels, STEER_MAX_KERNELS); i++)
+		if (qualifies(&k[i], i))
 			kernels[n++] = i;
-	if (n == 1 && !s->spread)
+	if (n == 0)
+		kernels[n++] = 0;       /* nobody listens: kernel 0 keeps them */
+	if (n == 1 && kernels[0] == 0 && !s->spread)
 		return false;   /* nothing to give away: the table stays as whoever wrote it */
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
 		out[b] = (uint8_t)kernels[b % n];
@@ -43,7 +43,7 @@ bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 	s->settled = memcmp(out, s->kernel_of, STEER_BUCKETS) == 0;
 	if (s->settled)
 		return false;
-	s->spread = n > 1;
+	s->spread = n > 1 || kernels[0] != 0;
 	return true;
 }
 
@@ -96,16 +96,6 @@ void steer_ports_add(struct steer_ports *p, uint16_t port)
 		p->port[p->count] = port;
 	if (p->count < UINT16_MAX)
 		p->count++;
-}
-
-bool steer_ports_cover(const struct steer_ports *has, const struct steer_ports *need)
-{
-	if (need->count > STEER_PORTS || has->count > STEER_PORTS)
-		return false;
-	for (unsigned i = 0; i < need->count; i++)
-		if (!steer_ports_has(has, need->port[i]))
-			return false;
-	return true;
 }
 
 bool steer_mask_has(const struct steer_mask *m, unsigned b)

@@ -48,10 +48,12 @@ void steer_init(struct steer_state *s);
 /* A kernel's ports, queue or liveness changed: the policy runs at its next call. */
 void steer_inputs_changed(struct steer_state *s);
 /* The policy, at most every STEER_PERIOD_MS unless an input changed: a kernel gets buckets
- * only while it drives a queue, is alive and listens on every port kernel 0 listens on (and
- * kernel 0 listens on something); the buckets are spread evenly over kernel 0 and those
- * kernels, in kernel order. True, with the new table in out, when the NIC's table must be
- * rewritten; the caller then writes out and calls steer_written. */
+ * only while it drives a queue (kernel 0 always can), is alive and listens on some port;
+ * the buckets are spread evenly over those kernels, in kernel order, and stay on kernel 0
+ * while none listens. Ports are tracked one by one: a segment for a port its bucket's kernel
+ * does not listen on goes to a kernel that does (kernel/netports.h). True, with the new table
+ * in out, when the NIC's table must be rewritten; the caller then writes out and calls
+ * steer_written. */
 bool steer_decide(struct steer_state *s, uint64_t now, unsigned nkernels,
 		  const struct steer_kernel *k, uint8_t out[STEER_BUCKETS]);
 /* The table now in the NIC (from steer_decide or from anyone else's choice): every kernel
@@ -74,7 +76,5 @@ bool steer_mask_empty(const struct steer_mask *m);
 bool steer_ports_has(const struct steer_ports *p, uint16_t port);
 /* Adds port unless the list has it; past STEER_PORTS it is only counted. */
 void steer_ports_add(struct steer_ports *p, uint16_t port);
-/* Does has hold every port of need? A list that overflowed covers nothing for sure. */
-bool steer_ports_cover(const struct steer_ports *has, const struct steer_ports *need);
 
 #endif

@@ -643,6 +643,8 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 	if (!c && stray_elsewhere(st, nif, ip, &s, now))
 		return;
 	struct tcp_conn *l = c ? NULL : tcp_lookup_listener(st, s.dst, s.dport);
+	if (!c && !l && net_elsewhere(nif, ip, IP_PROTO_TCP, s.dport))
+		return;                 /* a port another kernel serves */
 	if (!c && !l) {
 		/* CLOSED: whatever the flags, every segment without RST draws a RST. */
 		tcp_drop(st, DROP_TCP_NO_SOCKET);

@@ -82,6 +82,8 @@ void udp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		b->fn(nif, b->arg, src, sport, p + UDP_HDR, ulen - UDP_HDR, now);
 		return;
 	}
+	if (dst == nif->ip && net_elsewhere(nif, ip, IP_PROTO_UDP, rd16be(p + 2)))
+		return;                 /* another kernel's socket */
 	nif->stats.drops[DROP_UDP_NO_PORT]++;
 	if (dst == nif->ip)             /* never about a broadcast (RFC 1122 3.2.2) */
 		icmp_unreachable(nif, 3, ip, (size_t)((ip[0] & 0xF) * 4) + len, now);

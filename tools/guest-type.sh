@@ -11,6 +11,8 @@ s.connect(sys.argv[1])
 for c in sys.argv[2] + "\r":
     s.sendall(c.encode())
     time.sleep(0.002)       # a UART takes a character at a time
-time.sleep(0.1)             # closing at once may drop what QEMU has not read yet
+# QEMU reads from the socket only as fast as the guest empties its UART, and drops what it has
+# not read when the socket closes: a second lets a busy guest take the whole line.
+time.sleep(1.0)
 s.close()
 PY

@@ -203,3 +203,49 @@ const struct adv_nic igb_adv = {
 _Static_assert(offsetof(struct igb, adv) == 0, "igb_ops's device is its struct adv_dev");
 const struct nic_ops igb_ops = ADV_DEV_OPS("igb");
 const struct nic_ops igb_queue_ops = ADV_QUEUE_OPS("igb queue");
+
+/* ---- the control part as kernel 0 runs it for any multi-queue NIC (drivers/nic.h) ---- */
+
+static int ctl_irq_own(void *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
+		       unsigned throttle_us)
+{
+	return igb_irq_msix(e, apic_id, vec_queue, vec_other, throttle_us);
+}
+
+static bool ctl_irq_other(void *e) { return igb_irq_other(e) & IGB_ICR_LSC; }
+
+static int ctl_queue_route(void *e, unsigned queue, uint32_t apic_id, uint8_t vector,
+			   unsigned throttle_us)
+{
+	return igb_queue_route(e, queue, apic_id, vector, throttle_us);
+}
+
+static int ctl_queue_start(void *e, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa)
+{
+	const struct adv_queue q = { .index = queue, .rx_ring_pa = rx_ring_pa,
+				     .tx_ring_pa = tx_ring_pa };
+	return igb_queue_start(e, &q);
+}
+
+static int ctl_queue_stop(void *e, unsigned queue) { return igb_queue_stop(e, queue); }
+
+static int ctl_steer_write(void *e, const uint8_t queue_of[NIC_BUCKETS])
+{
+	for (unsigned b = 0; b < NIC_BUCKETS; b++)
+		if (queue_of[b] >= IGB_QUEUES)
+			return -EINVAL;
+	igb_reta_write(e, queue_of);
+	return 0;
+}
+
+_Static_assert(IGB_RETA_ENTRIES == NIC_BUCKETS && IGB_QUEUES <= NIC_QUEUES_MAX,
+	       "the 82576's table and queues fit the control interface");
+
+/* No Flow Director on the 82576: RSS alone steers. */
+const struct nic_ctl_ops igb_ctl_ops = {
+	.kind = NIC_KIND_IGB, .name = "igb", .adv = &igb_adv, .queue_ops = &igb_queue_ops,
+	.irq_own = ctl_irq_own, .irq_other = ctl_irq_other,
+	.queue_route = ctl_queue_route,
+	.queue_start = ctl_queue_start, .queue_stop = ctl_queue_stop,
+	.steer_write = ctl_steer_write, .group_write = NULL,
+};

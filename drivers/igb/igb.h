@@ -84,4 +84,8 @@ extern const struct adv_nic igb_adv;
  * argument is the struct adv_queue, mapped and with its MAC set (ADV_QUEUE_OPS). */
 extern const struct nic_ops igb_queue_ops;
 
+/* The control part behind kernel 0's interface for every multi-queue NIC (drivers/nic.h);
+ * its device argument is the struct igb. */
+extern const struct nic_ctl_ops igb_ctl_ops;
+
 #endif

@@ -229,6 +229,17 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 	return 0;
 }
 
+/* Whether reading EICR clears it depends on GPIE (8.2.3.5.1; UNVERIFIED which bit): writing
+ * back what was read clears it either way, EICR being write-1-to-clear. EIAME may have
+ * masked the other causes as the message went out: they are unmasked again. */
+uint32_t ixgbe_irq_other(struct ixgbe *e)
+{
+	uint32_t eicr = rd(e, IXGBE_EICR);
+	wr(e, IXGBE_EICR, eicr);
+	wr(e, IXGBE_EIMS, IXGBE_EICR_LSC);
+	return eicr;
+}
+
 int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t vector,
 		      unsigned throttle_us)
 {
@@ -267,3 +278,49 @@ const struct adv_nic ixgbe_adv = {
 _Static_assert(offsetof(struct ixgbe, adv) == 0, "ixgbe_ops's device is its struct adv_dev");
 const struct nic_ops ixgbe_ops = ADV_DEV_OPS("ixgbe");
 const struct nic_ops ixgbe_queue_ops = ADV_QUEUE_OPS("ixgbe queue");
+
+/* ---- the control part as kernel 0 runs it for any multi-queue NIC (drivers/nic.h) ---- */
+
+static int ctl_irq_own(void *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
+		       unsigned throttle_us)
+{
+	return ixgbe_irq_msix(e, apic_id, vec_queue, vec_other, throttle_us);
+}
+
+static bool ctl_irq_other(void *e) { return ixgbe_irq_other(e) & IXGBE_EICR_LSC; }
+
+static int ctl_queue_route(void *e, unsigned queue, uint32_t apic_id, uint8_t vector,
+			   unsigned throttle_us)
+{
+	return ixgbe_queue_route(e, queue, apic_id, vector, throttle_us);
+}
+
+static int ctl_queue_start(void *e, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa)
+{
+	const struct adv_queue q = { .index = queue, .rx_ring_pa = rx_ring_pa,
+				     .tx_ring_pa = tx_ring_pa };
+	return ixgbe_queue_start(e, &q);
+}
+
+static int ctl_queue_stop(void *e, unsigned queue) { return ixgbe_queue_stop(e, queue); }
+
+static int ctl_steer_write(void *e, const uint8_t queue_of[NIC_BUCKETS])
+{
+	return ixgbe_reta_write(e, queue_of);
+}
+
+static int ctl_group_write(void *e, const uint8_t queue_of[NIC_GROUPS])
+{
+	return ixgbe_fdir_write(e, queue_of);
+}
+
+_Static_assert(IXGBE_RETA_ENTRIES == NIC_BUCKETS && IXGBE_FDIR_GROUPS == NIC_GROUPS &&
+	       IXGBE_QUEUES <= NIC_QUEUES_MAX, "the 82599's tables fit the control interface");
+
+const struct nic_ctl_ops ixgbe_ctl_ops = {
+	.kind = NIC_KIND_IXGBE, .name = "ixgbe", .adv = &ixgbe_adv, .queue_ops = &ixgbe_queue_ops,
+	.irq_own = ctl_irq_own, .irq_other = ctl_irq_other,
+	.queue_route = ctl_queue_route, .queue_start = ctl_queue_start,
+	.queue_stop = ctl_queue_stop, .steer_write = ctl_steer_write,
+	.group_write = ctl_group_write,
+};

@@ -17,7 +17,19 @@
 
 /* Flow Director groups (the NetPopcorn / Affinity-Accept scheme): a received TCP segment
  * belongs to the group named by the low 12 bits of its source port, the client's port, and
- * one perfect filter per group sends the group to a queue. */
+ * one perfect filter per group sends the group to a queue.
+ *
+ * How the groups meet the kernel's steering (drivers/nic.h, kernel/netsteer.c): the 128 RSS
+ * buckets stay the unit the policy and the move exchange move, and group g belongs to
+ * bucket g % 128, so a bucket is 32 groups and its 32 filters name its queue. Kernel 0
+ * writes the RSS table and then the group table spread from it (group_write: only the
+ * groups whose queue changed are repointed, so moving a bucket costs 32 filter commands).
+ * Once the groups are written every TCP segment matches a filter, so its bucket is its
+ * source port % 128 (nic_tcp_bucket), and that is what every kernel computes for it (its
+ * buckets for connect(), the move exchange's drains and forwarding, software steering);
+ * other IPv4 traffic follows RSS's address hash. A consequence: the replies of an outgoing
+ * connection come from the server's port, so they reach the kernel that owns that port's
+ * bucket, whatever source port the client picked (docs/HARDWARE.md). */
 #define IXGBE_FDIR_GROUP_BITS   12
 #define IXGBE_FDIR_GROUPS       (1u << IXGBE_FDIR_GROUP_BITS)
 #define IXGBE_FDIR_NONE         0xFF    /* a group with no filter: RSS places its segments */
@@ -58,6 +70,9 @@ int ixgbe_queue_route(struct ixgbe *e, unsigned queue, uint32_t apic_id, uint8_t
 /* Entry 0 queue 0's receive cause, entry 1 the other causes (link change). */
 int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		   unsigned throttle_us);
+/* The handler of the other causes' vector: reads and clears them (EICR), unmasks them again;
+ * the causes it read. */
+uint32_t ixgbe_irq_other(struct ixgbe *e);
 /* RSS sends a frame whose hash has low 7 bits h to queue queue_of[h] (< IXGBE_QUEUES). */
 int ixgbe_reta_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_RETA_ENTRIES]);
 extern const struct nic_ops ixgbe_ops;
@@ -86,5 +101,10 @@ uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t spor
  * whole interface (as igb_queue_ops). */
 extern const struct adv_nic ixgbe_adv;
 extern const struct nic_ops ixgbe_queue_ops;
+
+/* The control part behind kernel 0's interface for every multi-queue NIC (drivers/nic.h):
+ * queues for other kernels, their MSI-X entries, RSS through steer_write and the 4,096 Flow
+ * Director groups through group_write. Its device argument is the struct ixgbe. */
+extern const struct nic_ctl_ops ixgbe_ctl_ops;
 
 #endif

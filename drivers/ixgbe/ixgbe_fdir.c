@@ -41,16 +41,27 @@ uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t spor
 	return IXGBE_FDIRHASH_BUCKET(h);
 }
 
+/* A port mask as FDIRTCPM and FDIRUDPM hold it: bit-reversed, register bit 15 - i masking
+ * port bit i (the note under 8.2.3.21.15; the Linux and DPDK drivers program it so). */
+static uint32_t port_mask_reg(uint16_t plain)
+{
+	uint32_t r = 0;
+	for (unsigned i = 0; i < 16; i++)
+		r |= (uint32_t)(plain >> i & 1u) << (15 - i);
+	return r;
+}
+
 /* Masks (8.2.3.21.13-16, 23; a set bit ignores the field bit): both addresses, the
  * destination port and the top 4 bits of the source port ignored, so a filter matches on
- * the 12 group bits alone. The datasheet's note on FDIRTCPM's bit order is UNVERIFIED:
- * the mask is written in plain order. */
+ * the 12 group bits alone; the L4 type is compared (FDIRM.L4P clear), so only TCP segments
+ * match the filters and UDP goes where RSS sends it. */
 static void fdir_masks(struct ixgbe *e)
 {
 	wr(e, IXGBE_FDIRM, IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE);
 	wr(e, IXGBE_FDIRSIP4M, 0xFFFFFFFF);
 	wr(e, IXGBE_FDIRDIP4M, 0xFFFFFFFF);
-	wr(e, IXGBE_FDIRTCPM, 0xFFFFu << 16 | (0xFFFFu & ~(IXGBE_FDIR_GROUPS - 1)));
+	wr(e, IXGBE_FDIRTCPM, port_mask_reg(0xFFFF) << 16 |
+	   port_mask_reg((uint16_t)~(IXGBE_FDIR_GROUPS - 1)));
 	wr(e, IXGBE_FDIRUDPM, 0xFFFFFFFF);
 }
 

@@ -5,10 +5,11 @@
  * 8.2.3.23 statistics). Access: RW read/write, RO read only, WO write only, RC clear on read,
  * RW1C write 1 to clear, SC self-clearing. Queue registers below queue 64 only: the driver
  * uses 16 queue pairs (RSS reaches 16). The descriptors are in drivers/nic/adv.h.
- * UNVERIFIED: the datasheet's register pages were not at hand when this was written, so the
- * offsets, bits and section numbers below are the datasheet as its author knew it, not
- * checked line by line against its text; only the device ids (8086:10FB SFI/SFP+,
- * 8086:10F7 KX4) were confirmed from public listings. A first lab run should check them. */
+ * The datasheet's register pages were not at hand when this was written: the section numbers
+ * are the datasheet as its author knew it. The offsets and bits were checked against the
+ * Linux driver's register header (ixgbe_type.h) and its and DPDK's programming of the 82599;
+ * docs/HARDWARE.md lists which agree, which were changed to agree, and which were not found
+ * there. The device ids (8086:10FB SFI/SFP+, 8086:10F7 KX4) agree with it too. */
 #ifndef DRIVERS_IXGBE_HW_H
 #define DRIVERS_IXGBE_HW_H
 
@@ -43,9 +44,12 @@
 #define IXGBE_RAL(i)    (0x0A200 + 8 * (i))     /* RW: receive address low (8.2.3.7.8) */
 #define IXGBE_RAH(i)    (0x0A204 + 8 * (i))     /* RW: receive address high, AV (8.2.3.7.9) */
 #define IXGBE_EEC       0x10010 /* RW: EEPROM/flash control; ARD RO (8.2.3.2.1) */
-#define IXGBE_RETA(i)   (0x0EB00 + 4 * (i))     /* RW: redirection table, i < 32 (8.2.3.7.14) */
-#define IXGBE_RSSRK(i)  (0x0EB80 + 4 * (i))     /* RW: RSS key, i < 10 (8.2.3.7.15) */
-#define IXGBE_MRQC      0x0EC80 /* RW: multiple receive queues command (8.2.3.7.12) */
+/* RSS: the addresses the Linux driver uses on every ixgbe part, the 82599 included, so known
+ * to reach these registers on silicon; this header first had 0x0EB00, 0x0EB80 and 0x0EC80,
+ * which its author took for the 82599's own copies (unverified). */
+#define IXGBE_RETA(i)   (0x05C00 + 4 * (i))     /* RW: redirection table, i < 32 (8.2.3.7.14) */
+#define IXGBE_RSSRK(i)  (0x05C80 + 4 * (i))     /* RW: RSS key, i < 10 (8.2.3.7.15) */
+#define IXGBE_MRQC      0x05818 /* RW: multiple receive queues command (8.2.3.7.12) */
 #define IXGBE_GPRC      0x04074 /* RC: good packets received (8.2.3.23.18) */
 #define IXGBE_GPTC      0x04080 /* RC: good packets transmitted (8.2.3.23.51) */
 #define IXGBE_CRCERRS   0x04000 /* RC: CRC errors (8.2.3.23.1) */
@@ -159,9 +163,13 @@
 #define IXGBE_FDIRCMD_QUEUE_EN  (1u << 15)
 #define IXGBE_FDIRCMD_QUEUE(c)  (((c) >> 16) & 0x7Fu)
 #define IXGBE_FDIRCMD_RX_QUEUE(q) (((uint32_t)(q) & 0x7F) << 16)
-/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2), the L4 type (3) and
- * the flexible bytes (4). */
-#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x1Fu
+/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2) and the flexible bytes
+ * (4); L4P (3) stays clear, so the L4 type FDIRCMD names is compared: with it set, a UDP
+ * datagram, its ports masked by FDIRUDPM, would match a TCP filter whose port is 0. Bit
+ * values checked against the Linux driver's use of FDIRM (L4P set only for port-less
+ * filters). */
+#define IXGBE_FDIRM_L4P 0x08u
+#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x17u
 
 /* The 82599's mark of a bad frame in an advanced receive descriptor's status_error: RXE
  * (CRC, length or symbol error), bit 29 of the extended error field (7.1.6.2). */

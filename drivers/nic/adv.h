@@ -192,6 +192,10 @@ struct adv_queue {
  * mapping of the device's registers (BAR 0). With more, adv_queue_send may leave TDT for
  * adv_queue_flush. */
 int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned index);
+/* A queue allocated with nic NULL (the attach protocol's requester, which learns the NIC from
+ * kernel 0's answer: kernel/nicq.h) is bound to its NIC before it is mapped; -EINVAL for an
+ * index past nic->queues. */
+int adv_queue_bind(struct adv_queue *q, const struct adv_nic *nic);
 void adv_queue_free(struct adv_queue *q);
 void adv_queue_map(struct adv_queue *q, volatile uint8_t *regs);
 int adv_queue_send(struct adv_queue *q, const void *frame, size_t len, bool more);

@@ -12,10 +12,9 @@
 int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned index)
 {
 	int err;
-	if (index >= nic->queues)
+	if (nic && index >= nic->queues)
 		return -EINVAL;
 	memset(q, 0, sizeof(*q));
-	q->nic = nic;
 	q->index = index;
 	if ((err = adv_rx_alloc(&q->rx, &q->rx_ring_pa)))
 		return err;
@@ -23,6 +22,14 @@ int adv_queue_alloc(struct adv_queue *q, const struct adv_nic *nic, unsigned ind
 		adv_rx_free(&q->rx, &q->rx_ring_pa);
 		return err;
 	}
+	return nic ? adv_queue_bind(q, nic) : 0;
+}
+
+int adv_queue_bind(struct adv_queue *q, const struct adv_nic *nic)
+{
+	if (q->index >= nic->queues)
+		return -EINVAL;
+	q->nic = nic;
 	q->rx.err_mask = nic->rx_err_mask;
 	return 0;
 }

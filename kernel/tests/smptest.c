@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/urpc/peer.h"
 #include "kernel/urpc/shared.h"
+#include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "kernel/swsteer.h"
 #include "net/socket.h"
@@ -150,6 +151,20 @@ int smptest_request(unsigned core, const struct urpc_test *req, struct urpc_test
 {
 	int err = smptest_send(core, req);
 	return err ? err : smptest_wait_reply(core, req->op, reply, timeout_ms);
+}
+
+int smptest_ask_serving(unsigned core, const struct urpc_test *req, struct urpc_test *reply,
+			unsigned timeout_ms)
+{
+	int err = smptest_send(core, req);
+	for (unsigned ms = 0; !err && ms < timeout_ms; ms += 10) {
+		err = smptest_wait_reply(core, req->op, reply, 0);
+		if (err != -ETIMEDOUT)
+			return err;
+		err = 0;
+		sched_sleep_ms(10);
+	}
+	return err ? err : -ETIMEDOUT;
 }
 
 static int wait_pong(unsigned peer, uint64_t seq, struct urpc_ping *out)

@@ -22,6 +22,10 @@ int smptest_request(unsigned core, const struct urpc_test *req, struct urpc_test
 		    unsigned timeout_ms);
 int smptest_send(unsigned core, const struct urpc_test *req);
 int smptest_wait_reply(unsigned core, uint32_t op, struct urpc_test *reply, unsigned timeout_ms);
+/* Sends req to core and waits for its reply sleeping, so that this kernel's main loop runs
+ * meanwhile (its NIC, its steering, its URPC): the reply's status, or -ETIMEDOUT. */
+int smptest_ask_serving(unsigned core, const struct urpc_test *req, struct urpc_test *reply,
+			unsigned timeout_ms);
 /* Pings `peer` count times from this kernel and checks every answer. */
 int smptest_pingpong(unsigned peer, unsigned count, struct pingpong_result *res);
 uint64_t smptest_fills_seen(void);

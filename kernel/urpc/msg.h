@@ -32,8 +32,9 @@ enum urpc_type {
 	/* Kernel 0 -> every kernel: an address whose MAC kernel 0 learned or saw change (ARP
 	 * frames are not hashed and reach queue 0 only): struct urpc_arp_learned. */
 	URPC_ARP_LEARNED = 8,
-	/* Any kernel -> kernel 0, when the set changes: the TCP ports it listens on (struct
-	 * urpc_listening), which decide whether it gets RSS buckets (net/steer.h). */
+	/* Any kernel with a stack -> every other kernel, when the set changes: the TCP ports it
+	 * listens on (struct urpc_listening), which decide whether it gets RSS buckets
+	 * (net/steer.h) and where segments for them go (kernel/netports.h). */
 	URPC_LISTENING = 9,
 	/* Kernel 0 -> a kernel driving a queue, after the redirection table changed: which
 	 * RSS buckets are now that kernel's (struct urpc_buckets), so that its connect()
@@ -69,7 +70,9 @@ enum urpc_type {
 	 * URPC_MOVE_ANSWER (struct urpc_move_answer) with netsteer_move's result. */
 	URPC_MOVE_ASK = 21,
 	URPC_MOVE_ANSWER = 22,
-	URPC_TYPE_LAST = URPC_MOVE_ANSWER,
+	/* As URPC_LISTENING, for the UDP ports below the ephemeral range it binds. */
+	URPC_UDP_PORTS = 23,
+	URPC_TYPE_LAST = URPC_UDP_PORTS,
 };
 
 /* Types URPC_TEST_FIRST..URPC_TEST_LAST belong to the in-kernel tests and the URPC benchmark
@@ -117,6 +120,7 @@ struct urpc_net_config {
 	uint8_t mac[6];
 	uint8_t queues;         /* kernels below this drive a queue pair each (nic_plan_seat) */
 	uint8_t soft;           /* nonzero: the others get frames by software steering */
+	uint8_t by_group;       /* nonzero: TCP is steered by Flow Director group (drivers/nic.h) */
 	uint32_t ip, mask, gateway;     /* host order */
 };
 
@@ -202,6 +206,7 @@ struct urpc_nicq_attached {
 	uint32_t queue;
 	uint32_t seq;                           /* the request's */
 	uint32_t rings_held;                    /* nonzero: the NIC may point at the rings */
+	uint32_t nic;                           /* whose queue (enum nic_kind, drivers/nic.h) */
 	uint64_t regs_pa, regs_size;            /* the device's registers, to map for the tails */
 };
 

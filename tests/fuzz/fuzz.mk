@@ -29,7 +29,7 @@ FUZZ_SRCS_cpio := tests/fuzz/fuzz_cpio.c kernel/initrd.c $(FUZZ_LIB)
 FUZZ_SRCS_mb2  := tests/fuzz/fuzz_mb2.c kernel/mb2.c $(FUZZ_LIB)
 FUZZ_SRCS_urpc := tests/fuzz/fuzz_urpc.c tests/fuzz/kernel_stubs.c kernel/urpc/peer.c \
 		  kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/pool.c kernel/netshare.c \
-		  kernel/netsteer.c \
+		  kernel/netsteer.c kernel/netmove.c kernel/netports.c net/move.c \
 		  net/steer.c $(FUZZ_NET) $(FUZZ_LIB)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
@@ -45,7 +45,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 # The kernel files of fuzz_urpc see host_cpu.h in place of kernel/arch/x86_64/cpu.h:
 # masking interrupts faults in user mode.
 $(BUILD)/fuzz/obj/kernel/urpc/%.o $(BUILD)/fuzz/obj/kernel/netshare.o \
-$(BUILD)/fuzz/obj/kernel/netsteer.o $(BUILD)/fuzz/obj/tests/fuzz/kernel_stubs.o: \
+$(BUILD)/fuzz/obj/kernel/netsteer.o $(BUILD)/fuzz/obj/kernel/netmove.o \
+$(BUILD)/fuzz/obj/kernel/netports.o $(BUILD)/fuzz/obj/tests/fuzz/kernel_stubs.o: \
 	FUZZ_CFLAGS += -include tests/fuzz/host_cpu.h
 
 define fuzz_link

@@ -1,8 +1,9 @@
 /* Fuzzes what one kernel takes from another over URPC: the real channel code
  * (kernel/urpc/urpc.c), region (shared.c) and dispatcher (peer.c), and the real handlers that
- * build on the host: kernel/netshare.c's URPC_NET_CONFIG, URPC_ARP_LEARNED and
- * URPC_LISTENING, and kernel/netsteer.c's URPC_BUCKETS, with the bucket policy
- * (net/steer.c) run on what URPC_LISTENING delivered. The handlers of URPC_CONSOLE and
+ * build on the host: kernel/netshare.c's URPC_NET_CONFIG and URPC_ARP_LEARNED,
+ * kernel/netports.c's URPC_LISTENING and URPC_UDP_PORTS, kernel/netsteer.c's URPC_BUCKETS,
+ * with the bucket policy (net/steer.c) run on what URPC_LISTENING delivered, and
+ * kernel/netmove.c's move exchange (URPC_MOVE_*, net/move.c's state). The handlers of URPC_CONSOLE and
  * URPC_HELLO (kernel/smp.c), URPC_RCALL_* (kernel/rcall.c) and URPC_NICQ_* (kernel/nicq.c)
  * reach into the console, the process table and the NIC and are not built here; in their
  * place stand handlers with their registered lengths that check the dispatcher's promise:
@@ -22,6 +23,8 @@
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/kernel_stubs.h"
 #include "drivers/igb/igb.h"
+#include "kernel/netmove.h"
+#include "kernel/netports.h"
 #include "kernel/netshare.h"
 #include "kernel/netsteer.h"
 #include "kernel/smp.h"
@@ -78,7 +81,19 @@ static void register_all(void)
 	kself.core = 1;
 	netshare_init(&nif);
 	netsteer_ap_init();
+	netports_init(&nif);
+	netmove_init();
 	expect_reg(URPC_LISTENING, sizeof(struct urpc_listening), sizeof(struct urpc_listening));
+	expect_reg(URPC_UDP_PORTS, sizeof(struct urpc_listening), sizeof(struct urpc_listening));
+	expect_reg(URPC_MOVE_BEGIN, sizeof(struct urpc_move), sizeof(struct urpc_move));
+	expect_reg(URPC_MOVE_LEAVE, sizeof(struct urpc_move), sizeof(struct urpc_move));
+	for (unsigned t = URPC_MOVE_READY; t <= URPC_MOVE_ABORT; t++)
+		if (t != URPC_MOVE_LEAVE)
+			expect_reg((uint8_t)t, sizeof(struct urpc_move_note),
+				   sizeof(struct urpc_move_note));
+	expect_reg(URPC_MOVE_ASK, sizeof(struct urpc_move_ask), sizeof(struct urpc_move_ask));
+	expect_reg(URPC_MOVE_ANSWER, sizeof(struct urpc_move_answer),
+		   sizeof(struct urpc_move_answer));
 	expect_reg(URPC_NET_CONFIG, sizeof(struct urpc_net_config), sizeof(struct urpc_net_config));
 	expect_reg(URPC_ARP_LEARNED, sizeof(struct urpc_arp_learned),
 		   sizeof(struct urpc_arp_learned));
@@ -112,7 +127,7 @@ static void setup(unsigned me)
 	for (unsigned k = 0; k < NKERNELS; k++)
 		shared_status(k)->state = KSTATE_UP;
 	FUZZ_CHECK(peer_init() == 0, "peer_init");
-	netsteer_init(me == 0 ? (struct igb *)region : NULL, true);
+	netsteer_init(me == 0 ? &stub_nic : NULL, true);
 	stub_ticks = 1;
 }
 
@@ -135,7 +150,9 @@ static void polite(struct urpc_tx *tx, unsigned from, const uint8_t *rec, const 
 		   "type %u of %u bytes: malformed count", type, len);
 	if (in_range && stood_in == took)
 		FUZZ_CHECK(type == URPC_LISTENING || type == URPC_NET_CONFIG ||
-			   type == URPC_ARP_LEARNED || type == URPC_BUCKETS,
+			   type == URPC_ARP_LEARNED || type == URPC_BUCKETS ||
+			   type == URPC_UDP_PORTS ||
+			   (type >= URPC_MOVE_BEGIN && type <= URPC_MOVE_ANSWER),
 			   "type %u of %u bytes reached no handler", type, len);
 }
 

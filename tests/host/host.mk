@@ -30,7 +30,10 @@ HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 # The ixgbe driver, unchanged, against a model of the 82599 (tests/ixgbe/: model and shim).
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c
-HOST_TEST_SRCS += tests/host/test_ixgbe.c
+HOST_TEST_SRCS += tests/host/test_ixgbe.c tests/host/test_ixgbe_ctl.c
+# lbsim, the load balancer's simulator (tools/lbsim/), around net/balance.c.
+HOST_LIB_SRCS  += tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c tools/lbsim/policy.c
+HOST_TEST_SRCS += tests/host/test_lbsim.c
 HOST_OBJS := $(addprefix $(BUILD)/host/,$(HOST_LIB_SRCS:.c=.o) $(HOST_TEST_SRCS:.c=.o))
 HOST_TEST_BIN := $(BUILD)/host/test_lib
 
@@ -41,7 +44,7 @@ $(BUILD)/host/%.o: %.c
 	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
 $(HOST_TEST_BIN): $(HOST_OBJS)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_OBJS) -lm
 
 # Each test has its own limit (main.c); this one bounds the whole run.
 host-test: $(HOST_TEST_BIN)

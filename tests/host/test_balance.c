@@ -1,7 +1,8 @@
 /* Tests of net/balance.c, the load balancer's policy: an overloaded kernel gives buckets to
  * the others after its hysteresis, a balanced machine stays as it is, stale reports move
  * nothing, a dead kernel's buckets go to the living at once, the bound per period holds,
- * idle buckets go before busy ones, and a load that comes and goes does not flap. Each test
+ * idle buckets go before busy ones, no move just shifts the overload elsewhere, and a load
+ * that comes and goes does not flap. Each test
  * plays periods: the kernels report, the policy decides, the caller applies its moves. */
 #include "tests/host/test.h"
 #include "net/balance.h"
@@ -211,6 +212,33 @@ TEST(balance, busy_buckets_move_with_forwarding_when_idle_ones_cannot_fix_it)
 	EXPECT_EQ_U64(R.moves[LB_IDLE], 1);
 	EXPECT(R.moves[LB_BUSY] > 0);
 	EXPECT(R.owner[5] != 1 && R.owner[9] != 1);
+}
+
+TEST(balance, a_bucket_heavier_than_the_excess_stays_where_it_is)
+{
+	rig_init(4, 8, 800);
+	R.k[0].busy_pm = 1000;                  /* 350 over the mean of 650 */
+	R.k[1].busy_pm = 0;
+	for (unsigned g = 0; g < 8; g++)
+		R.g[g].new_conns = g % 4 == 1 ? 0 : 100;
+	R.g[0].new_conns = 130;                 /* about 630: it would only move the excess */
+	R.g[4].new_conns = 10;
+	rig_periods(R.p.persist);
+	EXPECT_EQ_U64(R.owner[0], 0);
+	EXPECT_EQ_U64(R.owner[4], 1);
+}
+
+TEST(balance, a_taker_is_not_pushed_past_the_mean)
+{
+	rig_init(4, 8, 700);
+	overload(0);                            /* 2000 against a mean of 1025 */
+	for (unsigned g = 0; g < 8; g++)
+		R.g[g].new_conns = 50;
+	R.g[0].new_conns = 90;                  /* about 920: more than any taker has room for */
+	R.g[4].new_conns = 10;
+	rig_periods(R.p.persist);
+	EXPECT_EQ_U64(R.owner[0], 0);
+	EXPECT(R.owner[4] != 0);
 }
 
 TEST(balance, a_load_that_comes_and_goes_does_not_flap)

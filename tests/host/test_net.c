@@ -678,3 +678,83 @@ TEST(net, udp_connected_port_takes_its_peer_only)
 	eth_input(&nif, f, udp_frame(f, our_mac, HOST_IP, OUR_IP, 5001, 7, (const uint8_t *)"b", 1), 0);
 	EXPECT_EQ_U64(udp_delivered, 2);
 }
+
+/* --- Ports tracked one by one (net.h's elsewhere hook, kernel/netports.h) --- */
+
+static unsigned elsewhere_calls;
+static uint8_t elsewhere_proto;
+static uint16_t elsewhere_port;
+static bool elsewhere_takes;
+
+static bool note_elsewhere(struct netif *n, uint8_t proto, uint16_t port)
+{
+	(void)n;
+	elsewhere_calls++;
+	elsewhere_proto = proto;
+	elsewhere_port = port;
+	return elsewhere_takes;
+}
+
+static void setup_elsewhere(bool takes)
+{
+	setup_host_known();
+	nif.elsewhere = note_elsewhere;
+	elsewhere_calls = 0;
+	elsewhere_takes = takes;
+}
+
+TEST(net, udp_to_a_port_another_kernel_binds_goes_there_not_unreachable)
+{
+	uint8_t f[128];
+	setup_elsewhere(true);
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 9, (const uint8_t *)"hello", 5);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(elsewhere_calls, 1);
+	EXPECT_EQ_U64(elsewhere_proto, IP_PROTO_UDP);
+	EXPECT_EQ_U64(elsewhere_port, 9);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 0);
+	EXPECT_EQ_U64(nsent, 0);                                /* no port unreachable */
+	/* A frame another kernel handed on goes no further: unreachable, as nobody binds 9. */
+	nif.rx_forwarded = true;
+	eth_input(&nif, f, n, 0);
+	nif.rx_forwarded = false;
+	EXPECT_EQ_U64(elsewhere_calls, 1);
+	EXPECT_EQ_U64(nsent, 1);
+	/* Nor a broadcast, which every kernel's stack is not shown. */
+	n = udp_frame(f, bcast, HOST_IP, IP_BROADCAST, 5000, 9, (const uint8_t *)"x", 1);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(elsewhere_calls, 1);
+	nif.elsewhere = NULL;
+}
+
+TEST(net, udp_to_a_port_nobody_serves_is_still_unreachable)
+{
+	uint8_t f[128];
+	setup_elsewhere(false);
+	size_t n = udp_frame(f, our_mac, HOST_IP, OUR_IP, 5000, 9, (const uint8_t *)"hello", 5);
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(elsewhere_calls, 1);
+	EXPECT_EQ_U64(nif.stats.drops[DROP_UDP_NO_PORT], 1);
+	EXPECT_EQ_U64(nsent, 1);
+	nif.elsewhere = NULL;
+}
+
+TEST(net, an_echo_reply_to_another_kernels_identifier_goes_there)
+{
+	uint8_t f[128];
+	setup_elsewhere(true);
+	size_t n = ping_frame(f);
+	uint8_t *icmp = f + ETH_HDR + 20;
+	icmp[0] = 0;                                            /* a reply, id 0x1234 */
+	wr16be(icmp + 2, 0);
+	wr16be(icmp + 2, inet_checksum(icmp, 40));
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(elsewhere_calls, 1);
+	EXPECT_EQ_U64(elsewhere_proto, IP_PROTO_ICMP);
+	EXPECT_EQ_U64(elsewhere_port, 0x1234);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies_in, 0);
+	elsewhere_takes = false;                                /* ours: counted here */
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nif.stats.icmp_echo_replies_in, 1);
+	nif.elsewhere = NULL;
+}

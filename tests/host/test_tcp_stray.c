@@ -123,3 +123,54 @@ TEST(tcp_stray, our_own_cookie_completes_here_and_a_foreign_one_goes_to_the_hook
 	tcp_close(l, now);
 	stray_done();
 }
+
+/* Ports tracked one by one (net.h's elsewhere hook): a segment for a port with no connection
+ * and no listener here goes to the kernel that serves the port, SYNs included, instead of
+ * drawing a RST; where nobody serves it, the RST stands. */
+static unsigned elsewhere_calls;
+static uint16_t elsewhere_port;
+static bool elsewhere_takes;
+
+static bool note_elsewhere(struct netif *n, uint8_t proto, uint16_t port)
+{
+	(void)n;
+	if (proto == IP_PROTO_TCP) {
+		elsewhere_calls++;
+		elsewhere_port = port;
+	}
+	return elsewhere_takes;
+}
+
+TEST(tcp_stray, a_port_served_elsewhere_takes_its_syns_and_segments_without_a_reset)
+{
+	raw_setup();
+	A.nif.elsewhere = note_elsewhere;
+	elsewhere_calls = 0;
+	elsewhere_takes = true;
+	unsigned before = ncap;
+	peer(81, SYN, 5000, 0, 65535, NULL, 0, NULL);
+	peer(81, ACK, 5001, 777, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(elsewhere_calls, 2);
+	EXPECT_EQ_U64(elsewhere_port, 81);
+	EXPECT_EQ_U64(ncap, before);                    /* no RST */
+	elsewhere_takes = false;                        /* nobody serves it: the RST stands */
+	peer(81, SYN, 5000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(last().flags, RST | ACK);
+	A.nif.elsewhere = NULL;
+	raw_done();
+}
+
+TEST(tcp_stray, a_port_listened_on_here_is_never_asked_about)
+{
+	raw_setup();
+	A.nif.elsewhere = note_elsewhere;
+	elsewhere_calls = 0;
+	elsewhere_takes = true;
+	struct tcp_conn *l = listener(&A, 81, 4);
+	peer(81, SYN, 5000, 0, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(elsewhere_calls, 0);
+	EXPECT_EQ_U64(last().flags, SYN | ACK);
+	tcp_close(l, 0);
+	A.nif.elsewhere = NULL;
+	raw_done();
+}

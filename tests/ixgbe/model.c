@@ -276,6 +276,7 @@ static void ixm_fdir_command(struct ixm *m, uint32_t v)
 		f->ipda = R(m, IXGBE_FDIRIPDA);
 		f->port = R(m, IXGBE_FDIRPORT);
 		f->bucket = (uint16_t)IXGBE_FDIRHASH_BUCKET(hash);
+		f->l4type = (uint8_t)(v >> 5 & 3);
 		f->queue = (v & IXGBE_FDIRCMD_QUEUE_EN) ? (uint8_t)IXGBE_FDIRCMD_QUEUE(v) : 0;
 	} else if (cmd == IXGBE_FDIRCMD_REMOVE) {
 		if (!f->used)
@@ -292,7 +293,7 @@ static void ixm_fdir_command(struct ixm *m, uint32_t v)
 /* ---- the wire ---- */
 
 struct tuple {
-	bool ipv4, tcp;
+	bool ipv4, tcp, udp;
 	uint32_t src, dst;
 	uint16_t sport, dport;
 };
@@ -312,27 +313,46 @@ static struct tuple parse(const uint8_t *f, size_t len)
 	t.ipv4 = true;
 	t.src = be32(f + 26);
 	t.dst = be32(f + 30);
-	if (f[23] == 6 && len >= 14 + ihl + 20) {
-		t.tcp = true;
+	if ((f[23] == 6 && len >= 14 + ihl + 20) || (f[23] == 17 && len >= 14 + ihl + 8)) {
+		t.tcp = f[23] == 6;
+		t.udp = f[23] == 17;
 		t.sport = be16(f + 14 + ihl);
 		t.dport = be16(f + 16 + ihl);
 	}
 	return t;
 }
 
-/* A perfect filter on the tuple masked as FDIR*M say (a set mask bit ignores the bit). */
+/* A port mask register's half as a plain mask: FDIRTCPM and FDIRUDPM hold each port's mask
+ * bit-reversed, register bit 15 - i masking port bit i (the datasheet's note on 8.2.3.21.15,
+ * as the Linux and DPDK drivers program it); written out here, not taken from the driver. */
+static uint16_t port_mask(uint32_t reg, unsigned half)
+{
+	uint16_t r = (uint16_t)(reg >> (16 * half)), plain = 0;
+	for (unsigned i = 0; i < 16; i++)
+		plain |= (uint16_t)((r >> (15 - i) & 1u) << i);
+	return plain;
+}
+
+/* A perfect filter on the tuple masked as FDIR*M say (a set mask bit ignores the bit): TCP
+ * and UDP ports through their own mask registers; the L4 type compared unless FDIRM.L4P
+ * (bit 3) is set. */
 static int fdir_match(struct ixm *m, const struct tuple *t)
 {
-	uint32_t ctrl = R(m, IXGBE_FDIRCTRL), tcpm = R(m, IXGBE_FDIRTCPM);
-	if (!t->tcp || !(ctrl & IXGBE_FDIRCTRL_PERFECT) || !(ctrl & IXGBE_FDIRCTRL_INIT_DONE))
+	uint32_t ctrl = R(m, IXGBE_FDIRCTRL), pm = R(m, t->tcp ? IXGBE_FDIRTCPM : IXGBE_FDIRUDPM);
+	bool any_l4 = R(m, IXGBE_FDIRM) & 0x08u;       /* L4P: written out, not the driver's */
+	if ((!t->tcp && !t->udp) || !(ctrl & IXGBE_FDIRCTRL_PERFECT) ||
+	    !(ctrl & IXGBE_FDIRCTRL_INIT_DONE))
 		return -1;
 	uint32_t sa = t->src & ~R(m, IXGBE_FDIRSIP4M), da = t->dst & ~R(m, IXGBE_FDIRDIP4M);
-	uint16_t sp = t->sport & (uint16_t)~tcpm, dp = t->dport & (uint16_t)~(tcpm >> 16);
+	uint16_t sp = t->sport & (uint16_t)~port_mask(pm, 0);
+	uint16_t dp = t->dport & (uint16_t)~port_mask(pm, 1);
 	uint32_t bucket = ixm_fdir_hash(R(m, IXGBE_FDIRHKEY), sa, da, sp, dp);
 	uint32_t port = (uint32_t)dp << 16 | sp;
+	unsigned l4type = t->tcp ? 2 : 1;
 	for (unsigned i = 0; i < IXM_FILTERS; i++) {
 		const struct ixm_filter *f = &m->filter[i];
-		if (f->used && f->bucket == bucket && f->ipsa == sa && f->ipda == da && f->port == port)
+		if (f->used && f->bucket == bucket && f->ipsa == sa && f->ipda == da &&
+		    f->port == port && (any_l4 || f->l4type == l4type))
 			return f->queue;
 	}
 	return -1;
@@ -359,7 +379,7 @@ static unsigned rss_queue(struct ixm *m, const struct tuple *t, uint32_t *hash, 
 		return 0;
 	}
 	unsigned e = *hash & 127;       /* RETA (8.2.3.7.14): entry 4i + j in byte j of RETA(i) */
-	return R(m, 0x0EB00 + 4 * (e / 4)) >> (8 * (e % 4)) & 0xF;
+	return R(m, 0x05C00 + 4 * (e / 4)) >> (8 * (e % 4)) & 0xF;
 }
 
 static volatile void *ring_at(struct ixm *m, uint32_t bal, uint32_t bah)

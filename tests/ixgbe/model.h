@@ -33,6 +33,7 @@ struct ixm_filter {
 	bool used;
 	uint32_t ipsa, ipda, port;      /* the masked fields as FDIRIPSA, FDIRIPDA, FDIRPORT */
 	uint16_t bucket;                /* the bucket the driver's FDIRHASH named */
+	uint8_t l4type;                 /* FDIRCMD's L4TYPE: 1 UDP, 2 TCP */
 	uint8_t queue;
 };
 

@@ -16,6 +16,7 @@ static struct ixm *model;
 static struct pci_dev dev = { .vendor = 0x8086, .device = 0x10FB };
 static char last_log[256];
 static uint8_t msix_vector[IXM_ENTRIES];
+static uint32_t msix_apic[IXM_ENTRIES];
 static long pages_held;
 
 const struct pci_dev *shim_use(struct ixm *m)
@@ -23,11 +24,13 @@ const struct pci_dev *shim_use(struct ixm *m)
 	model = m;
 	last_log[0] = 0;
 	memset(msix_vector, 0, sizeof(msix_vector));
+	memset(msix_apic, 0, sizeof(msix_apic));
 	return &dev;
 }
 
 const char *shim_last_log(void) { return last_log; }
 uint8_t shim_msix_vector(unsigned entry) { return entry < IXM_ENTRIES ? msix_vector[entry] : 0; }
+uint32_t shim_msix_apic(unsigned entry) { return entry < IXM_ENTRIES ? msix_apic[entry] : 0; }
 long shim_pages_held(void) { return pages_held; }
 
 static void check_regs(volatile uint8_t *regs, uint32_t reg)
@@ -129,10 +132,10 @@ volatile void *pci_map_bar(const struct pci_dev *d, unsigned bar)
 int pci_msix_enable(const struct pci_dev *d, unsigned entry, uint32_t apic_id, uint8_t vector)
 {
 	(void)d;
-	(void)apic_id;
 	if (entry >= IXM_ENTRIES)
 		return -EINVAL;
 	msix_vector[entry] = vector;
+	msix_apic[entry] = apic_id;
 	return 0;
 }
 

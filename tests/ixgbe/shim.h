@@ -16,6 +16,8 @@ const struct pci_dev *shim_use(struct ixm *m);
 const char *shim_last_log(void);
 /* MSI-X table entry's vector as the driver set it (pci_msix_enable), 0 if never. */
 uint8_t shim_msix_vector(unsigned entry);
+/* ... and the APIC id it sends to, 0 if never. */
+uint32_t shim_msix_apic(unsigned entry);
 /* Buffers and rings still allocated by nic_alloc_ring. */
 long shim_pages_held(void);
 

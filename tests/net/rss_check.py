@@ -76,10 +76,10 @@ def report(name, ok, why):
     return ok
 
 
-def connect_from_free_port(guest, host, ports):
-    """An HTTP connection to guest:80 from the next port of ports the host can use."""
+def connect_from_free_port(guest, host, ports, to=80):
+    """An HTTP connection to guest:to from the next port of ports the host can use."""
     for port in ports:
-        c = http.client.HTTPConnection(guest, 80, timeout=10, source_address=(host, port))
+        c = http.client.HTTPConnection(guest, to, timeout=10, source_address=(host, port))
         try:
             c.connect()
             return c

@@ -82,15 +82,21 @@ bool netdev_pending(void)
  * if the server's port falls in one of its buckets (docs/HARDWARE.md). A bucket on its way
  * here (this kernel forwards its strays, kernel/netmove.h) counts as here already: the table
  * may send its SYNs here before this kernel hears it owns it. */
+unsigned netdev_tcp_bucket(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport)
+{
+	const uint8_t *key = nif.rss_key ? nif.rss_key : rss_key_symmetric;
+	(void)st;
+	uint32_t hash = netsteer_by_group() ? 0 : toeplitz_ipv4_tcp(key, raddr, laddr, rport, lport);
+	return netsteer_tcp_bucket(hash, rport);
+}
+
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport)
 {
-	(void)st;
 	if (!nif.rss_key)
 		return true;            /* no RSS: this interface takes every flow */
-	uint32_t hash = netsteer_by_group() ? 0 :
-			toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport);
-	unsigned b = netsteer_tcp_bucket(hash, rport);
+	unsigned b = netdev_tcp_bucket(st, laddr, lport, raddr, rport);
 	return netsteer_bucket_mine(b) || move_fwd_to(netmove_local(), b) >= 0;
 }
 

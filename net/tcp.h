@@ -140,6 +140,12 @@ struct tcp_stack {
 	 * SYN opens a connection only if its flow is steered here. NULL: every flow is. */
 	bool (*port_ok)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			uint16_t rport);
+	/* The RSS bucket (below TCP_RSS_BUCKETS) a flow's segments are steered by, for the
+	 * per-bucket counts: the NIC's rule, which may be its Flow Director group rather than its
+	 * hash. NULL: the Toeplitz hash with the interface's RSS key (the symmetric one
+	 * without). */
+	unsigned (*bucket_of)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			      uint32_t raddr, uint16_t rport);
 	/* A segment of a flow no connection here knows (TIME-WAIT ones included), other than a
 	 * SYN that opens and the ACK of a cookie this stack sent, before its RST or cookie check:
 	 * true when the hook took it away (the frame is in the interface's rx_frame). A moved

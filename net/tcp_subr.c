@@ -13,17 +13,25 @@ static bool tcp_state_live(enum tcp_state s)
 	return s != TCP_CLOSED && s != TCP_LISTEN && s != TCP_TIME_WAIT;
 }
 
-/* The per-bucket counts (tcp.h) as c goes from its state to s. The bucket is the one the
- * NIC (or software steering) puts the flow in: its hash with the interface's RSS key, the
- * symmetric key where the interface has none. */
+/* The bucket the NIC (or software steering) puts c's flow in (tcp.h, bucket_of). */
+static uint8_t tcp_bucket_of(const struct tcp_conn *c)
+{
+	const struct tcp_stack *st = c->stack;
+	const uint8_t *key = st->nif->rss_key ? st->nif->rss_key : rss_key_symmetric;
+	if (st->bucket_of)
+		return (uint8_t)(st->bucket_of(st, c->laddr, c->lport, c->raddr, c->rport) %
+				 TCP_RSS_BUCKETS);
+	return (uint8_t)(toeplitz_ipv4_tcp(key, c->raddr, c->laddr, c->rport, c->lport) %
+			 TCP_RSS_BUCKETS);
+}
+
+/* The per-bucket counts (tcp.h) as c goes from its state to s. */
 static void tcp_count_bucket(struct tcp_conn *c, enum tcp_state s)
 {
 	struct tcp_stack *st = c->stack;
 	bool was = tcp_state_live(c->state), is = tcp_state_live(s);
 	if (!was && is && c->state == TCP_CLOSED) {
-		const uint8_t *key = st->nif->rss_key ? st->nif->rss_key : rss_key_symmetric;
-		c->rss_bucket = (uint8_t)(toeplitz_ipv4_tcp(key, c->raddr, c->laddr, c->rport,
-							    c->lport) % TCP_RSS_BUCKETS);
+		c->rss_bucket = tcp_bucket_of(c);
 		st->bucket_opened[c->rss_bucket]++;
 		st->bucket_live[c->rss_bucket]++;
 	} else if (was && !is) {

@@ -159,3 +159,32 @@ TEST(tcp_buckets, a_syn_of_a_flow_steered_elsewhere_is_dropped_unanswered)
 	tcp_close(l, now);
 	raw_done();
 }
+
+/* A NIC that steers by Flow Director groups puts a flow in the bucket of the peer's port
+ * (drivers/nic.h): the stack counts it where bucket_of says, not where its hash would. */
+static unsigned bucket_by_port(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			       uint32_t raddr, uint16_t rport)
+{
+	(void)st, (void)laddr, (void)lport, (void)raddr;
+	return rport % TCP_RSS_BUCKETS;
+}
+
+TEST(tcp_buckets, a_connection_is_counted_in_the_bucket_the_nic_steers_it_by)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	A.st.bucket_of = bucket_by_port;
+	peer_port = 40000 + 5;                          /* 40005 % 128 = 69 */
+	struct tcp_conn *c = raw_accept(l, NULL);
+	EXPECT(c != NULL);
+	EXPECT_EQ_U64(A.st.bucket_opened[40005 % TCP_RSS_BUCKETS], 1);
+	EXPECT_EQ_U64(A.st.bucket_live[40005 % TCP_RSS_BUCKETS], 1);
+	EXPECT_EQ_U64(opened_total(), 1);
+	if (c)
+		tcp_abort(c, now);
+	EXPECT_EQ_U64(live_total(), 0);
+	A.st.bucket_of = NULL;
+	peer_port = 40000;
+	tcp_close(l, now);
+	raw_done();
+}

@@ -50,12 +50,12 @@ KERNEL_C := \
 	kernel/tests/ktest_boot.c kernel/tests/ktest_faults.c kernel/tests/ktest_mm.c \
 	kernel/tests/ktest_time.c kernel/tests/ktest_smp.c kernel/tests/ktest_user.c \
 	kernel/tests/ktest_nic.c kernel/tests/ktest_nicq.c kernel/tests/ktest_pci.c \
-	kernel/tests/ktest_swsteer.c kernel/tests/ktest_netmove.c \
+	kernel/tests/ktest_swsteer.c kernel/tests/ktest_netmove.c kernel/tests/ktest_load.c \
 	drivers/pci/pci.c drivers/nic.c drivers/nic_ring.c \
 	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netports.c kernel/netsteer.c \
-	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/prof.c \
+	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c \
@@ -79,10 +79,12 @@ ULIB_OBJS := $(addprefix $(BUILD)/u/,user/lib/syscalls.o user/lib/stdio.o user/l
 	     lib/string.o lib/format.o net/stats.o user/lib/crt0.o)
 USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bin/usertests \
 	     $(BUILD)/initrd/bin/utest-child $(BUILD)/initrd/bin/httpd $(BUILD)/initrd/bin/echod \
-	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/udpcheck
+	     $(BUILD)/initrd/bin/steer $(BUILD)/initrd/bin/udpcheck $(BUILD)/initrd/bin/spin \
+	     $(BUILD)/initrd/bin/monitor
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
-	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
+	$(BUILD)/initrd/etc/net-monitor.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:
@@ -147,6 +149,11 @@ $(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/udpcheck: $(BUILD)/u/user/bin/udpcheck.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/spin: $(BUILD)/u/user/bin/spin.o $(ULIB_OBJS) user/user.ld
+# The monitor links the balancer's policy itself (net/balance.c), as tools/lbsim does.
+MONITOR_OBJS := $(addprefix $(BUILD)/u/,user/monitor/main.o user/monitor/inputs.o \
+		user/monitor/show.o net/balance.o lib/sort.o)
+$(BUILD)/initrd/bin/monitor: $(MONITOR_OBJS) $(ULIB_OBJS) user/user.ld
 $(USER_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD(u)   $@"
@@ -159,7 +166,8 @@ $(BUILD)/initrd/etc/%: user/initrd/etc/%
 # ---- httpd (user/httpd): built for Flotilla into the initrd, and for the host with glibc
 # under ASan and UBSan for tests/httpd/run.sh. Only port.h tells the two apart. ----
 HTTPD_SRCS := user/httpd/main.c user/httpd/server.c user/httpd/conn.c user/httpd/respond.c \
-	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c
+	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c \
+	      user/httpd/status_page.c user/httpd/balance.c
 HTTPD_UOBJS := $(HTTPD_SRCS:%.c=$(BUILD)/u/%.o)
 HTTPD_HOST := $(BUILD)/host/httpd
 HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -167,7 +175,9 @@ HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-p
 		     -D_GNU_SOURCE -I.
 
 $(HTTPD_UOBJS): UCFLAGS += -D__flotilla__
-$(BUILD)/initrd/bin/httpd: $(HTTPD_UOBJS) $(ULIB_OBJS) user/user.ld
+# ... with the balancer's reason names (net/balance.c) for /status's "moves".
+$(BUILD)/initrd/bin/httpd: $(HTTPD_UOBJS) $(BUILD)/u/net/balance.o $(BUILD)/u/lib/sort.o \
+	$(ULIB_OBJS) user/user.ld
 
 $(BUILD)/initrd/www/%: user/initrd/www/%
 	@mkdir -p $(dir $@)

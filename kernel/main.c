@@ -18,6 +18,7 @@
 #include "kernel/fbcon.h"
 #include "lib/errno.h"
 #include "kernel/netdev.h"
+#include "kernel/netload.h"
 #include "kernel/prof.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"
@@ -207,6 +208,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	for (;;) {
 		peer_poll();
 		netdev_poll();
+		netload_poll();
 		prof_poll();
 		smp_service();
 		rcall_service();

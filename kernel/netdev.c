@@ -79,16 +79,25 @@ bool netdev_pending(void)
 /* The NIC hashes a received segment with the source first: the peer's address and port. On
  * a NIC that steers TCP by Flow Director groups the bucket is the peer's port's
  * (netsteer_tcp_bucket), whatever lport is: an outgoing connection reaches this kernel only
- * if the server's port falls in one of its buckets (docs/HARDWARE.md). */
+ * if the server's port falls in one of its buckets (docs/HARDWARE.md). A bucket on its way
+ * here (this kernel forwards its strays, kernel/netmove.h) counts as here already: the table
+ * may send its SYNs here before this kernel hears it owns it. */
+unsigned netdev_tcp_bucket(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport)
+{
+	const uint8_t *key = nif.rss_key ? nif.rss_key : rss_key_symmetric;
+	(void)st;
+	uint32_t hash = netsteer_by_group() ? 0 : toeplitz_ipv4_tcp(key, raddr, laddr, rport, lport);
+	return netsteer_tcp_bucket(hash, rport);
+}
+
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport)
 {
-	(void)st;
 	if (!nif.rss_key)
 		return true;            /* no RSS: this interface takes every flow */
-	uint32_t hash = netsteer_by_group() ? 0 :
-			toeplitz_ipv4_tcp(nif.rss_key, raddr, laddr, rport, lport);
-	return netsteer_bucket_mine(netsteer_tcp_bucket(hash, rport));
+	unsigned b = netdev_tcp_bucket(st, laddr, lport, raddr, rport);
+	return netsteer_bucket_mine(b) || move_fwd_to(netmove_local(), b) >= 0;
 }
 
 /* url= on the command line: where the host reaches this machine's port 80 (make run's QEMU

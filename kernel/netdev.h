@@ -39,6 +39,9 @@ bool netdev_arp(uint32_t ip, uint8_t mac[6]);
 struct tcp_stack;
 bool netdev_port_ok(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		    uint16_t rport);
+/* The stack's tcp bucket_of: the bucket the NIC steers that connection's segments by. */
+unsigned netdev_tcp_bucket(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport);
 
 struct nic_ops;
 /* The driver behind the interface and its device; NULL if there is none. */

@@ -4,6 +4,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
+#include "kernel/netload.h"
 #include "kernel/netsteer.h"
 #include "kernel/swsteer.h"
 #include "kernel/urpc/peer.h"
@@ -21,7 +22,8 @@
 #include "net/steer.h"
 #include "net/tcp.h"
 
-#define RCALL_CALLS     8
+#define RCALL_CALLS     8       /* calls this kernel's processes have under way */
+#define RCALL_REQS      32      /* requests from other kernels being served here */
 #define RCALL_TIMEOUT_S 5
 
 /* A call this kernel's processes are waiting on. */
@@ -35,37 +37,71 @@ struct rcall_slot {
 	struct waitq wq;
 };
 
-/* A request from another kernel being assembled or waiting to be served. */
+/* A request from another kernel being assembled or waiting to be served. Another kernel may
+ * have several calls to this one under way at once (one per process waiting there), so a
+ * request is known by its sender and the sender's call id, and each has a slot of its own
+ * until it is answered. */
 struct rcall_req {
+	bool used, complete;
+	unsigned from;
 	uint32_t id;
 	uint16_t op;
 	size_t len;
-	bool complete;
 	uint8_t data[RCALL_REQ_MAX];
 };
 
 static struct rcall_slot calls[RCALL_CALLS];
-static struct rcall_req reqs[MAX_KERNELS];
+static struct rcall_req reqs[RCALL_REQS];
 static uint32_t next_id = 1;
 
+static struct rcall_req *req_of(unsigned from, uint32_t id)
+{
+	for (unsigned i = 0; i < RCALL_REQS; i++)
+		if (reqs[i].used && !reqs[i].complete && reqs[i].from == from && reqs[i].id == id)
+			return &reqs[i];
+	return NULL;
+}
+
+static struct rcall_req *req_take(unsigned from, const struct urpc_rcall *r)
+{
+	for (unsigned i = 0; i < RCALL_REQS; i++)
+		if (!reqs[i].used) {
+			reqs[i] = (struct rcall_req){ .used = true, .from = from, .id = r->id,
+						      .op = r->op };
+			return &reqs[i];
+		}
+	return NULL;
+}
+
+/* Every slot is taken: the caller hears -EBUSY at once instead of waiting out its time. If
+ * even that cannot be sent now, it waits out its time. */
+static void refuse(unsigned to, uint32_t id)
+{
+	struct urpc_rcall_reply r = { .id = id, .status = -EBUSY };
+	peer_send(to, URPC_RCALL_REPLY, URPC_F_END, &r, sizeof(r));
+}
+
+/* A request's pieces come in order on the sender's channel; the first takes a slot, and the
+ * pieces of one that found none are dropped until its last, which is refused. */
 static void on_request(unsigned from, const struct urpc_msg *m)
 {
 	struct urpc_rcall r;
-	struct rcall_req *q = &reqs[from];
+	uint8_t flags = URPC_HDR_FLAGS(m->hdr);
 	memcpy(&r, m->payload, sizeof(r));
-	if (q->complete)
-		return;         /* a sender waits for its answer before asking again */
-	if (q->id != r.id) {
-		q->id = r.id;
-		q->op = r.op;
-		q->len = 0;
+	struct rcall_req *q = req_of(from, r.id);
+	if (!q && (flags & URPC_F_FIRST))
+		q = req_take(from, &r);
+	if (!q) {
+		if (flags & URPC_F_END)
+			refuse(from, r.id);
+		return;
 	}
 	size_t n = MIN((size_t)r.len, (size_t)URPC_RCALL_DATA);
 	if (q->len + n <= sizeof(q->data)) {
 		memcpy(q->data + q->len, r.data, n);
 		q->len += n;
 	}
-	if (URPC_HDR_FLAGS(m->hdr) & URPC_F_END)
+	if (flags & URPC_F_END)
 		q->complete = true;
 }
 
@@ -190,6 +226,28 @@ static void reply(unsigned to, uint32_t id, int status, const void *piece, bool 
 	peer_send_wait(to, URPC_RCALL_REPLY, end ? URPC_F_END : 0, &r, sizeof(r), 2000);
 }
 
+/* n pieces from data, then the end with status. */
+static void reply_pieces(unsigned to, uint32_t id, int status, const void *data, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		reply(to, id, 0, (const uint8_t *)data + (size_t)i * URPC_RCALL_DATA, false);
+	reply(to, id, status, NULL, true);
+}
+
+/* RCALL_LOAD and RCALL_MOVES (kernel/netload.h). */
+static void serve_load(unsigned to, uint32_t id, uint16_t op)
+{
+	struct sys_load l;
+	struct sys_load_move m[SYS_LOAD_LOG];
+	if (op == RCALL_LOAD) {
+		netload_report(&l);
+		reply_pieces(to, id, 0, &l, sizeof(l) / URPC_RCALL_DATA);
+		return;
+	}
+	unsigned n = netload_moves(m, SYS_LOAD_LOG);
+	reply_pieces(to, id, (int)n, m, n);
+}
+
 /* "path\0arg\0arg\0" from data[at] on -> argv. */
 static int unpack_args(struct rcall_req *q, size_t at, const char **argv, int max)
 {
@@ -276,6 +334,10 @@ static void serve(unsigned from, struct rcall_req *q)
 	case RCALL_LISTENERS:
 		serve_listeners(from, q->id);
 		return;
+	case RCALL_LOAD:
+	case RCALL_MOVES:
+		serve_load(from, q->id, q->op);
+		return;
 	case RCALL_KILL: {
 		uint32_t victim;
 		memcpy(&victim, q->data, sizeof(victim));
@@ -289,12 +351,11 @@ static void serve(unsigned from, struct rcall_req *q)
 
 void rcall_service(void)
 {
-	for (unsigned k = 0; k < kself.ncores; k++) {
-		if (!reqs[k].complete)
+	for (unsigned i = 0; i < RCALL_REQS; i++) {
+		if (!reqs[i].used || !reqs[i].complete)
 			continue;
-		serve(k, &reqs[k]);
-		reqs[k].complete = false;
-		reqs[k].len = 0;
+		serve(reqs[i].from, &reqs[i]);
+		reqs[i].used = false;
 	}
 }
 
@@ -331,7 +392,8 @@ int rcall_start(unsigned core, uint16_t op, const void *data, size_t len, void *
 		r.len = (uint16_t)MIN(len - at, (size_t)URPC_RCALL_DATA);
 		memcpy(r.data, (const uint8_t *)data + at, r.len);
 		at += r.len;
-		err = peer_send_wait(core, URPC_RCALL_REQ, at == len ? URPC_F_END : 0, &r, sizeof(r), 2000);
+		uint8_t flags = (at == r.len ? URPC_F_FIRST : 0) | (at == len ? URPC_F_END : 0);
+		err = peer_send_wait(core, URPC_RCALL_REQ, flags, &r, sizeof(r), 2000);
 	} while (!err && at < len);
 	if (err) {
 		s->used = false;

@@ -149,11 +149,24 @@ static struct thread *pick_next(void)
 	}
 }
 
+/* A thread that used up its slice hands the CPU to the boot context first, which polls
+ * URPC and the NIC once and gives the CPU on (kernel/main.c's idle loop): a compute-bound
+ * process slows its kernel's network and messages down to a poll per slice, but never stops
+ * them. Without this a lone runnable process would keep the CPU for good, and its kernel
+ * would look dead to every other. A boot context woken from a wait is on the run queue and
+ * comes in its turn from there. */
+static bool boot_context_is_due(const struct thread *prev)
+{
+	return prev != &boot_thread && prev->state == THREAD_RUNNING && prev->slice == 0 &&
+	       boot_thread.state == THREAD_RUNNABLE && list_empty(&boot_thread.node);
+}
+
 /* Switches to the next thread. Call with interrupts off; the caller has already queued or
  * parked the current thread as it should be. */
 static void schedule(void)
 {
-	struct thread *prev = current, *next = pick_next();
+	struct thread *prev = current;
+	struct thread *next = boot_context_is_due(prev) ? &boot_thread : pick_next();
 
 	need_resched = false;
 	if (prev->state == THREAD_RUNNING && next != prev) {
@@ -225,8 +238,8 @@ void sched_tick(void)
 	}
 	if (current->slice > 0)
 		current->slice--;
-	if ((current->slice == 0 || current == &boot_thread) && !list_empty(&run_queue))
-		need_resched = true;
+	if (current == &boot_thread ? !list_empty(&run_queue) : current->slice == 0)
+		need_resched = true;    /* a thread's slice is over: the boot context is due */
 }
 
 static void block_current(struct list_node *queue, uint64_t timeout_ticks)

@@ -2,6 +2,7 @@
  * space is checked: bad numbers, descriptors and pointers return an errno. */
 #include "kernel/syscall.h"
 #include "kernel/netsteer.h"
+#include "kernel/netload.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/console.h"
@@ -502,6 +503,7 @@ static int64_t syscall_run(struct proc *p, const struct syscall_frame *f)
 	case SYS_NETSTAT: return sys_netstat(f->rdi);
 	case SYS_NETSTAT_ALL: return sys_netstat_all(f->rdi, f->rsi);
 	case SYS_STEER: return netsteer_syscall(f->rdi, f->rsi, f->rdx);
+	case SYS_LOAD: return netload_syscall(f->rdi, f->rsi, f->rdx);
 	case SYS_SOCKET: return sock_socket(p, f->rdi, f->rsi, f->rdx);
 	case SYS_BIND: return sock_bind(p, f->rdi, f->rsi, f->rdx);
 	case SYS_LISTEN: return sock_listen(p, f->rdi, (int64_t)f->rsi);

@@ -47,6 +47,7 @@ enum syscall_nr {
 	SYS_LISTENERS = 39,
 	SYS_NETSTAT_ALL = 40,
 	SYS_STEER = 41,
+	SYS_LOAD = 42,
 	SYS_COUNT
 };
 
@@ -161,6 +162,52 @@ struct sys_steer_table {
 	uint32_t in_flight;                     /* moves kernel 0 has in flight */
 	uint64_t requested, done, refused, aborted;     /* kernel 0's moves since boot */
 };
+
+/* SYS_LOAD(op, buf, n): the load balancer's inputs and its log (kernel/netload.h).
+ * LOAD_REPORTS fills buf with one struct sys_load per kernel, in kernel order, and returns
+ * the kernel count (n under it: -ERANGE, nothing written). LOAD_NOTE adds the n (at most
+ * SYS_LOAD_NOTE_MAX) struct sys_load_move at buf to the log of moves, on kernel 0 only
+ * (-EOPNOTSUPP elsewhere: the table and the monitor are there). LOAD_MOVES fills buf with up
+ * to n of the log's latest moves, oldest first, on any kernel, and returns how many. */
+enum sys_load_op { LOAD_REPORTS = 0, LOAD_NOTE = 1, LOAD_MOVES = 2 };
+#define SYS_LOAD_BUCKETS  128
+#define SYS_LOAD_NOTE_MAX 16
+#define SYS_LOAD_LOG      32    /* moves the log keeps */
+
+/* One kernel's latest period (NETLOAD_PERIOD_MS): twelve URPC reply pieces. A kernel that did
+ * not answer in time has reported = 0 and nothing but core and alive. Counts per bucket stop
+ * at 65535. */
+struct sys_load {
+	uint32_t core;
+	uint32_t alive;                 /* its heartbeat runs (a slow kernel is still alive) */
+	uint32_t reported;              /* it answered: what follows is its report */
+	uint32_t has_net;               /* it runs a network stack */
+	uint64_t seq;                   /* periods it has measured since boot */
+	uint32_t period_ms;             /* how long the period was */
+	uint32_t age_ms;                /* since the period ended, when the caller got it */
+	uint32_t busy_pm;               /* thousandths of the period not halted in the idle loop */
+	uint32_t accept_queue;          /* connections waiting for accept() at its end */
+	uint32_t new_conns;             /* connections opened in it, every bucket */
+	uint32_t live_conns;            /* connections live at its end (not TIME-WAIT) */
+	uint64_t opened;                /* connections opened since boot, every bucket */
+	uint64_t reserved;
+	uint16_t new_by_bucket[SYS_LOAD_BUCKETS];
+	uint16_t live_by_bucket[SYS_LOAD_BUCKETS];
+};
+_Static_assert(sizeof(struct sys_load) == 12 * 48, "twelve URPC reply pieces");
+
+/* One move the balancer asked for, as it noted it (LOAD_NOTE); loads in thousandths. */
+struct sys_load_move {
+	uint64_t seq;                   /* the kernel's number for it: 1, 2, ... since boot */
+	uint64_t time_ms;               /* kernel 0's uptime when it was noted */
+	uint16_t bucket, from, to;
+	uint8_t reason;                 /* the policy's (net/balance.h enum lb_reason) */
+	uint8_t refused;                /* SYS_STEER refused it */
+	uint32_t from_load_pm, to_load_pm, mean_load_pm;
+	uint32_t new_conns, live;       /* the bucket's in the period decided on */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sys_load_move) == 48, "one URPC reply piece");
 
 #define SYS_NETSTAT_DROPS 64
 #define SYS_NETSTAT_TCP   32

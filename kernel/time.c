@@ -51,6 +51,11 @@ void time_account_idle(uint64_t cycles)
 	idle_cycles += cycles;
 }
 
+uint64_t time_idle_cycles(void)
+{
+	return idle_cycles;
+}
+
 unsigned time_idle_percent(void)
 {
 	uint64_t total = rdtsc() - tsc_boot;

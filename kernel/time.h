@@ -14,5 +14,7 @@ static inline uint64_t time_uptime_ms(void) { return time_uptime_ns() / 1000000;
 /* The idle loop reports the cycles it spent halted; the percentage is since boot. */
 void time_account_idle(uint64_t cycles);
 unsigned time_idle_percent(void);
+/* TSC cycles the idle loop has spent halted since boot. */
+uint64_t time_idle_cycles(void);
 
 #endif

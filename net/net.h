@@ -80,6 +80,9 @@ enum net_drop {
 	DROP_IP_REASS_TIMEOUT,  /* a datagram not complete within the reassembly timeout */
 	DROP_IP_FRAG_MALFORMED, /* empty, or not a multiple of 8 bytes with more to follow */
 	DROP_TCP_PORT_ZERO,     /* source or destination port 0, which names no socket */
+	/* Flow steering (DESIGN.md section 4). */
+	DROP_TCP_SYN_NOT_HERE,  /* a SYN of a flow steered to another kernel (its bucket moved
+				   while it was on its way): its sender sends it again */
 	DROP_REASONS
 };
 

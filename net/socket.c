@@ -65,6 +65,7 @@ void sock_net_init(struct netif *nif)
 	tcp_init(&tcp, nif, &key, net_alloc, net_free);
 	tcp.event = tcp_event;
 	tcp.port_ok = netdev_port_ok;
+	tcp.bucket_of = netdev_tcp_bucket;
 }
 
 void sock_net_tick(uint64_t now)

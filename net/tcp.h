@@ -41,6 +41,8 @@
 #define TCP_CHALLENGE_ACKS_PER_S 1000   /* RFC 5961 7 */
 #define TCP_HASH_BUCKETS        4096
 #define TCP_EPHEMERAL_FIRST     49152   /* RFC 6335's dynamic range */
+#define TCP_RSS_BUCKETS         128     /* RSS buckets: the low 7 bits of a flow's Toeplitz
+					   hash, the 82576's redirection table (net/steer.h) */
 
 /* What tcp_poll reports (the POLL* values of kernel/syscall.h). */
 #define TCP_EV_IN       0x001
@@ -110,6 +112,7 @@ struct tcp_conn {
 	struct list_node accept_q;
 	unsigned backlog, syn_count, accept_count;
 	uint64_t cookies_until;         /* cookie ACKs are checked until then */
+	uint8_t rss_bucket;             /* its flow's RSS bucket, once it left CLOSED */
 	void *owner;                    /* the socket layer's */
 };
 
@@ -123,15 +126,26 @@ struct tcp_stack {
 	uint16_t next_port;
 	unsigned nconns, ntime_wait;
 	unsigned conns_by_state[TCP_STATES];
+	/* Per RSS bucket: connections opened since tcp_init, and those live now (from leaving
+	 * CLOSED until TIME-WAIT or CLOSED): what the load balancer weighs a bucket by
+	 * (kernel/netload.h). */
+	uint32_t bucket_opened[TCP_RSS_BUCKETS];
+	uint32_t bucket_live[TCP_RSS_BUCKETS];
 	uint64_t challenge_second;
 	unsigned challenge_count;
 	/* Called after anything a waiter on c could care about changed. */
 	void (*event)(struct tcp_conn *c);
 	/* With flow steering the NIC hands a flow to the kernel owning its hash bucket, so
-	 * connect() takes an ephemeral port only if this says the answers will come here.
-	 * NULL: any port will do. */
+	 * connect() takes an ephemeral port only if this says the answers will come here, and a
+	 * SYN opens a connection only if its flow is steered here. NULL: every flow is. */
 	bool (*port_ok)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			uint16_t rport);
+	/* The RSS bucket (below TCP_RSS_BUCKETS) a flow's segments are steered by, for the
+	 * per-bucket counts: the NIC's rule, which may be its Flow Director group rather than its
+	 * hash. NULL: the Toeplitz hash with the interface's RSS key (the symmetric one
+	 * without). */
+	unsigned (*bucket_of)(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			      uint32_t raddr, uint16_t rport);
 	/* A segment of a flow no connection here knows (TIME-WAIT ones included), other than a
 	 * SYN that opens and the ACK of a cookie this stack sent, before its RST or cookie check:
 	 * true when the hook took it away (the frame is in the interface's rx_frame). A moved

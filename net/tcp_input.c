@@ -138,10 +138,20 @@ static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
 }
 
 /* LISTEN, a SYN (RFC 9293 3.10.7.2, third): a half-open child answered with a SYN-ACK, or
- * a cookie and no state when the SYN queue is full. */
+ * a cookie and no state when the SYN queue is full. Only a flow steered here opens here
+ * (port_ok): a SYN steered before its bucket moved away would leave a half-open connection
+ * whose ACK reaches the new owner, which answers it with a RST once this kernel's drain is
+ * over (kernel/netmove.h). Dropped instead; its sender's retry reaches the new owner. A SYN
+ * another kernel handed here (a port only this kernel serves, kernel/netports.h) opens here:
+ * its flow's later segments are handed here the same way. */
 static void listen_syn(struct tcp_conn *l, const struct seg *s, uint64_t now)
 {
 	struct tcp_stack *st = l->stack;
+	if (st->port_ok && !st->nif->rx_forwarded &&
+	    !st->port_ok(st, s->dst, s->dport, s->src, s->sport)) {
+		tcp_drop(st, DROP_TCP_SYN_NOT_HERE);
+		return;
+	}
 	if (l->accept_count >= l->backlog) {
 		tcp_drop(st, DROP_TCP_ACCEPT_FULL);     /* the client will retry */
 		return;

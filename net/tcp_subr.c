@@ -2,12 +2,46 @@
  * number (RFC 6528), the buffers, TIME_WAIT, and setting a stack up. */
 #include "net/tcp_var.h"
 #include "lib/bytes.h"
+#include "lib/toeplitz.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
+/* Live: between the first segment of the handshake and TIME-WAIT or CLOSED. */
+static bool tcp_state_live(enum tcp_state s)
+{
+	return s != TCP_CLOSED && s != TCP_LISTEN && s != TCP_TIME_WAIT;
+}
+
+/* The bucket the NIC (or software steering) puts c's flow in (tcp.h, bucket_of). */
+static uint8_t tcp_bucket_of(const struct tcp_conn *c)
+{
+	const struct tcp_stack *st = c->stack;
+	const uint8_t *key = st->nif->rss_key ? st->nif->rss_key : rss_key_symmetric;
+	if (st->bucket_of)
+		return (uint8_t)(st->bucket_of(st, c->laddr, c->lport, c->raddr, c->rport) %
+				 TCP_RSS_BUCKETS);
+	return (uint8_t)(toeplitz_ipv4_tcp(key, c->raddr, c->laddr, c->rport, c->lport) %
+			 TCP_RSS_BUCKETS);
+}
+
+/* The per-bucket counts (tcp.h) as c goes from its state to s. */
+static void tcp_count_bucket(struct tcp_conn *c, enum tcp_state s)
+{
+	struct tcp_stack *st = c->stack;
+	bool was = tcp_state_live(c->state), is = tcp_state_live(s);
+	if (!was && is && c->state == TCP_CLOSED) {
+		c->rss_bucket = tcp_bucket_of(c);
+		st->bucket_opened[c->rss_bucket]++;
+		st->bucket_live[c->rss_bucket]++;
+	} else if (was && !is) {
+		st->bucket_live[c->rss_bucket]--;
+	}
+}
+
 void tcp_set_state(struct tcp_conn *c, enum tcp_state s)
 {
+	tcp_count_bucket(c, s);
 	c->stack->conns_by_state[c->state]--;
 	c->stack->conns_by_state[s]++;
 	if (s == TCP_TIME_WAIT)
@@ -145,6 +179,8 @@ void tcp_conn_free(struct tcp_conn *c)
 	st->conns_by_state[c->state]--;
 	if (c->state == TCP_TIME_WAIT)
 		st->ntime_wait--;
+	if (tcp_state_live(c->state))
+		st->bucket_live[c->rss_bucket]--;
 	tcp_free_buffers(c);
 	st->nconns--;
 	st->free(c);

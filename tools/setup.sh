@@ -5,10 +5,12 @@ set -euo pipefail
 
 # Packages from bookworm itself. clang with libclang-rt-14-dev (libFuzzer and the
 # sanitizers' runtimes, not pulled in without recommends) builds tests/fuzz;
-# python3-matplotlib draws lbsim's plots (make lbsim-report).
+# python3-matplotlib draws lbsim's plots (make lbsim-report); Chromium loads httpd's live
+# page headless in the network suite (tests/net/status_page.py).
 base_pkgs=(gcc make nasm binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
            ovmf ipxe-qemu bochs bochsbios vgabios gdb python3 cpio iproute2 iputils-ping
-           curl python3-scapy wrk dnsmasq-base clang libclang-rt-14-dev python3-matplotlib)
+           curl python3-scapy wrk dnsmasq-base clang libclang-rt-14-dev python3-matplotlib
+           chromium)
 # QEMU >= 8.0 (igb NIC, x2APIC under TCG) comes from bookworm-backports.
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 qemu_min_major=8

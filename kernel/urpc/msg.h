@@ -14,8 +14,8 @@ enum urpc_type {
 	/* AP -> kernel 0 once it is initialised: struct urpc_hello. */
 	URPC_HELLO = 2,
 	/* A process's request to another kernel (kernel/rcall.c): struct urpc_rcall pieces,
-	 * URPC_F_END on the last; the answer is URPC_RCALL_REPLY pieces, URPC_F_END on the
-	 * last, each a struct urpc_rcall_reply. */
+	 * URPC_F_FIRST on the first, URPC_F_END on the last; the answer is URPC_RCALL_REPLY
+	 * pieces, URPC_F_END on the last, each a struct urpc_rcall_reply. */
 	URPC_RCALL_REQ = 3,
 	URPC_RCALL_REPLY = 4,
 	/* The queue-attach handshake (kernel/nicq.h draws it): a kernel -> kernel 0, which owns
@@ -91,6 +91,9 @@ enum urpc_rcall_op {
 	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
 	RCALL_LISTENERS = 5,    /* reply: one struct sys_listener per listener; status = count */
 	RCALL_NETSUM = 6,       /* reply: one struct sys_netsum, in three pieces */
+	RCALL_LOAD = 7,         /* reply: one struct sys_load, in twelve pieces */
+	RCALL_MOVES = 8,        /* to kernel 0; reply: one struct sys_load_move per move in its
+				   log, oldest first; status = count */
 };
 
 #define URPC_RCALL_DATA 48
@@ -111,6 +114,7 @@ _Static_assert(sizeof(struct urpc_rcall) <= URPC_PAYLOAD, "rcall fits a slot");
 _Static_assert(sizeof(struct urpc_rcall_reply) <= URPC_PAYLOAD, "rcall reply fits a slot");
 
 #define URPC_F_END 0x01
+#define URPC_F_FIRST 0x02       /* an rcall request's first piece */
 
 struct urpc_net_config {
 	uint8_t mac[6];

@@ -315,6 +315,20 @@ static void check_conn(const struct tcp_conn *c, unsigned *by_state)
 			   "listener: %u queued, %u half-open", c->accept_count, c->syn_count);
 }
 
+/* The per-bucket live counts (net/tcp.h) add up to the connections between the handshake's
+ * first segment and TIME-WAIT, each counted in its own bucket. */
+static void check_bucket_counts(void)
+{
+	unsigned live[TCP_RSS_BUCKETS] = { 0 };
+	const struct tcp_conn *c;
+	list_for_each_entry(c, &st.all, all_node)
+		if (c->state != TCP_CLOSED && c->state != TCP_LISTEN)
+			live[c->rss_bucket]++;
+	for (unsigned b = 0; b < TCP_RSS_BUCKETS; b++)
+		FUZZ_CHECK(live[b] == st.bucket_live[b], "bucket %u: %u live, counted %u", b,
+			   live[b], st.bucket_live[b]);
+}
+
 /* Every connection, and the stack's counts of them. */
 static void check_stack(void)
 {
@@ -337,6 +351,7 @@ static void check_stack(void)
 			   tcp_state_name(s), by_state[s], st.conns_by_state[s]);
 	FUZZ_CHECK(live_allocs >= (long)st.nconns, "%ld allocations for %u connections",
 		   live_allocs, st.nconns);
+	check_bucket_counts();
 }
 
 /* ---- the set-up: listeners and four connections ---- */

@@ -25,6 +25,8 @@ HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_for
 # httpd's request parser and dates (pure code, user/httpd/http.h).
 HOST_LIB_SRCS  += user/httpd/http.c user/httpd/httpdate.c
 HOST_TEST_SRCS += tests/host/test_httpd.c
+# The TCP stack's per-bucket counts, which the load balancer reads (kernel/netload.h).
+HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 # The ixgbe driver, unchanged, against a model of the 82599 (tests/ixgbe/: model and shim).
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c

@@ -173,10 +173,16 @@ big_sum=$(sha256sum <"$OUT/big.bin" | cut -d' ' -f1)
 . tests/net/death.sh && death_run_all          # a kernel's death under load (NET_ONLY=death: alone)
 
 # NET_ONLY=dist runs the distributed matrix alone (for work on it; every other check of the
-# suite is then missing, which the harness counts as failed).
+# suite is then missing, which the harness counts as failed); NET_ONLY=monitor the load
+# balancer's boot alone.
 if [ "${NET_ONLY:-}" = dist ]; then
 	. tests/net/dist.sh
 	dist_run_all
+	exit 0
+fi
+if [ "${NET_ONLY:-}" = monitor ]; then
+	. tests/net/monitor.sh
+	monitor_run_all
 	exit 0
 fi
 
@@ -469,6 +475,10 @@ else
 fi
 stop_guest
 BOOT_ISO=
+
+# The load balancer against a CPU hog, and the live page (tests/net/monitor.sh).
+. tests/net/monitor.sh
+monitor_run_all
 
 rm -f "$OUT/relay.pid"
 # Last boot: the same guest behind a link that loses 5% and reorders 10% each way.

@@ -39,6 +39,7 @@ static void cmd_help(void)
 	     "  kill PID [@KERNEL]  stop a process\n"
 	     "  mem                 this kernel's free memory\n"
 	     "  netstat             kernel 0's network address and counters, and every kernel's\n"
+	     "  monitor             each kernel's load and the load balancer's last moves\n"
 	     "  shutdown            end the system (QEMU exits)\n"
 	     "  help                this list");
 }
@@ -274,6 +275,17 @@ static void cmd_netstat(void)
 	netstat_kernels();
 }
 
+/* The load balancer's view: its own program prints it (user/monitor, `monitor show`). */
+static void cmd_monitor(void)
+{
+	char *argv[] = { "monitor", "show", NULL };
+	int status, pid = spawn("/bin/monitor", argv);
+	if (pid < 0)
+		printf("monitor: %s\n", strerror(errno));
+	else if (wait(pid, &status) == pid && status != 0)
+		printf("monitor: exit status %d\n", status);
+}
+
 static void run_line(char *line)
 {
 	char *argv[ARGS_MAX];
@@ -301,6 +313,8 @@ static void run_line(char *line)
 		cmd_mem();
 	else if (strcmp(c, "netstat") == 0)
 		cmd_netstat();
+	else if (strcmp(c, "monitor") == 0)
+		cmd_monitor();
 	else if (strcmp(c, "shutdown") == 0)
 		poweroff(0);
 	else

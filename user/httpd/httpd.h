@@ -5,7 +5,9 @@
  *   conn.c     one connection: input buffer -> requests, output buffer -> socket, closing
  *   respond.c  a parsed request -> a response head and its body (a file, memory, an error)
  *   status.c   /status (JSON) and /status.html, httpd's counters
+ *   status_page.c  /status.html, the live page of the whole machine
  *   sysinfo.c  the system's part of /status (Flotilla's netstat or Linux's /proc/net/snmp)
+ *   balance.c  the load balancer's part of /status: each kernel's load, the last moves
  *   http.c, httpdate.c   pure HTTP parsing and formatting (http.h)
  */
 #ifndef USER_HTTPD_HTTPD_H
@@ -140,5 +142,8 @@ void json_u64(struct strbuf *b, const char *name, uint64_t v);
 void json_str(struct strbuf *b, const char *name, const char *v);
 /* Answers /status and /status.html; false for any other path. */
 bool status_serve(struct conn *c, const char *path, const struct http_request *r);
+/* status_page.c: /status.html. */
+extern const char status_html[];
+extern const size_t status_html_len;
 
 #endif

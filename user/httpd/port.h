@@ -155,5 +155,7 @@ static inline int port_fstat(int fd, struct port_stat *ps)
  * "net": {...}` members to the JSON object being built in b. */
 struct strbuf;
 void port_status_system(struct strbuf *b);
+/* The load balancer's part of /status: "load" and "moves" (balance.c). */
+void port_status_balance(struct strbuf *b);
 
 #endif

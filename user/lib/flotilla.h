@@ -54,6 +54,12 @@ int netstat_all(struct sys_netsum *out, unsigned max);
  * `to`: how many moves began, or -1 with errno (SYS_STEER). */
 int steer_table(struct sys_steer_table *t);
 int steer_move(const uint64_t mask[2], unsigned to);
+/* The load balancer's inputs and log (SYS_LOAD): every kernel's latest load report (returns
+ * the kernel count; ERANGE when max is fewer), a note of moves made (kernel 0 only), the
+ * latest moves noted, oldest first. */
+int load_reports(struct sys_load *out, unsigned max);
+int load_note(const struct sys_load_move *m, unsigned n);
+int load_moves(struct sys_load_move *out, unsigned max);
 
 /* Sockets, poll and epoll: POSIX/Linux signatures (constants in kernel/syscall.h). */
 int socket(int domain, int type, int protocol);

@@ -72,6 +72,9 @@ int netstat(struct sys_netstat *ns) { return (int)posix(sys_call(SYS_NETSTAT, (l
 int netstat_all(struct sys_netsum *out, unsigned max) { return (int)posix(sys_call(SYS_NETSTAT_ALL, (long)out, max, 0, 0)); }
 int steer_table(struct sys_steer_table *t) { return (int)posix(sys_call(SYS_STEER, STEER_TABLE, (long)t, 0, 0)); }
 int steer_move(const uint64_t mask[2], unsigned to) { return (int)posix(sys_call(SYS_STEER, STEER_MOVE, (long)mask, to, 0)); }
+int load_reports(struct sys_load *out, unsigned max) { return (int)posix(sys_call(SYS_LOAD, LOAD_REPORTS, (long)out, max, 0)); }
+int load_note(const struct sys_load_move *m, unsigned n) { return (int)posix(sys_call(SYS_LOAD, LOAD_NOTE, (long)m, n, 0)); }
+int load_moves(struct sys_load_move *out, unsigned max) { return (int)posix(sys_call(SYS_LOAD, LOAD_MOVES, (long)out, max, 0)); }
 
 void *sbrk(long incr)
 {

@@ -605,6 +605,65 @@ static void t_netstat_all_lists_every_kernel(void)
 	close(fd);
 }
 
+/* load_reports: a report from every kernel under its own number, fresh, in range and adding
+ * up, and a later one for each after a period; its edges: a buffer too small for every
+ * kernel is ERANGE, a bad one EFAULT, an unknown operation EINVAL. */
+static void t_load_reports_every_kernel(void)
+{
+	static struct sys_load k[64], again[64];
+	struct sys_kernel_info ki;
+
+	EXPECT(kernel_info(&ki) == 0);
+	EXPECT(load_reports(k, ki.ncores - 1) == -1 && errno == ERANGE);
+	EXPECT(load_reports(BAD_PTR, 64) == -1 && errno == EFAULT);
+	EXPECT(sys_call(SYS_LOAD, 7, (long)k, 64, 0) == -EINVAL);
+	EXPECT(load_reports(k, 64) == (int)ki.ncores);
+	sleep_ms(250);
+	EXPECT(load_reports(again, 64) == (int)ki.ncores);
+	for (unsigned i = 0; i < ki.ncores; i++) {
+		unsigned live = 0;
+		EXPECT(k[i].core == i && k[i].alive == 1 && k[i].reported == 1);
+		EXPECT(k[i].busy_pm <= 1000 && k[i].period_ms >= 100 && k[i].period_ms < 1000);
+		EXPECT(k[i].age_ms < 1000);
+		for (unsigned b = 0; b < SYS_LOAD_BUCKETS; b++)
+			live += k[i].live_by_bucket[b];
+		EXPECT(live == k[i].live_conns);
+		EXPECT(again[i].reported == 1 && again[i].seq > k[i].seq);
+		EXPECT(again[i].opened >= k[i].opened);
+	}
+}
+
+/* The log of moves: only kernel 0 takes notes (the table is there), numbered in order and
+ * read back from any kernel; a bad buffer is EFAULT, no note or too many EINVAL. */
+static void t_load_log_of_moves(void)
+{
+	static struct sys_load_move m[SYS_LOAD_LOG + 1], back[SYS_LOAD_LOG];
+	struct sys_kernel_info ki;
+	EXPECT(kernel_info(&ki) == 0);
+	memset(m, 0, sizeof(m));
+	m[0].bucket = 77;
+	m[0].from = 1;
+	m[0].reason = 2;
+	if (ki.core != 0) {
+		EXPECT(load_note(m, 1) == -1 && errno == EOPNOTSUPP);
+		return;
+	}
+	EXPECT(load_note(BAD_PTR, 1) == -1 && errno == EFAULT);
+	EXPECT(load_note(m, 0) == -1 && errno == EINVAL);
+	EXPECT(load_note(m, SYS_LOAD_NOTE_MAX + 1) == -1 && errno == EINVAL);
+	EXPECT(load_note(m, 1) == 1);
+	m[0].bucket = 78;
+	EXPECT(load_note(m, 1) == 1);
+	EXPECT(load_moves(BAD_PTR, 4) == -1 && errno == EFAULT);
+	int n = load_moves(back, SYS_LOAD_LOG);
+	EXPECT(n >= 2);
+	if (n >= 2) {
+		EXPECT(back[n - 2].bucket == 77 && back[n - 1].bucket == 78);
+		EXPECT(back[n - 1].seq == back[n - 2].seq + 1 && back[n - 1].reason == 2);
+	}
+	EXPECT(load_moves(back, 1) == 1 && back[0].bucket == 78);
+}
+
 static int proc_gone_within(unsigned core, int pid, unsigned ms)
 {
 	static struct sys_procinfo ps_out[64];
@@ -684,6 +743,8 @@ int main(int argc, char **argv)
 	run("blocked_socket_calls_end_when_killed", t_blocked_socket_calls_end_when_killed);
 	run("spawn_with_listener_refuses_what_cannot_be_shared", t_spawn_with_listener_refuses_what_cannot_be_shared);
 	run("netstat_all_lists_every_kernel", t_netstat_all_lists_every_kernel);
+	run("load_reports_every_kernel", t_load_reports_every_kernel);
+	run("load_log_of_moves", t_load_log_of_moves);
 	printf("usertests: %d passed, %d failed\n", passes, failures);
 	return failures;
 }

@@ -5,11 +5,11 @@
 #
 # The guest boots with init=/etc/net.conf (httpd on ports 80 and 81, the echo service on 7)
 # and an initrd that also holds /www/big.bin, 16 MiB of random bytes made for this run.
-# Boots: one on the tap directly with an e1000 (ARP, ping, UDP, TCP, HTTP, 500 connections,
-# wrk, malformed packets, a SYN flood), one the same way with an igb (ping, UDP, TCP, HTTP,
-# wrk); the distributed stack's matrix, e1000 and igb with 1, 2 and 4 kernels serving
-# (tests/net/dist.sh); and one through tests/net/lossy_link.py, which loses 5% of the frames
-# each way and reorders 10%, where every byte must still arrive.
+# Boots: one kernel on the tap directly with an e1000 (ARP, ping, UDP, TCP, HTTP, 500
+# connections, wrk, malformed packets, a SYN flood), one the same way with an igb (ping, UDP,
+# TCP, HTTP, wrk); the distributed stack's matrix, e1000 and igb with 1, 2 and 4 kernels serving
+# (tests/net/dist.sh); and one kernel through tests/net/lossy_link.py, which loses 5% of the
+# frames each way and reorders 10%, where every byte must still arrive.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -186,7 +186,7 @@ if [ "${NET_ONLY:-}" = monitor ]; then
 	exit 0
 fi
 
-if ! boot net -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "e1000,netdev=n0,mac=$GUEST_MAC" ||
+if ! BOOT_CPUS=1 boot net -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "e1000,netdev=n0,mac=$GUEST_MAC" ||
 	! grep -q "net: $GUEST_IP/24 on the e1000" "$OUT/net.log"; then
 	fail net.guest_configured "the guest did not bring up $GUEST_IP and its services; see $OUT/net.log"
 	exit 1
@@ -379,7 +379,7 @@ stop_guest
 
 # Second boot: the same guest on an igb (82576) instead: MSI-X, advanced descriptors. The
 # interface goes on the igb; its link comes up once the PHY has negotiated.
-if boot igb -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "igb,netdev=n0,mac=$GUEST_MAC" &&
+if BOOT_CPUS=1 boot igb -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "igb,netdev=n0,mac=$GUEST_MAC" &&
 	grep -q "net: $GUEST_IP/24 on the igb" "$OUT/igb.log"; then
 	pass net.igb_guest_configured
 	# The igb interrupts by MSI-X only (kernel/netirq.c): any interrupt counted is one.
@@ -490,7 +490,7 @@ for _ in $(seq 50); do [ -s "$OUT/relay.pid" ] && break; sleep 0.1; done
 rpid=$(cat "$OUT/relay.pid")
 for _ in $(seq 50); do in_ns ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
 in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up
-if ! boot lossy -netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=10000,remote.type=inet,remote.host=127.0.0.1,remote.port=10001" \
+if ! BOOT_CPUS=1 boot lossy -netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=10000,remote.type=inet,remote.host=127.0.0.1,remote.port=10001" \
 	-device "e1000,netdev=n0,mac=$GUEST_MAC"; then
 	fail net.lossy_guest_up "the guest did not come up behind the lossy link; see $OUT/lossy.log"
 	exit 1

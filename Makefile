@@ -58,7 +58,7 @@ KERNEL_C := \
 	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
-	net/tcp_timer.c net/tcp_usrreq.c \
+	net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c \
 	net/socket.c net/sockio.c net/sockshare.c net/poll.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c lib/toeplitz.c lib/sort.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \

@@ -452,11 +452,8 @@ int64_t sock_setsockopt(struct proc *p, uint64_t fd, uint64_t level, uint64_t na
 		case SO_REUSEADDR: s->reuse = v != 0; return 0;
 		case SO_KEEPALIVE:
 			s->keepalive = v != 0;
-			if (s->tcp) {
-				s->tcp->keepalive = s->keepalive;
-				s->tcp->t_keep = s->keepalive && s->tcp->state == TCP_ESTABLISHED
-						 ? sock_now() + TCP_KEEPIDLE_MS : 0;
-			}
+			if (s->tcp)
+				tcp_set_keepalive(s->tcp, s->keepalive, sock_now());
 			return 0;
 		case SO_RCVBUF:
 		case SO_SNDBUF:

@@ -13,6 +13,7 @@
 #include "lib/list.h"
 #include "lib/siphash.h"
 #include "net/net.h"
+#include "net/tcp_wheel.h"
 
 #define TCP_HDR                 20
 #define TCP_MSS_OURS            (1500 - 20 - TCP_HDR)   /* Ethernet MTU less IPv4 and TCP */
@@ -86,8 +87,10 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;
 	unsigned retries;
-	/* Timers: absolute milliseconds, 0 when off. */
+	/* Timers: absolute milliseconds, 0 when off, set through tcp_timer_set so that `timer`
+	 * stays in the stack's wheel at the earliest of them. */
 	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_wait;
+	struct tcp_wheel_entry timer;
 	unsigned persist_backoff;
 	unsigned keep_probes;           /* keepalive and window probes since the peer was heard */
 	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
@@ -119,6 +122,7 @@ struct tcp_stack {
 	struct list_node listeners;
 	struct list_node all;           /* every connection not in TIME_WAIT */
 	struct list_node time_wait;     /* TIME_WAIT ones, oldest first */
+	struct tcp_wheel wheel;         /* every connection with a timer armed, by the earliest */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
 	uint16_t next_port;
 	unsigned nconns, ntime_wait;
@@ -148,7 +152,8 @@ struct tcp_stack {
 int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *key,
 	     void *(*alloc)(size_t), void (*free_fn)(void *));
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
-/* Runs the timers; call it every few milliseconds. */
+/* Runs the timers that are due; call it every few milliseconds. It costs nothing for
+ * connections with no timer due. */
 void tcp_tick(struct tcp_stack *st, uint64_t now);
 
 /* A connection in CLOSED, with default buffers; then listen or connect. */
@@ -173,6 +178,8 @@ void tcp_close(struct tcp_conn *c, uint64_t now);
 void tcp_abort(struct tcp_conn *c, uint64_t now);
 unsigned tcp_poll(const struct tcp_conn *c);
 int tcp_set_buffers(struct tcp_conn *c, uint32_t rcv, uint32_t snd);
+/* SO_KEEPALIVE: probes after TCP_KEEPIDLE_MS of silence on an established connection. */
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now);
 /* Bytes that can be read now. */
 uint32_t tcp_readable(const struct tcp_conn *c);
 

@@ -122,6 +122,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
 	list_init(&c->queue_node);
 	list_init(&c->accept_q);
 	list_add_tail(&st->all, &c->all_node);
+	tcp_wheel_entry_init(&c->timer);
 	c->rcap = TCP_RCVBUF_DEFAULT;
 	c->scap = TCP_SNDBUF_DEFAULT;
 	c->rto = TCP_RTO_INITIAL_MS;
@@ -142,6 +143,7 @@ void tcp_conn_free(struct tcp_conn *c)
 	list_del(&c->queue_node);
 	list_del(&c->hash_node);
 	list_del(&c->all_node);
+	tcp_wheel_cancel(&st->wheel, &c->timer);
 	st->conns_by_state[c->state]--;
 	if (c->state == TCP_TIME_WAIT)
 		st->ntime_wait--;
@@ -152,27 +154,29 @@ void tcp_conn_free(struct tcp_conn *c)
 
 /* The connection is over. One the user still holds stays, CLOSED, for it to see the error or
  * the end; one nobody holds goes. */
-void tcp_conn_finish(struct tcp_conn *c, int error)
+bool tcp_conn_finish(struct tcp_conn *c, int error)
 {
 	if (error && !c->error)
 		c->error = error;
 	tcp_set_state(c, TCP_CLOSED);
 	c->t_rexmt = c->t_delack = c->t_persist = c->t_keep = c->t_wait = 0;
+	tcp_timer_sync(c);
 	list_del(&c->all_node);                 /* off the TIME_WAIT list, if it was there */
 	list_add_tail(&c->stack->all, &c->all_node);
 	list_del(&c->hash_node);
 	if (c->user_closed || c->listener) {       /* closed by its user, or never accepted */
 		tcp_conn_free(c);
-		return;
+		return true;
 	}
 	tcp_notify(c);
+	return false;
 }
 
 /* TIME_WAIT connections wait on a list of their own, in the order they expire (all wait
- * as long), so the timers look only at its head however many thousands there are. */
+ * as long): the oldest is at its head. Their 2 MSL is the wheel's t_wait like any timer. */
 void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now)
 {
-	c->t_wait = now + TCP_TIME_WAIT_MS;
+	tcp_timer_set(c, &c->t_wait, now + TCP_TIME_WAIT_MS);
 	list_del(&c->all_node);
 	list_add_tail(&c->stack->time_wait, &c->all_node);
 }
@@ -185,6 +189,7 @@ void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
 	c->t_rexmt = c->t_persist = c->t_keep = 0;
+	tcp_timer_sync(c);
 	if (c->user_closed && st->ntime_wait >= TCP_TIME_WAIT_MAX) {
 		tcp_conn_finish(c, 0);
 		return;
@@ -226,6 +231,7 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 	list_init(&st->listeners);
 	list_init(&st->all);
 	list_init(&st->time_wait);
+	tcp_wheel_init(&st->wheel);
 	st->key = *key;
 	st->alloc = alloc;
 	st->free = free_fn;

@@ -238,7 +238,7 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 		return;
 	case TCP_FIN_WAIT_2:
 		if (!c->t_wait)
-			c->t_wait = now + TCP_FIN_WAIT_2_MS;
+			tcp_timer_set(c, &c->t_wait, now + TCP_FIN_WAIT_2_MS);
 		return;
 	case TCP_TIME_WAIT:
 		tcp_free_buffers(c);
@@ -278,6 +278,12 @@ int tcp_set_buffers(struct tcp_conn *c, uint32_t rcv, uint32_t snd)
 	if (snd)
 		c->scap = MIN(MAX(snd, (uint32_t)TCP_BUF_MIN), (uint32_t)TCP_BUF_MAX);
 	return 0;
+}
+
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now)
+{
+	c->keepalive = on;
+	tcp_timer_set(c, &c->t_keep, on && c->state == TCP_ESTABLISHED ? now + TCP_KEEPIDLE_MS : 0);
 }
 
 uint32_t tcp_readable(const struct tcp_conn *c)

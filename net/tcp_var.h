@@ -97,7 +97,8 @@ int tcp_alloc_buffers(struct tcp_conn *c);
 void tcp_free_buffers(struct tcp_conn *c);
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st);
 void tcp_conn_free(struct tcp_conn *c);
-void tcp_conn_finish(struct tcp_conn *c, int error);
+/* True when c was freed (nobody holds it). */
+bool tcp_conn_finish(struct tcp_conn *c, int error);
 void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now);
 void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now);
 struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s);
@@ -129,6 +130,10 @@ void tcp_output(struct tcp_conn *c, uint64_t now);
 void tcp_queue_fin(struct tcp_conn *c, uint64_t now);
 
 /* tcp_timer.c */
+/* Sets one of c's deadlines (&c->t_rexmt ... &c->t_wait; 0 stops it) and moves c in the
+ * wheel to the earliest; tcp_timer_sync does the latter after fields were set directly. */
+void tcp_timer_set(struct tcp_conn *c, uint64_t *deadline, uint64_t when);
+void tcp_timer_sync(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r);
 void tcp_rtt_ts_sample(struct tcp_conn *c, uint32_t tsecr, uint64_t now);
 void tcp_congestion_on_ack(struct tcp_conn *c, uint32_t acked, uint64_t now);

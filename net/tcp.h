@@ -40,8 +40,10 @@
 #define TCP_SYNQ_MAX            256     /* half-open connections per listener before cookies */
 #define TCP_TIME_WAIT_MAX       16384   /* past this, a closing connection skips TIME_WAIT */
 #define TCP_CHALLENGE_ACKS_PER_S 1000   /* RFC 5961 7 */
-#define TCP_HASH_BUCKETS        4096
+#define TCP_HASH_BUCKETS        16384   /* chains of 2 at 25,000 connections, 6 at 100,000 */
+#define TCP_LISTEN_BUCKETS      64
 #define TCP_EPHEMERAL_FIRST     49152   /* RFC 6335's dynamic range */
+#define TCP_EPHEMERAL_COUNT     (65536 - TCP_EPHEMERAL_FIRST)
 
 /* What tcp_poll reports (the POLL* values of kernel/syscall.h). */
 #define TCP_EV_IN       0x001
@@ -57,7 +59,8 @@ struct tcp_range {
 struct tcp_conn {
 	struct list_node hash_node;     /* bucket of the connection table, or the listener list */
 	struct list_node all_node;      /* the stack's all or time_wait list, for the timers */
-	struct list_node queue_node;    /* a listener's accept queue */
+	struct list_node queue_node;    /* a child's place in its listener's accept queue; a
+					 * listener's (never queued) in the stack's listen_hash */
 	struct tcp_stack *stack;
 	enum tcp_state state;
 	uint32_t laddr, raddr;
@@ -116,15 +119,21 @@ struct tcp_conn {
 	void *owner;                    /* the socket layer's */
 };
 
+/* The tables every lookup goes through are hashed, so that nothing on the input path or in
+ * connect() walks every connection: connections by 4-tuple (buckets), listeners by port
+ * (listen_hash), and how many connections hold each local port (port_users, for bind()). */
 struct tcp_stack {
 	struct netif *nif;
 	struct list_node buckets[TCP_HASH_BUCKETS];
-	struct list_node listeners;
+	struct list_node listen_hash[TCP_LISTEN_BUCKETS];
+	uint32_t port_users[65536];
+	struct list_node listeners;     /* every listener, in the order they listened */
 	struct list_node all;           /* every connection not in TIME_WAIT */
 	struct list_node time_wait;     /* TIME_WAIT ones, oldest first */
 	struct tcp_wheel wheel;         /* every connection with a timer armed, by the earliest */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
-	uint16_t next_port;
+	uint32_t next_ephemeral;        /* RFC 6056 3.3.3's counter */
+	uint64_t lookup_steps;          /* table entries compared by lookups, ever */
 	unsigned nconns, ntime_wait;
 	unsigned conns_by_state[TCP_STATES];
 	uint64_t challenge_second;

@@ -1,5 +1,6 @@
-/* TCP connections: the connection table, allocation and release, the initial sequence
- * number (RFC 6528), the buffers, TIME_WAIT, and setting a stack up. */
+/* TCP connections: the tables (connections, listeners, ports) and the ephemeral port choice
+ * (RFC 6056), allocation and release, the initial sequence number (RFC 6528), the buffers,
+ * TIME_WAIT, and setting a stack up. */
 #include "net/tcp_var.h"
 #include "lib/bytes.h"
 #include "lib/errno.h"
@@ -28,10 +29,20 @@ static uint64_t tuple_hash(const struct tcp_stack *st, uint32_t laddr, uint16_t 
 	return siphash24(&st->key, t, sizeof(t));
 }
 
+/* tcp_init leaves the table's heads zeroed, and a head is made an empty list when first
+ * used: a stack is set up by one memset, not a loop over 16,384 heads (which the fuzzers,
+ * setting one up per input, would pay for every input). */
+static struct list_node *head_of(struct list_node *h)
+{
+	if (!h->next)
+		list_init(h);
+	return h;
+}
+
 struct list_node *tcp_bucket(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 				uint16_t rport)
 {
-	return &st->buckets[tuple_hash(st, laddr, lport, raddr, rport) % TCP_HASH_BUCKETS];
+	return head_of(&st->buckets[tuple_hash(st, laddr, lport, raddr, rport) % TCP_HASH_BUCKETS]);
 }
 
 struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
@@ -39,6 +50,7 @@ struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
 	struct list_node *b = tcp_bucket(st, s->dst, s->dport, s->src, s->sport);
 	list_for_each(n, b) {
 		struct tcp_conn *c = list_entry(n, struct tcp_conn, hash_node);
+		st->lookup_steps++;
 		if (c->lport == s->dport && c->rport == s->sport && c->raddr == s->src &&
 		    c->laddr == s->dst)
 			return c;
@@ -46,13 +58,97 @@ struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
 	return NULL;
 }
 
+static struct list_node *listen_bucket(struct tcp_stack *st, uint16_t port)
+{
+	return head_of(&st->listen_hash[port % TCP_LISTEN_BUCKETS]);
+}
+
+/* Addresses agree when they are equal or either is the wildcard 0. */
 struct tcp_conn *tcp_lookup_listener(struct tcp_stack *st, uint32_t addr, uint16_t port)
 {
 	struct tcp_conn *c;
-	list_for_each_entry(c, &st->listeners, hash_node)
-		if (c->lport == port && (c->laddr == 0 || c->laddr == addr))
+	list_for_each_entry(c, listen_bucket(st, port), queue_node) {
+		st->lookup_steps++;
+		if (c->lport == port && (c->laddr == 0 || addr == 0 || c->laddr == addr))
 			return c;
+	}
 	return NULL;
+}
+
+void tcp_listener_add(struct tcp_conn *c)
+{
+	list_del(&c->hash_node);
+	list_add_tail(&c->stack->listeners, &c->hash_node);
+	list_add_tail(listen_bucket(c->stack, c->lport), &c->queue_node);
+}
+
+/* ---- local ports ---- */
+
+/* A stack has one address (the socket layer binds nothing else), so a port is in use for
+ * bind() whoever's address holds it. */
+bool tcp_port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse)
+{
+	if (tcp_lookup_listener(st, addr, port))
+		return true;            /* SO_REUSEADDR binds over connections, never a listener */
+	return !reuse && st->port_users[port] > 0;
+}
+
+void tcp_port_take(struct tcp_conn *c, uint16_t port)
+{
+	c->lport = port;
+	c->stack->port_users[port]++;
+}
+
+static uint16_t ephemeral(uint32_t n)
+{
+	return (uint16_t)(TCP_EPHEMERAL_FIRST + n % TCP_EPHEMERAL_COUNT);
+}
+
+/* A listening port: the next one of the range nobody holds. */
+static int pick_listen_port(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	for (unsigned tries = 0; tries < TCP_EPHEMERAL_COUNT; tries++) {
+		uint16_t p = ephemeral(st->next_ephemeral++);
+		if (!st->port_users[p]) {
+			tcp_port_take(c, p);
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static bool tuple_in_use(struct tcp_stack *st, const struct tcp_conn *c, uint16_t lport)
+{
+	struct seg probe = { .src = c->raddr, .dst = c->laddr, .sport = c->rport, .dport = lport };
+	return tcp_lookup(st, &probe) != NULL;
+}
+
+/* RFC 6056 3.3.3, the simple hash-based algorithm: the search starts at a keyed hash of the
+ * local address and the peer's, so that the ports used towards one peer tell nothing of
+ * those used towards another, and goes on by a counter all connections share. A port is
+ * suitable when its answers come to this stack (port_ok: flow steering), no listener has
+ * it, and the 4-tuple is new; each probe is a few hash lookups, whatever the number of
+ * connections. */
+static int pick_connect_port(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	uint32_t offset = (uint32_t)tuple_hash(st, c->laddr, 0, c->raddr, c->rport);
+	for (unsigned tries = 0; tries < TCP_EPHEMERAL_COUNT; tries++) {
+		uint16_t p = ephemeral(offset + st->next_ephemeral++);
+		if (st->port_ok && !st->port_ok(st, c->laddr, p, c->raddr, c->rport))
+			continue;
+		if (!tcp_lookup_listener(st, c->laddr, p) && !tuple_in_use(st, c, p)) {
+			tcp_port_take(c, p);
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int tcp_port_pick(struct tcp_conn *c, bool connecting)
+{
+	return connecting ? pick_connect_port(c) : pick_listen_port(c);
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock. */
@@ -144,6 +240,8 @@ void tcp_conn_free(struct tcp_conn *c)
 	list_del(&c->hash_node);
 	list_del(&c->all_node);
 	tcp_wheel_cancel(&st->wheel, &c->timer);
+	if (c->lport)
+		st->port_users[c->lport]--;
 	st->conns_by_state[c->state]--;
 	if (c->state == TCP_TIME_WAIT)
 		st->ntime_wait--;
@@ -207,7 +305,7 @@ struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s)
 	if (!c)
 		return NULL;
 	c->laddr = s->dst;
-	c->lport = s->dport;
+	tcp_port_take(c, s->dport);
 	c->raddr = s->src;
 	c->rport = s->sport;
 	c->rcap = l->rcap;
@@ -226,8 +324,6 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 {
 	memset(st, 0, sizeof(*st));
 	st->nif = nif;
-	for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
-		list_init(&st->buckets[i]);
 	list_init(&st->listeners);
 	list_init(&st->all);
 	list_init(&st->time_wait);
@@ -235,7 +331,7 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 	st->key = *key;
 	st->alloc = alloc;
 	st->free = free_fn;
-	st->next_port = (uint16_t)(TCP_EPHEMERAL_FIRST + key->k0 % (65536 - TCP_EPHEMERAL_FIRST));
+	st->next_ephemeral = (uint32_t)(key->k0 % TCP_EPHEMERAL_COUNT);
 	nif->tcp = st;
 	return 0;
 }

@@ -88,7 +88,18 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state s);
 struct list_node *tcp_bucket(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			     uint16_t rport);
 struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s);
+/* The listener on port for local address addr (0: any), or NULL. */
 struct tcp_conn *tcp_lookup_listener(struct tcp_stack *st, uint32_t addr, uint16_t port);
+/* Puts c (bound, in LISTEN) into the listener tables. */
+void tcp_listener_add(struct tcp_conn *c);
+/* Whether bind() may not take port: a listener holds it, or (without SO_REUSEADDR) any
+ * connection does. */
+bool tcp_port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse);
+/* c takes the local port (bind, a listener's child); the port is held until c is freed. */
+void tcp_port_take(struct tcp_conn *c, uint16_t port);
+/* An ephemeral port for c: for a listener (connecting false) one nobody holds; for a
+ * connection to c's peer, one that makes a new 4-tuple (RFC 6056). -EADDRNOTAVAIL. */
+int tcp_port_pick(struct tcp_conn *c, bool connecting);
 uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 uint8_t tcp_wscale_for(uint32_t space);
 void tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n);

@@ -72,3 +72,50 @@ TEST(tcp_conns, idle_connections_with_keepalive_cost_a_few_moves_in_two_hours)
 	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_KEEPALIVE_PROBES], IDLE_CONNS);
 	raw_done();
 }
+
+static unsigned port_probes;
+
+/* Flow steering's share of the ports, as on one of four kernels: one port in four (by a
+ * hash of the port, so that the suitable ones are spread over the range). */
+static bool one_port_in_four(const struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			     uint32_t raddr, uint16_t rport)
+{
+	(void)st;
+	(void)laddr;
+	(void)raddr;
+	(void)rport;
+	port_probes++;
+	return (lport * 2654435761u) >> 30 == 0;
+}
+
+/* connect()'s port choice (RFC 6056 3.3.3) with 50,000 connections open, 40,000 accepted on
+ * port 80 and 10,000 of its own to ten peers: each choice tries a few ports, each try a few
+ * hash-table entries, where a search through every connection costs 50,000 a try. */
+TEST(tcp_conns, choosing_a_port_with_50000_connections_open_costs_a_few_lookups_rfc6056)
+{
+	static struct tcp_conn *in[40000];
+	raw_setup();
+	struct tcp_conn *l = small_listener();
+	open_idle(l, 40000, 10000, in);
+	A.st.port_ok = one_port_in_four;
+	uint64_t max_steps = 0;
+	unsigned max_probes = 0;
+	for (unsigned i = 0; i < 10100; i++) {
+		struct tcp_conn *c = tcp_conn_new(&A.st);
+		EXPECT(tcp_set_buffers(c, TCP_BUF_MIN, TCP_BUF_MIN) == 0);
+		uint64_t steps = A.st.lookup_steps;
+		port_probes = 0;
+		EXPECT_EQ_U64(tcp_connect(c, B_IP, (uint16_t)(9000 + i % 10), now), 0);
+		EXPECT(one_port_in_four(&A.st, A_IP, c->lport, B_IP, 9000));
+		if (i >= 10000) {               /* with 50,000 open */
+			max_steps = MAX(max_steps, A.st.lookup_steps - steps);
+			max_probes = MAX(max_probes, port_probes - 1);
+		}
+	}
+	EXPECT_EQ_U64(A.st.nconns, 1 + 40000 + 10100);
+	EXPECT(max_probes <= 64);
+	EXPECT(max_steps <= 256);
+	printf("  port choice with 50,000 open: at most %u ports tried, %lu table entries\n",
+	       max_probes, (unsigned long)max_steps);
+	raw_done();
+}

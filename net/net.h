@@ -80,6 +80,7 @@ enum net_drop {
 	DROP_IP_REASS_TIMEOUT,  /* a datagram not complete within the reassembly timeout */
 	DROP_IP_FRAG_MALFORMED, /* empty, or not a multiple of 8 bytes with more to follow */
 	DROP_TCP_PORT_ZERO,     /* source or destination port 0, which names no socket */
+	DROP_TCP_NO_BUFFER,     /* data, and no memory for the receive buffer it needs */
 	DROP_REASONS
 };
 

@@ -22,6 +22,7 @@
 #define TCP_SNDBUF_DEFAULT      (64 * 1024)
 #define TCP_BUF_MIN             2048
 #define TCP_BUF_MAX             (4 * 1024 * 1024)
+#define TCP_SPARE_BUFFERS       64      /* default-size buffers kept for reuse (4 MiB) */
 #define TCP_RTO_INITIAL_MS      1000    /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_MS          200     /* RFC 6298 2.4 says 1 s; 200 ms as Linux (ARCHITECTURE.md) */
 #define TCP_RTO_MAX_MS          60000
@@ -133,6 +134,9 @@ struct tcp_stack {
 	struct tcp_wheel wheel;         /* every connection with a timer armed, by the earliest */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
 	uint32_t next_ephemeral;        /* RFC 6056 3.3.3's counter */
+	uint8_t *spare;                 /* free buffers of the default size, linked through
+					 * their first bytes (tcp_subr.c) */
+	unsigned nspare;
 	uint64_t lookup_steps;          /* table entries compared by lookups, ever */
 	unsigned nconns, ntime_wait;
 	unsigned conns_by_state[TCP_STATES];

@@ -85,11 +85,10 @@ static void accept_enqueue(struct tcp_conn *l, struct tcp_conn *c)
 	tcp_notify(l);
 }
 
-/* Becoming ESTABLISHED: the window from the segment, buffers allocated. */
-static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
+/* Becoming ESTABLISHED: the window from the segment (the buffers come with the first
+ * bytes, tcp_subr.c). */
+static void establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 {
-	if (tcp_alloc_buffers(c))
-		return -ENOMEM;
 	c->snd_wnd = s->wnd << c->snd_wscale;
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = s->seq;
@@ -99,7 +98,6 @@ static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	tcp_set_state(c, TCP_ESTABLISHED);
 	if (c->user_closed)
 		tcp_queue_fin(c, now);          /* closed in SYN-RECEIVED: the FIN goes now */
-	return 0;
 }
 
 static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now);
@@ -127,10 +125,7 @@ static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	list_add_tail(tcp_bucket(st, c->laddr, c->lport, c->raddr, c->rport), &c->hash_node);
 	tcp_set_state(c, TCP_SYN_RECEIVED);
 	l->syn_count++;
-	if (establish(c, s, now)) {
-		tcp_conn_free(c);
-		return;
-	}
+	establish(c, s, now);
 	accept_enqueue(l, c);
 	/* Data or a FIN on the cookie ACK is taken as on any ACK that completes a handshake. */
 	if (s->len || (s->flags & FIN))
@@ -188,10 +183,7 @@ static void syn_sent_established(struct tcp_conn *c, const struct seg *s, uint64
 	c->retries = 0;
 	if (c->ts_ok)
 		tcp_rtt_ts_sample(c, s->tsecr, now);
-	if (establish(c, s, now)) {
-		tcp_abort(c, now);
-		return;
-	}
+	establish(c, s, now);
 	tcp_count(c->stack, TCP_ACTIVE_OPENS);
 	c->ack_now = true;
 	tcp_output(c, now);
@@ -327,10 +319,7 @@ static bool syn_received_ack(struct tcp_conn *c, const struct seg *s, uint64_t n
 	c->retries = 0;
 	if (c->ts_ok && s->has_ts)
 		tcp_rtt_ts_sample(c, s->tsecr, now);
-	if (establish(c, s, now)) {
-		tcp_abort(c, now);
-		return false;
-	}
+	establish(c, s, now);
 	if (l) {
 		accept_enqueue(l, c);
 	} else {
@@ -360,6 +349,7 @@ static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	uint32_t data = MIN(acked, c->slen);
 	c->shead = (c->shead + data) % (c->scap ? c->scap : 1);
 	c->slen -= data;
+	tcp_buffers_trim(c);            /* all acknowledged: the send buffer goes back */
 	c->snd_una = s->ack;
 	if (seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;

@@ -196,7 +196,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED || c->state == TCP_LISTEN ||
 	    c->state == TCP_CLOSED)
 		return;
-	while (c->sbuf || c->fin_queued) {
+	while (c->slen || c->fin_queued) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		if (off > c->slen || (c->fin_sent && seq_gt(c->snd_nxt, c->fin_seq)))
 			break;                  /* the FIN is out (and maybe acknowledged) */

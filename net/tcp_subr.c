@@ -184,22 +184,75 @@ void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst,
 	memcpy(dst + first, ring, n - first);
 }
 
-int tcp_alloc_buffers(struct tcp_conn *c)
+/* A connection holds a buffer only while it holds bytes: the receive buffer from the first
+ * byte that arrives to the last one read, the send buffer from the first byte queued to the
+ * last one acknowledged. An idle connection, however long it stays open, costs its control
+ * block alone (a keep-alive HTTP connection between requests, say). Buffers of the default
+ * size go back to a few spares instead of the allocator, since a busy connection takes and
+ * gives them back at every request; the spares are kept only while the stack has any
+ * connection at all. */
+static uint8_t *buf_get(struct tcp_stack *st, uint32_t size)
 {
-	struct tcp_stack *st = c->stack;
-	if (!c->rbuf && !(c->rbuf = st->alloc(c->rcap)))
-		return -ENOMEM;
-	if (!c->sbuf && !(c->sbuf = st->alloc(c->scap)))
-		return -ENOMEM;
-	return 0;
+	if (size == TCP_RCVBUF_DEFAULT && st->spare) {
+		uint8_t *b = st->spare;
+		memcpy(&st->spare, b, sizeof(st->spare));
+		st->nspare--;
+		return b;
+	}
+	return st->alloc(size);
+}
+
+static void buf_put(struct tcp_stack *st, uint8_t *b, uint32_t size)
+{
+	if (size == TCP_RCVBUF_DEFAULT && st->nspare < TCP_SPARE_BUFFERS && st->nconns > 0) {
+		memcpy(b, &st->spare, sizeof(st->spare));
+		st->spare = b;
+		st->nspare++;
+		return;
+	}
+	st->free(b);
+}
+
+static void spares_free(struct tcp_stack *st)
+{
+	while (st->spare) {
+		uint8_t *b = st->spare;
+		memcpy(&st->spare, b, sizeof(st->spare));
+		st->free(b);
+	}
+	st->nspare = 0;
+}
+
+bool tcp_rbuf_need(struct tcp_conn *c)
+{
+	return c->rbuf || (c->rbuf = buf_get(c->stack, c->rcap));
+}
+
+bool tcp_sbuf_need(struct tcp_conn *c)
+{
+	return c->sbuf || (c->sbuf = buf_get(c->stack, c->scap));
+}
+
+void tcp_buffers_trim(struct tcp_conn *c)
+{
+	if (c->rbuf && c->rlen == 0 && c->nooo == 0) {
+		buf_put(c->stack, c->rbuf, c->rcap);
+		c->rbuf = NULL;
+		c->rhead = 0;
+	}
+	if (c->sbuf && c->slen == 0) {
+		buf_put(c->stack, c->sbuf, c->scap);
+		c->sbuf = NULL;
+		c->shead = 0;
+	}
 }
 
 void tcp_free_buffers(struct tcp_conn *c)
 {
 	if (c->rbuf)
-		c->stack->free(c->rbuf);
+		buf_put(c->stack, c->rbuf, c->rcap);
 	if (c->sbuf)
-		c->stack->free(c->sbuf);
+		buf_put(c->stack, c->sbuf, c->scap);
 	c->rbuf = c->sbuf = NULL;
 }
 
@@ -248,6 +301,8 @@ void tcp_conn_free(struct tcp_conn *c)
 	tcp_free_buffers(c);
 	st->nconns--;
 	st->free(c);
+	if (!st->nconns)
+		spares_free(st);
 }
 
 /* The connection is over. One the user still holds stays, CLOSED, for it to see the error or

@@ -62,8 +62,6 @@ int tcp_connect(struct tcp_conn *c, uint32_t addr, uint16_t port, uint64_t now)
 	struct seg probe = { .src = addr, .dst = c->laddr, .sport = port, .dport = c->lport };
 	if (tcp_lookup(st, &probe))
 		return -EADDRINUSE;
-	if ((err = tcp_alloc_buffers(c)))
-		return err;
 	c->rcv_wscale = tcp_wscale_for(c->rcap);
 	c->iss = tcp_isn(c, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
@@ -107,8 +105,12 @@ long tcp_send(struct tcp_conn *c, const void *data, size_t len, uint64_t now)
 	if (c->fin_queued)
 		return -EPIPE;
 	uint32_t n = (uint32_t)MIN(len, (size_t)(c->scap - c->slen));
-	tcp_ring_put(c->sbuf, c->scap, c->shead + c->slen, data, n);
-	c->slen += n;
+	if (n) {
+		if (!tcp_sbuf_need(c))
+			return -ENOMEM;
+		tcp_ring_put(c->sbuf, c->scap, c->shead + c->slen, data, n);
+		c->slen += n;
+	}
 	tcp_output(c, now);
 	return n;
 }
@@ -131,6 +133,7 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, bool peek, uint64_t now
 	uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	c->rhead = (c->rhead + n) % c->rcap;
 	c->rlen -= n;
+	tcp_buffers_trim(c);            /* all read: the receive buffer goes back */
 	/* A window update when reading opened the window a good deal (RFC 9293 3.8.6.2.2). */
 	if (tcp_synchronized(c->state) && !c->fin_rcvd && c->state != TCP_TIME_WAIT) {
 		uint32_t space = c->rcap - c->rlen;

@@ -104,7 +104,11 @@ uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 uint8_t tcp_wscale_for(uint32_t space);
 void tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n);
 void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst, uint32_t n);
-int tcp_alloc_buffers(struct tcp_conn *c);
+/* c's receive or send buffer, allocated if it has none: false when memory is short. */
+bool tcp_rbuf_need(struct tcp_conn *c);
+bool tcp_sbuf_need(struct tcp_conn *c);
+/* Gives back the buffers that hold nothing; tcp_free_buffers gives back both. */
+void tcp_buffers_trim(struct tcp_conn *c);
 void tcp_free_buffers(struct tcp_conn *c);
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st);
 void tcp_conn_free(struct tcp_conn *c);

@@ -3,6 +3,7 @@
  * the hashed tables of tcp_subr.c). */
 #include "tests/host/test.h"
 #include "tests/host/tcp_harness.h"
+#include "lib/errno.h"
 
 #define IDLE_CONNS 10000
 
@@ -117,5 +118,65 @@ TEST(tcp_conns, choosing_a_port_with_50000_connections_open_costs_a_few_lookups_
 	EXPECT(max_steps <= 256);
 	printf("  port choice with 50,000 open: at most %u ports tried, %lu table entries\n",
 	       max_probes, (unsigned long)max_steps);
+	raw_done();
+}
+
+/* An idle connection holds no buffer: the receive buffer comes with the first byte and goes
+ * when the last is read, the send buffer comes with the first byte queued and goes when the
+ * last is acknowledged. */
+TEST(tcp_conns, an_idle_connection_holds_no_buffer)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	char buf[64];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	EXPECT(c->rbuf == NULL && c->sbuf == NULL);
+	EXPECT_EQ_U64(tcp_send(c, "", 0, now), 0);     /* nothing queued: still no buffer */
+	EXPECT(c->sbuf == NULL);
+	peer(80, ACK | PSH, 1001, a_iss + 1, 65535, req, sizeof(req) - 1, NULL);
+	EXPECT(c->rbuf != NULL);
+	EXPECT_EQ_U64(tcp_recv(c, buf, 8, false, now), 8);
+	EXPECT(c->rbuf != NULL);                        /* bytes left to read */
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), sizeof(req) - 1 - 8);
+	EXPECT(c->rbuf == NULL);
+	EXPECT_EQ_U64(tcp_send(c, "HTTP/1.1 200 OK\r\n", 17, now), 17);
+	EXPECT(c->sbuf != NULL);
+	EXPECT_EQ_U64(last().len, 17);
+	peer(80, ACK, 1001 + sizeof(req) - 1, a_iss + 1 + 8, 65535, NULL, 0, NULL);
+	EXPECT(c->sbuf != NULL);                        /* 9 bytes still unacknowledged */
+	peer(80, ACK, 1001 + sizeof(req) - 1, a_iss + 1 + 17, 65535, NULL, 0, NULL);
+	EXPECT(c->sbuf == NULL && c->rbuf == NULL);
+	tcp_close(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
+static void *no_memory(size_t n)
+{
+	(void)n;
+	return NULL;
+}
+
+/* With no memory for a receive buffer the data is dropped, counted, and the ACK says what is
+ * still wanted; the peer's retransmission is taken once there is memory again. */
+TEST(tcp_conns, data_without_memory_for_its_buffer_is_counted_and_taken_again)
+{
+	char buf[8];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	void *(*alloc)(size_t) = A.st.alloc;
+	A.st.alloc = no_memory;
+	peer(80, ACK | PSH, 1001, a_iss + 1, 65535, "abcd", 4, NULL);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_NO_BUFFER], 1);
+	EXPECT_EQ_U64(last().ack, 1001);
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), (uint64_t)-EAGAIN);
+	EXPECT_EQ_U64(tcp_send(c, "x", 1, now), (uint64_t)-ENOMEM);
+	A.st.alloc = alloc;
+	peer(80, ACK | PSH, 1001, a_iss + 1, 65535, "abcd", 4, NULL);
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), 4);
+	tcp_close(c, now);
+	tcp_close(l, now);
 	raw_done();
 }

@@ -72,6 +72,7 @@ net() {
 		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
 			tests/net/malformed.py
 		(. tests/net/dist.sh && dist_expected)
+		script_passes tests/net/conns.sh | grep '^net\.'
 		perl -ne 'print "net.workers_$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' \
 			tests/net/rss_check.py          # the httpd -w boot's
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'

@@ -88,7 +88,7 @@ INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/n
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -247,6 +247,12 @@ bench-http: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/http_bench.sh
 
+# 100 then 100,000 idle keep-alive connections held across 4 kernels, and new connections/s
+# with each (root): docs/BENCHMARKS.md. CONNS, HOLDERS, CPUS, MEM as tools/bench/conns_bench.sh says.
+bench-conns: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/conns_bench.sh
+
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
@@ -267,6 +273,7 @@ help:
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
 	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
+	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d

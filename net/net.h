@@ -143,6 +143,7 @@ struct arp_entry {
 	uint8_t mac[6];
 	uint64_t confirmed_ms;
 	uint64_t requested_ms;  /* last refresh request */
+	uint64_t told_ms;       /* when arp_learned last heard of it (arp.c) */
 };
 
 /* An IP packet waiting for its next hop's MAC. */

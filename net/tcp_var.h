@@ -1,11 +1,13 @@
 /* What the TCP files share that is not the public API of tcp.h: header bits, the parsed
  * segment, sequence arithmetic and each file's calls into the others. The files are
- *   tcp_subr.c       connection table, allocation and release, ISN, buffers, TIME_WAIT
+ *   tcp_subr.c       the tables (connections, listeners, ports), ephemeral ports, allocation
+ *                    and release, ISN, buffers, TIME_WAIT
  *   tcp_input.c      parsing and the segment-arrives steps of RFC 9293 3.10.7
  *   tcp_reass.c      the receive buffer and its out-of-order islands
  *   tcp_syncookie.c  the SYN-ACK without state, and the ACK that rebuilds it
  *   tcp_output.c     windows, segments, ACKs, RSTs, SYNs
  *   tcp_timer.c      timers, the RTT estimate and the congestion window
+ *   tcp_wheel.c      the timing wheel the timers wait in (tcp_wheel.h)
  *   tcp_usrreq.c     the user's calls (bind, listen, connect, send, recv, close, poll ...) */
 #ifndef NET_TCP_VAR_H
 #define NET_TCP_VAR_H

@@ -58,7 +58,7 @@ KERNEL_C := \
 	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
-	net/tcp_timer.c net/tcp_usrreq.c \
+	net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c \
 	net/socket.c net/sockio.c net/sockshare.c net/poll.c \
 	lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c lib/siphash.c lib/toeplitz.c lib/sort.c
 KERNEL_ASM := boot/boot.asm kernel/arch/x86_64/isr.asm kernel/arch/x86_64/setjmp.asm \
@@ -84,12 +84,12 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
-	$(BUILD)/initrd/etc/net-monitor.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-conns.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -274,6 +274,12 @@ bench-http: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/http_bench.sh
 
+# 100 then 100,000 idle keep-alive connections held across 4 kernels, and new connections/s
+# with each (root): docs/BENCHMARKS.md. CONNS, HOLDERS, CPUS, MEM as tools/bench/conns_bench.sh says.
+bench-conns: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/conns_bench.sh
+
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
@@ -296,6 +302,7 @@ help:
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
+	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

@@ -214,11 +214,21 @@ static unsigned bucket_of(const struct netif *nif, const struct tcp_conn *c)
 						      c->lport), c->rport);
 }
 
-/* Previous owner: each drain's connections not yet closed (TIME-WAIT is not waited for). */
+static bool draining(void)
+{
+	for (unsigned i = 0; i < MOVE_DRAINS; i++)
+		if (local.drain[i].on)
+			return true;
+	return false;
+}
+
+/* Previous owner: each drain's connections not yet closed (TIME-WAIT is not waited for).
+ * The walk hashes every connection, so it runs only while a drain is on: a kernel holding
+ * 25,000 idle connections would otherwise hash them all ten times a second. */
 static void count_drains(struct tcp_stack *st, unsigned remaining[MOVE_DRAINS])
 {
 	memset(remaining, 0, sizeof(unsigned) * MOVE_DRAINS);
-	if (!st || !st->nif->rss_key)
+	if (!st || !st->nif->rss_key || !draining())
 		return;
 	list_for_each(n, &st->all) {
 		struct tcp_conn *c = list_entry(n, struct tcp_conn, all_node);

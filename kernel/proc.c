@@ -208,11 +208,13 @@ int proc_spawn(const char *path, int argc, const char *const *argv, int parent, 
 	struct proc *p = kzalloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->fds = kzalloc(PROC_MAX_FDS * sizeof(*p->fds));
+	p->fds = kzalloc(PROC_FDS_FIRST * sizeof(*p->fds));
 	if (!p->fds) {
 		kfree(p);
 		return -ENOMEM;
 	}
+	p->nfds = PROC_FDS_FIRST;
+	p->fd_hint = 3;                 /* 0 to 2 are the console */
 	list_init(&p->node);
 	list_add_tail(&procs, &p->node);
 	waitq_init(&p->exited);

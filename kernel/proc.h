@@ -8,7 +8,8 @@
 #include "kernel/mm/vmm.h"
 #include "kernel/sched.h"
 
-#define PROC_MAX_FDS    1024
+#define PROC_MAX_FDS    65536           /* descriptors a process may hold */
+#define PROC_FDS_FIRST  64              /* its table's size at first; it doubles when full */
 #define PROC_NAME_MAX   32
 #define PROC_MAX_ARGS   16
 #define PROC_ARG_BYTES  1024
@@ -55,7 +56,9 @@ struct proc {
 					 * PROC_PARENT_KERNEL: a kernel caller will wait for it */
 	struct waitq exited;            /* the parent waits here */
 	uint64_t brk_base, brk;
-	struct proc_fd *fds;            /* PROC_MAX_FDS of them */
+	struct proc_fd *fds;            /* nfds of them (net/socket.c's fd_alloc grows it) */
+	unsigned nfds;
+	unsigned fd_hint;               /* every descriptor below it is taken */
 	struct list_node node;
 	/* Where the first return to user mode goes (registers of the program's _start). */
 	uint64_t entry, start_sp, start_argc, start_argv, start_envp;

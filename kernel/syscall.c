@@ -46,7 +46,7 @@ void syscall_init(void)
 static int64_t sys_write(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len)
 {
 	char chunk[WRITE_CHUNK];
-	if (fd >= 3 && fd < PROC_MAX_FDS && p->fds[fd].kind == FD_SOCKET)
+	if (fd >= 3 && fd < p->nfds && p->fds[fd].kind == FD_SOCKET)
 		return sock_sendto(p, fd, ubuf, len, 0, 0, 0);
 	if (fd != 1 && fd != 2)
 		return -EBADF;
@@ -65,7 +65,7 @@ static int64_t sys_write(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t le
 
 static struct proc_fd *fd_get(struct proc *p, uint64_t fd)
 {
-	if (fd < 3 || fd >= PROC_MAX_FDS || p->fds[fd].kind != FD_FILE)
+	if (fd < 3 || fd >= p->nfds || p->fds[fd].kind != FD_FILE)
 		return NULL;
 	return &p->fds[fd];
 }
@@ -103,7 +103,7 @@ static int64_t sys_read(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len
 {
 	if (fd == 0)
 		return console_input(ubuf, len);
-	if (fd < PROC_MAX_FDS && p->fds[fd].kind == FD_SOCKET)
+	if (fd < p->nfds && p->fds[fd].kind == FD_SOCKET)
 		return sock_recvfrom(p, fd, ubuf, len, 0, 0, 0);
 	struct proc_fd *f = fd_get(p, fd);
 	if (!f)

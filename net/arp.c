@@ -8,6 +8,7 @@
 #define ARP_LEN         28
 #define ARP_REQUEST     1
 #define ARP_REPLY       2
+#define ARP_SHARE_MS    1000    /* a refresh goes to arp_learned once a second at most */
 
 /* The index of ip's entry, or -1. A free entry has ip 0, so 0 is never looked up: it would
  * find a free entry and its zero MAC. */
@@ -26,7 +27,12 @@ static struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip)
 }
 
 /* Updates ip's entry, or takes a free or the stalest one. 0.0.0.0 (a probing host's sender
- * address, RFC 5227 2.1.1) is nobody's address and is not learned. */
+ * address, RFC 5227 2.1.1) is nobody's address and is not learned.
+ * The arp_learned hook (kernel 0 telling the other kernels) hears of a new address and a
+ * changed MAC at once, and of a refresh once a second at most. The other kernels' copies age
+ * like any entry, and the answers to their own requests reach kernel 0 alone (ARP frames are
+ * not hashed): without the refreshes, a kernel that had no traffic for a host for two TTLs
+ * could never learn its address again. */
 void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t now)
 {
 	if (!ip)
@@ -46,8 +52,10 @@ void arp_learn(struct netif *nif, uint32_t ip, const uint8_t mac[6], uint64_t no
 	e->ip = ip;
 	memcpy(e->mac, mac, 6);
 	e->confirmed_ms = now;
-	if (news && nif->arp_learned)
+	if (nif->arp_learned && (news || now - e->told_ms >= ARP_SHARE_MS)) {
+		e->told_ms = now;
 		nif->arp_learned(nif, ip, mac);
+	}
 	/* Packets that waited for this address go now, in the order they came. */
 	for (unsigned i = 0; i < ARP_PENDING; i++) {
 		struct arp_pending *q = &nif->pending[i];

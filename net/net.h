@@ -80,6 +80,7 @@ enum net_drop {
 	DROP_IP_REASS_TIMEOUT,  /* a datagram not complete within the reassembly timeout */
 	DROP_IP_FRAG_MALFORMED, /* empty, or not a multiple of 8 bytes with more to follow */
 	DROP_TCP_PORT_ZERO,     /* source or destination port 0, which names no socket */
+	DROP_TCP_NO_BUFFER,     /* data, and no memory for the receive buffer it needs */
 	/* Flow steering (DESIGN.md section 4). */
 	DROP_TCP_SYN_NOT_HERE,  /* a SYN of a flow steered to another kernel (its bucket moved
 				   while it was on its way): its sender sends it again */
@@ -145,6 +146,7 @@ struct arp_entry {
 	uint8_t mac[6];
 	uint64_t confirmed_ms;
 	uint64_t requested_ms;  /* last refresh request */
+	uint64_t told_ms;       /* when arp_learned last heard of it (arp.c) */
 };
 
 /* An IP packet waiting for its next hop's MAC. */

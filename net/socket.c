@@ -85,17 +85,42 @@ struct tcp_stack *sock_tcp_stack(void)
 
 /* ---- descriptors ---- */
 
+/* Doubles p's descriptor table, up to PROC_MAX_FDS. */
+static int fd_table_grow(struct proc *p)
+{
+	unsigned n = MIN(p->nfds * 2, (unsigned)PROC_MAX_FDS);
+	if (n <= p->nfds)
+		return -EMFILE;
+	struct proc_fd *fds = kzalloc(n * sizeof(*fds));
+	if (!fds)
+		return -EMFILE;
+	memcpy(fds, p->fds, p->nfds * sizeof(*fds));
+	kfree(p->fds);
+	p->fds = fds;
+	p->nfds = n;
+	return 0;
+}
+
+/* The lowest free descriptor (POSIX), the table grown when it is full. The search starts at
+ * fd_hint, below which every descriptor is taken, so that a process holding a hundred
+ * thousand sockets does not look at them all for each one it accepts. */
 int fd_alloc(struct proc *p)
 {
-	for (int fd = 3; fd < PROC_MAX_FDS; fd++)
-		if (p->fds[fd].kind == FD_NONE)
-			return fd;
-	return -EMFILE;
+	for (unsigned fd = p->fd_hint; fd < p->nfds; fd++)
+		if (p->fds[fd].kind == FD_NONE) {
+			p->fd_hint = fd;
+			return (int)fd;
+		}
+	unsigned fd = p->nfds;
+	if (fd_table_grow(p))
+		return -EMFILE;
+	p->fd_hint = fd;
+	return (int)fd;
 }
 
 struct socket *sock_get(struct proc *p, uint64_t fd, int64_t *err)
 {
-	if (fd >= PROC_MAX_FDS || p->fds[fd].kind == FD_NONE) {
+	if (fd >= p->nfds || p->fds[fd].kind == FD_NONE) {
 		*err = -EBADF;
 		return NULL;
 	}
@@ -134,8 +159,10 @@ void sock_release(struct socket *s)
 
 int fd_close(struct proc *p, uint64_t fd)
 {
-	if (fd >= PROC_MAX_FDS || fd < 3 || p->fds[fd].kind == FD_NONE)
+	if (fd >= p->nfds || fd < 3 || p->fds[fd].kind == FD_NONE)
 		return -EBADF;
+	if (fd < p->fd_hint)
+		p->fd_hint = (unsigned)fd;
 	struct proc_fd *f = &p->fds[fd];
 	if (f->kind == FD_SOCKET)
 		sock_release(f->sock);
@@ -150,10 +177,10 @@ void fd_close_all(struct proc *p)
 	if (!p->fds)
 		return;
 	/* Sockets first, so epoll sets never point at a freed socket in between. */
-	for (int fd = 3; fd < PROC_MAX_FDS; fd++)
+	for (unsigned fd = 3; fd < p->nfds; fd++)
 		if (p->fds[fd].kind == FD_EPOLL)
 			fd_close(p, (uint64_t)fd);
-	for (int fd = 3; fd < PROC_MAX_FDS; fd++)
+	for (unsigned fd = 3; fd < p->nfds; fd++)
 		if (p->fds[fd].kind != FD_NONE)
 			fd_close(p, (uint64_t)fd);
 }
@@ -453,11 +480,8 @@ int64_t sock_setsockopt(struct proc *p, uint64_t fd, uint64_t level, uint64_t na
 		case SO_REUSEADDR: s->reuse = v != 0; return 0;
 		case SO_KEEPALIVE:
 			s->keepalive = v != 0;
-			if (s->tcp) {
-				s->tcp->keepalive = s->keepalive;
-				s->tcp->t_keep = s->keepalive && s->tcp->state == TCP_ESTABLISHED
-						 ? sock_now() + TCP_KEEPIDLE_MS : 0;
-			}
+			if (s->tcp)
+				tcp_set_keepalive(s->tcp, s->keepalive, sock_now());
 			return 0;
 		case SO_RCVBUF:
 		case SO_SNDBUF:
@@ -527,7 +551,7 @@ int64_t sock_getsockopt(struct proc *p, uint64_t fd, uint64_t level, uint64_t na
 
 int64_t sock_fcntl(struct proc *p, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-	if (fd >= PROC_MAX_FDS || p->fds[fd].kind == FD_NONE)
+	if (fd >= p->nfds || p->fds[fd].kind == FD_NONE)
 		return fd <= 2 ? 0 : -EBADF;
 	struct socket *s = p->fds[fd].kind == FD_SOCKET ? p->fds[fd].sock : NULL;
 	switch (cmd) {

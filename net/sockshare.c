@@ -75,7 +75,7 @@ int sock_replica_make(const struct sock_share *d, struct socket **out)
 
 int sock_install_at(struct proc *p, int fd, struct socket *s)
 {
-	if (fd < 3 || fd >= PROC_MAX_FDS || p->fds[fd].kind != FD_NONE) {
+	if (fd < 3 || (unsigned)fd >= p->nfds || p->fds[fd].kind != FD_NONE) {
 		sock_release(s);
 		return -EBADF;
 	}

@@ -54,6 +54,7 @@ static const char *const drop_names[DROP_REASONS] = {
 	[DROP_IP_REASS_TIMEOUT] = "ip_reass_timeout",
 	[DROP_IP_FRAG_MALFORMED] = "ip_frag_malformed",
 	[DROP_TCP_PORT_ZERO] = "tcp_port_zero",
+	[DROP_TCP_NO_BUFFER] = "tcp_no_buffer",
 	[DROP_TCP_SYN_NOT_HERE] = "tcp_syn_not_here",
 };
 

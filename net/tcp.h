@@ -13,6 +13,7 @@
 #include "lib/list.h"
 #include "lib/siphash.h"
 #include "net/net.h"
+#include "net/tcp_wheel.h"
 
 #define TCP_HDR                 20
 #define TCP_MSS_OURS            (1500 - 20 - TCP_HDR)   /* Ethernet MTU less IPv4 and TCP */
@@ -21,6 +22,7 @@
 #define TCP_SNDBUF_DEFAULT      (64 * 1024)
 #define TCP_BUF_MIN             2048
 #define TCP_BUF_MAX             (4 * 1024 * 1024)
+#define TCP_SPARE_BUFFERS       64      /* default-size buffers kept for reuse (4 MiB) */
 #define TCP_RTO_INITIAL_MS      1000    /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_MS          200     /* RFC 6298 2.4 says 1 s; 200 ms as Linux (ARCHITECTURE.md) */
 #define TCP_RTO_MAX_MS          60000
@@ -39,10 +41,12 @@
 #define TCP_SYNQ_MAX            256     /* half-open connections per listener before cookies */
 #define TCP_TIME_WAIT_MAX       16384   /* past this, a closing connection skips TIME_WAIT */
 #define TCP_CHALLENGE_ACKS_PER_S 1000   /* RFC 5961 7 */
-#define TCP_HASH_BUCKETS        4096
+#define TCP_HASH_BUCKETS        16384   /* chains of 2 at 25,000 connections, 6 at 100,000 */
+#define TCP_LISTEN_BUCKETS      64
 #define TCP_EPHEMERAL_FIRST     49152   /* RFC 6335's dynamic range */
 #define TCP_RSS_BUCKETS         128     /* RSS buckets: the low 7 bits of a flow's Toeplitz
 					   hash, the 82576's redirection table (net/steer.h) */
+#define TCP_EPHEMERAL_COUNT     (65536 - TCP_EPHEMERAL_FIRST)
 
 /* What tcp_poll reports (the POLL* values of kernel/syscall.h). */
 #define TCP_EV_IN       0x001
@@ -58,7 +62,8 @@ struct tcp_range {
 struct tcp_conn {
 	struct list_node hash_node;     /* bucket of the connection table, or the listener list */
 	struct list_node all_node;      /* the stack's all or time_wait list, for the timers */
-	struct list_node queue_node;    /* a listener's accept queue */
+	struct list_node queue_node;    /* a child's place in its listener's accept queue; a
+					 * listener's (never queued) in the stack's listen_hash */
 	struct tcp_stack *stack;
 	enum tcp_state state;
 	uint32_t laddr, raddr;
@@ -88,8 +93,10 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;
 	unsigned retries;
-	/* Timers: absolute milliseconds, 0 when off. */
+	/* Timers: absolute milliseconds, 0 when off, set through tcp_timer_set so that `timer`
+	 * stays in the stack's wheel at the earliest of them. */
 	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_wait;
+	struct tcp_wheel_entry timer;
 	unsigned persist_backoff;
 	unsigned keep_probes;           /* keepalive and window probes since the peer was heard */
 	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
@@ -116,14 +123,24 @@ struct tcp_conn {
 	void *owner;                    /* the socket layer's */
 };
 
+/* The tables every lookup goes through are hashed, so that nothing on the input path or in
+ * connect() walks every connection: connections by 4-tuple (buckets), listeners by port
+ * (listen_hash), and how many connections hold each local port (port_users, for bind()). */
 struct tcp_stack {
 	struct netif *nif;
 	struct list_node buckets[TCP_HASH_BUCKETS];
-	struct list_node listeners;
+	struct list_node listen_hash[TCP_LISTEN_BUCKETS];
+	uint32_t port_users[65536];
+	struct list_node listeners;     /* every listener, in the order they listened */
 	struct list_node all;           /* every connection not in TIME_WAIT */
 	struct list_node time_wait;     /* TIME_WAIT ones, oldest first */
+	struct tcp_wheel wheel;         /* every connection with a timer armed, by the earliest */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
-	uint16_t next_port;
+	uint32_t next_ephemeral;        /* RFC 6056 3.3.3's counter */
+	uint8_t *spare;                 /* free buffers of the default size, linked through
+					 * their first bytes (tcp_subr.c) */
+	unsigned nspare;
+	uint64_t lookup_steps;          /* table entries compared by lookups, ever */
 	unsigned nconns, ntime_wait;
 	unsigned conns_by_state[TCP_STATES];
 	/* Per RSS bucket: connections opened since tcp_init, and those live now (from leaving
@@ -162,7 +179,8 @@ struct tcp_stack {
 int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *key,
 	     void *(*alloc)(size_t), void (*free_fn)(void *));
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *seg, size_t len, uint64_t now);
-/* Runs the timers; call it every few milliseconds. */
+/* Runs the timers that are due; call it every few milliseconds. It costs nothing for
+ * connections with no timer due. */
 void tcp_tick(struct tcp_stack *st, uint64_t now);
 
 /* A connection in CLOSED, with default buffers; then listen or connect. */
@@ -187,6 +205,8 @@ void tcp_close(struct tcp_conn *c, uint64_t now);
 void tcp_abort(struct tcp_conn *c, uint64_t now);
 unsigned tcp_poll(const struct tcp_conn *c);
 int tcp_set_buffers(struct tcp_conn *c, uint32_t rcv, uint32_t snd);
+/* SO_KEEPALIVE: probes after TCP_KEEPIDLE_MS of silence on an established connection. */
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now);
 /* Bytes that can be read now. */
 uint32_t tcp_readable(const struct tcp_conn *c);
 

@@ -85,21 +85,19 @@ static void accept_enqueue(struct tcp_conn *l, struct tcp_conn *c)
 	tcp_notify(l);
 }
 
-/* Becoming ESTABLISHED: the window from the segment, buffers allocated. */
-static int establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
+/* Becoming ESTABLISHED: the window from the segment (the buffers come with the first
+ * bytes, tcp_subr.c). */
+static void establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 {
-	if (tcp_alloc_buffers(c))
-		return -ENOMEM;
 	c->snd_wnd = s->wnd << c->snd_wscale;
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	if (c->keepalive)
-		c->t_keep = now + TCP_KEEPIDLE_MS;
+		tcp_timer_set(c, &c->t_keep, now + TCP_KEEPIDLE_MS);
 	tcp_set_state(c, TCP_ESTABLISHED);
 	if (c->user_closed)
 		tcp_queue_fin(c, now);          /* closed in SYN-RECEIVED: the FIN goes now */
-	return 0;
 }
 
 static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now);
@@ -127,10 +125,7 @@ static void listen_ack(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	list_add_tail(tcp_bucket(st, c->laddr, c->lport, c->raddr, c->rport), &c->hash_node);
 	tcp_set_state(c, TCP_SYN_RECEIVED);
 	l->syn_count++;
-	if (establish(c, s, now)) {
-		tcp_conn_free(c);
-		return;
-	}
+	establish(c, s, now);
 	accept_enqueue(l, c);
 	/* Data or a FIN on the cookie ACK is taken as on any ACK that completes a handshake. */
 	if (s->len || (s->flags & FIN))
@@ -194,14 +189,11 @@ static void listen_input(struct tcp_conn *l, const struct seg *s, uint64_t now)
 static void syn_sent_established(struct tcp_conn *c, const struct seg *s, uint64_t now)
 {
 	c->snd_una = s->ack;
-	c->t_rexmt = 0;
+	tcp_timer_set(c, &c->t_rexmt, 0);
 	c->retries = 0;
 	if (c->ts_ok)
 		tcp_rtt_ts_sample(c, s->tsecr, now);
-	if (establish(c, s, now)) {
-		tcp_abort(c, now);
-		return;
-	}
+	establish(c, s, now);
 	tcp_count(c->stack, TCP_ACTIVE_OPENS);
 	c->ack_now = true;
 	tcp_output(c, now);
@@ -333,14 +325,11 @@ static bool syn_received_ack(struct tcp_conn *c, const struct seg *s, uint64_t n
 		return false;
 	}
 	c->snd_una = c->iss + 1;                        /* the SYN is acknowledged */
-	c->t_rexmt = 0;
+	tcp_timer_set(c, &c->t_rexmt, 0);
 	c->retries = 0;
 	if (c->ts_ok && s->has_ts)
 		tcp_rtt_ts_sample(c, s->tsecr, now);
-	if (establish(c, s, now)) {
-		tcp_abort(c, now);
-		return false;
-	}
+	establish(c, s, now);
 	if (l) {
 		accept_enqueue(l, c);
 	} else {
@@ -370,6 +359,7 @@ static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	uint32_t data = MIN(acked, c->slen);
 	c->shead = (c->shead + data) % (c->scap ? c->scap : 1);
 	c->slen -= data;
+	tcp_buffers_trim(c);            /* all acknowledged: the send buffer goes back */
 	c->snd_una = s->ack;
 	if (seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
@@ -382,7 +372,7 @@ static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
 		tcp_rtt_sample(c, (uint32_t)(now - c->rtt_start));
 	}
 	tcp_congestion_on_ack(c, data ? data : acked, now);
-	c->t_rexmt = c->snd_una == c->snd_max ? 0 : now + c->rto;
+	tcp_timer_set(c, &c->t_rexmt, c->snd_una == c->snd_max ? 0 : now + c->rto);
 	if (data)
 		tcp_notify(c);          /* room in the send buffer */
 }
@@ -398,7 +388,7 @@ static void window_update(struct tcp_conn *c, const struct seg *s)
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	if (c->snd_wnd > 0 && old_wnd == 0) {
-		c->t_persist = 0;
+		tcp_timer_set(c, &c->t_persist, 0);
 		c->persist_backoff = 0;
 	}
 }
@@ -411,7 +401,7 @@ static bool fin_acked(struct tcp_conn *c, uint64_t now)
 	case TCP_FIN_WAIT_1:
 		tcp_set_state(c, TCP_FIN_WAIT_2);
 		if (c->user_closed)
-			c->t_wait = now + TCP_FIN_WAIT_2_MS;
+			tcp_timer_set(c, &c->t_wait, now + TCP_FIN_WAIT_2_MS);
 		return true;
 	case TCP_CLOSING:
 		tcp_enter_time_wait(c, now);
@@ -465,7 +455,7 @@ static bool data_input(struct tcp_conn *c, const struct seg *s, bool ack_only, u
 		if (c->ack_pending >= 2 || (s->flags & FIN) || had_hole)
 			c->ack_now = true;
 		else if (!c->t_delack)
-			c->t_delack = now + TCP_DELACK_MS;
+			tcp_timer_set(c, &c->t_delack, now + TCP_DELACK_MS);
 		tcp_notify(c);
 	} else {
 		c->ack_now = true;      /* out of order: a duplicate ACK at once (RFC 5681 4.2) */
@@ -510,7 +500,7 @@ static void peer_heard(struct tcp_conn *c, uint64_t now)
 {
 	c->keep_probes = 0;
 	if (c->keepalive && c->t_keep)
-		c->t_keep = now + TCP_KEEPIDLE_MS;
+		tcp_timer_set(c, &c->t_keep, now + TCP_KEEPIDLE_MS);
 }
 
 /* A segment for a connection past LISTEN and SYN-SENT, through the steps of RFC 9293

@@ -91,7 +91,8 @@ int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off,
 	if (flags & ACK) {
 		c->ack_pending = 0;
 		c->ack_now = false;
-		c->t_delack = 0;
+		if (c->t_delack)
+			tcp_timer_set(c, &c->t_delack, 0);
 	}
 	tcp_count(st, TCP_OUT_SEGS);
 	if (flags & RST)
@@ -149,7 +150,7 @@ void tcp_send_syn(struct tcp_conn *c, uint64_t now)
 	c->snd_nxt = c->iss + 1;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
-	c->t_rexmt = now + c->rto;
+	tcp_timer_set(c, &c->t_rexmt, now + c->rto);
 }
 
 /* Sends len bytes at snd_nxt, and the FIN after them if fin, and moves snd_nxt on. Without
@@ -174,7 +175,7 @@ static void send_data(struct tcp_conn *c, uint32_t len, bool fin, bool push, uin
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
 	if (!c->t_rexmt)
-		c->t_rexmt = now + c->rto;
+		tcp_timer_set(c, &c->t_rexmt, now + c->rto);
 }
 
 /* Data waiting and nothing in flight: the window is zero, to be probed (RFC 9293 3.8.6.1),
@@ -184,7 +185,7 @@ static void persist_arm(struct tcp_conn *c, uint64_t now)
 {
 	if (c->slen > tcp_flight(c) && tcp_flight(c) == 0 && !c->t_persist) {
 		c->persist_backoff = 0;
-		c->t_persist = now + MAX((uint32_t)TCP_PERSIST_MIN_MS, c->rto);
+		tcp_timer_set(c, &c->t_persist, now + MAX((uint32_t)TCP_PERSIST_MIN_MS, c->rto));
 	}
 }
 
@@ -195,7 +196,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED || c->state == TCP_LISTEN ||
 	    c->state == TCP_CLOSED)
 		return;
-	while (c->sbuf || c->fin_queued) {
+	while (c->slen || c->fin_queued) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		if (off > c->slen || (c->fin_sent && seq_gt(c->snd_nxt, c->fin_seq)))
 			break;                  /* the FIN is out (and maybe acknowledged) */

@@ -1,5 +1,6 @@
-/* TCP connections: the connection table, allocation and release, the initial sequence
- * number (RFC 6528), the buffers, TIME_WAIT, and setting a stack up. */
+/* TCP connections: the tables (connections, listeners, ports) and the ephemeral port choice
+ * (RFC 6056), allocation and release, the initial sequence number (RFC 6528), the buffers,
+ * TIME_WAIT, and setting a stack up. */
 #include "net/tcp_var.h"
 #include "lib/bytes.h"
 #include "lib/toeplitz.h"
@@ -62,10 +63,20 @@ static uint64_t tuple_hash(const struct tcp_stack *st, uint32_t laddr, uint16_t 
 	return siphash24(&st->key, t, sizeof(t));
 }
 
+/* tcp_init leaves the table's heads zeroed, and a head is made an empty list when first
+ * used: a stack is set up by one memset, not a loop over 16,384 heads (which the fuzzers,
+ * setting one up per input, would pay for every input). */
+static struct list_node *head_of(struct list_node *h)
+{
+	if (!h->next)
+		list_init(h);
+	return h;
+}
+
 struct list_node *tcp_bucket(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 				uint16_t rport)
 {
-	return &st->buckets[tuple_hash(st, laddr, lport, raddr, rport) % TCP_HASH_BUCKETS];
+	return head_of(&st->buckets[tuple_hash(st, laddr, lport, raddr, rport) % TCP_HASH_BUCKETS]);
 }
 
 struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
@@ -73,6 +84,7 @@ struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
 	struct list_node *b = tcp_bucket(st, s->dst, s->dport, s->src, s->sport);
 	list_for_each(n, b) {
 		struct tcp_conn *c = list_entry(n, struct tcp_conn, hash_node);
+		st->lookup_steps++;
 		if (c->lport == s->dport && c->rport == s->sport && c->raddr == s->src &&
 		    c->laddr == s->dst)
 			return c;
@@ -80,13 +92,97 @@ struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s)
 	return NULL;
 }
 
+static struct list_node *listen_bucket(struct tcp_stack *st, uint16_t port)
+{
+	return head_of(&st->listen_hash[port % TCP_LISTEN_BUCKETS]);
+}
+
+/* Addresses agree when they are equal or either is the wildcard 0. */
 struct tcp_conn *tcp_lookup_listener(struct tcp_stack *st, uint32_t addr, uint16_t port)
 {
 	struct tcp_conn *c;
-	list_for_each_entry(c, &st->listeners, hash_node)
-		if (c->lport == port && (c->laddr == 0 || c->laddr == addr))
+	list_for_each_entry(c, listen_bucket(st, port), queue_node) {
+		st->lookup_steps++;
+		if (c->lport == port && (c->laddr == 0 || addr == 0 || c->laddr == addr))
 			return c;
+	}
 	return NULL;
+}
+
+void tcp_listener_add(struct tcp_conn *c)
+{
+	list_del(&c->hash_node);
+	list_add_tail(&c->stack->listeners, &c->hash_node);
+	list_add_tail(listen_bucket(c->stack, c->lport), &c->queue_node);
+}
+
+/* ---- local ports ---- */
+
+/* A stack has one address (the socket layer binds nothing else), so a port is in use for
+ * bind() whoever's address holds it. */
+bool tcp_port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse)
+{
+	if (tcp_lookup_listener(st, addr, port))
+		return true;            /* SO_REUSEADDR binds over connections, never a listener */
+	return !reuse && st->port_users[port] > 0;
+}
+
+void tcp_port_take(struct tcp_conn *c, uint16_t port)
+{
+	c->lport = port;
+	c->stack->port_users[port]++;
+}
+
+static uint16_t ephemeral(uint32_t n)
+{
+	return (uint16_t)(TCP_EPHEMERAL_FIRST + n % TCP_EPHEMERAL_COUNT);
+}
+
+/* A listening port: the next one of the range nobody holds. */
+static int pick_listen_port(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	for (unsigned tries = 0; tries < TCP_EPHEMERAL_COUNT; tries++) {
+		uint16_t p = ephemeral(st->next_ephemeral++);
+		if (!st->port_users[p]) {
+			tcp_port_take(c, p);
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static bool tuple_in_use(struct tcp_stack *st, const struct tcp_conn *c, uint16_t lport)
+{
+	struct seg probe = { .src = c->raddr, .dst = c->laddr, .sport = c->rport, .dport = lport };
+	return tcp_lookup(st, &probe) != NULL;
+}
+
+/* RFC 6056 3.3.3, the simple hash-based algorithm: the search starts at a keyed hash of the
+ * local address and the peer's, so that the ports used towards one peer tell nothing of
+ * those used towards another, and goes on by a counter all connections share. A port is
+ * suitable when its answers come to this stack (port_ok: flow steering), no listener has
+ * it, and the 4-tuple is new; each probe is a few hash lookups, whatever the number of
+ * connections. */
+static int pick_connect_port(struct tcp_conn *c)
+{
+	struct tcp_stack *st = c->stack;
+	uint32_t offset = (uint32_t)tuple_hash(st, c->laddr, 0, c->raddr, c->rport);
+	for (unsigned tries = 0; tries < TCP_EPHEMERAL_COUNT; tries++) {
+		uint16_t p = ephemeral(offset + st->next_ephemeral++);
+		if (st->port_ok && !st->port_ok(st, c->laddr, p, c->raddr, c->rport))
+			continue;
+		if (!tcp_lookup_listener(st, c->laddr, p) && !tuple_in_use(st, c, p)) {
+			tcp_port_take(c, p);
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int tcp_port_pick(struct tcp_conn *c, bool connecting)
+{
+	return connecting ? pick_connect_port(c) : pick_listen_port(c);
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock. */
@@ -122,22 +218,75 @@ void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst,
 	memcpy(dst + first, ring, n - first);
 }
 
-int tcp_alloc_buffers(struct tcp_conn *c)
+/* A connection holds a buffer only while it holds bytes: the receive buffer from the first
+ * byte that arrives to the last one read, the send buffer from the first byte queued to the
+ * last one acknowledged. An idle connection, however long it stays open, costs its control
+ * block alone (a keep-alive HTTP connection between requests, say). Buffers of the default
+ * size go back to a few spares instead of the allocator, since a busy connection takes and
+ * gives them back at every request; the spares are kept only while the stack has any
+ * connection at all. */
+static uint8_t *buf_get(struct tcp_stack *st, uint32_t size)
 {
-	struct tcp_stack *st = c->stack;
-	if (!c->rbuf && !(c->rbuf = st->alloc(c->rcap)))
-		return -ENOMEM;
-	if (!c->sbuf && !(c->sbuf = st->alloc(c->scap)))
-		return -ENOMEM;
-	return 0;
+	if (size == TCP_RCVBUF_DEFAULT && st->spare) {
+		uint8_t *b = st->spare;
+		memcpy(&st->spare, b, sizeof(st->spare));
+		st->nspare--;
+		return b;
+	}
+	return st->alloc(size);
+}
+
+static void buf_put(struct tcp_stack *st, uint8_t *b, uint32_t size)
+{
+	if (size == TCP_RCVBUF_DEFAULT && st->nspare < TCP_SPARE_BUFFERS && st->nconns > 0) {
+		memcpy(b, &st->spare, sizeof(st->spare));
+		st->spare = b;
+		st->nspare++;
+		return;
+	}
+	st->free(b);
+}
+
+static void spares_free(struct tcp_stack *st)
+{
+	while (st->spare) {
+		uint8_t *b = st->spare;
+		memcpy(&st->spare, b, sizeof(st->spare));
+		st->free(b);
+	}
+	st->nspare = 0;
+}
+
+bool tcp_rbuf_need(struct tcp_conn *c)
+{
+	return c->rbuf || (c->rbuf = buf_get(c->stack, c->rcap));
+}
+
+bool tcp_sbuf_need(struct tcp_conn *c)
+{
+	return c->sbuf || (c->sbuf = buf_get(c->stack, c->scap));
+}
+
+void tcp_buffers_trim(struct tcp_conn *c)
+{
+	if (c->rbuf && c->rlen == 0 && c->nooo == 0) {
+		buf_put(c->stack, c->rbuf, c->rcap);
+		c->rbuf = NULL;
+		c->rhead = 0;
+	}
+	if (c->sbuf && c->slen == 0) {
+		buf_put(c->stack, c->sbuf, c->scap);
+		c->sbuf = NULL;
+		c->shead = 0;
+	}
 }
 
 void tcp_free_buffers(struct tcp_conn *c)
 {
 	if (c->rbuf)
-		c->stack->free(c->rbuf);
+		buf_put(c->stack, c->rbuf, c->rcap);
 	if (c->sbuf)
-		c->stack->free(c->sbuf);
+		buf_put(c->stack, c->sbuf, c->scap);
 	c->rbuf = c->sbuf = NULL;
 }
 
@@ -156,6 +305,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st)
 	list_init(&c->queue_node);
 	list_init(&c->accept_q);
 	list_add_tail(&st->all, &c->all_node);
+	tcp_wheel_entry_init(&c->timer);
 	c->rcap = TCP_RCVBUF_DEFAULT;
 	c->scap = TCP_SNDBUF_DEFAULT;
 	c->rto = TCP_RTO_INITIAL_MS;
@@ -176,6 +326,9 @@ void tcp_conn_free(struct tcp_conn *c)
 	list_del(&c->queue_node);
 	list_del(&c->hash_node);
 	list_del(&c->all_node);
+	tcp_wheel_cancel(&st->wheel, &c->timer);
+	if (c->lport)
+		st->port_users[c->lport]--;
 	st->conns_by_state[c->state]--;
 	if (c->state == TCP_TIME_WAIT)
 		st->ntime_wait--;
@@ -184,31 +337,35 @@ void tcp_conn_free(struct tcp_conn *c)
 	tcp_free_buffers(c);
 	st->nconns--;
 	st->free(c);
+	if (!st->nconns)
+		spares_free(st);
 }
 
 /* The connection is over. One the user still holds stays, CLOSED, for it to see the error or
  * the end; one nobody holds goes. */
-void tcp_conn_finish(struct tcp_conn *c, int error)
+bool tcp_conn_finish(struct tcp_conn *c, int error)
 {
 	if (error && !c->error)
 		c->error = error;
 	tcp_set_state(c, TCP_CLOSED);
 	c->t_rexmt = c->t_delack = c->t_persist = c->t_keep = c->t_wait = 0;
+	tcp_timer_sync(c);
 	list_del(&c->all_node);                 /* off the TIME_WAIT list, if it was there */
 	list_add_tail(&c->stack->all, &c->all_node);
 	list_del(&c->hash_node);
 	if (c->user_closed || c->listener) {       /* closed by its user, or never accepted */
 		tcp_conn_free(c);
-		return;
+		return true;
 	}
 	tcp_notify(c);
+	return false;
 }
 
 /* TIME_WAIT connections wait on a list of their own, in the order they expire (all wait
- * as long), so the timers look only at its head however many thousands there are. */
+ * as long): the oldest is at its head. Their 2 MSL is the wheel's t_wait like any timer. */
 void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now)
 {
-	c->t_wait = now + TCP_TIME_WAIT_MS;
+	tcp_timer_set(c, &c->t_wait, now + TCP_TIME_WAIT_MS);
 	list_del(&c->all_node);
 	list_add_tail(&c->stack->time_wait, &c->all_node);
 }
@@ -221,6 +378,7 @@ void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
 	c->t_rexmt = c->t_persist = c->t_keep = 0;
+	tcp_timer_sync(c);
 	if (c->user_closed && st->ntime_wait >= TCP_TIME_WAIT_MAX) {
 		tcp_conn_finish(c, 0);
 		return;
@@ -238,7 +396,7 @@ struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s)
 	if (!c)
 		return NULL;
 	c->laddr = s->dst;
-	c->lport = s->dport;
+	tcp_port_take(c, s->dport);
 	c->raddr = s->src;
 	c->rport = s->sport;
 	c->rcap = l->rcap;
@@ -257,15 +415,14 @@ int tcp_init(struct tcp_stack *st, struct netif *nif, const struct siphash_key *
 {
 	memset(st, 0, sizeof(*st));
 	st->nif = nif;
-	for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
-		list_init(&st->buckets[i]);
 	list_init(&st->listeners);
 	list_init(&st->all);
 	list_init(&st->time_wait);
+	tcp_wheel_init(&st->wheel);
 	st->key = *key;
 	st->alloc = alloc;
 	st->free = free_fn;
-	st->next_port = (uint16_t)(TCP_EPHEMERAL_FIRST + key->k0 % (65536 - TCP_EPHEMERAL_FIRST));
+	st->next_ephemeral = (uint32_t)(key->k0 % TCP_EPHEMERAL_COUNT);
 	nif->tcp = st;
 	return 0;
 }

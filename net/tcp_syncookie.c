@@ -66,6 +66,7 @@ void tcp_cookie_send(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	/* A stand-in connection that lives only for this one reply. */
 	struct tcp_conn tmp;
 	memset(&tmp, 0, sizeof(tmp));
+	tcp_wheel_entry_init(&tmp.timer);        /* never armed */
 	tmp.stack = st;
 	tmp.state = TCP_SYN_RECEIVED;
 	tmp.laddr = s->dst;

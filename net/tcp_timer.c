@@ -93,10 +93,40 @@ void tcp_dup_ack(struct tcp_conn *c, uint64_t now)
 
 /* ---- timers ---- */
 
-static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
+/* The earliest of c's deadlines, 0 when none is set. */
+static uint64_t earliest(const struct tcp_conn *c)
+{
+	const uint64_t t[] = { c->t_rexmt, c->t_delack, c->t_persist, c->t_keep, c->t_wait };
+	uint64_t first = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i] && (!first || t[i] < first))
+			first = t[i];
+	return first;
+}
+
+/* A connection is in the wheel once, at its earliest deadline: the five timers of RFC 9293
+ * and RFC 1122 cost one entry, and a tick visits a connection only when one is due. */
+void tcp_timer_sync(struct tcp_conn *c)
+{
+	struct tcp_wheel *w = &c->stack->wheel;
+	uint64_t when = earliest(c);
+	if (!when)
+		tcp_wheel_cancel(w, &c->timer);
+	else if (!tcp_wheel_armed(&c->timer) || c->timer.when != when)
+		tcp_wheel_arm(w, &c->timer, when);
+}
+
+void tcp_timer_set(struct tcp_conn *c, uint64_t *deadline, uint64_t when)
+{
+	*deadline = when;
+	tcp_timer_sync(c);
+}
+
+/* RFC 6298 5.4 to 5.7, and the give-up of RFC 1122 4.2.3.5. False when c is gone. */
+static bool rexmt_timeout(struct tcp_conn *c, uint64_t now)
 {
 	struct tcp_stack *st = c->stack;
-	c->t_rexmt = 0;
+	tcp_timer_set(c, &c->t_rexmt, 0);
 	tcp_count(st, TCP_RTO_TIMEOUTS);
 	bool handshake = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED;
 	unsigned limit = c->state == TCP_SYN_SENT ? TCP_SYN_SENT_RETRIES
@@ -105,15 +135,14 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 		if (c->state == TCP_SYN_SENT)
 			tcp_count(st, TCP_ATTEMPT_FAILS);
 		/* What ICMP said of the peer explains the timeout (RFC 1122 4.2.3.9). */
-		tcp_conn_finish(c, c->soft_error ? c->soft_error : -ETIMEDOUT);
-		return;
+		return !tcp_conn_finish(c, c->soft_error ? c->soft_error : -ETIMEDOUT);
 	}
 	c->rto = MIN(c->rto * 2, (uint32_t)TCP_RTO_MAX_MS);     /* RFC 6298 5.5 */
 	c->rtt_timing = false;
 	if (handshake) {
 		tcp_count(st, TCP_RETRANS_SEGS);
 		tcp_send_syn(c, now);
-		return;
+		return true;
 	}
 	/* RFC 5681 3.1 eq. 4, and the loss window; RFC 6582 ends recovery. A segment timed out
 	 * again keeps the ssthresh of its first timeout (ibid., the note to eq. 4). */
@@ -126,70 +155,83 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 	c->snd_nxt = c->snd_una;
 	tcp_output(c, now);
 	if (!c->t_rexmt)
-		c->t_rexmt = now + c->rto;
+		tcp_timer_set(c, &c->t_rexmt, now + c->rto);
+	return true;
 }
 
-static void conn_tick(struct tcp_conn *c, uint64_t now)
+/* The persist timer: the SWS override when the window is open (RFC 9293 3.8.6.2.1), else a
+ * zero-window probe with backoff. False when c is gone. */
+static bool persist_timeout(struct tcp_conn *c, uint64_t now)
 {
-	struct tcp_stack *st = c->stack;
-	if (c->t_wait && now >= c->t_wait) {
-		c->t_wait = 0;
-		if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
-			tcp_conn_finish(c, 0);
-			return;
-		}
-	}
-	if (c->t_rexmt && now >= c->t_rexmt) {
-		rexmt_timeout(c, now);
-		return;                 /* c may be gone */
-	}
-	if (c->t_persist && now >= c->t_persist && c->snd_wnd > 0) {
-		c->t_persist = 0;
+	if (c->snd_wnd > 0) {
+		tcp_timer_set(c, &c->t_persist, 0);
 		tcp_send_override(c, now);
-	} else if (c->t_persist && now >= c->t_persist) {
-		/* The window may stay shut while the peer answers the probes (RFC 1122
-		 * 4.2.2.17); a peer that answers none of TCP_DATA_RETRIES of them is gone, as
-		 * after that many unanswered retransmissions. keep_probes counts them: anything
-		 * heard from the peer zeroes it. */
-		if (c->keep_probes >= TCP_DATA_RETRIES) {
-			tcp_conn_finish(c, -ETIMEDOUT);
-			return;
-		}
-		c->keep_probes++;
-		tcp_count(st, TCP_WINDOW_PROBES);
-		tcp_send_probe(c, now);
-		if (c->persist_backoff < 7)
-			c->persist_backoff++;
-		uint64_t wait = MAX((uint64_t)TCP_PERSIST_MIN_MS, (uint64_t)c->rto) << c->persist_backoff;
-		c->t_persist = now + MIN(wait, (uint64_t)TCP_RTO_MAX_MS);
+		return true;
 	}
-	if (c->t_keep && now >= c->t_keep && c->state == TCP_ESTABLISHED) {
-		if (c->keep_probes >= TCP_KEEPCNT) {
-			tcp_conn_finish(c, -ETIMEDOUT);
-			return;
-		}
-		tcp_count(st, TCP_KEEPALIVE_PROBES);
-		c->keep_probes++;
-		tcp_send_probe(c, now);
-		c->t_keep = now + TCP_KEEPINTVL_MS;
+	/* The window may stay shut while the peer answers the probes (RFC 1122 4.2.2.17); a
+	 * peer that answers none of TCP_DATA_RETRIES of them is gone, as after that many
+	 * unanswered retransmissions. keep_probes counts them: anything heard from the peer
+	 * zeroes it. */
+	if (c->keep_probes >= TCP_DATA_RETRIES)
+		return !tcp_conn_finish(c, -ETIMEDOUT);
+	c->keep_probes++;
+	tcp_count(c->stack, TCP_WINDOW_PROBES);
+	tcp_send_probe(c, now);
+	if (c->persist_backoff < 7)
+		c->persist_backoff++;
+	uint64_t wait = MAX((uint64_t)TCP_PERSIST_MIN_MS, (uint64_t)c->rto) << c->persist_backoff;
+	tcp_timer_set(c, &c->t_persist, now + MIN(wait, (uint64_t)TCP_RTO_MAX_MS));
+	return true;
+}
+
+/* Keepalive (RFC 1122 4.2.3.6), on established connections only: a deadline reached in
+ * another state is dropped. False when c is gone. */
+static bool keep_timeout(struct tcp_conn *c, uint64_t now)
+{
+	if (c->state != TCP_ESTABLISHED) {
+		tcp_timer_set(c, &c->t_keep, 0);
+		return true;
 	}
+	if (c->keep_probes >= TCP_KEEPCNT)
+		return !tcp_conn_finish(c, -ETIMEDOUT);
+	tcp_count(c->stack, TCP_KEEPALIVE_PROBES);
+	c->keep_probes++;
+	tcp_send_probe(c, now);
+	tcp_timer_set(c, &c->t_keep, now + TCP_KEEPINTVL_MS);
+	return true;
+}
+
+/* Runs what is due of c's timers; false when c is gone. A retransmission timeout ends the
+ * visit: what else is due then waits for the next tick. */
+static bool conn_tick(struct tcp_conn *c, uint64_t now)
+{
+	if (c->t_wait && now >= c->t_wait) {
+		tcp_timer_set(c, &c->t_wait, 0);
+		if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2)
+			return !tcp_conn_finish(c, 0);
+	}
+	if (c->t_rexmt && now >= c->t_rexmt)
+		return rexmt_timeout(c, now);
+	if (c->t_persist && now >= c->t_persist && !persist_timeout(c, now))
+		return false;
+	if (c->t_keep && now >= c->t_keep && !keep_timeout(c, now))
+		return false;
 	if (c->t_delack && now >= c->t_delack) {
-		tcp_count(st, TCP_DELAYED_ACKS);
+		tcp_count(c->stack, TCP_DELAYED_ACKS);
 		tcp_send_ack(c, now);
 	}
+	return true;
 }
 
+/* Only the connections the wheel says are due are visited; each that is still there after
+ * its visit goes back in at its next deadline. */
 void tcp_tick(struct tcp_stack *st, uint64_t now)
 {
-	list_for_each_safe(n, &st->all) {
-		struct tcp_conn *c = list_entry(n, struct tcp_conn, all_node);
-		if (c->t_wait || c->t_rexmt || c->t_persist || c->t_keep || c->t_delack)
-			conn_tick(c, now);
-	}
-	while (!list_empty(&st->time_wait)) {
-		struct tcp_conn *c = list_entry(list_first(&st->time_wait), struct tcp_conn, all_node);
-		if (now < c->t_wait)
-			break;
-		tcp_conn_finish(c, 0);
+	struct tcp_wheel_entry *e;
+	tcp_wheel_begin(&st->wheel, now);
+	while ((e = tcp_wheel_take(&st->wheel))) {
+		struct tcp_conn *c = container_of(e, struct tcp_conn, timer);
+		if (conn_tick(c, now))
+			tcp_timer_sync(c);
 	}
 }

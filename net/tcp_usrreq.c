@@ -10,51 +10,16 @@ struct tcp_conn *tcp_conn_new(struct tcp_stack *st)
 	return tcp_conn_alloc(st);
 }
 
-static bool port_in_list(struct list_node *list, uint32_t addr, uint16_t port, bool reuse)
-{
-	struct tcp_conn *c;
-	list_for_each_entry(c, list, all_node) {
-		if (c->lport != port || (c->laddr && addr && c->laddr != addr))
-			continue;
-		/* SO_REUSEADDR lets a listener bind over connections, not over a listener. */
-		if (!reuse || c->state == TCP_LISTEN)
-			return true;
-	}
-	return false;
-}
-
-static bool port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse)
-{
-	return port_in_list(&st->all, addr, port, reuse) ||
-	       port_in_list(&st->time_wait, addr, port, reuse);
-}
-
 int tcp_bind(struct tcp_conn *c, uint32_t addr, uint16_t port, bool reuse)
 {
 	if (c->state != TCP_CLOSED || c->lport)
 		return -EINVAL;
-	if (port && port_in_use(c->stack, addr, port, reuse))
+	if (port && tcp_port_in_use(c->stack, addr, port, reuse))
 		return -EADDRINUSE;
 	c->laddr = addr;
-	c->lport = port;                /* 0: picked at listen or connect */
+	if (port)
+		tcp_port_take(c, port);         /* 0: picked at listen or connect */
 	return 0;
-}
-
-/* An ephemeral port; for a connection (its peer known), one whose answers reach this stack. */
-static int pick_port(struct tcp_conn *c, bool connecting)
-{
-	struct tcp_stack *st = c->stack;
-	for (unsigned tries = 0; tries < 65536 - TCP_EPHEMERAL_FIRST; tries++) {
-		uint16_t p = st->next_port;
-		st->next_port = p == 65535 ? TCP_EPHEMERAL_FIRST : (uint16_t)(p + 1);
-		if (connecting && st->port_ok && !st->port_ok(st, c->laddr, p, c->raddr, c->rport))
-			continue;
-		if (!port_in_use(st, c->laddr, p, false)) {
-			c->lport = p;
-			return 0;
-		}
-	}
-	return -EADDRNOTAVAIL;
 }
 
 int tcp_listen(struct tcp_conn *c, unsigned backlog)
@@ -66,16 +31,13 @@ int tcp_listen(struct tcp_conn *c, unsigned backlog)
 	}
 	if (c->state != TCP_CLOSED)
 		return -EINVAL;
-	if (!c->lport && (err = pick_port(c, false)))
+	if (!c->lport && (err = tcp_port_pick(c, false)))
 		return err;
 	/* Two sockets may bind one port with SO_REUSEADDR; only one of them may listen. */
-	struct tcp_conn *l;
-	list_for_each_entry(l, &c->stack->listeners, hash_node)
-		if (l->lport == c->lport && (!l->laddr || !c->laddr || l->laddr == c->laddr))
-			return -EADDRINUSE;
+	if (tcp_lookup_listener(c->stack, c->laddr, c->lport))
+		return -EADDRINUSE;
 	c->backlog = MAX(MIN(backlog, 65535u), 1u);
-	list_del(&c->hash_node);
-	list_add_tail(&c->stack->listeners, &c->hash_node);
+	tcp_listener_add(c);
 	tcp_set_state(c, TCP_LISTEN);
 	return 0;
 }
@@ -95,13 +57,11 @@ int tcp_connect(struct tcp_conn *c, uint32_t addr, uint16_t port, uint64_t now)
 		c->laddr = st->nif->ip;
 	c->raddr = addr;
 	c->rport = port;
-	if (!c->lport && (err = pick_port(c, true)))
+	if (!c->lport && (err = tcp_port_pick(c, true)))
 		return err;
 	struct seg probe = { .src = addr, .dst = c->laddr, .sport = port, .dport = c->lport };
 	if (tcp_lookup(st, &probe))
 		return -EADDRINUSE;
-	if ((err = tcp_alloc_buffers(c)))
-		return err;
 	c->rcv_wscale = tcp_wscale_for(c->rcap);
 	c->iss = tcp_isn(c, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
@@ -145,8 +105,12 @@ long tcp_send(struct tcp_conn *c, const void *data, size_t len, uint64_t now)
 	if (c->fin_queued)
 		return -EPIPE;
 	uint32_t n = (uint32_t)MIN(len, (size_t)(c->scap - c->slen));
-	tcp_ring_put(c->sbuf, c->scap, c->shead + c->slen, data, n);
-	c->slen += n;
+	if (n) {
+		if (!tcp_sbuf_need(c))
+			return -ENOMEM;
+		tcp_ring_put(c->sbuf, c->scap, c->shead + c->slen, data, n);
+		c->slen += n;
+	}
 	tcp_output(c, now);
 	return n;
 }
@@ -169,6 +133,7 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, bool peek, uint64_t now
 	uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	c->rhead = (c->rhead + n) % c->rcap;
 	c->rlen -= n;
+	tcp_buffers_trim(c);            /* all read: the receive buffer goes back */
 	/* A window update when reading opened the window a good deal (RFC 9293 3.8.6.2.2). */
 	if (tcp_synchronized(c->state) && !c->fin_rcvd && c->state != TCP_TIME_WAIT) {
 		uint32_t space = c->rcap - c->rlen;
@@ -238,7 +203,7 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 		return;
 	case TCP_FIN_WAIT_2:
 		if (!c->t_wait)
-			c->t_wait = now + TCP_FIN_WAIT_2_MS;
+			tcp_timer_set(c, &c->t_wait, now + TCP_FIN_WAIT_2_MS);
 		return;
 	case TCP_TIME_WAIT:
 		tcp_free_buffers(c);
@@ -278,6 +243,12 @@ int tcp_set_buffers(struct tcp_conn *c, uint32_t rcv, uint32_t snd)
 	if (snd)
 		c->scap = MIN(MAX(snd, (uint32_t)TCP_BUF_MIN), (uint32_t)TCP_BUF_MAX);
 	return 0;
+}
+
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now)
+{
+	c->keepalive = on;
+	tcp_timer_set(c, &c->t_keep, on && c->state == TCP_ESTABLISHED ? now + TCP_KEEPIDLE_MS : 0);
 }
 
 uint32_t tcp_readable(const struct tcp_conn *c)

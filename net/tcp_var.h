@@ -1,11 +1,13 @@
 /* What the TCP files share that is not the public API of tcp.h: header bits, the parsed
  * segment, sequence arithmetic and each file's calls into the others. The files are
- *   tcp_subr.c       connection table, allocation and release, ISN, buffers, TIME_WAIT
+ *   tcp_subr.c       the tables (connections, listeners, ports), ephemeral ports, allocation
+ *                    and release, ISN, buffers, TIME_WAIT
  *   tcp_input.c      parsing and the segment-arrives steps of RFC 9293 3.10.7
  *   tcp_reass.c      the receive buffer and its out-of-order islands
  *   tcp_syncookie.c  the SYN-ACK without state, and the ACK that rebuilds it
  *   tcp_output.c     windows, segments, ACKs, RSTs, SYNs
  *   tcp_timer.c      timers, the RTT estimate and the congestion window
+ *   tcp_wheel.c      the timing wheel the timers wait in (tcp_wheel.h)
  *   tcp_usrreq.c     the user's calls (bind, listen, connect, send, recv, close, poll ...) */
 #ifndef NET_TCP_VAR_H
 #define NET_TCP_VAR_H
@@ -88,16 +90,32 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state s);
 struct list_node *tcp_bucket(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			     uint16_t rport);
 struct tcp_conn *tcp_lookup(struct tcp_stack *st, const struct seg *s);
+/* The listener on port for local address addr (0: any), or NULL. */
 struct tcp_conn *tcp_lookup_listener(struct tcp_stack *st, uint32_t addr, uint16_t port);
+/* Puts c (bound, in LISTEN) into the listener tables. */
+void tcp_listener_add(struct tcp_conn *c);
+/* Whether bind() may not take port: a listener holds it, or (without SO_REUSEADDR) any
+ * connection does. */
+bool tcp_port_in_use(struct tcp_stack *st, uint32_t addr, uint16_t port, bool reuse);
+/* c takes the local port (bind, a listener's child); the port is held until c is freed. */
+void tcp_port_take(struct tcp_conn *c, uint16_t port);
+/* An ephemeral port for c: for a listener (connecting false) one nobody holds; for a
+ * connection to c's peer, one that makes a new 4-tuple (RFC 6056). -EADDRNOTAVAIL. */
+int tcp_port_pick(struct tcp_conn *c, bool connecting);
 uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 uint8_t tcp_wscale_for(uint32_t space);
 void tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n);
 void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst, uint32_t n);
-int tcp_alloc_buffers(struct tcp_conn *c);
+/* c's receive or send buffer, allocated if it has none: false when memory is short. */
+bool tcp_rbuf_need(struct tcp_conn *c);
+bool tcp_sbuf_need(struct tcp_conn *c);
+/* Gives back the buffers that hold nothing; tcp_free_buffers gives back both. */
+void tcp_buffers_trim(struct tcp_conn *c);
 void tcp_free_buffers(struct tcp_conn *c);
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st);
 void tcp_conn_free(struct tcp_conn *c);
-void tcp_conn_finish(struct tcp_conn *c, int error);
+/* True when c was freed (nobody holds it). */
+bool tcp_conn_finish(struct tcp_conn *c, int error);
 void tcp_time_wait_restart(struct tcp_conn *c, uint64_t now);
 void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now);
 struct tcp_conn *tcp_child_new(struct tcp_conn *l, const struct seg *s);
@@ -129,6 +147,10 @@ void tcp_output(struct tcp_conn *c, uint64_t now);
 void tcp_queue_fin(struct tcp_conn *c, uint64_t now);
 
 /* tcp_timer.c */
+/* Sets one of c's deadlines (&c->t_rexmt ... &c->t_wait; 0 stops it) and moves c in the
+ * wheel to the earliest; tcp_timer_sync does the latter after fields were set directly. */
+void tcp_timer_set(struct tcp_conn *c, uint64_t *deadline, uint64_t when);
+void tcp_timer_sync(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r);
 void tcp_rtt_ts_sample(struct tcp_conn *c, uint32_t tsecr, uint64_t now);
 void tcp_congestion_on_ack(struct tcp_conn *c, uint32_t acked, uint64_t now);

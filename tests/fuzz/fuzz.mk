@@ -20,7 +20,7 @@ FUZZ_TARGETS := eth tcp http elf cpio mb2 urpc
 FUZZ_LIB  := lib/string.c lib/format.c
 FUZZ_NET  := net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
 	     net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
-	     net/tcp_timer.c net/tcp_usrreq.c lib/toeplitz.c
+	     net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c lib/toeplitz.c
 FUZZ_SRCS_eth  := tests/fuzz/fuzz_eth.c tests/fuzz/frame_check.c $(FUZZ_NET) $(FUZZ_LIB)
 FUZZ_SRCS_tcp  := tests/fuzz/fuzz_tcp.c tests/fuzz/frame_check.c $(FUZZ_NET) $(FUZZ_LIB)
 FUZZ_SRCS_http := tests/fuzz/fuzz_http.c user/httpd/http.c user/httpd/httpdate.c

@@ -299,6 +299,22 @@ static void check_monotone(const struct tcp_conn *c)
 	t->snd_una = c->snd_una;
 }
 
+/* A connection with a deadline is in the timing wheel at the earliest of them, and one
+ * without is not: a deadline the wheel does not hold would never fire. */
+static void check_wheel(const struct tcp_conn *c)
+{
+	const uint64_t t[5] = { c->t_rexmt, c->t_delack, c->t_persist, c->t_keep, c->t_wait };
+	uint64_t first = 0;
+	for (unsigned i = 0; i < 5; i++)
+		if (t[i] && (!first || t[i] < first))
+			first = t[i];
+	FUZZ_CHECK(tcp_wheel_armed(&c->timer) == (first != 0), "%s: deadline %lu, wheel %s",
+		   tcp_state_name(c->state), (unsigned long)first,
+		   tcp_wheel_armed(&c->timer) ? "armed" : "not armed");
+	FUZZ_CHECK(!first || c->timer.when == first, "%s: earliest deadline %lu, wheel at %lu",
+		   tcp_state_name(c->state), (unsigned long)first, (unsigned long)c->timer.when);
+}
+
 static void check_conn(const struct tcp_conn *c, unsigned *by_state)
 {
 	FUZZ_CHECK(c->state < TCP_STATES, "state %u", c->state);
@@ -306,6 +322,7 @@ static void check_conn(const struct tcp_conn *c, unsigned *by_state)
 	check_send(c);
 	check_recv(c);
 	check_monotone(c);
+	check_wheel(c);
 	if (c->state == TCP_TIME_WAIT)
 		FUZZ_CHECK(c->t_wait, "TIME_WAIT without its timer");
 	if (c->state == TCP_FIN_WAIT_2 && c->user_closed)

@@ -13,13 +13,14 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefi
 HOST_LIB_SRCS  := lib/string.c lib/format.c lib/bitmap.c lib/cmdline.c kernel/mb2.c kernel/acpi.c kernel/initrd.c kernel/elf.c \
 		  net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
 		  net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
-		  net/tcp_timer.c net/tcp_usrreq.c net/steer.c net/move.c net/balance.c kernel/nicplan.c \
+		  net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c net/steer.c net/move.c net/balance.c kernel/nicplan.c \
 		  lib/toeplitz.c lib/sort.c kernel/fbcon.c kernel/font.c
 HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_format.c \
 		  tests/host/test_bitmap.c tests/host/test_list.c tests/host/test_ring.c \
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
 		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_ip.c tests/host/net_harness.c tests/host/test_tcp.c \
 		  tests/host/test_tcp_send.c tests/host/test_tcp_wire.c tests/host/tcp_harness.c \
+		  tests/host/test_tcp_wheel.c tests/host/test_tcp_conns.c \
 		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c tests/host/test_move.c tests/host/test_balance.c tests/host/test_tcp_stray.c \
 		  tests/host/test_nicplan.c tests/host/test_fbcon.c
 # httpd's request parser and dates (pure code, user/httpd/http.h).

@@ -223,8 +223,7 @@ TEST(tcp, keepalive_probes_then_times_out_rfc1122_4_2_3_6)
 	raw_setup();
 	struct tcp_conn *l = listener(&A, 80, 8);
 	struct tcp_conn *c = raw_accept(l, NULL);
-	c->keepalive = true;
-	c->t_keep = now + TCP_KEEPIDLE_MS;
+	tcp_set_keepalive(c, true, now);
 	run_for(TCP_KEEPIDLE_MS - 1000);
 	EXPECT_EQ_U64(ncap, 0);                 /* nothing for two hours of quiet */
 	run_for(2000);

@@ -75,6 +75,7 @@ net() {
 		(. tests/net/dist.sh && dist_expected)
 		(. tests/net/death.sh && death_expected)
 		(. tests/net/monitor.sh && monitor_expected)
+		script_passes tests/net/conns.sh | grep '^net\.'
 		perl -ne 'print "net.workers_$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' \
 			tests/net/rss_check.py          # the httpd -w boot's
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'

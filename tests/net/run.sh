@@ -479,6 +479,8 @@ BOOT_ISO=
 # The load balancer against a CPU hog, and the live page (tests/net/monitor.sh).
 . tests/net/monitor.sh
 monitor_run_all
+# 5,000 idle connections held across 4 kernels, served again, freed (tests/net/conns.sh).
+. tests/net/conns.sh && conns_run
 
 rm -f "$OUT/relay.pid"
 # Last boot: the same guest behind a link that loses 5% and reorders 10% each way.

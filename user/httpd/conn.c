@@ -2,6 +2,37 @@
  * Everything here runs from the event loop and never blocks. */
 #include "user/httpd/httpd.h"
 
+static struct conn_io *spare[IO_SPARES];
+static unsigned nspare;
+
+/* Gives c its buffers if it has none; false when memory is short. */
+static bool io_get(struct conn *c)
+{
+	if (c->in)
+		return true;
+	struct conn_io *io = nspare ? spare[--nspare] : malloc(sizeof(*io));
+	if (!io)
+		return false;
+	c->in = io->in;
+	c->out = io->out;
+	return true;
+}
+
+/* Takes c's buffers back once they hold nothing (no request begun, no response waiting),
+ * or at once if force. */
+static void io_put(struct conn *c, bool force)
+{
+	if (!c->in || (!force && (c->in_off < c->in_len || c->out_off < c->out_len || c->body_left)))
+		return;
+	struct conn_io *io = (struct conn_io *)(void *)c->in;
+	if (nspare < IO_SPARES)
+		spare[nspare++] = io;
+	else
+		free(io);
+	c->in = c->out = NULL;
+	c->in_off = c->in_len = c->out_off = c->out_len = 0;
+}
+
 static bool would_block(void)
 {
 	return errno == EAGAIN || errno == EINTR;
@@ -45,7 +76,7 @@ struct conn *conn_new(struct server *s, int fd, uint32_t peer_ip, uint16_t peer_
 
 	if (!c)
 		return NULL;
-	memset(c, 0, offsetof(struct conn, in));        /* the buffers need no clearing */
+	memset(c, 0, sizeof(*c));
 	c->srv = s;
 	c->fd = fd;
 	c->state = CONN_ACTIVE;
@@ -103,6 +134,7 @@ void conn_destroy(struct conn *c)
 	server_watch(s, c->fd, 0, NULL, EPOLL_CTL_DEL);
 	close(c->fd);
 	body_end(c);
+	io_put(c, true);
 	free(c);
 	s->stats.open--;
 	server_conn_closed(s);
@@ -110,6 +142,8 @@ void conn_destroy(struct conn *c)
 
 size_t conn_out_room(struct conn *c, size_t want)
 {
+	if (!io_get(c))
+		return 0;
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
 	} else if (CONN_OUT_SIZE - c->out_len < want && c->out_off > 0) {
@@ -120,10 +154,11 @@ size_t conn_out_room(struct conn *c, size_t want)
 	return CONN_OUT_SIZE - c->out_len;
 }
 
-/* Another response may be queued: the last one's body is all in out[], and a head fits. */
+/* Another response may be queued: the last one's body is all in out[], and a head fits
+ * (as it does in buffers not taken yet). */
 static bool can_respond(struct conn *c)
 {
-	return c->body_left == 0 && conn_out_room(c, HEAD_ROOM) >= HEAD_ROOM;
+	return c->body_left == 0 && (!c->out || conn_out_room(c, HEAD_ROOM) >= HEAD_ROOM);
 }
 
 /* Reading stops while responses cannot be queued, so a client that pipelines requests
@@ -148,6 +183,8 @@ static bool has_newline(const char *s, size_t n)
  * enough to be refused), so one sent a byte at a time costs no quadratic parsing. */
 static int conn_read(struct conn *c)
 {
+	if (!io_get(c))
+		return -1;
 	if (c->in_off > 0) {
 		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
 		c->in_len -= c->in_off;
@@ -256,7 +293,8 @@ static bool conn_linger(struct conn *c)
 
 static void conn_linger_read(struct conn *c)
 {
-	long n = recv(c->fd, c->in, CONN_IN_SIZE, 0);
+	static char discard[CONN_IN_SIZE];
+	long n = recv(c->fd, discard, sizeof(discard), 0);
 	if (n > 0 || (n < 0 && would_block()))
 		return;
 	conn_destroy(c);
@@ -294,6 +332,7 @@ static void conn_pump(struct conn *c)
 			return;
 		}
 	}
+	io_put(c, false);
 	conn_update_events(c);
 }
 

@@ -25,6 +25,7 @@
 #define EVENTS_MAX      256             /* epoll events taken per wait */
 #define FDS_RESERVED    16              /* descriptors never given to connections: the listener,
 					 * epoll, stdio and the files being sent */
+#define IO_SPARES       64              /* released conn_io blocks kept for the next (1.5 MiB) */
 
 /* A connection is ACTIVE while it reads requests and writes responses. After a response that
  * ends the connection it is CLOSING: the output drains, then we shut down our side and
@@ -39,6 +40,14 @@ enum conn_state {
 
 struct server;
 struct deadline_list;
+
+/* A connection's input and output buffers, one block held only while either holds bytes
+ * (or a body is being sent): an idle keep-alive connection costs its struct conn alone, so
+ * that a server can hold a hundred thousand of them (conn.c). */
+struct conn_io {
+	char in[CONN_IN_SIZE];
+	char out[CONN_OUT_SIZE];
+};
 
 struct conn {
 	struct server *srv;
@@ -66,8 +75,8 @@ struct conn {
 	char *body_owned;               /* freed once the body is sent */
 	uint64_t body_pos, body_left;
 
-	char in[CONN_IN_SIZE];
-	char out[CONN_OUT_SIZE];
+	/* The conn_io block's two halves, or NULL while the connection holds none. */
+	char *in, *out;
 };
 
 /* Connections in the order their deadlines fall: every deadline in one list is `now + ms`

@@ -13,7 +13,7 @@
 #include "user/lib/flotilla.h"  /* sockets, epoll, files, malloc, printf, string functions */
 
 /* A process may hold this many descriptors (the kernel's per-process table). */
-#define PORT_MAX_FDS    1024
+#define PORT_MAX_FDS    65536
 #define PORT_S_IFMT     0170000u
 #define PORT_S_IFREG    0100000u
 

@@ -3,7 +3,7 @@
  * "usertests: PASS name" or "usertests: FAIL name: why"; exit status = failures. */
 #include "user/lib/flotilla.h"
 
-#define PROC_FDS 1024          /* descriptors per process (kernel/proc.h) */
+#define PROC_FDS 65536         /* descriptors per process (kernel/proc.h) */
 
 #define CHILD "/bin/utest-child"
 #define KILLED 139

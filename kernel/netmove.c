@@ -337,3 +337,12 @@ const struct netmove_stats *netmove_stats(void)
 {
 	return &stats;
 }
+
+struct netmove_counts netmove_counts(void)
+{
+	return (struct netmove_counts){
+		.forwarded = stats.forwarded, .fwd_failed = stats.fwd_failed,
+		.begun = ctl.stats.requested, .done = ctl.stats.done,
+		.aborted = ctl.stats.aborted,
+	};
+}

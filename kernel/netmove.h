@@ -60,5 +60,12 @@ struct netmove_stats {
 	uint64_t not_from_kernel0;      /* BEGIN, LEAVE or ABORT from another kernel */
 };
 const struct netmove_stats *netmove_stats(void);
+/* What /status shows of moves (SYS_NETSTAT, SYS_NETSTAT_ALL): this kernel's forwarding, and
+ * kernel 0's moves since boot (zeros on every other kernel, which requests none). */
+struct netmove_counts {
+	uint64_t forwarded, fwd_failed;
+	uint64_t begun, done, aborted;
+};
+struct netmove_counts netmove_counts(void);
 
 #endif

@@ -129,6 +129,7 @@ static void on_drained(unsigned from, const void *p)
 	memcpy(&r, p, sizeof(r));
 	if (kself.core == 0)
 		move_ctl_drained(&ctl, r.id, from);
+	move_fwd_heard(&local, r.id, time_uptime_ms());        /* buckets back home first */
 	move_fwd_end(&local, r.id);
 }
 

@@ -26,9 +26,14 @@
  * the table untouched. A LEAVE that cannot be sent is retried at each poll until it is, or
  * `from` is dead. The drain lasts as long as the connections do; the new owner stops
  * forwarding on DRAINED, when `from` dies (peer_alive), or when its reports stop for
- * MOVE_SILENCE_MS; kernel 0 forgets the move likewise. One move per bucket at a time: a
- * bucket mid-move refuses another (-EBUSY), except that a bucket `from` still drains may move
- * back to `from`, whose connections there are then its own again. A message that names no
+ * MOVE_SILENCE_MS; kernel 0 forgets the move likewise. The previous owner forwards on too,
+ * whatever it forwarded before LEAVE (frames the table sent it before the change may still
+ * be in its ring). One move per bucket at a time: a bucket mid-move refuses another
+ * (-EBUSY), except that a bucket `from` still drains may move back to `from`, whose
+ * connections there are its own again once the kernel it comes from reports on that move
+ * (it has left the bucket, and forwarded what reached it); until then they stay in the
+ * drain, so that its forwarding to them goes on. A move back that ends (aborted, or
+ * drained) leaves the bucket in the first move, if that one is on. A message that names no
  * move (late, or from the wrong kernel) is counted and changes nothing.
  *
  * Connections in TIME-WAIT are not waited for (they last 2 MSL): a segment of one that comes

@@ -89,6 +89,7 @@ struct move_fwd {
 	uint8_t to;                     /* the previous owner, or MOVE_NONE */
 	uint32_t id;
 	uint64_t heard;                 /* BEGIN, or the previous owner's last report */
+	bool back;                      /* the bucket came back while this kernel drained it */
 };
 
 /* A previous owner's drain: its connections in mask are counted until none is left. */
@@ -122,19 +123,24 @@ enum move_report {
 
 void move_local_init(struct move_local *l);
 /* New owner, on BEGIN: forward the buckets of m to `from`. A bucket this kernel drains is
- * back: its connections are local again, and it leaves the drain. */
+ * coming back; its connections stay in the drain, counted and reported, until `from` has
+ * left the bucket (its first report on this move): until then the table may still send
+ * their segments to `from`, which must go on forwarding them here. */
 void move_fwd_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		    unsigned from, uint64_t now);
 /* The kernel unknown segments of bucket b go to, or -1. */
 int move_fwd_to(const struct move_local *l, unsigned b);
 /* DRAINED (from the previous owner) or ABORT: forwarding for move id stops. */
 void move_fwd_end(struct move_local *l, uint32_t id);
-/* DRAINING: the previous owner is there. */
+/* DRAINING or DRAINED of move id: the previous owner is there, and has left its buckets;
+ * those that came back here leave their drains. */
 void move_fwd_heard(struct move_local *l, uint32_t id, uint64_t now);
-/* Forwarding to a dead kernel, or one silent for MOVE_SILENCE_MS, stops. */
+/* Forwarding to a dead kernel, or one silent for MOVE_SILENCE_MS, stops (a bucket that came
+ * back from a dead kernel leaves its drains: nothing forwards to them any more). */
 void move_fwd_tick(struct move_local *l, uint64_t now, uint64_t alive);
-/* Previous owner, on LEAVE: m is no longer this kernel's (its forwarding there stops); its
- * connections there are drained, reported to `to`. The drain's index, or -ENOSPC. */
+/* Previous owner, on LEAVE: m is no longer this kernel's; its connections there are
+ * drained, reported to `to`. Its forwarding of m goes on until it ends by itself (frames
+ * sent here before the table changed may be on their way). The drain's index, or -ENOSPC. */
 int move_drain_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		     unsigned to, uint64_t now);
 /* Drain i has `remaining` connections: what to send now. */

@@ -187,6 +187,43 @@ TEST(move, a_second_move_of_a_bucket_mid_move_is_refused)
 	EXPECT(move_ctl_of(&c, 4) == back);
 }
 
+/* Bucket 4 went from kernel 1 to kernel 0 and kernel 1 drains it; a move back to 1 begins
+ * and is aborted. Kernel 1's connections there are still reached only through kernel 0's
+ * forwarding, so the bucket is the first move's again: it may move back to 1, never to a
+ * third kernel, whose forwarding would go to kernel 0 instead. The same once the move back
+ * ends by its drain while the first move is still on. */
+TEST(move, a_bucket_whose_move_back_ends_belongs_to_the_drain_it_came_from)
+{
+	struct move_ctl c;
+	uint8_t t[STEER_BUCKETS];
+	struct move *m = begun(&c, t, 3, 4, 0);        /* bucket 4: kernel 1 -> kernel 0 */
+	struct steer_mask b4 = mask_of(4);
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_ready(&c, m->id, 0, T0);
+	t[4] = 0;
+	move_ctl_sent(&c, m, m->step, T0);
+	move_ctl_sent(&c, m, m->step, T0);             /* draining on kernel 1 */
+	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 1, T0), 1);
+	struct move *back = (struct move *)move_ctl_of(&c, 4);
+	move_ctl_sent(&c, back, back->step, T0);
+	move_ctl_tick(&c, T0 + MOVE_READY_MS, ALL);     /* no READY: aborted */
+	move_ctl_sent(&c, back, back->step, T0 + MOVE_READY_MS);
+	EXPECT(move_ctl_of(&c, 4) == m);
+	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 2, T0 + MOVE_READY_MS), -EBUSY);
+	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 1, T0 + MOVE_READY_MS), 1);
+	back = (struct move *)move_ctl_of(&c, 4);
+	move_ctl_sent(&c, back, back->step, T0);
+	move_ctl_ready(&c, back->id, 1, T0);
+	t[4] = 1;
+	move_ctl_sent(&c, back, back->step, T0);
+	move_ctl_sent(&c, back, back->step, T0);       /* draining on kernel 0 */
+	EXPECT_EQ_U64(move_ctl_drained(&c, back->id, 0), 0);
+	EXPECT(move_ctl_of(&c, 4) == m);
+	EXPECT_EQ_U64(move_ctl_drained(&c, m->id, 1), 0);
+	EXPECT(move_ctl_of(&c, 4) == NULL);
+	EXPECT_EQ_U64(move_ctl_request(&c, t, &b4, 2, T0 + 2000), 1);
+}
+
 TEST(move, a_request_splits_by_previous_owner_and_skips_buckets_already_there)
 {
 	struct move_ctl c;
@@ -283,7 +320,9 @@ TEST(move, the_previous_owner_reports_progress_then_drained)
 	EXPECT(i >= 0);
 	if (i < 0)
 		return;
-	EXPECT_EQ_U64(move_fwd_to(&l, 4), -1);          /* it leaves: no forwarding there */
+	/* It leaves, but frames sent here before the table changed may still be in its ring:
+	 * their connections are on kernel 2 yet, so its forwarding goes on. */
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), 2);
 	EXPECT_EQ_U64(move_drain_check(&l, (unsigned)i, 2, T0), MOVE_REPORT_DRAINING);
 	EXPECT_EQ_U64(move_drain_check(&l, (unsigned)i, 2, T0 + 10), MOVE_REPORT_NONE);
 	EXPECT_EQ_U64(move_drain_check(&l, (unsigned)i, 1, T0 + MOVE_REPORT_MS),
@@ -296,19 +335,64 @@ TEST(move, the_previous_owner_reports_progress_then_drained)
 	EXPECT_EQ_U64(move_drain_check(&l, (unsigned)i, 0, T0 + 5000), MOVE_REPORT_NONE);
 }
 
-TEST(move, a_bucket_that_comes_back_leaves_the_drain)
+/* Buckets 4 and 5 left for kernel 1, which forwards their connections' segments here; bucket
+ * 4 moves back. Until kernel 1 reports on the move back (it has left bucket 4), the table
+ * may still send those segments to kernel 1, and kernel 1 forwards them only while this
+ * kernel's drain is on: the bucket stays in it, its connections counted. */
+TEST(move, a_bucket_that_comes_back_leaves_the_drain_once_the_kernel_it_left_reports)
 {
 	struct move_local l;
 	move_local_init(&l);
 	struct steer_mask m = { { 0x30, 0 } }, back = mask_of(4);
-	int i = move_drain_begin(&l, 7, &m, 0, T0);
+	int i = move_drain_begin(&l, 7, &m, 1, T0);
 	EXPECT(i >= 0);
 	if (i < 0)
 		return;
-	move_fwd_begin(&l, 8, &back, 0, T0 + 5);        /* bucket 4 moves back here */
+	move_fwd_begin(&l, 8, &back, 1, T0 + 5);        /* bucket 4 moves back here */
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), 1);
+	EXPECT(steer_mask_has(&l.drain[i].mask, 4));
+	move_fwd_heard(&l, 7, T0 + 10);                 /* another move's report */
+	EXPECT(steer_mask_has(&l.drain[i].mask, 4));
+	move_fwd_heard(&l, 8, T0 + 20);                 /* kernel 1 has left bucket 4 */
 	EXPECT(!steer_mask_has(&l.drain[i].mask, 4));
 	EXPECT(steer_mask_has(&l.drain[i].mask, 5));
-	EXPECT_EQ_U64(move_fwd_to(&l, 4), 0);
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), 1);
+}
+
+/* A move back that is aborted never took place: the bucket's connections here are still
+ * reached through kernel 1, and the drain goes on counting them. */
+TEST(move, a_bucket_whose_move_back_is_aborted_stays_in_the_drain)
+{
+	struct move_local l;
+	move_local_init(&l);
+	struct steer_mask m = mask_of(4);
+	int i = move_drain_begin(&l, 7, &m, 1, T0);
+	EXPECT(i >= 0);
+	if (i < 0)
+		return;
+	move_fwd_begin(&l, 8, &m, 1, T0 + 5);
+	move_fwd_end(&l, 8);                            /* ABORT */
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), -1);
+	EXPECT(steer_mask_has(&l.drain[i].mask, 4));
+	EXPECT_EQ_U64(move_drain_check(&l, (unsigned)i, 1, T0 + 10), MOVE_REPORT_DRAINING);
+}
+
+/* Kernel 1, which the bucket came back from, died: nothing forwards to the drain any more. */
+TEST(move, a_bucket_that_came_back_from_a_dead_kernel_leaves_the_drain)
+{
+	struct move_local l;
+	move_local_init(&l);
+	struct steer_mask m = mask_of(4);
+	int i = move_drain_begin(&l, 7, &m, 1, T0);
+	EXPECT(i >= 0);
+	if (i < 0)
+		return;
+	move_fwd_begin(&l, 8, &m, 1, T0 + 5);
+	move_fwd_tick(&l, T0 + 10, ALL);
+	EXPECT(steer_mask_has(&l.drain[i].mask, 4));
+	move_fwd_tick(&l, T0 + 20, ALL & ~2ull);
+	EXPECT(!steer_mask_has(&l.drain[i].mask, 4));
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), -1);
 }
 
 TEST(move, drains_past_the_slots_are_counted)

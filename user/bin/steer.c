@@ -92,6 +92,16 @@ static int random_kernel(const struct sys_steer_table *t, unsigned not)
 	return -1;
 }
 
+/* Sleeps until `at` (uptime_ms's clock); at once if that has passed. */
+static void sleep_until(uint64_t at)
+{
+	uint64_t now = uptime_ms();
+	if (now < at)
+		sleep_ms(at - now);
+}
+
+/* One move every MS ms from the start, by the clock: a move that comes late (kernel 0 busy
+ * serving) is made at once, so that SECONDS s hold SECONDS * 1000 / MS moves. */
 static int churn(const char *ms_s, const char *secs_s)
 {
 	struct sys_steer_table t0, t;
@@ -102,7 +112,9 @@ static int churn(const char *ms_s, const char *secs_s)
 		return 2;
 	}
 	rng = uptime_ms() | 1;
-	for (uint64_t end = uptime_ms() + (uint64_t)secs * 1000; uptime_ms() < end; sleep_ms(ms)) {
+	uint64_t start = uptime_ms(), end = start + (uint64_t)secs * 1000;
+	for (uint64_t at = start; at < end; at += (uint64_t)ms) {
+		sleep_until(at);
 		if (steer_table(&t) < 0)
 			break;
 		unsigned b = random_below(SYS_STEER_BUCKETS);

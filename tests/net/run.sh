@@ -4,12 +4,14 @@
 # bounded in count and time. Needs root for the namespace; without it, says so loudly.
 #
 # The guest boots with init=/etc/net.conf (httpd on ports 80 and 81, the echo service on 7)
-# and an initrd that also holds /www/big.bin, 16 MiB of random bytes made for this run.
+# and an initrd that also holds /www/big.bin and /www/64k.bin, 16 MiB and 64 KiB of random
+# bytes made for this run.
 # Boots: one on the tap directly with an e1000 (ARP, ping, UDP, TCP, HTTP, 500 connections,
 # wrk, malformed packets, a SYN flood), one the same way with an igb (ping, UDP, TCP, HTTP,
 # wrk); the distributed stack's matrix, e1000 and igb with 1, 2 and 4 kernels serving
-# (tests/net/dist.sh); and one through tests/net/lossy_link.py, which loses 5% of the frames
-# each way and reorders 10%, where every byte must still arrive.
+# (tests/net/dist.sh); httpd -w's single socket; buckets moved under load, 4 kernels on
+# each NIC (tests/net/moveload.sh); and one through tests/net/lossy_link.py, which loses 5%
+# of the frames each way and reorders 10%, where every byte must still arrive.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -102,6 +104,8 @@ rm -rf "$img" && mkdir -p "$img/initrd/www"
 cp -a "$BUILD/initrd/." "$img/initrd/"
 head -c $((16 << 20)) /dev/urandom >"$img/initrd/www/big.bin"
 cp "$img/initrd/www/big.bin" "$OUT/big.bin"
+head -c $((64 << 10)) /dev/urandom >"$img/initrd/www/64k.bin"     # tests/net/moveload.sh's
+cp "$img/initrd/www/64k.bin" "$OUT/64k.bin"
 (cd "$img/initrd" && find . | LC_ALL=C sort | cpio -o -H newc --quiet >../initrd.cpio)
 cp "$BUILD/kernel.elf" "$img/kernel.elf"
 tools/mkiso.sh "$img/kernel.elf" "$OUT/net.iso" \
@@ -137,9 +141,33 @@ seen() {
 	return 1
 }
 
-# guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell).
+# guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell),
+# as tools/guest-type.sh types it, but with the connection held until the guest has echoed
+# the whole line (5 s at most): kernel 0 reads its UART only at its tick (kernel/console.c),
+# which a loaded guest may not reach for a while, and QEMU drops whatever it had not read
+# yet when the connection closes.
 guest_type() {
-	tools/guest-type.sh "$OUT/$guest.sock" "$1"
+	$PY - "$OUT/$guest.sock" "$1" "$OUT/$guest.log" <<'PY'
+import os, socket, sys, time
+sock, line, log = sys.argv[1:4]
+start = os.path.getsize(log)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock)
+for c in line + "\r":
+    s.sendall(c.encode())
+    time.sleep(0.002)
+end = time.monotonic() + 5
+while time.monotonic() < end:
+    with open(log, "rb") as f:
+        f.seek(start)
+        # The echo is the line's characters, possibly broken by other kernels' lines.
+        echoed = b"".join(l.split(b"> ", 1)[-1] for l in f.read().replace(b"\r", b"").split(b"\n"))
+    if line.encode() in echoed:
+        break
+    time.sleep(0.05)
+time.sleep(0.1)
+s.close()
+PY
 }
 
 # ping COUNT SIZE: how many of COUNT echo requests of SIZE data bytes were answered.
@@ -175,6 +203,13 @@ big_sum=$(sha256sum <"$OUT/big.bin" | cut -d' ' -f1)
 if [ "${NET_ONLY:-}" = dist ]; then
 	. tests/net/dist.sh
 	dist_run_all
+	exit 0
+fi
+# NET_ONLY=moveload runs the moves under load alone (tests/net/moveload.sh), the same way.
+if [ "${NET_ONLY:-}" = moveload ]; then
+	. tests/net/dist.sh
+	. tests/net/moveload.sh
+	dist_make_iso && moveload_run_all
 	exit 0
 fi
 
@@ -464,6 +499,10 @@ else
 fi
 stop_guest
 BOOT_ISO=
+
+# Moves of buckets under load, on the igb and the e1000 with 4 kernels (tests/net/moveload.sh).
+. tests/net/moveload.sh
+moveload_run_all
 
 rm -f "$OUT/relay.pid"
 # Last boot: the same guest behind a link that loses 5% and reorders 10% each way.

@@ -11,10 +11,12 @@
 #                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh and NEEDS_PID
 #                                     in tests/httpd/checks.py left out
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
-#                                     tests/net/malformed.py, the distributed matrix's
-#                                     (tests/net/dist.sh, with rss_check.py's), the moves
-#                                     under load (tests/net/moveload.sh), and httpd's own
-#                                     as net.guest_httpd
+#                                     tests/net/malformed.py (twice: one kernel, and 4
+#                                     as net.dist_e1000_4k_malformed), the distributed
+#                                     matrix's (tests/net/dist.sh, with rss_check.py's),
+#                                     the moves under load (tests/net/moveload.sh), the
+#                                     checks of tests/net/hostile4.sh, and httpd's own as
+#                                     net.guest_httpd
 #   tests/lib/expected.sh lab         tests/lab/run.sh's pass calls
 #   tests/lib/expected.sh ktests      "name needs..." for every KTEST and KTEST_NEEDS
 #   tests/lib/expected.sh usertests   run("name", ...) in user/tests/usertests.c
@@ -70,8 +72,9 @@ httpd_guest() {
 net() {
 	{
 		script_passes tests/net/run.sh | grep '^net\.'
-		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
-			tests/net/malformed.py
+		script_passes tests/net/hostile4.sh | grep '^net\.'
+		perl -ne 'print "net.malformed.$1\nnet.dist_e1000_4k_malformed.$1\n"
+			while /\b(?:check|report)\("([a-z0-9_]+)"/g' tests/net/malformed.py
 		(. tests/net/dist.sh && dist_expected)
 		(. tests/net/moveload.sh && moveload_expected)
 		perl -ne 'print "net.workers_$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' \

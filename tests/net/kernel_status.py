@@ -7,10 +7,12 @@ rows say which buckets each kernel owns, so each further fetch comes from a sour
 Toeplitz bucket (rss_check.py's hash) is that kernel's. A kernel whose bucket moved between
 the two is fetched again from another port.
 
-As a program: prints each kernel's /status as one JSON line, in kernel order, or with
---sum PATH, the sum over kernels of the numbers at PATH (keys joined by dots, as
-net.drops), as one JSON object. Exits 1 if a kernel could not be reached.
-usage: kernel_status.py HOST_IP GUEST_IP [--sum PATH]
+As a program: prints each kernel's /status as one JSON line, in kernel order; with --sum
+PATH, the sum over kernels of the numbers at PATH (keys joined by dots, as net.drops), as
+one JSON object; with --port-of K, a source port (of 20000-32767, chosen at random) whose
+connections to port 80 kernel K serves, by its buckets now. Exits 1 if a kernel could not be
+reached.
+usage: kernel_status.py HOST_IP GUEST_IP [--sum PATH | --port-of K]
 """
 import http.client
 import json
@@ -62,8 +64,23 @@ def summed(statuses, path):
     return total
 
 
+def port_of(host, guest, k):
+    ports = iter(random.Random().sample(range(1024, 32768), 32768 - 1024))
+    mine = set(fetch(host, guest, ports)["kernels"][k]["buckets"])
+    return next(p for p in random.Random().sample(range(20000, 32768), 32768 - 20000)
+                if bucket_of(host, guest, p, 80) in mine)
+
+
 def main():
     host, guest = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 4 and sys.argv[3] == "--port-of":
+        try:
+            print(port_of(host, guest, int(sys.argv[4])))
+            return 0
+        except (OSError, ValueError, KeyError, IndexError, StopIteration,
+                http.client.HTTPException) as e:
+            print("kernel_status: %r" % e, file=sys.stderr)
+            return 1
     try:
         all_ = every_kernel(host, guest)
     except (OSError, ValueError, KeyError, http.client.HTTPException) as e:

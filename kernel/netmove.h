@@ -14,30 +14,35 @@
  *                                                                     serves its connections
  *                                     <-- DRAINING {id, n} --------- there, a report a second
  *           <-------------------------------- DRAINING {id, n} ---
- *                                     <-- DRAINED {id} ------------- none left
- *           <-------------------------------- DRAINED {id} -------
- *                                     stops forwarding
+ *                                     <-- DRAINED {id} ------------- none left, and
+ *           <-------------------------------- DRAINED {id} -------  MOVE_LINGER_MS since
+ *                                     stops forwarding                LEAVE
  *
  * SYNs that open go to the new owner at once and are served there; every other segment of
- * a flow it does not know (the ACK of a cookie it sent aside) goes to `from` (net/tcp.h's
- * stray hook), which takes it without handing it on again.
+ * a flow it does not know (the ACK of a cookie it sent aside), and an ACK that does not
+ * answer the SYN-ACK of a half-open connection of its own (the peer's SYN, sent again
+ * across the move, opened one on both kernels), goes to `from` (net/tcp.h's stray hook),
+ * which takes it without handing it on again.
  *
  * A deadline on every step: no READY within MOVE_READY_MS -> ABORT {id} to the new owner,
  * the table untouched. A LEAVE that cannot be sent is retried at each poll until it is, or
- * `from` is dead. The drain lasts as long as the connections do; the new owner stops
- * forwarding on DRAINED, when `from` dies (peer_alive), or when its reports stop for
- * MOVE_SILENCE_MS; kernel 0 forgets the move likewise. The previous owner forwards on too,
+ * `from` is dead. The drain lasts as long as the connections do (a report that cannot be
+ * sent is tried again at the next count); the new owner stops forwarding on DRAINED, when
+ * `from` dies (peer_alive), or when its reports stop for MOVE_SILENCE_MS; kernel 0 forgets
+ * the move likewise. The previous owner forwards on too,
  * whatever it forwarded before LEAVE (frames the table sent it before the change may still
  * be in its ring). One move per bucket at a time: a bucket mid-move refuses another
  * (-EBUSY), except that a bucket `from` still drains may move back to `from`, whose
- * connections there are its own again once the kernel it comes from reports on that move
+ * connections there are its own again once the kernel it comes from has drained that move
  * (it has left the bucket, and forwarded what reached it); until then they stay in the
- * drain, so that its forwarding to them goes on. A move back that ends (aborted, or
- * drained) leaves the bucket in the first move, if that one is on. A message that names no
- * move (late, or from the wrong kernel) is counted and changes nothing.
+ * drain, so that its forwarding to them goes on (if the bucket leaves again first, the new
+ * drain holds them). A move back that ends (aborted, or drained) leaves the bucket in the
+ * first move, if that one is on. A message that names no move (late, or from the wrong
+ * kernel) is counted and changes nothing.
  *
- * Connections in TIME-WAIT are not waited for (they last 2 MSL): a segment of one that comes
- * after the drain draws the new owner's RST, as it would after the connection was gone. */
+ * Connections in TIME-WAIT are waited for MOVE_TIME_WAIT_MS, not their 2 MSL: the peer's FIN,
+ * sent again because our ACK was lost, comes within it; a segment of one that comes later
+ * draws the new owner's RST, as it would after the connection was gone. */
 #ifndef KERNEL_NETMOVE_H
 #define KERNEL_NETMOVE_H
 

@@ -304,14 +304,19 @@ void move_fwd_end(struct move_local *l, uint32_t id)
 	l->stats.fwd_ended += fwd_stop(l, is_move, id, 0);
 }
 
+void move_fwd_drained(struct move_local *l, uint32_t id)
+{
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (l->fwd[b].to != MOVE_NONE && l->fwd[b].id == id && l->fwd[b].back)
+			back_home(l, b);
+	move_fwd_end(l, id);
+}
+
 void move_fwd_heard(struct move_local *l, uint32_t id, uint64_t now)
 {
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
-		if (l->fwd[b].to != MOVE_NONE && l->fwd[b].id == id) {
+		if (l->fwd[b].to != MOVE_NONE && l->fwd[b].id == id)
 			l->fwd[b].heard = now;
-			if (l->fwd[b].back)
-				back_home(l, b);
-		}
 }
 
 void move_fwd_tick(struct move_local *l, uint64_t now, uint64_t alive)
@@ -323,15 +328,20 @@ void move_fwd_tick(struct move_local *l, uint64_t now, uint64_t alive)
 
 /* The buckets' forwarding stays: frames the NIC or kernel 0 sent here before the table
  * changed may still be in this kernel's ring, and the connections they belong to are where
- * they were. It ends as any forwarding does (DRAINED, death, silence). */
+ * they were. It ends as any forwarding does (DRAINED, death, silence). A bucket that came
+ * back and had not yet left the drain it came back to leaves it now: the new drain holds
+ * its connections, and its new owner forwards to them. */
 int move_drain_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		     unsigned to, uint64_t now)
 {
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (steer_mask_has(m, b) && l->fwd[b].to != MOVE_NONE && l->fwd[b].back)
+			back_home(l, b);
 	for (unsigned i = 0; i < MOVE_DRAINS; i++) {
 		struct move_drain *d = &l->drain[i];
 		if (d->on)
 			continue;
-		*d = (struct move_drain){ true, (uint8_t)to, id, *m, now };
+		*d = (struct move_drain){ true, (uint8_t)to, id, *m, now, now };
 		return (int)i;
 	}
 	l->stats.drains_full++;
@@ -344,12 +354,18 @@ enum move_report move_drain_check(struct move_local *l, unsigned i, unsigned rem
 	if (i >= MOVE_DRAINS || !l->drain[i].on)
 		return MOVE_REPORT_NONE;
 	struct move_drain *d = &l->drain[i];
-	if (!remaining)
+	if (!remaining && now - d->began >= MOVE_LINGER_MS)
 		return MOVE_REPORT_DRAINED;
 	if (now < d->next_report)
 		return MOVE_REPORT_NONE;
 	d->next_report = now + MOVE_REPORT_MS;
 	return MOVE_REPORT_DRAINING;
+}
+
+void move_drain_unsent(struct move_local *l, unsigned i)
+{
+	if (i < MOVE_DRAINS)
+		l->drain[i].next_report = 0;
 }
 
 void move_drain_done(struct move_local *l, unsigned i)

@@ -7,8 +7,13 @@ each one request with "Connection: close", a new one as soon as one ends: a stre
 connections. Requests name the files of FILES (PATH=LOCAL_FILE), in turn; every answer must be
 a 200 whose body is that file's bytes, and a closed connection must end after it with no byte
 more. Any connection that fails to open, is reset, stalls for STALL_S seconds, or answers
-wrong is an error. After SECONDS each keep-alive connection finishes the request it has out
-and closes (so that no side resets it), and the stream stops taking new connections.
+wrong is an error. After SECONDS each keep-alive connection asks once more, with
+"Connection: close", and ends with the server's close; the stream stops taking new
+connections. Every connection is closed by the server first: its side then waits in
+TIME-WAIT, which answers a FIN sent again with an ACK. (Closed by the client first, the
+server's side would be gone at the client's ACK, and a second ACK, answering the server's
+FIN sent again while the first was slow on its way, would draw a RST from a closed port, as
+from any TCP.)
 
 Prints one summary line, "move_load: ...", with the counts, and the first errors; exits 0 if
 there were none and every connection answered at least once, else 1.
@@ -20,7 +25,9 @@ import socket
 import sys
 import time
 
-STALL_S = 15                    # no byte for this long on a busy connection: an error
+# No byte for this long on a busy connection: an error. Long enough for a SYN lost four
+# times in a row (sent again after 1, 2, 4 and 8 s) on a guest overloaded by its host.
+STALL_S = 30
 OPEN_SPREAD_S = 1.0             # the keep-alive connections open over this long
 
 
@@ -36,6 +43,7 @@ class Conn:
         if err not in (0, errno.EINPROGRESS):
             raise OSError(err, "connect: %s" % errno.errorcode.get(err, err))
         self.connected = False
+        self.closing = not keep         # the request out asks the server to close
         self.answers = 0
         self.buf = b""
         self.want = None                # (path, body) of the request out
@@ -44,7 +52,7 @@ class Conn:
 
     def request(self):
         self.want = self.load.next_file()
-        hdr = "" if self.keep else "Connection: close\r\n"
+        hdr = "Connection: close\r\n" if self.closing else ""
         req = "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (self.want[0], self.load.guest, hdr)
         self.sock.sendall(req.encode())         # a few dozen bytes: the window has room
         self.buf = b""
@@ -68,10 +76,11 @@ class Conn:
             return True
         self.answers += 1
         self.load.responses += 1
-        if self.keep and not self.load.stopping():
-            self.request()
-            return True
-        return False                    # this connection is done
+        if self.closing:
+            return False                # this connection is done
+        self.closing = self.load.stopping()
+        self.request()
+        return True
 
     def answer_complete(self, eof):
         """None while the answer is not whole; True once it is, checked (else OSError)."""
@@ -86,7 +95,7 @@ class Conn:
             raise OSError("content-length %s for %s of %d bytes" % (length, self.want[0], len(self.want[1])))
         if len(body) > length[0]:
             raise OSError("%d bytes past the body of %s" % (len(body) - length[0], self.want[0]))
-        if len(body) < length[0] or (not self.keep and not eof):
+        if len(body) < length[0] or (self.closing and not eof):
             return None                 # a closing connection's answer ends with its end
         if body != self.want[1]:
             self.load.bad_bodies += 1

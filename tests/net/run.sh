@@ -145,7 +145,7 @@ seen() {
 
 # guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell),
 # as tools/guest-type.sh types it, but with the connection held until the guest has echoed
-# the whole line (5 s at most): kernel 0 reads its UART only at its tick (kernel/console.c),
+# the whole line and its Enter (5 s at most): kernel 0 reads its UART only at its tick (kernel/console.c),
 # which a loaded guest may not reach for a while, and QEMU drops whatever it had not read
 # yet when the connection closes.
 guest_type() {
@@ -162,10 +162,10 @@ end = time.monotonic() + 5
 while time.monotonic() < end:
     with open(log, "rb") as f:
         f.seek(start)
-        # The echo is the line's characters, possibly broken by other kernels' lines.
-        echoed = b"".join(l.split(b"> ", 1)[-1] for l in f.read().replace(b"\r", b"").split(b"\n"))
-    if line.encode() in echoed:
-        break
+        # The echo: the line's characters (a line from another kernel redraws those typed
+        # so far on a line of their own), then the end of the line, once Enter was read.
+        if line.encode() + b"\n" in f.read().replace(b"\r", b""):
+            break
     time.sleep(0.05)
 time.sleep(0.1)
 s.close()

@@ -130,7 +130,7 @@ static void on_drained(unsigned from, const void *p)
 	memcpy(&r, p, sizeof(r));
 	if (kself.core == 0)
 		move_ctl_drained(&ctl, r.id, from);
-	move_fwd_end(&local, r.id);
+	move_fwd_drained(&local, r.id);
 }
 
 static void on_abort(unsigned from, const void *p)
@@ -222,23 +222,32 @@ static bool draining(void)
 	return false;
 }
 
-/* Previous owner: each drain's connections not yet closed (TIME-WAIT is not waited for).
- * The walk hashes every connection, so it runs only while a drain is on: a kernel holding
- * 25,000 idle connections would otherwise hash them all ten times a second. */
-static void count_drains(struct tcp_stack *st, unsigned remaining[MOVE_DRAINS])
+/* Connection c counts for every drain of its bucket. */
+static void count_conn(const struct netif *nif, const struct tcp_conn *c,
+		       unsigned remaining[MOVE_DRAINS])
 {
+	unsigned b = bucket_of(nif, c);
+	for (unsigned i = 0; i < MOVE_DRAINS; i++)
+		if (local.drain[i].on && steer_mask_has(&local.drain[i].mask, b))
+			remaining[i]++;
+}
+
+/* Previous owner: each drain's connections not yet closed, and those in TIME-WAIT for less
+ * than MOVE_TIME_WAIT_MS (the others are not waited for: they last 2 MSL). The walk hashes
+ * every connection, so it runs only while a drain is on: a kernel holding 25,000 idle
+ * connections would otherwise hash them all ten times a second. */
+static void count_drains(struct tcp_stack *st, unsigned remaining[MOVE_DRAINS], uint64_t now)
+{
+	const struct tcp_conn *c;
 	memset(remaining, 0, sizeof(unsigned) * MOVE_DRAINS);
 	if (!st || !st->nif->rss_key || !draining())
 		return;
-	list_for_each(n, &st->all) {
-		struct tcp_conn *c = list_entry(n, struct tcp_conn, all_node);
-		if (c->state == TCP_LISTEN || c->state == TCP_CLOSED)
-			continue;
-		unsigned b = bucket_of(st->nif, c);
-		for (unsigned i = 0; i < MOVE_DRAINS; i++)
-			if (local.drain[i].on && steer_mask_has(&local.drain[i].mask, b))
-				remaining[i]++;
-	}
+	list_for_each_entry(c, &st->all, all_node)
+		if (c->state != TCP_LISTEN && c->state != TCP_CLOSED)
+			count_conn(st->nif, c, remaining);
+	list_for_each_entry(c, &st->time_wait, all_node)
+		if (c->t_wait + MOVE_TIME_WAIT_MS > now + TCP_TIME_WAIT_MS)
+			count_conn(st->nif, c, remaining);
 }
 
 /* A report goes to the new owner and to kernel 0 (once, if they are one kernel); 0 when
@@ -258,11 +267,12 @@ static void poll_drains(uint64_t now)
 	if (now - counted_ms < COUNT_MS)
 		return;
 	counted_ms = now;
-	count_drains(sock_tcp_stack(), remaining);
+	count_drains(sock_tcp_stack(), remaining, now);
 	for (unsigned i = 0; i < MOVE_DRAINS; i++) {
 		enum move_report what = move_drain_check(&local, i, remaining[i], now);
-		if (what == MOVE_REPORT_DRAINING)
-			report(&local.drain[i], URPC_MOVE_DRAINING, remaining[i]);
+		if (what == MOVE_REPORT_DRAINING &&
+		    report(&local.drain[i], URPC_MOVE_DRAINING, remaining[i]))
+			move_drain_unsent(&local, i);   /* again at the next count */
 		else if (what == MOVE_REPORT_DRAINED &&
 			 report(&local.drain[i], URPC_MOVE_DRAINED, 0) == 0)
 			move_drain_done(&local, i);
@@ -350,4 +360,13 @@ const struct move_local *netmove_local(void)
 const struct netmove_stats *netmove_stats(void)
 {
 	return &stats;
+}
+
+struct netmove_counts netmove_counts(void)
+{
+	return (struct netmove_counts){
+		.forwarded = stats.forwarded, .fwd_failed = stats.fwd_failed,
+		.begun = ctl.stats.requested, .done = ctl.stats.done,
+		.aborted = ctl.stats.aborted,
+	};
 }

@@ -14,25 +14,35 @@
  *                                                                     serves its connections
  *                                     <-- DRAINING {id, n} --------- there, a report a second
  *           <-------------------------------- DRAINING {id, n} ---
- *                                     <-- DRAINED {id} ------------- none left
- *           <-------------------------------- DRAINED {id} -------
- *                                     stops forwarding
+ *                                     <-- DRAINED {id} ------------- none left, and
+ *           <-------------------------------- DRAINED {id} -------  MOVE_LINGER_MS since
+ *                                     stops forwarding                LEAVE
  *
  * SYNs that open go to the new owner at once and are served there; every other segment of
- * a flow it does not know (the ACK of a cookie it sent aside) goes to `from` (net/tcp.h's
- * stray hook), which takes it without handing it on again.
+ * a flow it does not know (the ACK of a cookie it sent aside), and an ACK that does not
+ * answer the SYN-ACK of a half-open connection of its own (the peer's SYN, sent again
+ * across the move, opened one on both kernels), goes to `from` (net/tcp.h's stray hook),
+ * which takes it without handing it on again.
  *
  * A deadline on every step: no READY within MOVE_READY_MS -> ABORT {id} to the new owner,
  * the table untouched. A LEAVE that cannot be sent is retried at each poll until it is, or
- * `from` is dead. The drain lasts as long as the connections do; the new owner stops
- * forwarding on DRAINED, when `from` dies (peer_alive), or when its reports stop for
- * MOVE_SILENCE_MS; kernel 0 forgets the move likewise. One move per bucket at a time: a
- * bucket mid-move refuses another (-EBUSY), except that a bucket `from` still drains may move
- * back to `from`, whose connections there are then its own again. A message that names no
- * move (late, or from the wrong kernel) is counted and changes nothing.
+ * `from` is dead. The drain lasts as long as the connections do (a report that cannot be
+ * sent is tried again at the next count); the new owner stops forwarding on DRAINED, when
+ * `from` dies (peer_alive), or when its reports stop for MOVE_SILENCE_MS; kernel 0 forgets
+ * the move likewise. The previous owner forwards on too,
+ * whatever it forwarded before LEAVE (frames the table sent it before the change may still
+ * be in its ring). One move per bucket at a time: a bucket mid-move refuses another
+ * (-EBUSY), except that a bucket `from` still drains may move back to `from`, whose
+ * connections there are its own again once the kernel it comes from has drained that move
+ * (it has left the bucket, and forwarded what reached it); until then they stay in the
+ * drain, so that its forwarding to them goes on (if the bucket leaves again first, the new
+ * drain holds them). A move back that ends (aborted, or drained) leaves the bucket in the
+ * first move, if that one is on. A message that names no move (late, or from the wrong
+ * kernel) is counted and changes nothing.
  *
- * Connections in TIME-WAIT are not waited for (they last 2 MSL): a segment of one that comes
- * after the drain draws the new owner's RST, as it would after the connection was gone. */
+ * Connections in TIME-WAIT are waited for MOVE_TIME_WAIT_MS, not their 2 MSL: the peer's FIN,
+ * sent again because our ACK was lost, comes within it; a segment of one that comes later
+ * draws the new owner's RST, as it would after the connection was gone. */
 #ifndef KERNEL_NETMOVE_H
 #define KERNEL_NETMOVE_H
 
@@ -60,5 +70,12 @@ struct netmove_stats {
 	uint64_t not_from_kernel0;      /* BEGIN, LEAVE or ABORT from another kernel */
 };
 const struct netmove_stats *netmove_stats(void);
+/* What /status shows of moves (SYS_NETSTAT, SYS_NETSTAT_ALL): this kernel's forwarding, and
+ * kernel 0's moves since boot (zeros on every other kernel, which requests none). */
+struct netmove_counts {
+	uint64_t forwarded, fwd_failed;
+	uint64_t begun, done, aborted;
+};
+struct netmove_counts netmove_counts(void);
 
 #endif

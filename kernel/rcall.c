@@ -5,6 +5,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/netdev.h"
 #include "kernel/netload.h"
+#include "kernel/netmove.h"
 #include "kernel/netsteer.h"
 #include "kernel/swsteer.h"
 #include "kernel/urpc/peer.h"
@@ -196,6 +197,21 @@ static void netsum_steering(struct sys_netsum *ns)
 	ns->pool_exhausted = p->stats.exhausted;
 }
 
+static void netsum_counters(struct sys_netsum *ns, const struct netif *nif)
+{
+	struct netmove_counts mc = netmove_counts();
+	ns->move_forwarded = mc.forwarded;
+	ns->move_fwd_failed = mc.fwd_failed;
+	ns->moves_begun = (uint32_t)mc.begun;
+	ns->moves_done = (uint32_t)mc.done;
+	ns->moves_aborted = (uint32_t)mc.aborted;
+	if (!nif)
+		return;
+	ns->in_segs = nif->stats.tcp[TCP_IN_SEGS];
+	ns->out_rsts = nif->stats.tcp[TCP_OUT_RSTS];
+	ns->syn_cookies_sent = nif->stats.tcp[TCP_SYN_COOKIES_SENT];
+}
+
 void rcall_local_netsum(struct sys_netsum *ns)
 {
 	const struct netif *nif = netdev_netif();
@@ -208,6 +224,7 @@ void rcall_local_netsum(struct sys_netsum *ns)
 	netsum_steering(ns);
 	ns->interrupts = netdev_interrupts();
 	ns->sockets = sock_count();
+	netsum_counters(ns, nif);
 	if (st)
 		netsum_tcp(ns, st);
 	if (!nif)

@@ -10,6 +10,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/heap.h"
 #include "kernel/netdev.h"
+#include "kernel/netmove.h"
 #include "kernel/swsteer.h"
 #include "drivers/nic.h"
 #include "net/tcp.h"
@@ -339,6 +340,16 @@ static void netstat_pool(struct sys_netstat *ns)
 	ns->pool_reclaimed = p->stats.reclaimed;
 }
 
+static void netstat_moves(struct sys_netstat *ns)
+{
+	struct netmove_counts mc = netmove_counts();
+	ns->move_forwarded = mc.forwarded;
+	ns->move_fwd_failed = mc.fwd_failed;
+	ns->moves_begun = mc.begun;
+	ns->moves_done = mc.done;
+	ns->moves_aborted = mc.aborted;
+}
+
 static int64_t sys_netstat(uint64_t ubuf)
 {
 	const struct netif *nif = netdev_netif();
@@ -383,6 +394,7 @@ static int64_t sys_netstat(uint64_t ubuf)
 		ns.link_mbps = mbps;
 	}
 	netstat_pool(&ns);
+	netstat_moves(&ns);
 	return copy_to_user(ubuf, &ns, sizeof(ns));
 }
 

@@ -121,7 +121,7 @@ _Static_assert(sizeof(struct sys_procinfo) == 48 && sizeof(struct sys_kinfo) == 
 	       "one URPC reply piece each");
 
 /* One kernel's network in brief, as SYS_NETSTAT_ALL lists it for every kernel at once (its
- * own computed locally, the others' by RCALL_NETSUM): three URPC reply pieces. A kernel that
+ * own computed locally, the others' by RCALL_NETSUM): four URPC reply pieces. A kernel that
  * did not answer within the call's time limit has alive = 0 and nothing else but core. */
 #define SYS_NETSUM_STATES 11
 struct sys_netsum {
@@ -142,9 +142,17 @@ struct sys_netsum {
 	uint16_t nstates;               /* of conns[]: names from tcp_state_name */
 	uint16_t conns[SYS_NETSUM_STATES];      /* by state, listeners too; at most 65535 each */
 	uint64_t pool_exhausted;
-	uint64_t reserved;
+	/* TCP's own counts (struct sys_netstat's tcp[], by name): segments in, RSTs sent, SYNs
+	 * answered with a cookie. */
+	uint64_t in_segs, out_rsts, syn_cookies_sent;
+	/* The move exchange (kernel/netmove.h): segments this kernel, as a bucket's new owner,
+	 * handed to its previous owner, and those it could not; kernel 0's moves since boot
+	 * (begun, tables written, given up for want of READY), zeros elsewhere. */
+	uint64_t move_forwarded, move_fwd_failed;
+	uint32_t moves_begun, moves_done, moves_aborted;
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct sys_netsum) == 3 * 48, "three URPC reply pieces");
+_Static_assert(sizeof(struct sys_netsum) == 4 * 48, "four URPC reply pieces");
 
 /* This kernel's network interface and its counters, as SYS_NETSTAT reports them; drops are
  * indexed by enum net_drop (net/net.h, names from net_drop_name). */
@@ -238,6 +246,9 @@ struct sys_netstat {
 	uint64_t interrupts;            /* this kernel's NIC interrupts (its queue's, per kernel) */
 	uint32_t sockets;               /* this kernel's open sockets */
 	uint32_t reserved2;
+	/* The move exchange on this kernel and kernel 0's moves, as struct sys_netsum has them. */
+	uint64_t move_forwarded, move_fwd_failed;
+	uint64_t moves_begun, moves_done, moves_aborted;
 };
 
 /* Sockets: the constants and layouts are Linux's x86-64 ones, so programs written for POSIX

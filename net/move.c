@@ -88,13 +88,29 @@ int move_ctl_request(struct move_ctl *c, const uint8_t table[STEER_BUCKETS],
 	return (int)n;
 }
 
-/* The move ends: its buckets that no later move took are in none. */
+/* The newest move but m still in flight with bucket b, or MOVE_NONE. */
+static uint8_t other_move_of(const struct move_ctl *c, const struct move *m, unsigned b)
+{
+	uint8_t slot = MOVE_NONE;
+	for (unsigned i = 0; i < MOVE_MAX; i++) {
+		const struct move *o = &c->moves[i];
+		if (o != m && o->step != MOVE_FREE && steer_mask_has(&o->mask, b) &&
+		    (slot == MOVE_NONE || o->id > c->moves[slot].id))
+			slot = (uint8_t)i;
+	}
+	return slot;
+}
+
+/* The move ends. A bucket it took back to the kernel draining it (bucket_free_for) is that
+ * drain's again: its connections there are still reached through the kernel that forwards
+ * to it, and the bucket may not go on to a third kernel, which would forward to the wrong
+ * one. Its other buckets are in none. */
 static void finish(struct move_ctl *c, struct move *m)
 {
 	unsigned slot = (unsigned)(m - c->moves);
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
 		if (c->slot_of[b] == slot)
-			c->slot_of[b] = MOVE_NONE;
+			c->slot_of[b] = other_move_of(c, m, b);
 	m->step = MOVE_FREE;
 }
 
@@ -219,17 +235,31 @@ void move_local_init(struct move_local *l)
 		l->fwd[b].to = MOVE_NONE;
 }
 
+static bool draining(const struct move_local *l, unsigned b)
+{
+	for (unsigned i = 0; i < MOVE_DRAINS; i++)
+		if (l->drain[i].on && steer_mask_has(&l->drain[i].mask, b))
+			return true;
+	return false;
+}
+
+/* A bucket that comes back stays in its drains until `from` reports (move_fwd_heard). */
 void move_fwd_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		    unsigned from, uint64_t now)
 {
-	for (unsigned b = 0; b < STEER_BUCKETS; b++) {
-		if (!steer_mask_has(m, b))
-			continue;
-		l->fwd[b] = (struct move_fwd){ (uint8_t)from, id, now };
-		for (unsigned i = 0; i < MOVE_DRAINS; i++)
-			if (l->drain[i].on)
-				steer_mask_clear(&l->drain[i].mask, b);
-	}
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (steer_mask_has(m, b))
+			l->fwd[b] = (struct move_fwd){ (uint8_t)from, id, now, draining(l, b) };
+}
+
+/* Bucket b came back, and the kernel that forwarded its connections here has left it: they
+ * are this kernel's own again. */
+static void back_home(struct move_local *l, unsigned b)
+{
+	for (unsigned i = 0; i < MOVE_DRAINS; i++)
+		if (l->drain[i].on)
+			steer_mask_clear(&l->drain[i].mask, b);
+	l->fwd[b].back = false;
 }
 
 int move_fwd_to(const struct move_local *l, unsigned b)
@@ -247,6 +277,14 @@ static unsigned fwd_stop(struct move_local *l, bool (*ends)(const struct move_fw
 			n++;
 		}
 	return n;
+}
+
+/* The buckets that came back from a dead kernel: nobody forwards to their drains now. */
+static void back_from_dead(struct move_local *l, uint64_t alive)
+{
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (l->fwd[b].to != MOVE_NONE && l->fwd[b].back && !alive_bit(alive, l->fwd[b].to))
+			back_home(l, b);
 }
 
 static bool is_move(const struct move_fwd *f, uint64_t id, uint64_t unused)
@@ -272,6 +310,14 @@ void move_fwd_end(struct move_local *l, uint32_t id)
 	l->stats.fwd_ended += fwd_stop(l, is_move, id, 0);
 }
 
+void move_fwd_drained(struct move_local *l, uint32_t id)
+{
+	for (unsigned b = 0; b < STEER_BUCKETS; b++)
+		if (l->fwd[b].to != MOVE_NONE && l->fwd[b].id == id && l->fwd[b].back)
+			back_home(l, b);
+	move_fwd_end(l, id);
+}
+
 void move_fwd_heard(struct move_local *l, uint32_t id, uint64_t now)
 {
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
@@ -281,21 +327,27 @@ void move_fwd_heard(struct move_local *l, uint32_t id, uint64_t now)
 
 void move_fwd_tick(struct move_local *l, uint64_t now, uint64_t alive)
 {
+	back_from_dead(l, alive);
 	l->stats.fwd_dead += fwd_stop(l, is_dead, alive, 0);
 	l->stats.fwd_silent += fwd_stop(l, is_silent, now, 0);
 }
 
+/* The buckets' forwarding stays: frames the NIC or kernel 0 sent here before the table
+ * changed may still be in this kernel's ring, and the connections they belong to are where
+ * they were. It ends as any forwarding does (DRAINED, death, silence). A bucket that came
+ * back and had not yet left the drain it came back to leaves it now: the new drain holds
+ * its connections, and its new owner forwards to them. */
 int move_drain_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		     unsigned to, uint64_t now)
 {
 	for (unsigned b = 0; b < STEER_BUCKETS; b++)
-		if (steer_mask_has(m, b))
-			l->fwd[b].to = MOVE_NONE;       /* its frames no longer come here */
+		if (steer_mask_has(m, b) && l->fwd[b].to != MOVE_NONE && l->fwd[b].back)
+			back_home(l, b);
 	for (unsigned i = 0; i < MOVE_DRAINS; i++) {
 		struct move_drain *d = &l->drain[i];
 		if (d->on)
 			continue;
-		*d = (struct move_drain){ true, (uint8_t)to, id, *m, now };
+		*d = (struct move_drain){ true, (uint8_t)to, id, *m, now, now };
 		return (int)i;
 	}
 	l->stats.drains_full++;
@@ -308,12 +360,18 @@ enum move_report move_drain_check(struct move_local *l, unsigned i, unsigned rem
 	if (i >= MOVE_DRAINS || !l->drain[i].on)
 		return MOVE_REPORT_NONE;
 	struct move_drain *d = &l->drain[i];
-	if (!remaining)
+	if (!remaining && now - d->began >= MOVE_LINGER_MS)
 		return MOVE_REPORT_DRAINED;
 	if (now < d->next_report)
 		return MOVE_REPORT_NONE;
 	d->next_report = now + MOVE_REPORT_MS;
 	return MOVE_REPORT_DRAINING;
+}
+
+void move_drain_unsent(struct move_local *l, unsigned i)
+{
+	if (i < MOVE_DRAINS)
+		l->drain[i].next_report = 0;
 }
 
 void move_drain_done(struct move_local *l, unsigned i)

@@ -13,13 +13,31 @@
 
 #define MOVE_READY_MS   1000    /* kernel 0 waits this long for the new owner's READY */
 #define MOVE_REPORT_MS  1000    /* a previous owner reports its progress this often */
-#define MOVE_SILENCE_MS 3000    /* no report from a previous owner for this long: it is gone */
-#define MOVE_MAX        32      /* moves in flight at once (kernel 0) */
-#define MOVE_DRAINS     64      /* drains at once on one kernel */
+/* No report from a previous owner for this long: it has forgotten the drain (a dead one is
+ * seen sooner, by its heartbeat). Long, since a report is only late when the channel is
+ * full of frames, as it is under load on the e1000, where the other kernels transmit
+ * through kernel 0; a forwarding given up early resets live connections. */
+#define MOVE_SILENCE_MS 10000
+/* A drain lasts this long after LEAVE at least: segments the table sent before the change,
+ * and the ACK of a cookie sent just before it, may still come, and only the previous owner
+ * can take them. */
+#define MOVE_LINGER_MS  2000
+/* ... and counts a connection this long after it entered TIME-WAIT: the peer's FIN comes
+ * again if our ACK of it was lost, after the peer's retransmission timeout, doubled at each
+ * loss: 4 s covers two lost ACKs in a row at a timeout of 1 s. */
+#define MOVE_TIME_WAIT_MS 4000
+/* Moves in flight at once (kernel 0): one per bucket, so that only a bucket mid-move refuses
+ * a move, however long its drain lasts (as long as its connections do). */
+#define MOVE_MAX        STEER_BUCKETS
+/* Drains at once on one kernel: it may be the previous owner of every move in flight. A
+ * LEAVE that finds none free is not drained, and its new owner stops forwarding when no
+ * report comes. */
+#define MOVE_DRAINS     MOVE_MAX
 #define MOVE_NONE       0xFF    /* no kernel, no move */
 
 _Static_assert(MOVE_SILENCE_MS > 2 * MOVE_REPORT_MS, "one lost report is not silence");
 _Static_assert(STEER_MAX_KERNELS < MOVE_NONE, "MOVE_NONE is no kernel");
+_Static_assert(MOVE_MAX < MOVE_NONE, "MOVE_NONE is no slot");
 
 /* One move on kernel 0, in the order of its steps. */
 enum move_step {
@@ -91,6 +109,7 @@ struct move_fwd {
 	uint8_t to;                     /* the previous owner, or MOVE_NONE */
 	uint32_t id;
 	uint64_t heard;                 /* BEGIN, or the previous owner's last report */
+	bool back;                      /* the bucket came back while this kernel drained it */
 };
 
 /* A previous owner's drain: its connections in mask are counted until none is left. */
@@ -100,6 +119,7 @@ struct move_drain {
 	uint32_t id;
 	struct steer_mask mask;         /* shrinks when a bucket comes back here */
 	uint64_t next_report;
+	uint64_t began;                 /* LEAVE */
 };
 
 struct move_local_stats {
@@ -119,29 +139,42 @@ struct move_local {
 enum move_report {
 	MOVE_REPORT_NONE,
 	MOVE_REPORT_DRAINING,           /* progress, every MOVE_REPORT_MS */
-	MOVE_REPORT_DRAINED,            /* none left: send, then move_drain_done */
+	MOVE_REPORT_DRAINED,            /* none left, past MOVE_LINGER_MS: send, then
+					   move_drain_done */
 };
 
 void move_local_init(struct move_local *l);
 /* New owner, on BEGIN: forward the buckets of m to `from`. A bucket this kernel drains is
- * back: its connections are local again, and it leaves the drain. */
+ * coming back; its connections stay in the drain, counted and reported, until `from` has
+ * drained the move back (move_fwd_drained): until then the table may send, or have sent,
+ * their segments to `from`, which must go on forwarding them here. */
 void move_fwd_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		    unsigned from, uint64_t now);
 /* The kernel unknown segments of bucket b go to, or -1. */
 int move_fwd_to(const struct move_local *l, unsigned b);
-/* DRAINED (from the previous owner) or ABORT: forwarding for move id stops. */
+/* ABORT: forwarding for move id stops. */
 void move_fwd_end(struct move_local *l, uint32_t id);
-/* DRAINING: the previous owner is there. */
+/* DRAINED of move id: the previous owner has none of its connections there left, nor
+ * segments of them on their way; buckets that came back here leave their drains, and the
+ * forwarding stops. */
+void move_fwd_drained(struct move_local *l, uint32_t id);
+/* DRAINING of move id: the previous owner is there. */
 void move_fwd_heard(struct move_local *l, uint32_t id, uint64_t now);
-/* Forwarding to a dead kernel, or one silent for MOVE_SILENCE_MS, stops. */
+/* Forwarding to a dead kernel, or one silent for MOVE_SILENCE_MS, stops (a bucket that came
+ * back from a dead kernel leaves its drains: nothing forwards to them any more). */
 void move_fwd_tick(struct move_local *l, uint64_t now, uint64_t alive);
-/* Previous owner, on LEAVE: m is no longer this kernel's (its forwarding there stops); its
- * connections there are drained, reported to `to`. The drain's index, or -ENOSPC. */
+/* Previous owner, on LEAVE: m is no longer this kernel's; its connections there are
+ * drained, reported to `to`. Its forwarding of m goes on until it ends by itself (frames
+ * sent here before the table changed may be on their way). The drain's index, or -ENOSPC. */
 int move_drain_begin(struct move_local *l, uint32_t id, const struct steer_mask *m,
 		     unsigned to, uint64_t now);
-/* Drain i has `remaining` connections: what to send now. */
+/* Drain i has `remaining` connections (those in TIME-WAIT for less than MOVE_TIME_WAIT_MS
+ * among them): what to send now. */
 enum move_report move_drain_check(struct move_local *l, unsigned i, unsigned remaining,
 				  uint64_t now);
+/* The DRAINING report move_drain_check asked for could not be sent (a full channel): it is
+ * due again at the next check, not a period later, lest three in a row read as silence. */
+void move_drain_unsent(struct move_local *l, unsigned i);
 /* DRAINED for drain i was sent: it ends. */
 void move_drain_done(struct move_local *l, unsigned i);
 

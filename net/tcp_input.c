@@ -597,11 +597,12 @@ static void check_flow_hash(struct tcp_stack *st, const struct netif *nif, const
 		tcp_count(st, TCP_RSS_MISMATCHES);
 }
 
-/* A segment of a flow this stack does not know, handed to whoever the stray hook says
- * serves it (a moved bucket's previous owner, DESIGN.md section 4): any segment but a SYN
- * that opens (the bucket's new owner takes those at once) and the ACK of a cookie this
- * stack sent; only the frame as it was received (not one reassembled here), and never one
- * another kernel handed on, so that no segment goes round. */
+/* A segment of a flow this stack does not know (or of a half-open one it may not be ours
+ * to answer: answers_another_syn_ack), handed to whoever the stray hook says serves it (a
+ * moved bucket's previous owner, DESIGN.md section 4): any segment but a SYN that opens
+ * (the bucket's new owner takes those at once) and the ACK of a cookie this stack sent;
+ * only the frame as it was received (not one reassembled here), and never one another
+ * kernel handed on, so that no segment goes round. */
 static bool stray_elsewhere(struct tcp_stack *st, const struct netif *nif, const uint8_t *ip,
 			    const struct seg *s, uint64_t now)
 {
@@ -612,6 +613,16 @@ static bool stray_elsewhere(struct tcp_stack *st, const struct netif *nif, const
 	if (l && tcp_cookie_ours(l, s, now))
 		return false;
 	return st->stray(st, s->src, s->dst, s->sport, s->dport);
+}
+
+/* SYN-RECEIVED, an ACK that does not answer our SYN-ACK (RFC 9293 3.10.7.4, fifth). Where a
+ * bucket has just moved it may answer the previous owner's: the peer's SYN, sent again
+ * across the move, opened a connection on both kernels and the peer took the other's
+ * SYN-ACK. Such a segment is a stray too, before it draws a RST. */
+static bool answers_another_syn_ack(const struct tcp_conn *c, const struct seg *s)
+{
+	return c->state == TCP_SYN_RECEIVED && (s->flags & (SYN | RST | ACK)) == ACK &&
+	       (seq_leq(s->ack, c->snd_una) || seq_gt(s->ack, c->snd_max));
 }
 
 void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t len, uint64_t now)
@@ -633,7 +644,7 @@ void tcp_input(struct netif *nif, const uint8_t *ip, const uint8_t *p, size_t le
 		tcp_conn_finish(c, 0);  /* freed, unless its user holds it yet */
 		c = NULL;
 	}
-	if (!c && stray_elsewhere(st, nif, ip, &s, now))
+	if ((!c || answers_another_syn_ack(c, &s)) && stray_elsewhere(st, nif, ip, &s, now))
 		return;
 	struct tcp_conn *l = c ? NULL : tcp_lookup_listener(st, s.dst, s.dport);
 	if (!c && !l && net_elsewhere(nif, ip, IP_PROTO_TCP, s.dport))

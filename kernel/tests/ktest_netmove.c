@@ -84,9 +84,11 @@ static void echoes(uint64_t n, uint64_t seed)
 	KEXPECT_EQ(req.arg[2], 0);
 }
 
+/* Within 10 s: the previous owner's drain lingers MOVE_LINGER_MS after LEAVE, and
+ * MOVE_TIME_WAIT_MS after its last connection there entered TIME-WAIT, before DRAINED. */
 static bool forwarding_ends(unsigned b)
 {
-	for (int i = 0; i < 300 && (move_fwd_to(netmove_local(), b) >= 0 ||
+	for (int i = 0; i < 1000 && (move_fwd_to(netmove_local(), b) >= 0 ||
 				    move_ctl_of(netmove_ctl(), b)); i++)
 		sched_sleep_ms(10);
 	return move_fwd_to(netmove_local(), b) < 0 && !move_ctl_of(netmove_ctl(), b);

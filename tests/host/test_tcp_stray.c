@@ -93,6 +93,38 @@ TEST(tcp_stray, a_segment_of_a_known_connection_stays_with_it)
 	stray_done();
 }
 
+/* Peer sends SYN, we answer SYN-ACK and sit in SYN-RECEIVED; peer ACKs an ISN that is not
+ * ours. Across a move, that is the previous owner's: the peer's SYN, sent again, reached
+ * both kernels, and it took the other's SYN-ACK. The ACK goes to the hook, not to a RST that
+ * would kill the connection the peer has with the other kernel; with no hook, the RST
+ * (RFC 9293 3.10.7.4, fifth). */
+TEST(tcp_stray, syn_received_an_ack_of_another_kernels_syn_ack_goes_to_the_hook)
+{
+	stray_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
+	struct out_seg synack = last();
+	EXPECT_EQ_U64(synack.flags, SYN | ACK);
+	unsigned before = ncap;
+	peer(80, ACK, 1001, synack.seq + 5000, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(strays, 1);
+	EXPECT_EQ_U64(ncap, before);                    /* no RST */
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_BAD_ACK], 0);
+	A.st.stray = NULL;
+	peer(80, ACK, 1001, synack.seq + 5000, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(last().flags, RST);
+	EXPECT_EQ_U64(A.nif.stats.drops[DROP_TCP_BAD_ACK], 1);
+	A.st.stray = take_stray;
+	peer(80, ACK, 1001, synack.seq + 1, 65535, NULL, 0, NULL);     /* ours: established */
+	EXPECT_EQ_U64(strays, 1);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (c)
+		tcp_abort(c, now);
+	tcp_close(l, now);
+	stray_done();
+}
+
 /* Cookies: the ACK of one this stack sent completes here; one it cannot check (another
  * kernel's, from before the bucket moved) goes to the hook, not to a RST. */
 TEST(tcp_stray, our_own_cookie_completes_here_and_a_foreign_one_goes_to_the_hook)

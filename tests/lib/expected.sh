@@ -11,10 +11,14 @@
 #                                     LOCAL_ONLY_CHECKS in tests/httpd/run.sh and NEEDS_PID
 #                                     in tests/httpd/checks.py left out
 #   tests/lib/expected.sh net         tests/net/run.sh's pass and check calls, the checks of
-#                                     tests/net/malformed.py, the distributed matrix's
-#                                     (tests/net/dist.sh, with rss_check.py's), the load
-#                                     balancer's (tests/net/monitor.sh, hog_check.py's and
-#                                     status_page.py's), and httpd's own as net.guest_httpd
+#                                     tests/net/malformed.py (twice: one kernel, and 4
+#                                     as net.dist_e1000_4k_malformed), the distributed
+#                                     matrix's (tests/net/dist.sh, with rss_check.py's),
+#                                     the moves under load (tests/net/moveload.sh), the
+#                                     checks of tests/net/hostile4.sh, the load balancer's
+#                                     (tests/net/monitor.sh, hog_check.py's and
+#                                     status_page.py's), a kernel's death's, the held
+#                                     connections', and httpd's own as net.guest_httpd
 #   tests/lib/expected.sh lab         tests/lab/run.sh's pass calls
 #   tests/lib/expected.sh ktests      "name needs..." for every KTEST and KTEST_NEEDS
 #   tests/lib/expected.sh usertests   run("name", ...) in user/tests/usertests.c
@@ -70,12 +74,14 @@ httpd_guest() {
 net() {
 	{
 		script_passes tests/net/run.sh | grep '^net\.'
-		perl -ne 'print "net.malformed.$1\n" while /\b(?:check|report)\("([a-z0-9_]+)"/g' \
-			tests/net/malformed.py
+		script_passes tests/net/hostile4.sh | grep '^net\.'
+		perl -ne 'print "net.malformed.$1\nnet.dist_e1000_4k_malformed.$1\n"
+			while /\b(?:check|report)\("([a-z0-9_]+)"/g' tests/net/malformed.py
 		(. tests/net/dist.sh && dist_expected)
 		(. tests/net/death.sh && death_expected)
 		(. tests/net/monitor.sh && monitor_expected)
 		script_passes tests/net/conns.sh | grep '^net\.'
+		(. tests/net/moveload.sh && moveload_expected)
 		perl -ne 'print "net.workers_$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' \
 			tests/net/rss_check.py          # the httpd -w boot's
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'

@@ -124,11 +124,16 @@ dist_config() {
 	stop_guest
 }
 
-dist_run_all() {
-	local c
+# dist_make_iso: net-dist.iso, every kernel serving (also for tests/net/moveload.sh).
+dist_make_iso() {
 	tools/mkiso.sh "$img/kernel.elf" "$OUT/net-dist.iso" \
 		"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 init=/etc/net-per-kernel.conf" >/dev/null ||
-		{ fail net.dist_iso "mkiso failed"; return; }
+		{ fail net.dist_iso "mkiso failed"; return 1; }
+}
+
+dist_run_all() {
+	local c
+	dist_make_iso || return
 	for c in $DIST_CONFIGS; do
 		BOOT_ISO=$OUT/net-dist.iso dist_config "${c%:*}" "${c#*:}"
 	done

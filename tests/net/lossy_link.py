@@ -18,6 +18,9 @@ import socket
 import struct
 import sys
 
+# A frame held back goes out after the next one, or after this long without one: a sender
+# that waits for it (its window full) is held up no longer than this.
+QUIET_S = 0.005
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
@@ -67,7 +70,7 @@ def main():
             held[direction] = None
 
     while True:
-        ready, _, _ = select.select([tfd, udp], [], [], 0.05)
+        ready, _, _ = select.select([tfd, udp], [], [], QUIET_S)
         if not ready:
             for d in held:                  # nothing came after it: let it go
                 if held[d] is not None:

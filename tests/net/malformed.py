@@ -10,8 +10,13 @@ counter of that reason grew by the number sent (or, where other traffic may add 
 at least that). At the end the live connection must still work: a blind RST must not have
 killed it. Prints PASS/FAIL lines named net.malformed.*.
 
-usage: malformed.py IFACE GUEST_IP GUEST_MAC HOST_IP
+With --every-kernel (a guest whose kernels each run a stack of their own, and take the
+frames of their RSS buckets), a drop counter is the sum of every kernel's: each kernel's own
+/status, fetched through a port of its buckets (kernel_status.py).
+
+usage: malformed.py IFACE GUEST_IP GUEST_MAC HOST_IP [--every-kernel]
 """
+import http.client
 import json
 import socket
 import struct
@@ -22,7 +27,10 @@ import urllib.request
 
 from scapy.all import IP, TCP, UDP, Ether, AsyncSniffer, Raw, sendp  # noqa: E402
 
+from kernel_status import every_kernel, summed  # noqa: E402
+
 IFACE, GUEST, GMAC, HOST = sys.argv[1:5]
+EVERY_KERNEL = sys.argv[5:] == ["--every-kernel"]
 failed = False
 
 
@@ -32,6 +40,8 @@ def status():
 
 
 def drops():
+    if EVERY_KERNEL:
+        return summed(every_kernel(HOST, GUEST), "net.drops")
     return status()["net"]["drops"]
 
 
@@ -52,7 +62,7 @@ def check(name, counter, frames, exact=True):
         send(frames)
         time.sleep(0.5)
         after = drops().get(counter)
-    except OSError as e:
+    except (OSError, ValueError, KeyError, http.client.HTTPException) as e:
         report(name, False, "the guest stopped answering /status: %r" % e)
         return
     if before is None or after is None:

@@ -4,12 +4,17 @@
 # bounded in count and time. Needs root for the namespace; without it, says so loudly.
 #
 # The guest boots with init=/etc/net.conf (httpd on ports 80 and 81, the echo service on 7)
-# and an initrd that also holds /www/big.bin, 16 MiB of random bytes made for this run.
+# and an initrd that also holds /www/big.bin and /www/64k.bin, 16 MiB and 64 KiB of random
+# bytes made for this run.
 # Boots: one kernel on the tap directly with an e1000 (ARP, ping, UDP, TCP, HTTP, 500
 # connections, wrk, malformed packets, a SYN flood), one the same way with an igb (ping, UDP,
-# TCP, HTTP, wrk); the distributed stack's matrix, e1000 and igb with 1, 2 and 4 kernels serving
-# (tests/net/dist.sh); and one kernel through tests/net/lossy_link.py, which loses 5% of the
-# frames each way and reorders 10%, where every byte must still arrive.
+# TCP, HTTP, wrk); the distributed stack's matrix, e1000 and igb with 1, 2 and 4 kernels
+# serving (tests/net/dist.sh); httpd -w's single socket; a kernel's death under load
+# (tests/net/death.sh); the load balancer against a CPU hog (tests/net/monitor.sh); 5,000
+# held connections (tests/net/conns.sh); buckets moved under load, 4 kernels on each NIC
+# (tests/net/moveload.sh); malformed packets and the SYN flood against 4 kernels on the
+# e1000 (tests/net/hostile4.sh); and through tests/net/lossy_link.py, which loses 5% of the
+# frames each way and reorders 10%, where every byte must still arrive, one kernel and then 4.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -98,10 +103,12 @@ ip netns add "$ns" &&
 
 # The image: the kernel, and the usual initrd plus the big file.
 img=$OUT/img
-rm -rf "$img" && mkdir -p "$img/initrd/www"
+rm -rf "$img" "$OUT/lossy.err" && mkdir -p "$img/initrd/www"
 cp -a "$BUILD/initrd/." "$img/initrd/"
 head -c $((16 << 20)) /dev/urandom >"$img/initrd/www/big.bin"
 cp "$img/initrd/www/big.bin" "$OUT/big.bin"
+head -c $((64 << 10)) /dev/urandom >"$img/initrd/www/64k.bin"     # tests/net/moveload.sh's
+cp "$img/initrd/www/64k.bin" "$OUT/64k.bin"
 (cd "$img/initrd" && find . | LC_ALL=C sort | cpio -o -H newc --quiet >../initrd.cpio)
 cp "$BUILD/kernel.elf" "$img/kernel.elf"
 tools/mkiso.sh "$img/kernel.elf" "$OUT/net.iso" \
@@ -137,9 +144,33 @@ seen() {
 	return 1
 }
 
-# guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell).
+# guest_type LINE: LINE typed into the running guest's serial console (kernel 0's shell),
+# as tools/guest-type.sh types it, but with the connection held until the guest has echoed
+# the whole line and its Enter (5 s at most): kernel 0 reads its UART only at its tick (kernel/console.c),
+# which a loaded guest may not reach for a while, and QEMU drops whatever it had not read
+# yet when the connection closes.
 guest_type() {
-	tools/guest-type.sh "$OUT/$guest.sock" "$1"
+	$PY - "$OUT/$guest.sock" "$1" "$OUT/$guest.log" <<'PY'
+import os, socket, sys, time
+sock, line, log = sys.argv[1:4]
+start = os.path.getsize(log)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock)
+for c in line + "\r":
+    s.sendall(c.encode())
+    time.sleep(0.002)
+end = time.monotonic() + 5
+while time.monotonic() < end:
+    with open(log, "rb") as f:
+        f.seek(start)
+        # The echo: the line's characters (a line from another kernel redraws those typed
+        # so far on a line of their own), then the end of the line, once Enter was read.
+        if line.encode() + b"\n" in f.read().replace(b"\r", b""):
+            break
+    time.sleep(0.05)
+time.sleep(0.1)
+s.close()
+PY
 }
 
 # ping COUNT SIZE: how many of COUNT echo requests of SIZE data bytes were answered.
@@ -168,7 +199,48 @@ check_wrk() {
 	fi
 }
 
+# syn_flood COUNT RATE: COUNT SYNs at RATE a second from spoofed sources that never answer
+# (tests/net/synflood.py), while the home page is fetched again and again over the whole
+# flood, each fetch given 2 s. Sets flood_status (the flood script's exit status),
+# flood_tries, flood_served (answered whole in time) and flood_slow (the others).
+syn_flood() {
+	local flood t
+	in_ns timeout 120 $PY tests/net/synflood.py "$tap" "$GUEST_MAC" "$host_mac" "$GUEST_IP" "$1" "$2" \
+		>"$OUT/$guest.synflood.txt" 2>&1 &
+	flood=$!
+	sleep 1
+	flood_served=0 flood_tries=0 flood_slow=""
+	while kill -0 "$flood" 2>/dev/null; do
+		flood_tries=$((flood_tries + 1))
+		t=$(in_ns curl -sf --max-time 2 -w '%{time_total}' -o "$OUT/during-flood.html" "http://$GUEST_IP/")
+		if [ $? -eq 0 ] && cmp -s "$OUT/during-flood.html" user/initrd/www/index.html; then
+			flood_served=$((flood_served + 1))
+		else
+			flood_slow+=" #$flood_tries(${t:-none})"
+		fi
+		sleep 0.25
+	done
+	wait "$flood"
+	flood_status=$?
+}
+
+# lossy_link_up: the tap replaced by tests/net/lossy_link.py's relay, which loses 5% and
+# reorders 10% of the frames each way (its pid in rpid: stop_guest ends it with the guest);
+# QEMU reaches it through LOSSY_NETDEV.
+LOSSY_NETDEV="dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=10000,remote.type=inet,remote.host=127.0.0.1,remote.port=10001"
+lossy_link_up() {
+	rm -f "$OUT/relay.pid"
+	in_ns ip link del "$tap" 2>/dev/null        # the namespace's tap; the relay's goes with it
+	in_ns sh -c 'echo $$ >"$1"; exec "$2" tests/net/lossy_link.py "$3" 10000 10001 5 10 42' relay \
+		"$OUT/relay.pid" "$PY" "$tap" 2>>"$OUT/lossy.err" &
+	for _ in $(seq 50); do [ -s "$OUT/relay.pid" ] && break; sleep 0.1; done
+	rpid=$(cat "$OUT/relay.pid")
+	for _ in $(seq 50); do in_ns ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
+	in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up
+}
+
 big_sum=$(sha256sum <"$OUT/big.bin" | cut -d' ' -f1)
+host_mac=$(in_ns cat "/sys/class/net/$tap/address")
 
 . tests/net/death.sh && death_run_all          # a kernel's death under load (NET_ONLY=death: alone)
 
@@ -183,6 +255,21 @@ fi
 if [ "${NET_ONLY:-}" = monitor ]; then
 	. tests/net/monitor.sh
 	monitor_run_all
+	exit 0
+fi
+# NET_ONLY=moveload runs the moves under load alone (tests/net/moveload.sh), NET_ONLY=hostile4
+# the hostile traffic and the lossy link against 4 kernels (tests/net/hostile4.sh), the same way.
+if [ "${NET_ONLY:-}" = moveload ] || [ "${NET_ONLY:-}" = hostile4 ]; then
+	. tests/net/dist.sh
+	. tests/net/moveload.sh
+	. tests/net/hostile4.sh
+	dist_make_iso || exit 1
+	if [ "$NET_ONLY" = moveload ]; then
+		moveload_run_all
+	else
+		hostile4_run
+		hostile4_lossy
+	fi
 	exit 0
 fi
 
@@ -266,7 +353,6 @@ fi
 r=$(ping_replies 2 56)
 [ "${r:-0}" -eq 2 ] && pass net.ping_answered_after_fragments || fail net.ping_answered_after_fragments "${r:-0} of 2 answered"
 guest_mac=$GUEST_MAC
-host_mac=$(in_ns cat "/sys/class/net/$tap/address")
 
 # UDP and TCP through the echo service (RFC 862).
 check net.udp_echo "datagrams did not come back unchanged" \
@@ -322,28 +408,13 @@ in_ns curl -sf --max-time 20 "http://$GUEST_IP/" -o /dev/null &&
 # 2 s (5 fetches at least). 95% of the 50,000 at least must reach the guest's TCP (the NIC may miss a few).
 flood_counters='s["net"]["tcp"]["syn_cookies_sent"], s["net"]["tcp"]["in_segs"]'
 read -r cookies_before segs_before <<<"$(status_of "$flood_counters")"
-in_ns timeout 120 $PY tests/net/synflood.py "$tap" "$guest_mac" "$host_mac" "$GUEST_IP" 50000 5000 \
-	>"$OUT/synflood.txt" 2>&1 &
-flood=$!
-sleep 1
-served=0 tries=0 slow=""
-while kill -0 "$flood" 2>/dev/null; do
-	tries=$((tries + 1))
-	t=$(in_ns curl -sf --max-time 2 -w '%{time_total}' -o "$OUT/during-flood.html" "http://$GUEST_IP/")
-	if [ $? -eq 0 ] && cmp -s "$OUT/during-flood.html" user/initrd/www/index.html; then
-		served=$((served + 1))
-	else
-		slow+=" #$tries(${t:-none})"
-	fi
-	sleep 0.25
-done
-wait "$flood"
-status=$?
-[ "$status" -eq 0 ] || fail net.syn_flood "synflood.py exited $status: $(tail -3 "$OUT/synflood.txt")"
+syn_flood 50000 5000
+[ "$flood_status" -eq 0 ] || fail net.syn_flood "synflood.py exited $flood_status: $(tail -3 "$OUT/$guest.synflood.txt")"
+served=$flood_served tries=$flood_tries
 if [ "$tries" -ge 5 ] && [ "$served" -eq "$tries" ]; then
 	pass net.curl_served_during_syn_flood
 else
-	fail net.curl_served_during_syn_flood "$served of $tries fetches answered within 2 s; failed:$slow"
+	fail net.curl_served_during_syn_flood "$served of $tries fetches answered within 2 s; failed:$flood_slow"
 fi
 sleep 2
 read -r cookies_after segs_after <<<"$(status_of "$flood_counters")"
@@ -482,18 +553,16 @@ monitor_run_all
 # 5,000 idle connections held across 4 kernels, served again, freed (tests/net/conns.sh).
 . tests/net/conns.sh && conns_run
 
-rm -f "$OUT/relay.pid"
-# Last boot: the same guest behind a link that loses 5% and reorders 10% each way.
-in_ns ip link set "$tap" down
-in_ns ip link del "$tap"
-in_ns sh -c 'echo $$ >"$1"; exec "$2" tests/net/lossy_link.py "$3" 10000 10001 5 10 42' relay \
-	"$OUT/relay.pid" "$PY" "$tap" 2>"$OUT/lossy.err" &
-for _ in $(seq 50); do [ -s "$OUT/relay.pid" ] && break; sleep 0.1; done
-rpid=$(cat "$OUT/relay.pid")
-for _ in $(seq 50); do in_ns ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
-in_ns ip addr add "$HOST_IP/24" dev "$tap" && in_ns ip link set "$tap" up
-if ! BOOT_CPUS=1 boot lossy -netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=10000,remote.type=inet,remote.host=127.0.0.1,remote.port=10001" \
-	-device "e1000,netdev=n0,mac=$GUEST_MAC"; then
+# Moves of buckets under load, on the igb and the e1000 with 4 kernels (tests/net/moveload.sh);
+# malformed packets and the SYN flood against 4 kernels on the e1000 (tests/net/hostile4.sh).
+. tests/net/moveload.sh
+moveload_run_all
+. tests/net/hostile4.sh
+hostile4_run
+
+# Last boots: the same guest behind a link that loses 5% and reorders 10% each way.
+lossy_link_up
+if ! BOOT_CPUS=1 boot lossy -netdev "$LOSSY_NETDEV" -device "e1000,netdev=n0,mac=$GUEST_MAC"; then
 	fail net.lossy_guest_up "the guest did not come up behind the lossy link; see $OUT/lossy.log"
 	exit 1
 fi
@@ -510,3 +579,5 @@ retrans=$(in_ns curl -sf --max-time 30 --retry 3 "http://$GUEST_IP/status" |
 	fail net.lossy_link_made_the_guest_retransmit "retrans_segs ${retrans:-?}: was anything lost?"
 check_sockets_back net.lossy_link_guest_back_to_baseline "$lossy_held_before"
 stop_guest
+# ... and with 4 kernels, the fetch served by kernel 3 (tests/net/hostile4.sh).
+hostile4_lossy

@@ -3,7 +3,9 @@
  *   steer                    the table (bucket -> kernel) and the moves in flight
  *   steer move B K           moves bucket B (or a list: 1,5,9-12) to kernel K
  *   steer churn MS SECONDS   every MS ms for SECONDS s, a random bucket to a random other
- *                            kernel that can own buckets; then a summary */
+ *                            kernel that can own buckets (a bucket that cannot move now,
+ *                            mid-move, gives way to another, CHURN_TRIES at most); then a
+ *                            summary */
 #include "user/lib/flotilla.h"
 
 /* A decimal number at *s, moving *s past it; -1 if none. */
@@ -92,6 +94,39 @@ static int random_kernel(const struct sys_steer_table *t, unsigned not)
 	return -1;
 }
 
+/* Sleeps until `at` (uptime_ms's clock); at once if that has passed. */
+static void sleep_until(uint64_t at)
+{
+	uint64_t now = uptime_ms();
+	if (now < at)
+		sleep_ms(at - now);
+}
+
+#define CHURN_TRIES 4
+
+/* One churn move: 1 if one began, 0 if every bucket tried was refused (mid-move: under live
+ * connections a drain lasts as long as they do), -1 if there is nothing to ask (no table,
+ * or no other kernel). */
+static int churn_once(void)
+{
+	struct sys_steer_table t;
+	if (steer_table(&t) < 0)
+		return -1;
+	for (int i = 0; i < CHURN_TRIES; i++) {
+		unsigned b = random_below(SYS_STEER_BUCKETS);
+		int k = random_kernel(&t, t.kernel_of[b]);
+		uint64_t mask[2] = { 0, 0 };
+		if (k < 0)
+			return -1;
+		mask[b / 64] |= 1ull << (b % 64);
+		if (steer_move(mask, (unsigned)k) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* One move every MS ms from the start, by the clock: a move that comes late (kernel 0 busy
+ * serving) is made at once, so that SECONDS s hold SECONDS * 1000 / MS moves. */
 static int churn(const char *ms_s, const char *secs_s)
 {
 	struct sys_steer_table t0, t;
@@ -102,17 +137,12 @@ static int churn(const char *ms_s, const char *secs_s)
 		return 2;
 	}
 	rng = uptime_ms() | 1;
-	for (uint64_t end = uptime_ms() + (uint64_t)secs * 1000; uptime_ms() < end; sleep_ms(ms)) {
-		if (steer_table(&t) < 0)
-			break;
-		unsigned b = random_below(SYS_STEER_BUCKETS);
-		int k = random_kernel(&t, t.kernel_of[b]);
-		uint64_t mask[2] = { 0, 0 };
-		if (k < 0)
-			continue;
-		mask[b / 64] |= 1ull << (b % 64);
-		asked++;
-		refused += steer_move(mask, (unsigned)k) < 0;
+	uint64_t start = uptime_ms(), end = start + (uint64_t)secs * 1000;
+	for (uint64_t at = start; at < end; at += (uint64_t)ms) {
+		sleep_until(at);
+		int began = churn_once();
+		asked += began >= 0;
+		refused += began == 0;
 	}
 	sleep_ms(1500);                 /* the last moves' READY, or their abort */
 	steer_table(&t);

@@ -90,6 +90,20 @@ static void net_drops_and_states(struct strbuf *b, const struct sys_netstat *ns)
 	strbuf_printf(b, "}");
 }
 
+/* The move exchange: segments this kernel forwarded to a bucket's previous owner (and could
+ * not), and kernel 0's moves since boot (zeros on the other kernels). */
+static void net_moves(struct strbuf *b, const struct sys_netstat *ns)
+{
+	json_member(b, "move");
+	strbuf_printf(b, "{");
+	json_u64(b, "forwarded", ns->move_forwarded);
+	json_u64(b, "fwd_failed", ns->move_fwd_failed);
+	json_u64(b, "begun", ns->moves_begun);
+	json_u64(b, "done", ns->moves_done);
+	json_u64(b, "aborted", ns->moves_aborted);
+	strbuf_printf(b, "}");
+}
+
 /* The numbers of a kernel's row in "kernels", each summed into "totals" under the same name. */
 struct netsum_field {
 	const char *name;
@@ -103,7 +117,9 @@ static const struct netsum_field netsum_fields[] = {
 	NETSUM_U32(sockets), NETSUM_U64(rx_frames), NETSUM_U64(tx_frames), NETSUM_U64(drops),
 	NETSUM_U64(interrupts), NETSUM_U64(steered_in), NETSUM_U64(steered_out),
 	NETSUM_U32(pool_in_use), NETSUM_U32(pool_size), NETSUM_U64(pool_exhausted),
-	NETSUM_U32(nbuckets),
+	NETSUM_U32(nbuckets), NETSUM_U64(in_segs), NETSUM_U64(out_rsts),
+	NETSUM_U64(syn_cookies_sent), NETSUM_U64(move_forwarded), NETSUM_U64(move_fwd_failed),
+	NETSUM_U32(moves_begun), NETSUM_U32(moves_done), NETSUM_U32(moves_aborted),
 };
 #define NETSUM_FIELDS (sizeof(netsum_fields) / sizeof(netsum_fields[0]))
 
@@ -209,6 +225,7 @@ void port_status_system(struct strbuf *b)
 		net_interface(b, &ns);
 		net_protocols(b, &ns);
 		net_drops_and_states(b, &ns);
+		net_moves(b, &ns);
 	} else {
 		json_str(b, "error", strerror(errno));
 	}

@@ -24,14 +24,14 @@ cd "$(dirname "$0")/../.."
 source tools/bench/lib.sh
 
 BUILD=${BUILD:-build}
-OUT=$BUILD/bench/compare
 CPUS=${CPUS:-1}
+NIC=${NIC:-e1000}
+OUT=$BUILD/bench/compare-$NIC-${CPUS}cpu
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-"1 16 64 256"}
 mkdir -p "$OUT"
 [ "$(id -u)" -eq 0 ] || { echo "compare: needs root for the network namespace" >&2; exit 1; }
-NIC=${NIC:-e1000}
 case "$NIC" in e1000|igb) ;; *) echo "compare: NIC=$NIC: Flotilla drives e1000 and igb" >&2; exit 1 ;; esac
 # The plots need matplotlib and the second opinion h2load, which only the benchmark wants:
 # installed here, not by setup.sh.
@@ -106,6 +106,9 @@ for round in $(seq "$ROUNDS"); do
 		# Which threads QEMU runs (one per vCPU under multi-threaded TCG), once per boot.
 		echo "$sys $(cat /proc/"$(cat "$OUT/qemu.pid")"/task/*/comm | sort | uniq -c | tr -s ' \n' ' ')" >>"$OUT/threads.txt"
 		if [ "$sys" != linux ]; then servers=("$sys 80"); else servers=("linux-nginx 80" "linux-httpd 8080"); fi
+		# The client side's TCP counters over this boot's points (retransmissions it saw,
+		# duplicates it received), beside the guest's own in status-*.json.
+		NSTAT_HISTORY=$OUT/nstat.hist in_ns nstat -n
 		for sp in "${servers[@]}"; do
 			set -- $sp
 			in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP:$2/1k.html" >/dev/null 2>&1     # warm-up
@@ -120,6 +123,11 @@ for round in $(seq "$ROUNDS"); do
 				echo "compare: round $round $1 h2load keep-alive c=64: ${h:-no result} req/s" >&2
 			fi
 		done
+		# The guest's own counters after its points (drops, retransmissions, each kernel's
+		# share): what explains a latency tail.
+		[ "$sys" = linux ] || in_ns curl -s --max-time 5 "http://$GUEST_IP/status" \
+			>"$OUT/status-$sys-$round.json" 2>/dev/null
+		NSTAT_HISTORY=$OUT/nstat.hist in_ns nstat >"$OUT/nstat-$sys-$round.txt"
 		stop_guest
 	done
 done

@@ -115,8 +115,8 @@ static int check_request(unsigned from, const struct urpc_nicq_attach *r)
 		return -EINVAL;
 	if (owned[r->queue].state != NICQ_FREE)
 		return -EBUSY;
-	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_DESCS])) ||
-	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_DESCS])))
+	if (!ring_in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_RX_DESCS])) ||
+	    !ring_in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_TX_DESCS])))
 		return -EFAULT;
 	return 0;
 }

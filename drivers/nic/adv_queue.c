@@ -126,18 +126,18 @@ int adv_queue_start(volatile uint8_t *regs, const struct adv_nic *nic, const str
 		return -EINVAL;
 	wr(regs, nic, r->rdbal, n, (uint32_t)q->rx_ring_pa);
 	wr(regs, nic, r->rdbah, n, (uint32_t)(q->rx_ring_pa >> 32));
-	wr(regs, nic, r->rdlen, n, ADV_DESCS * sizeof(union adv_rx_desc));
+	wr(regs, nic, r->rdlen, n, ADV_RX_DESCS * sizeof(union adv_rx_desc));
 	wr(regs, nic, r->srrctl, n, nic->srrctl);
 	wr(regs, nic, r->rdh, n, 0);
 	wr(regs, nic, r->rdt, n, 0);
 	wr(regs, nic, r->tdbal, n, (uint32_t)q->tx_ring_pa);
 	wr(regs, nic, r->tdbah, n, (uint32_t)(q->tx_ring_pa >> 32));
-	wr(regs, nic, r->tdlen, n, ADV_DESCS * sizeof(union adv_tx_desc));
+	wr(regs, nic, r->tdlen, n, ADV_TX_DESCS * sizeof(union adv_tx_desc));
 	wr(regs, nic, r->tdh, n, 0);
 	wr(regs, nic, r->tdt, n, 0);
 	if (!queue_enable(regs, nic, n, true))
 		return adv_queue_stop(regs, nic, n) ? -EBUSY : -ETIMEDOUT;
-	wr(regs, nic, r->rdt, n, ADV_DESCS - 1);        /* all but one descriptor to the NIC */
+	wr(regs, nic, r->rdt, n, ADV_RX_DESCS - 1);        /* all but one descriptor to the NIC */
 	return 0;
 }
 

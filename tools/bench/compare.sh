@@ -85,6 +85,19 @@ boot() {
 	exit 1
 }
 
+# save_status SYSTEM ROUND: the guest's /status as each kernel answers it (its "net" member is
+# the answering kernel's own counters), as status-SYSTEM-ROUND-kK.json: new connections land
+# on the kernels by their hash, so a few tries reach each.
+save_status() {
+	local i k
+	for i in $(seq $((4 * CPUS))); do
+		in_ns curl -s --max-time 5 "http://$GUEST_IP/status" >"$OUT/status.tmp" 2>/dev/null || continue
+		k=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kernel"])' \
+			"$OUT/status.tmp" 2>/dev/null) && mv "$OUT/status.tmp" "$OUT/status-$1-$2-k$k.json"
+	done
+	rm -f "$OUT/status.tmp"
+}
+
 # point SERVER PORT MODE CONNS ROUND: one wrk run, one line of results.
 point() {
 	local line
@@ -125,8 +138,7 @@ for round in $(seq "$ROUNDS"); do
 		done
 		# The guest's own counters after its points (drops, retransmissions, each kernel's
 		# share): what explains a latency tail.
-		[ "$sys" = linux ] || in_ns curl -s --max-time 5 "http://$GUEST_IP/status" \
-			>"$OUT/status-$sys-$round.json" 2>/dev/null
+		[ "$sys" = linux ] || save_status "$sys" "$round"
 		NSTAT_HISTORY=$OUT/nstat.hist in_ns nstat >"$OUT/nstat-$sys-$round.txt"
 		stop_guest
 	done

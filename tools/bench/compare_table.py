@@ -3,8 +3,8 @@
 matplotlib is installed). usage: compare_table.py OUTDIR CLK_TCK CPUS NIC
 
 A line of OUTDIR/results.txt: SERVER MODE CONNS ROUND PCT p50_us p99_us p999_us requests
-errors timeouts duration_us QEMU_TICKS MAIN_TICKS VCPU_TICKS (comma-separated, one per vCPU
-thread). "Best Linux" at a point is whichever Linux server has the higher median rate there."""
+errors timeouts duration_us QEMU_TICKS MAIN_TICKS VCPU_TICKS VCPU_WAIT_MS (the last two
+comma-separated, one per vCPU thread; the wait is time runnable without a host CPU). "Best Linux" at a point is whichever Linux server has the higher median rate there."""
 import statistics
 import sys
 
@@ -20,12 +20,14 @@ for line in open(out + "/results.txt"):
     secs = max(dur_us / 1e6, 1e-9)
     ticks, main = int(f[12]), int(f[13]) if len(f) > 13 else 0
     vcpu = [int(x) for x in f[14].split(",")] if len(f) > 14 else []
+    wait = [int(x) for x in f[15].split(",")] if len(f) > 15 else []
     per_kreq = lambda t: t / hz / max(reqs, 1) * 1000
     rows.setdefault((server, mode, c), []).append({
         "rps": reqs / secs, "p50": p50 / 1000, "p99": p99 / 1000, "p999": p999 / 1000,
         "errors": errs + tmo, "cpu": per_kreq(ticks), "main": per_kreq(main),
         "vcpu_sum": per_kreq(sum(vcpu)), "vcpu": [per_kreq(t) for t in vcpu],
-        "busy": [t / hz / secs for t in vcpu], "main_busy": main / hz / secs})
+        "busy": [t / hz / secs for t in vcpu], "main_busy": main / hz / secs,
+        "wait": [w / 1000 / secs for w in wait]})
 boots = {}
 for line in open(out + "/boots.txt"):
     sys_, secs = line.split()
@@ -70,6 +72,16 @@ def threads(server, mode, c, key, fmt):
     return " + ".join(fmt % x for x in v) if v else "-"
 
 
+def run_wait(server, mode, c):
+    """Each vCPU thread's share of a host core running / waiting runnable, "0.30/0.55 + ..."."""
+    run, wait = med_list(server, mode, c, "busy"), med_list(server, mode, c, "wait")
+    if not run:
+        return "-"
+    if len(wait) != len(run):
+        return " + ".join("%.2f" % r for r in run)
+    return " + ".join("%.2f/%.2f" % rw for rw in zip(run, wait))
+
+
 def points():
     for mode in ("close", "keepalive"):
         for c in sorted({k[2] for k in rows if k[1] == mode}):
@@ -98,10 +110,12 @@ for mode, c, load in points():
 print()
 print("Host CPU per 1,000 requests (seconds), from /proc/PID/task/*/stat: the vCPU threads (the "
       "guest's cost; one figure per thread, CPU 0 first) and QEMU's main loop (device models, "
-      "tap); and each vCPU thread's share of a host core over the point (1.00 = a whole core).")
+      "tap). Then each vCPU thread's share of a host core over the point, running / waiting "
+      "runnable for a host CPU (schedstat; 1.00 = a whole core): a thread that waits is held "
+      "back by the host, not by the guest.")
 print()
 print("| load | conns | vCPU s/1k D | vCPU s/1k K | vCPU s/1k L | vCPU D / K | vCPU D / L | main loop s/1k D / K / L | "
-      "vCPU cores D | vCPU cores K | vCPU cores L | main loop cores D / K / L |")
+      "vCPU cores run/wait D | vCPU cores run/wait K | vCPU cores run/wait L | main loop cores D / K / L |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for mode, c, load in points():
     L = best_linux(mode, c)
@@ -110,8 +124,8 @@ for mode, c, load in points():
         load, c, threads("flotilla", mode, c, "vcpu", "%.3f"), threads("flotilla-k0", mode, c, "vcpu", "%.3f"),
         threads(L, mode, c, "vcpu", "%.3f"), L[6], ratio(vd, vk), ratio(vd, vl),
         med("flotilla", mode, c, "main"), med("flotilla-k0", mode, c, "main"), med(L, mode, c, "main"),
-        threads("flotilla", mode, c, "busy", "%.2f"), threads("flotilla-k0", mode, c, "busy", "%.2f"),
-        threads(L, mode, c, "busy", "%.2f"), med("flotilla", mode, c, "main_busy"),
+        run_wait("flotilla", mode, c), run_wait("flotilla-k0", mode, c),
+        run_wait(L, mode, c), med("flotilla", mode, c, "main_busy"),
         med("flotilla-k0", mode, c, "main_busy"), med(L, mode, c, "main_busy")))
 print()
 names = {"flotilla": "Flotilla distributed (GRUB ISO)", "flotilla-k0": "Flotilla kernel 0 only (GRUB ISO)",

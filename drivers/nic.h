@@ -80,8 +80,9 @@ static inline void nic_dma_barrier(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-/* A descriptor ring of n 16-byte descriptors (one zeroed page) and n buffers of
- * NIC_BUF_SIZE, two to a page, all in this kernel's memory. */
+/* A descriptor ring of n 16-byte descriptors (zeroed, in contiguous pages) and n buffers of
+ * NIC_BUF_SIZE, two to a page, all in this kernel's memory; n even, at most NIC_RING_MAX. */
+#define NIC_RING_MAX    4096    /* a bound on the memory asked for; no driver here asks more */
 int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n);
 /* Gives back what nic_alloc_ring took (ring_pa 0 and NULL buffers are skipped, so a ring
  * that failed halfway can be freed), and clears them. */

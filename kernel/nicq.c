@@ -112,7 +112,7 @@ static bool in_partition(unsigned core, uint64_t pa, uint64_t len)
  * DMA (none is programmed here). */
 static bool buffers_in_partition(unsigned from, const struct urpc_nicq_attach *r)
 {
-	if (r->buf_len < 2 * ADV_DESCS * NIC_BUF_SIZE || !in_partition(from, r->buf_pa, r->buf_len)) {
+	if (r->buf_len < (ADV_RX_DESCS + ADV_TX_DESCS) * NIC_BUF_SIZE || !in_partition(from, r->buf_pa, r->buf_len)) {
 		pr_warn("net: kernel %u's queue %u refused: its buffers [%#lx, +%#lx) are not all in "
 			"its partition\n", from, r->queue, r->buf_pa, r->buf_len);
 		return false;
@@ -131,8 +131,8 @@ static int check_request(unsigned from, const struct urpc_nicq_attach *r)
 		return -EINVAL;
 	if (owned[r->queue].state != NICQ_FREE)
 		return -EBUSY;
-	if (!in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_DESCS])) ||
-	    !in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_DESCS])) ||
+	if (!in_partition(from, r->rx_ring_pa, sizeof(union adv_rx_desc[ADV_RX_DESCS])) ||
+	    !in_partition(from, r->tx_ring_pa, sizeof(union adv_tx_desc[ADV_TX_DESCS])) ||
 	    !buffers_in_partition(from, r))
 		return -EFAULT;
 	return 0;

@@ -222,8 +222,12 @@ static int ctl_queue_route(void *e, unsigned queue, uint32_t apic_id, uint8_t ve
 
 static int ctl_queue_start(void *e, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa)
 {
-	const struct adv_queue q = { .index = queue, .rx_ring_pa = rx_ring_pa,
-				     .tx_ring_pa = tx_ring_pa };
+	/* Only index and the two ring addresses are read; the whole struct (its buffer tables)
+	 * is too large for a kernel stack. Kernel 0's nicq_serve is the one caller at a time. */
+	static struct adv_queue q;
+	q.index = queue;
+	q.rx_ring_pa = rx_ring_pa;
+	q.tx_ring_pa = tx_ring_pa;
 	return igb_queue_start(e, &q);
 }
 

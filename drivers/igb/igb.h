@@ -15,8 +15,8 @@
 #include "drivers/nic.h"
 #include "drivers/pci/pci.h"
 
-#define IGB_RX_DESCS    ADV_DESCS
-#define IGB_TX_DESCS    ADV_DESCS
+#define IGB_RX_DESCS    ADV_RX_DESCS
+#define IGB_TX_DESCS    ADV_TX_DESCS
 /* The descriptors by their igb names, which kernel/netdev.c sizes the rings it checks with. */
 #define igb_rx_desc     adv_rx_desc
 #define igb_tx_desc     adv_tx_desc

@@ -5,16 +5,14 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-_Static_assert(ADV_DESCS * sizeof(union adv_rx_desc) <= PAGE_SIZE, "a ring is one page");
-
 int adv_rx_alloc(struct adv_rx_ring *r, uint64_t *ring_pa)
 {
 	memset(r, 0, sizeof(*r));
-	int err = nic_alloc_ring(ring_pa, r->buf, ADV_DESCS);
+	int err = nic_alloc_ring(ring_pa, r->buf, ADV_RX_DESCS);
 	if (err)
 		return err;
 	r->desc = phys_to_virt(*ring_pa);
-	for (unsigned i = 0; i < ADV_DESCS; i++)
+	for (unsigned i = 0; i < ADV_RX_DESCS; i++)
 		r->desc[i].read.pkt_addr = virt_to_phys(r->buf[i]);
 	return 0;
 }
@@ -22,7 +20,7 @@ int adv_rx_alloc(struct adv_rx_ring *r, uint64_t *ring_pa)
 int adv_tx_alloc(struct adv_tx_ring *t, uint64_t *ring_pa)
 {
 	memset(t, 0, sizeof(*t));
-	int err = nic_alloc_ring(ring_pa, t->buf, ADV_DESCS);
+	int err = nic_alloc_ring(ring_pa, t->buf, ADV_TX_DESCS);
 	if (err)
 		return err;
 	t->desc = phys_to_virt(*ring_pa);
@@ -31,20 +29,20 @@ int adv_tx_alloc(struct adv_tx_ring *t, uint64_t *ring_pa)
 
 void adv_rx_free(struct adv_rx_ring *r, uint64_t *ring_pa)
 {
-	nic_free_ring(ring_pa, r->buf, ADV_DESCS);
+	nic_free_ring(ring_pa, r->buf, ADV_RX_DESCS);
 	r->desc = NULL;
 }
 
 void adv_tx_free(struct adv_tx_ring *t, uint64_t *ring_pa)
 {
-	nic_free_ring(ring_pa, t->buf, ADV_DESCS);
+	nic_free_ring(ring_pa, t->buf, ADV_TX_DESCS);
 	t->desc = NULL;
 }
 
 /* Takes back the descriptors the NIC has sent (DD set). */
 static void tx_reclaim(struct adv_tx_ring *t)
 {
-	while (t->clean != t->next && (t->desc[adv_slot(t->clean)].wb.status & ADV_TXD_STAT_DD))
+	while (t->clean != t->next && (t->desc[adv_tx_slot(t->clean)].wb.status & ADV_TXD_STAT_DD))
 		t->clean++;
 }
 
@@ -57,7 +55,7 @@ void adv_tx_flush(struct adv_tx_ring *t)
 		return;
 	nic_dma_barrier();
 	t->tail_written = next;
-	*t->tail = adv_slot(next);
+	*t->tail = adv_tx_slot(next);
 }
 
 int adv_send(struct adv_tx_ring *t, const void *frame, size_t len, bool more)
@@ -69,7 +67,7 @@ int adv_send(struct adv_tx_ring *t, const void *frame, size_t len, bool more)
 		t->full++;
 		return -EAGAIN;
 	}
-	unsigned i = adv_slot(t->next);
+	unsigned i = adv_tx_slot(t->next);
 	volatile union adv_tx_desc *d = &t->desc[i];
 	memcpy(t->buf[i], frame, len);
 	d->read.buffer_addr = virt_to_phys(t->buf[i]);
@@ -86,7 +84,7 @@ int adv_send(struct adv_tx_ring *t, const void *frame, size_t len, bool more)
 
 bool adv_rx_pending(const struct adv_rx_ring *r)
 {
-	return r->desc[adv_slot(r->next)].wb.status_error & ADV_RXD_DD;
+	return r->desc[adv_rx_slot(r->next)].wb.status_error & ADV_RXD_DD;
 }
 
 /* One filled descriptor: delivered if it holds a whole good frame, else counted. A frame
@@ -113,7 +111,7 @@ unsigned adv_poll(struct adv_rx_ring *r, nic_deliver_fn deliver, void *arg, unsi
 {
 	unsigned n = 0;
 	while (n < budget) {
-		unsigned i = adv_slot(r->next);
+		unsigned i = adv_rx_slot(r->next);
 		volatile union adv_rx_desc *d = &r->desc[i];
 		if (!(d->wb.status_error & ADV_RXD_DD))
 			break;
@@ -129,7 +127,7 @@ unsigned adv_poll(struct adv_rx_ring *r, nic_deliver_fn deliver, void *arg, unsi
 	 * write is an MMIO access (under QEMU, a call into the device model). */
 	if (n) {
 		nic_dma_barrier();
-		*r->tail = adv_slot(r->next - 1);
+		*r->tail = adv_rx_slot(r->next - 1);
 	}
 	return n;
 }

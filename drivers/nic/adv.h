@@ -14,10 +14,16 @@
 #include "lib/ring.h"
 #include "lib/toeplitz.h"
 
-/* Descriptors per ring, receive and transmit alike: one page of 16-byte descriptors; a
- * multiple of 8, since RDLEN and TDLEN count bytes in multiples of 128. */
-#define ADV_DESCS       256
-_Static_assert(RING_IS_POW2(ADV_DESCS) && ADV_DESCS % 8 == 0, "ring size");
+/* Descriptors per ring, each a multiple of 8 (RDLEN and TDLEN count bytes in multiples of
+ * 128). With several queues a NIC drops a frame whose receive queue is full while others have
+ * room (SRRCTL.DROP_EN; QEMU's model does the same), where a single queue holds it back: the
+ * receive ring is what a kernel that is not running (a vCPU its host has descheduled) can
+ * fall behind by. 256 lost 2,380 frames in 8 s at 256 connections on 2 vCPUs
+ * (docs/BENCHMARKS.md, "Two kernels on the igb"). Sending needs no such slack. */
+#define ADV_RX_DESCS    1024
+#define ADV_TX_DESCS    256
+_Static_assert(RING_IS_POW2(ADV_RX_DESCS) && ADV_RX_DESCS % 8 == 0, "ring size");
+_Static_assert(RING_IS_POW2(ADV_TX_DESCS) && ADV_TX_DESCS % 8 == 0, "ring size");
 
 /* Receive descriptor, one buffer (7.1.5). The driver writes the read format; the
  * NIC overwrites the whole descriptor with the write-back format, so the buffer's address is
@@ -67,12 +73,12 @@ union adv_tx_desc {
 };
 _Static_assert(sizeof(union adv_tx_desc) == 16, "transmit descriptors are 16 bytes");
 
-/* A receive ring. Indices run free (lib/ring.h); adv_slot names the descriptor. The driver
+/* A receive ring. Indices run free (lib/ring.h); adv_rx_slot names the descriptor. The driver
  * alone writes next (the next descriptor it will look at) and the tail register (the last
  * slot it handed to the NIC); the NIC writes its head (RDH) and the descriptors it fills. */
 struct adv_rx_ring {
 	volatile union adv_rx_desc *desc;
-	uint8_t *buf[ADV_DESCS];
+	uint8_t *buf[ADV_RX_DESCS];
 	uint32_t next;
 	volatile uint32_t *tail;        /* RDT, in this kernel's mapping of the registers */
 	uint32_t err_mask;              /* status_error bits that mark a bad frame */
@@ -84,19 +90,20 @@ struct adv_rx_ring {
  * writes its head (TDH) and DD in the descriptors it sent. */
 struct adv_tx_ring {
 	volatile union adv_tx_desc *desc;
-	uint8_t *buf[ADV_DESCS];
+	uint8_t *buf[ADV_TX_DESCS];
 	uint32_t next, clean, tail_written;
 	volatile uint32_t *tail;        /* TDT, in this kernel's mapping of the registers */
 	uint64_t frames, full;          /* queued; refused for want of a free slot */
 };
 
 /* The descriptor an index names. */
-static inline unsigned adv_slot(uint32_t i) { return ring_slot(i, ADV_DESCS); }
+static inline unsigned adv_rx_slot(uint32_t i) { return ring_slot(i, ADV_RX_DESCS); }
+static inline unsigned adv_tx_slot(uint32_t i) { return ring_slot(i, ADV_TX_DESCS); }
 
 /* Slots the driver may still fill. One stays empty: TDT == TDH means an empty ring. */
 static inline uint32_t adv_tx_unused(const struct adv_tx_ring *t)
 {
-	return ADV_DESCS - 1 - ring_used(t->next, t->clean);
+	return ADV_TX_DESCS - 1 - ring_used(t->next, t->clean);
 }
 
 /* The rings and buffers in this kernel's memory, zeroed counters, each receive descriptor

@@ -16,10 +16,11 @@
 static void buffer_span(struct adv_queue *q)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
-	for (unsigned i = 0; i < ADV_DESCS; i++) {
-		uint64_t rx = virt_to_phys(q->rx.buf[i]), tx = virt_to_phys(q->tx.buf[i]);
-		lo = MIN(lo, MIN(rx, tx));
-		hi = MAX(hi, MAX(rx, tx) + NIC_BUF_SIZE);
+	for (unsigned i = 0; i < ADV_RX_DESCS + ADV_TX_DESCS; i++) {
+		void *buf = i < ADV_RX_DESCS ? q->rx.buf[i] : q->tx.buf[i - ADV_RX_DESCS];
+		uint64_t pa = virt_to_phys(buf);
+		lo = MIN(lo, pa);
+		hi = MAX(hi, pa + NIC_BUF_SIZE);
 	}
 	q->buf_pa = lo;
 	q->buf_len = hi - lo;
@@ -143,18 +144,18 @@ int adv_queue_start(volatile uint8_t *regs, const struct adv_nic *nic, const str
 		return -EINVAL;
 	wr(regs, nic, r->rdbal, n, (uint32_t)q->rx_ring_pa);
 	wr(regs, nic, r->rdbah, n, (uint32_t)(q->rx_ring_pa >> 32));
-	wr(regs, nic, r->rdlen, n, ADV_DESCS * sizeof(union adv_rx_desc));
+	wr(regs, nic, r->rdlen, n, ADV_RX_DESCS * sizeof(union adv_rx_desc));
 	wr(regs, nic, r->srrctl, n, nic->srrctl);
 	wr(regs, nic, r->rdh, n, 0);
 	wr(regs, nic, r->rdt, n, 0);
 	wr(regs, nic, r->tdbal, n, (uint32_t)q->tx_ring_pa);
 	wr(regs, nic, r->tdbah, n, (uint32_t)(q->tx_ring_pa >> 32));
-	wr(regs, nic, r->tdlen, n, ADV_DESCS * sizeof(union adv_tx_desc));
+	wr(regs, nic, r->tdlen, n, ADV_TX_DESCS * sizeof(union adv_tx_desc));
 	wr(regs, nic, r->tdh, n, 0);
 	wr(regs, nic, r->tdt, n, 0);
 	if (!queue_enable(regs, nic, n, true))
 		return adv_queue_stop(regs, nic, n) ? -EBUSY : -ETIMEDOUT;
-	wr(regs, nic, r->rdt, n, ADV_DESCS - 1);        /* all but one descriptor to the NIC */
+	wr(regs, nic, r->rdt, n, ADV_RX_DESCS - 1);        /* all but one descriptor to the NIC */
 	return 0;
 }
 

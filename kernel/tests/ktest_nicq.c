@@ -80,7 +80,7 @@ KTEST_NEEDS(nicq_unroutable_queue_is_refused_unstarted, "igb kernels>=2")
 KTEST_NEEDS(nicq_buffers_outside_the_partition_are_refused_unstarted, "igb kernels>=2")
 {
 	const unsigned queue = 3;
-	const uint64_t need = 2 * ADV_DESCS * NIC_BUF_SIZE;
+	const uint64_t need = (ADV_RX_DESCS + ADV_TX_DESCS) * NIC_BUF_SIZE;
 	struct igb *g = igb_and_kernel1();
 	if (!g)
 		return;

@@ -58,14 +58,20 @@ void pit_wait_ms(unsigned ms)
 	ixm_advance(model, ms);
 }
 
-static void *page(void)
+/* Zeroed, page-aligned memory of pages pages, held as one (freed by unpage). */
+static void *pages(size_t pages)
 {
-	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	void *p = aligned_alloc(PAGE_SIZE, pages * PAGE_SIZE);
 	if (p) {
-		memset(p, 0, PAGE_SIZE);
+		memset(p, 0, pages * PAGE_SIZE);
 		pages_held++;
 	}
 	return p;
+}
+
+static void *page(void)
+{
+	return pages(1);
 }
 
 static void unpage(void *p)
@@ -89,7 +95,7 @@ void nic_free_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
 int nic_alloc_ring(uint64_t *ring_pa, uint8_t **bufs, unsigned n)
 {
 	memset(bufs, 0, n * sizeof(bufs[0]));
-	void *ring = page();
+	void *ring = pages((n * 16 + PAGE_SIZE - 1) / PAGE_SIZE);      /* descriptors: contiguous */
 	*ring_pa = ring ? virt_to_phys(ring) : 0;
 	if (!ring)
 		return -ENOMEM;

@@ -38,14 +38,63 @@ LUA
 # The QEMU process's utime + stime, in clock ticks.
 qemu_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$OUT/qemu.pid")/stat"; }
 
+# qemu_thread_ticks: QEMU's threads' CPU time as "MAIN VCPUS WAITS": the main loop's utime +
+# stime in clock ticks (the thread whose id is the process's: device models, the tap,
+# timers), the vCPU threads' the same, comma-separated in CPU order, and the vCPU threads'
+# time runnable but waiting for a host CPU (/proc/PID/task/TID/schedstat, second field), in
+# milliseconds, the same way. QEMU must run with -name NAME,debug-threads=on, which names a
+# vCPU thread "CPU n/TCG" under multi-threaded TCG and the one thread that runs every vCPU
+# "ALL CPUs/TCG" under single-threaded TCG (then each list has that one figure). The stat
+# line is read after the ")" that ends the name, since the name has spaces.
+qemu_thread_ticks() {
+	local pid t comm rest main=0 n ticks wait
+	local -a cpu=() waits=()
+	pid=$(cat "$OUT/qemu.pid")
+	for t in /proc/"$pid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) && rest=$(cat "$t/stat" 2>/dev/null) &&
+			wait=$(awk '{ printf "%d", $2 / 1000000 }' "$t/schedstat" 2>/dev/null) || continue
+		rest=${rest##*) }
+		ticks=$(awk '{ print $12 + $13 }' <<<"$rest")
+		case $comm in
+		"CPU "*/TCG) n=${comm#CPU }; n=${n%%/*}; cpu[n]=$ticks; waits[n]=$wait ;;
+		"ALL CPUs/TCG") cpu[0]=$ticks; waits[0]=$wait ;;
+		*) [ "${t##*/}" = "$pid" ] && main=$ticks ;;
+		esac
+	done
+	local IFS=,
+	echo "$main ${cpu[*]:-0} ${waits[*]:-0}"
+}
+
+# ticks_delta SNAPSHOT SNAPSHOT: the second of two qemu_thread_ticks snapshots less the
+# first, figure by figure, in the same format.
+ticks_delta() {
+	local -a a b x y
+	local g i out= part
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	for (( g = 0; g < ${#b[@]}; g++ )); do
+		IFS=, read -r -a x <<<"${a[g]:-}"
+		IFS=, read -r -a y <<<"${b[g]}"
+		part=
+		for (( i = 0; i < ${#y[@]}; i++ )); do
+			part+="${part:+,}$(( y[i] - ${x[i]:-0} ))"
+		done
+		out+="${out:+ }$part"
+	done
+	echo "$out"
+}
+
 # wrk_point URL MODE CONNS SECONDS: one wrk run ("close" adds Connection: close); prints
-# "PCT p50_us p99_us p999_us requests errors timeouts duration_us CPU_TICKS".
+# "PCT p50_us p99_us p999_us requests errors timeouts duration_us CPU_TICKS MAIN_TICKS
+# VCPU_TICKS VCPU_WAIT_MS" (the last two comma-separated per vCPU thread; qemu_thread_ticks).
 wrk_point() {
-	local url=$1 mode=$2 c=$3 secs=$4 hdr=() before after line
+	local url=$1 mode=$2 c=$3 secs=$4 hdr=() before after tb ta line
 	[ "$mode" = close ] && hdr=(-H "Connection: close")
 	before=$(qemu_cpu_ticks)
+	tb=$(qemu_thread_ticks)
 	line=$(in_ns timeout $((secs + 30)) wrk -t $((c < 2 ? 1 : 2)) -c "$c" -d "${secs}s" \
 		--timeout 5s -s "$OUT/pct.lua" "${hdr[@]}" "$url" 2>&1 | grep '^PCT')
+	ta=$(qemu_thread_ticks)
 	after=$(qemu_cpu_ticks)
-	echo "${line:-PCT 0 0 0 0 1 0 1} $((after - before))"
+	echo "${line:-PCT 0 0 0 0 1 0 1} $((after - before)) $(ticks_delta "$tb" "$ta")"
 }

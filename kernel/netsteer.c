@@ -34,9 +34,10 @@ static struct steer_kernel kernels[MAX_KERNELS];
 /* This kernel's buckets: kernel 0 has them all until it steers, the others none until told. */
 static struct steer_mask buckets_here;
 /* Kernel 0: the kernels it found dead (bit k). Found dead is dead for good: its queue is
- * stopped and its buckets given away, so a kernel that beats again after a stall past the
- * liveness timeout gets neither back. */
+ * stopped and its buckets given away, so a kernel that beats again after a silence of
+ * SILENT_DEATH_MS gets neither back. */
 static uint64_t dead;
+#define SILENT_DEATH_MS 10000
 
 void netsteer_init(const struct nic_ctl *c, bool policy)
 {
@@ -239,14 +240,25 @@ static void move_to(const uint8_t table[NIC_BUCKETS])
 	}
 }
 
-/* Kernel 0: a kernel that was up and is no longer alive (panicked, or silent past the
- * liveness timeout: kernel/urpc/peer.h) is dead. Its queue stops, so that the NIC no longer
- * writes into its rings, and the policy runs again without it. */
+/* Kernel 0: a kernel that was up and is no longer alive is dead: at once when it panicked,
+ * after SILENT_DEATH_MS of silence when it only stopped beating (kernel/urpc/peer.h's
+ * liveness timeout is 2 s, which an emulated machine on a busy host can stall past and
+ * recover from; until then it only loses its buckets to the policy, for as long as it is
+ * silent). Its queue stops, so that the NIC no longer writes into its rings, and the
+ * policy runs again without it. */
 static void notice_deaths(void)
 {
+	static uint64_t silent_since[64];
+	uint64_t now = time_uptime_ms();
 	for (unsigned k = 1; k < kself.ncores && k < 64; k++) {
 		uint32_t st = __atomic_load_n(&shared_status(k)->state, __ATOMIC_ACQUIRE);
+		if (kernels[k].alive)
+			silent_since[k] = 0;
 		if (is_dead(k) || kernels[k].alive || (st != KSTATE_UP && st != KSTATE_PANICKED))
+			continue;
+		if (st == KSTATE_UP && !silent_since[k])
+			silent_since[k] = now;
+		if (st == KSTATE_UP && now - silent_since[k] < SILENT_DEATH_MS)
 			continue;
 		dead |= 1ull << k;
 		pr_warn("net: kernel %u is dead (%s): its queue stops, its buckets go to the living\n",

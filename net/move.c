@@ -302,7 +302,7 @@ static bool is_dead(const struct move_fwd *f, uint64_t alive, uint64_t unused)
 static bool is_silent(const struct move_fwd *f, uint64_t now, uint64_t unused)
 {
 	(void)unused;
-	return now - f->heard >= MOVE_SILENCE_MS;
+	return now >= f->heard + MOVE_SILENCE_MS;      /* heard may be later than now */
 }
 
 void move_fwd_end(struct move_local *l, uint32_t id)
@@ -360,7 +360,7 @@ enum move_report move_drain_check(struct move_local *l, unsigned i, unsigned rem
 	if (i >= MOVE_DRAINS || !l->drain[i].on)
 		return MOVE_REPORT_NONE;
 	struct move_drain *d = &l->drain[i];
-	if (!remaining && now - d->began >= MOVE_LINGER_MS)
+	if (!remaining && now >= d->began + MOVE_LINGER_MS)
 		return MOVE_REPORT_DRAINED;
 	if (now < d->next_report)
 		return MOVE_REPORT_NONE;

@@ -22,7 +22,7 @@ const struct move *move_ctl_of(const struct move_ctl *c, unsigned b)
 }
 
 /* May bucket b begin a move to `to`? Not mid-move, or drained by `to` itself (a move back). */
-static bool bucket_free_for(const struct move_ctl *c, unsigned b, unsigned to)
+bool move_ctl_free_for(const struct move_ctl *c, unsigned b, unsigned to)
 {
 	const struct move *m = move_ctl_of(c, b);
 	return !m || (m->step == MOVE_DRAINING && m->from == to);
@@ -69,7 +69,7 @@ int move_ctl_request(struct move_ctl *c, const uint8_t table[STEER_BUCKETS],
 	for (unsigned b = 0; b < STEER_BUCKETS; b++) {
 		if (!steer_mask_has(m, b) || table[b] == to)
 			continue;
-		if (!bucket_free_for(c, b, to) || table[b] >= STEER_MAX_KERNELS) {
+		if (!move_ctl_free_for(c, b, to) || table[b] >= STEER_MAX_KERNELS) {
 			c->stats.refused++;
 			return -EBUSY;
 		}

@@ -102,6 +102,8 @@ int move_ctl_progress(struct move_ctl *c, uint32_t id, unsigned from, uint64_t n
 int move_ctl_drained(struct move_ctl *c, uint32_t id, unsigned from);
 /* The move bucket b is in, or NULL. */
 const struct move *move_ctl_of(const struct move_ctl *c, unsigned b);
+/* May bucket b begin a move to `to` now (move_ctl_request's rule)? */
+bool move_ctl_free_for(const struct move_ctl *c, unsigned b, unsigned to);
 
 /* A new owner's forwarding of one bucket: while `to` is a kernel, segments of flows this
  * kernel does not know go to it. */

@@ -23,6 +23,7 @@ _Static_assert(sizeof(struct urpc_move) == 24 && sizeof(struct steer_mask) == 16
 
 static struct move_ctl ctl;             /* kernel 0's */
 static struct move_local local;
+static uint64_t cookie_at[STEER_BUCKETS];      /* when this kernel last sent a cookie there */
 static struct netmove_stats stats;
 static uint64_t counted_ms;
 static uint32_t ask_seq;
@@ -207,6 +208,15 @@ static bool on_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t 
 	return true;
 }
 
+/* The stack's cookie hook (net/tcp.h): the bucket's drains, if it leaves, wait for the ACK. */
+static void on_cookie(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport, uint64_t now)
+{
+	if (st->nif->rss_key)
+		cookie_at[netsteer_tcp_bucket(toeplitz_ipv4_tcp(st->nif->rss_key, src, dst, sport,
+								 dport), sport)] = now ? now : 1;
+}
+
 /* The bucket of a connection, as the NIC steers the peer's segments (source first). */
 static unsigned bucket_of(const struct netif *nif, const struct tcp_conn *c)
 {
@@ -232,10 +242,26 @@ static void count_conn(const struct netif *nif, const struct tcp_conn *c,
 			remaining[i]++;
 }
 
-/* Previous owner: each drain's connections not yet closed, and those in TIME-WAIT for less
- * than MOVE_TIME_WAIT_MS (the others are not waited for: they last 2 MSL). The walk hashes
- * every connection, so it runs only while a drain is on: a kernel holding 25,000 idle
- * connections would otherwise hash them all ten times a second. */
+/* A cookie sent in a drain's buckets within MOVE_COOKIE_MS counts as one connection more:
+ * the peer's ACK may yet come. */
+static void count_cookies(unsigned remaining[MOVE_DRAINS], uint64_t now)
+{
+	for (unsigned i = 0; i < MOVE_DRAINS; i++) {
+		const struct move_drain *d = &local.drain[i];
+		for (unsigned b = 0; d->on && b < STEER_BUCKETS; b++)
+			if (steer_mask_has(&d->mask, b) && cookie_at[b] &&
+			    cookie_at[b] + MOVE_COOKIE_MS > now) {
+				remaining[i]++;
+				break;
+			}
+	}
+}
+
+/* Previous owner: each drain's connections not yet closed, those in TIME-WAIT for less
+ * than MOVE_TIME_WAIT_MS (the others are not waited for: they last 2 MSL), and a recent
+ * cookie (count_cookies). The walk hashes every connection, so it runs only while a drain
+ * is on: a kernel holding 25,000 idle connections would otherwise hash them all ten times
+ * a second. */
 static void count_drains(struct tcp_stack *st, unsigned remaining[MOVE_DRAINS], uint64_t now)
 {
 	const struct tcp_conn *c;
@@ -248,6 +274,7 @@ static void count_drains(struct tcp_stack *st, unsigned remaining[MOVE_DRAINS], 
 	list_for_each_entry(c, &st->time_wait, all_node)
 		if (c->t_wait + MOVE_TIME_WAIT_MS > now + TCP_TIME_WAIT_MS)
 			count_conn(st->nif, c, remaining);
+	count_cookies(remaining, now);
 }
 
 /* A report goes to the new owner and to kernel 0 (once, if they are one kernel); 0 when
@@ -315,8 +342,10 @@ static void poll_moves(uint64_t now)
 void netmove_poll(uint64_t now)
 {
 	struct tcp_stack *st = sock_tcp_stack();
-	if (st && !st->stray)
+	if (st && !st->stray) {
 		st->stray = on_stray;
+		st->cookie_sent = on_cookie;
+	}
 	move_fwd_tick(&local, now, alive_mask());
 	poll_drains(now);
 	if (kself.core == 0)

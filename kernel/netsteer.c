@@ -225,15 +225,19 @@ int netsteer_give(const struct steer_mask *buckets, unsigned to)
 	return netsteer_write(table);
 }
 
-/* The policy's table, reached through the move exchange, a kernel's buckets at a time; a
- * kernel whose buckets are mid-move gets them at a later run (the policy runs again while
- * the table differs from its choice). */
+/* The policy's table, reached through the move exchange, a kernel's buckets at a time. A
+ * bucket that cannot move to its kernel now (mid-move) goes at a later run (the policy runs
+ * again while the table differs from its choice), and is left out of the request: one such
+ * bucket would have the exchange refuse all of the kernel's, and while connections come
+ * and go (a drain lasts as long as its bucket's connections, and lingers) some bucket of a
+ * large request often is. */
 static void move_to(const uint8_t table[NIC_BUCKETS])
 {
+	const struct move_ctl *c = netmove_ctl();
 	for (unsigned k = 0; k < kself.ncores; k++) {
 		struct steer_mask m = { { 0, 0 } };
 		for (unsigned b = 0; b < NIC_BUCKETS; b++)
-			if (table[b] == k && state.kernel_of[b] != k)
+			if (table[b] == k && state.kernel_of[b] != k && move_ctl_free_for(c, b, k))
 				steer_mask_set(&m, b);
 		if (!steer_mask_empty(&m))
 			netsteer_move(&m, k);

@@ -22,7 +22,7 @@ const struct move *move_ctl_of(const struct move_ctl *c, unsigned b)
 }
 
 /* May bucket b begin a move to `to`? Not mid-move, or drained by `to` itself (a move back). */
-static bool bucket_free_for(const struct move_ctl *c, unsigned b, unsigned to)
+bool move_ctl_free_for(const struct move_ctl *c, unsigned b, unsigned to)
 {
 	const struct move *m = move_ctl_of(c, b);
 	return !m || (m->step == MOVE_DRAINING && m->from == to);
@@ -69,7 +69,7 @@ int move_ctl_request(struct move_ctl *c, const uint8_t table[STEER_BUCKETS],
 	for (unsigned b = 0; b < STEER_BUCKETS; b++) {
 		if (!steer_mask_has(m, b) || table[b] == to)
 			continue;
-		if (!bucket_free_for(c, b, to) || table[b] >= STEER_MAX_KERNELS) {
+		if (!move_ctl_free_for(c, b, to) || table[b] >= STEER_MAX_KERNELS) {
 			c->stats.refused++;
 			return -EBUSY;
 		}
@@ -302,7 +302,7 @@ static bool is_dead(const struct move_fwd *f, uint64_t alive, uint64_t unused)
 static bool is_silent(const struct move_fwd *f, uint64_t now, uint64_t unused)
 {
 	(void)unused;
-	return now - f->heard >= MOVE_SILENCE_MS;
+	return now >= f->heard + MOVE_SILENCE_MS;      /* heard may be later than now */
 }
 
 void move_fwd_end(struct move_local *l, uint32_t id)
@@ -360,7 +360,7 @@ enum move_report move_drain_check(struct move_local *l, unsigned i, unsigned rem
 	if (i >= MOVE_DRAINS || !l->drain[i].on)
 		return MOVE_REPORT_NONE;
 	struct move_drain *d = &l->drain[i];
-	if (!remaining && now - d->began >= MOVE_LINGER_MS)
+	if (!remaining && now >= d->began + MOVE_LINGER_MS)
 		return MOVE_REPORT_DRAINED;
 	if (now < d->next_report)
 		return MOVE_REPORT_NONE;

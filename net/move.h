@@ -26,6 +26,11 @@
  * again if our ACK of it was lost, after the peer's retransmission timeout, doubled at each
  * loss: 4 s covers two lost ACKs in a row at a timeout of 1 s. */
 #define MOVE_TIME_WAIT_MS 4000
+/* ... and lasts this long after this kernel last answered a SYN in its buckets with a
+ * cookie: the connection exists only once the peer's ACK comes, and that ACK, or the first
+ * data standing for it, may come late (dropped at a full accept queue, sent again after the
+ * peer's timeout, doubled each time). */
+#define MOVE_COOKIE_MS  15000
 /* Moves in flight at once (kernel 0): one per bucket, so that only a bucket mid-move refuses
  * a move, however long its drain lasts (as long as its connections do). */
 #define MOVE_MAX        STEER_BUCKETS
@@ -102,6 +107,8 @@ int move_ctl_progress(struct move_ctl *c, uint32_t id, unsigned from, uint64_t n
 int move_ctl_drained(struct move_ctl *c, uint32_t id, unsigned from);
 /* The move bucket b is in, or NULL. */
 const struct move *move_ctl_of(const struct move_ctl *c, unsigned b);
+/* May bucket b begin a move to `to` now (move_ctl_request's rule)? */
+bool move_ctl_free_for(const struct move_ctl *c, unsigned b, unsigned to);
 
 /* A new owner's forwarding of one bucket: while `to` is a kernel, segments of flows this
  * kernel does not know go to it. */

@@ -170,6 +170,12 @@ struct tcp_stack {
 	 * DESIGN.md section 4). Never called for a frame another kernel handed on. NULL: none. */
 	bool (*stray)(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
 		      uint16_t dport);
+	/* A SYN of this flow was answered with a cookie, which leaves no state here: the peer's
+	 * ACK, or data standing for it, may come much later (a full accept queue drops it), and
+	 * only this stack can check it. A bucket's move waits for it (kernel/netmove.h). NULL:
+	 * none. */
+	void (*cookie_sent)(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
+			    uint16_t dport, uint64_t now);
 	/* Memory for connections and their buffers (kmalloc in the kernel, malloc in tests). */
 	void *(*alloc)(size_t n);
 	void (*free)(void *p);

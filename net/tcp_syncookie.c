@@ -81,6 +81,8 @@ void tcp_cookie_send(struct tcp_conn *l, const struct seg *s, uint64_t now)
 	tmp.rcv_nxt = s->seq + 1;
 	l->cookies_until = now + COOKIE_LIFETIME_MS;
 	tcp_count(st, TCP_SYN_COOKIES_SENT);
+	if (st->cookie_sent)
+		st->cookie_sent(st, s->src, s->dst, s->sport, s->dport, now);
 	tcp_xmit(&tmp, cookie_make(st, s, now), SYN | ACK, 0, 0, now);
 }
 

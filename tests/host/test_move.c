@@ -373,6 +373,25 @@ TEST(move, the_new_owner_stops_forwarding_to_a_dead_or_silent_kernel)
 	EXPECT_EQ_U64(l.stats.fwd_silent, 1);
 }
 
+/* Times come from one clock but not from one moment: a BEGIN or LEAVE taken at once inside
+ * kernel 0's poll (kernel 0 is the new or previous owner itself) is stamped later than the
+ * `now` that poll then passes on. A forwarding heard "after" now is not silent, and a drain
+ * begun "after" now has not lingered. */
+TEST(move, a_forwarding_or_drain_stamped_after_now_has_not_timed_out)
+{
+	struct move_local l;
+	move_local_init(&l);
+	struct steer_mask m = mask_of(4), n = mask_of(5);
+	move_fwd_begin(&l, 1, &m, 1, T0 + 5);
+	move_fwd_tick(&l, T0, ALL);
+	EXPECT_EQ_U64(move_fwd_to(&l, 4), 1);
+	EXPECT_EQ_U64(l.stats.fwd_silent, 0);
+	int i = move_drain_begin(&l, 2, &n, 1, T0 + 5);
+	EXPECT(i >= 0);
+	if (i >= 0)
+		EXPECT(move_drain_check(&l, (unsigned)i, 0, T0) != MOVE_REPORT_DRAINED);
+}
+
 /* The previous owner's side: reports every second while connections remain, DRAINED at
  * zero once it has lingered, and keeps the drain until DRAINED was sent. */
 TEST(move, the_previous_owner_reports_progress_then_drained)

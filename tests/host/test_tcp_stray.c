@@ -23,17 +23,31 @@ static bool take_stray(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_
 	return true;
 }
 
+static unsigned cookies;
+static uint16_t cookie_sport;
+
+static void note_cookie(struct tcp_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
+			uint16_t dport, uint64_t when)
+{
+	(void)st, (void)src, (void)dst, (void)dport, (void)when;
+	cookies++;
+	cookie_sport = sport;
+}
+
 static void stray_setup(void)
 {
 	raw_setup();
 	strays = 0;
+	cookies = 0;
 	stray_had_frame = false;
 	A.st.stray = take_stray;
+	A.st.cookie_sent = note_cookie;
 }
 
 static void stray_done(void)
 {
 	A.st.stray = NULL;
+	A.st.cookie_sent = NULL;
 	A.nif.rx_forwarded = false;
 	raw_done();
 }
@@ -126,7 +140,8 @@ TEST(tcp_stray, syn_received_an_ack_of_another_kernels_syn_ack_goes_to_the_hook)
 }
 
 /* Cookies: the ACK of one this stack sent completes here; one it cannot check (another
- * kernel's, from before the bucket moved) goes to the hook, not to a RST. */
+ * kernel's, from before the bucket moved) goes to the hook, not to a RST; each one sent is
+ * told to the cookie hook. */
 TEST(tcp_stray, our_own_cookie_completes_here_and_a_foreign_one_goes_to_the_hook)
 {
 	stray_setup();
@@ -135,9 +150,13 @@ TEST(tcp_stray, our_own_cookie_completes_here_and_a_foreign_one_goes_to_the_hook
 		peer_port = (uint16_t)(20000 + i);
 		peer(80, SYN, 1000, 0, 65535, NULL, 0, NULL);
 	}
+	EXPECT_EQ_U64(cookies, 0);
 	peer_port = 30000;
 	peer(80, SYN, 7000, 0, 65535, NULL, 0, NULL);
 	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_SYN_COOKIES_SENT], 1);
+	/* The cookie hook hears of it: a moved bucket's drain waits for the ACK it stands for. */
+	EXPECT_EQ_U64(cookies, 1);
+	EXPECT_EQ_U64(cookie_sport, 30000);
 	struct out_seg s = last();
 	peer_port = 30001;
 	peer(80, ACK, 9001, 123456, 65535, NULL, 0, NULL);     /* a cookie we never sent */

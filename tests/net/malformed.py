@@ -101,6 +101,10 @@ def raw_ip(pkt, **patch):
     return bytes(b)
 
 
+def mod32(n):
+    return n & 0xFFFFFFFF
+
+
 def tcp_to(dport=80, **kw):
     return IP(src=HOST, dst=GUEST) / TCP(sport=kw.pop("sport", 40001), dport=dport, **kw)
 
@@ -166,9 +170,11 @@ def main():
     report("live_connection_seen", bool(synack and mine), "the sniffer missed the handshake")
     if not synack or not mine:
         sys.exit(1)
-    srv_next = synack[-1][TCP].seq + 1
+    # Sequence numbers and timestamps are counted modulo 2^32 (RFC 9293 3.4, RFC 7323 5.2):
+    # the ISNs are random, and one near the top wraps.
+    srv_next = mod32(synack[-1][TCP].seq + 1)
     rcv_next = mine[-1][TCP].seq        # the guest's RCV.NXT: nothing sent yet after the SYN
-    tsval = max(dict(p[TCP].options).get("Timestamp", (0, 0))[0] for p in mine) + 1000
+    tsval = mod32(max(dict(p[TCP].options).get("Timestamp", (0, 0))[0] for p in mine) + 1000)
     tsecr = dict(synack[-1][TCP].options).get("Timestamp", (0, 0))[0]
     opts = [("NOP", None), ("NOP", None), ("Timestamp", (tsval, tsecr))]
 
@@ -177,9 +183,9 @@ def main():
                                                    ack=srv_next, window=1000, options=opts) / Raw(payload)
 
     check("out_of_window_data", "tcp_out_of_window",
-          [seg("PA", rcv_next + 50_000_000, b"x" * 10) for _ in range(5)], exact=False)
-    check("blind_rst_in_window", "tcp_rst_blind", [seg("R", rcv_next + 1000) for _ in range(3)])
-    check("syn_in_window", "tcp_syn_in_window", [seg("S", rcv_next + 2000) for _ in range(2)])
+          [seg("PA", mod32(rcv_next + 50_000_000), b"x" * 10) for _ in range(5)], exact=False)
+    check("blind_rst_in_window", "tcp_rst_blind", [seg("R", mod32(rcv_next + 1000)) for _ in range(3)])
+    check("syn_in_window", "tcp_syn_in_window", [seg("S", mod32(rcv_next + 2000)) for _ in range(2)])
 
     # The connection lived through all of that.
     s.sendall(b"GET / HTTP/1.1\r\nHost: guest\r\nConnection: close\r\n\r\n")

@@ -1,7 +1,8 @@
 # Many idle connections at once, sourced by tests/net/run.sh (which has the namespace, boot,
-# check, pass, fail and status_of): 5,000 keep-alive connections held across 4 kernels on the
-# igb, served by one httpd through every kernel (httpd -w, /etc/net-conns.conf, idle
-# connections kept 10 minutes). Each connection is answered when opened (tests/net/
+# check, pass, fail, status_of and spread_settled): 5,000 keep-alive connections held across
+# 4 kernels on the igb, served by one httpd through every kernel (httpd -w,
+# /etc/net-conns.conf, idle connections kept 10 minutes), opened once the policy's even spread
+# is reached. Each connection is answered when opened (tests/net/
 # hold_conns.py), every kernel holds its share, all of them are answered again after 10 s of
 # idling, and once they are closed every kernel's connections and sockets go back to what
 # they were before. The same holder at 100,000 is tools/bench/conns_bench.sh.
@@ -42,7 +43,8 @@ conns_run() {
 		{ fail net.conns_iso "mkiso failed"; return; }
 	if ! BOOT_CPUS=4 BOOT_ISO=$iso boot conns -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "igb,netdev=n0,mac=$GUEST_MAC" ||
-		! seen "net: RSS buckets spread over kernels 0,1,2,3" "$OUT/conns.log"; then
+		! seen "net: RSS buckets spread over kernels 0,1,2,3" "$OUT/conns.log" ||
+		! spread_settled 4; then
 		fail net.conns_up "4 kernels did not come up serving port 80; see $OUT/conns.log"
 		stop_guest
 		return

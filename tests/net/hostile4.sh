@@ -1,7 +1,7 @@
 # The hostile-traffic, SYN-flood and lossy-link checks against the distributed stack:
 # sourced by tests/net/run.sh (which has boot, check, run_checks, syn_flood, lossy_link_up
 # and status_of) after tests/net/dist.sh (dist_kernels_up, net-dist.iso) and
-# tests/net/moveload.sh (moveload_settled). The guest is 4 kernels on the e1000, each
+# tests/net/moveload.sh. The guest is 4 kernels on the e1000, each
 # serving on a stack of its own (/etc/net-per-kernel.conf): kernel 0 takes every frame and
 # steers the other kernels' buckets to them in software. Counters are summed over the
 # kernels: /status "totals" and "kernels", and each kernel's own drops
@@ -16,7 +16,7 @@ hostile4_run() {
 	if ! BOOT_CPUS=4 BOOT_ISO=$OUT/net-dist.iso boot hostile4 \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "e1000,netdev=n0,mac=$GUEST_MAC" || ! dist_kernels_up e1000 4 "$log" ||
-		! moveload_settled 4; then
+		! spread_settled 4; then
 		fail net.dist_e1000_4k_hostile_up "not every kernel came up with its stack and buckets; see $log"
 		stop_guest
 		return
@@ -75,7 +75,7 @@ hostile4_lossy() {
 	lossy_link_up
 	if ! BOOT_CPUS=4 BOOT_ISO=$OUT/net-dist.iso boot lossy4 -netdev "$LOSSY_NETDEV" \
 		-device "e1000,netdev=n0,mac=$GUEST_MAC" || ! dist_kernels_up e1000 4 "$OUT/lossy4.log" ||
-		! moveload_settled 4; then
+		! spread_settled 4; then
 		fail net.dist_e1000_4k_lossy_link_up "not every kernel came up behind the lossy link; see $OUT/lossy4.log"
 		stop_guest
 		return

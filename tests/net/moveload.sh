@@ -1,10 +1,10 @@
 # A move under load, sourced by tests/net/run.sh (which has the namespace, boot, check,
-# status_of and guest_type) after tests/net/dist.sh (dist_kernels_up, net-dist.iso): 4
-# kernels each serving on a stack of its own (/etc/net-per-kernel.conf), on the igb and on
-# the e1000, with 200 keep-alive connections and a stream of new ones for 10 s while kernel
-# 0's shell moves a random bucket to a random other kernel every 100 ms (`steer churn 100
-# 10`, kernel/netmove.h). Defines functions only: tests/lib/expected.sh sources it for the
-# names it passes.
+# status_of, spread_settled and guest_type) after tests/net/dist.sh (dist_kernels_up,
+# net-dist.iso): 4 kernels each serving on a stack of its own (/etc/net-per-kernel.conf),
+# on the igb and on the e1000, with 200 keep-alive connections and a stream of new ones for
+# 10 s while kernel 0's shell moves a random bucket to a random other kernel every 100 ms
+# (`steer churn 100 10`, kernel/netmove.h). Defines functions only: tests/lib/expected.sh
+# sources it for the names it passes.
 
 MOVELOAD_CONFIGS="igb:4 e1000:4"
 MOVELOAD_SECONDS=10
@@ -47,17 +47,6 @@ moveload_churn_line() {
 	return 1
 }
 
-# moveload_settled N: within 20 s, each of the N kernels owns 128/N buckets: the policy's
-# even spread is reached (its first report comes when its moves begin, not when they end).
-moveload_settled() {
-	for _ in $(seq 40); do
-		[ "$(status_of "[r['nbuckets'] for r in s['kernels']] == [128 // $1] * $1")" = True ] &&
-			return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 # moveload_config NIC N: one machine, booted, loaded while its buckets churn, checked, stopped.
 moveload_config() {
 	local nic=$1 n=$2 p="net.moveload_${1}_${2}k" log="$OUT/moveload-$1-$2.log" counts='
@@ -67,7 +56,7 @@ moveload_config() {
 	local pace=$((MOVELOAD_SECONDS * 1000 / MOVELOAD_EVERY_MS * 9 / 10))
 	if ! BOOT_CPUS=$n boot "moveload-$nic-$n" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "$nic,netdev=n0,mac=$GUEST_MAC" || ! dist_kernels_up "$nic" "$n" "$log" ||
-		! moveload_settled "$n"; then
+		! spread_settled "$n"; then
 		fail "${p}_up" "not every kernel came up with its stack and buckets; see $log"
 		stop_guest
 		return

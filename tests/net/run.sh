@@ -185,6 +185,19 @@ status_of() {
 		$PY -c "import json,sys; s=json.load(sys.stdin); print(*[$1])" 2>/dev/null
 }
 
+# spread_settled N: within 30 s, each of the N kernels owns 128/N buckets: the policy's even
+# spread is reached. Its "spread over kernels" line comes when its moves begin, and a bucket
+# that must move again waits for the drain of its last move (kernel/netmove.h), which lasts
+# as long as that bucket's connections and lingers.
+spread_settled() {
+	for _ in $(seq 60); do
+		[ "$(status_of "[r['nbuckets'] for r in s['kernels']] == [128 // $1] * $1")" = True ] &&
+			return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 # check_wrk NAME keepalive|close: wrk, briefly: no errors of any kind.
 check_wrk() {
 	local name=$1 mode=$2 out reqs hdr=()
@@ -255,6 +268,11 @@ fi
 if [ "${NET_ONLY:-}" = monitor ]; then
 	. tests/net/monitor.sh
 	monitor_run_all
+	exit 0
+fi
+if [ "${NET_ONLY:-}" = conns ]; then             # the held connections' boot alone
+	. tests/net/conns.sh
+	conns_run
 	exit 0
 fi
 # NET_ONLY=moveload runs the moves under load alone (tests/net/moveload.sh), NET_ONLY=hostile4

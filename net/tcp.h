@@ -22,7 +22,7 @@
 #define TCP_SNDBUF_DEFAULT      (64 * 1024)
 #define TCP_BUF_MIN             2048
 #define TCP_BUF_MAX             (4 * 1024 * 1024)
-#define TCP_SPARE_BUFFERS       64      /* default-size buffers kept for reuse (4 MiB) */
+#define TCP_BUF_FIRST           2024    /* a buffer's first size: a 2 KiB heap block */
 #define TCP_RTO_INITIAL_MS      1000    /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_MS          200     /* RFC 6298 2.4 says 1 s; 200 ms as Linux (ARCHITECTURE.md) */
 #define TCP_RTO_MAX_MS          60000
@@ -99,13 +99,15 @@ struct tcp_conn {
 	struct tcp_wheel_entry timer;
 	unsigned persist_backoff;
 	unsigned keep_probes;           /* keepalive and window probes since the peer was heard */
-	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued. */
+	/* Send buffer: bytes from snd_una on (sent and unsent), then the FIN if fin_queued; a
+	 * ring of salloc bytes (0 while there is none) that grows up to scap. */
 	uint8_t *sbuf;
-	uint32_t scap, shead, slen;
+	uint32_t scap, salloc, shead, slen;
 	/* Receive buffer: rlen in-order bytes from rhead, then room; islands of out-of-order
-	 * data sit in that room at their place. */
+	 * data sit in that room at their place. A ring of ralloc bytes that grows up to rcap,
+	 * the size the window offers. */
 	uint8_t *rbuf;
-	uint32_t rcap, rhead, rlen;
+	uint32_t rcap, ralloc, rhead, rlen;
 	struct tcp_range ooo[TCP_OOO_RANGES];
 	unsigned nooo;
 	unsigned ack_pending;           /* in-order segments received but not acknowledged */
@@ -137,9 +139,6 @@ struct tcp_stack {
 	struct tcp_wheel wheel;         /* every connection with a timer armed, by the earliest */
 	struct siphash_key key;         /* RFC 6528's secret, the cookies' and the table's */
 	uint32_t next_ephemeral;        /* RFC 6056 3.3.3's counter */
-	uint8_t *spare;                 /* free buffers of the default size, linked through
-					 * their first bytes (tcp_subr.c) */
-	unsigned nspare;
 	uint64_t lookup_steps;          /* table entries compared by lookups, ever */
 	unsigned nconns, ntime_wait;
 	unsigned conns_by_state[TCP_STATES];

@@ -357,7 +357,7 @@ static void ack_new_data(struct tcp_conn *c, const struct seg *s, uint64_t now)
 {
 	uint32_t acked = s->ack - c->snd_una;
 	uint32_t data = MIN(acked, c->slen);
-	c->shead = (c->shead + data) % (c->scap ? c->scap : 1);
+	c->shead = (c->shead + data) % (c->salloc ? c->salloc : 1);
 	c->slen -= data;
 	tcp_buffers_trim(c);            /* all acknowledged: the send buffer goes back */
 	c->snd_una = s->ack;

@@ -83,7 +83,7 @@ int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_off,
 	wr16be(seg + 16, 0);
 	wr16be(seg + 18, 0);
 	if (len)
-		tcp_ring_get(c->sbuf, c->scap, c->shead + data_off, seg + hlen, len);
+		tcp_ring_get(c->sbuf, c->salloc, c->shead + data_off, seg + hlen, len);
 	uint64_t sum = inet_pseudo_sum(c->laddr, c->raddr, IP_PROTO_TCP, hlen + len);
 	wr16be(seg + 16, inet_fold(inet_sum(seg, hlen + len, sum)));
 	if ((len || (flags & (SYN | FIN))) && c->snd_una == c->snd_max)

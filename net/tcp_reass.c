@@ -68,11 +68,11 @@ bool tcp_reass(struct tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t l
 	if (off >= room)
 		return false;
 	len = MIN(len, room - off);
-	if (!tcp_rbuf_need(c)) {
+	if (!tcp_rbuf_fit(c, c->rlen + off + len)) {
 		tcp_drop(c->stack, DROP_TCP_NO_BUFFER);       /* the peer sends it again */
 		return false;
 	}
-	tcp_ring_put(c->rbuf, c->rcap, c->rhead + c->rlen + off, data, len);
+	tcp_ring_put(c->rbuf, c->ralloc, c->rhead + c->rlen + off, data, len);
 	if (off > 0) {
 		ooo_insert(c, seq, seq + len);
 		return false;

@@ -221,73 +221,78 @@ void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst,
 /* A connection holds a buffer only while it holds bytes: the receive buffer from the first
  * byte that arrives to the last one read, the send buffer from the first byte queued to the
  * last one acknowledged. An idle connection, however long it stays open, costs its control
- * block alone (a keep-alive HTTP connection between requests, say). Buffers of the default
- * size go back to a few spares instead of the allocator, since a busy connection takes and
- * gives them back at every request; the spares are kept only while the stack has any
- * connection at all. */
-static uint8_t *buf_get(struct tcp_stack *st, uint32_t size)
+ * block alone (a keep-alive HTTP connection between requests, say). A buffer also holds no
+ * more than its bytes need: it starts in a 2 KiB heap block and doubles as they grow, up to
+ * the socket's size (rcap, scap: what the window offers and send() takes). A request and its
+ * answer cost a few KiB, so a burst of 25,000 of them on one kernel fits in its memory, where
+ * buffers of the full 64 KiB would need 3 GiB. */
+static uint32_t grown(uint32_t have, uint32_t need, uint32_t cap)
 {
-	if (size == TCP_RCVBUF_DEFAULT && st->spare) {
-		uint8_t *b = st->spare;
-		memcpy(&st->spare, b, sizeof(st->spare));
-		st->nspare--;
-		return b;
+	uint32_t n = have ? have * 2 : TCP_BUF_FIRST;
+	while (n < need)
+		n *= 2;
+	return MIN(n, cap);
+}
+
+/* Makes the ring *buf (*alloc bytes, its live bytes span from *head on) hold need bytes
+ * (need <= cap): a bigger ring takes the live bytes at its start. False when memory is
+ * short, the ring left as it was. */
+static bool ring_fit(struct tcp_stack *st, uint8_t **buf, uint32_t *alloc, uint32_t *head,
+		     uint32_t span, uint32_t need, uint32_t cap)
+{
+	if (*buf && need <= *alloc)
+		return true;
+	uint32_t n = grown(*alloc, need, cap);
+	uint8_t *b = st->alloc(n);
+	if (!b)
+		return false;
+	if (*buf) {
+		tcp_ring_get(*buf, *alloc, *head, b, span);
+		st->free(*buf);
 	}
-	return st->alloc(size);
+	*buf = b;
+	*alloc = n;
+	*head = 0;
+	return true;
 }
 
-static void buf_put(struct tcp_stack *st, uint8_t *b, uint32_t size)
+bool tcp_rbuf_fit(struct tcp_conn *c, uint32_t need)
 {
-	if (size == TCP_RCVBUF_DEFAULT && st->nspare < TCP_SPARE_BUFFERS && st->nconns > 0) {
-		memcpy(b, &st->spare, sizeof(st->spare));
-		st->spare = b;
-		st->nspare++;
-		return;
-	}
-	st->free(b);
+	/* In-order bytes, then the room up to the last island's end. */
+	uint32_t span = c->rlen + (c->nooo ? c->ooo[c->nooo - 1].end - c->rcv_nxt : 0);
+	return ring_fit(c->stack, &c->rbuf, &c->ralloc, &c->rhead, span, need, c->rcap);
 }
 
-static void spares_free(struct tcp_stack *st)
+bool tcp_sbuf_fit(struct tcp_conn *c, uint32_t need)
 {
-	while (st->spare) {
-		uint8_t *b = st->spare;
-		memcpy(&st->spare, b, sizeof(st->spare));
-		st->free(b);
-	}
-	st->nspare = 0;
-}
-
-bool tcp_rbuf_need(struct tcp_conn *c)
-{
-	return c->rbuf || (c->rbuf = buf_get(c->stack, c->rcap));
-}
-
-bool tcp_sbuf_need(struct tcp_conn *c)
-{
-	return c->sbuf || (c->sbuf = buf_get(c->stack, c->scap));
+	return ring_fit(c->stack, &c->sbuf, &c->salloc, &c->shead, c->slen, need, c->scap);
 }
 
 void tcp_buffers_trim(struct tcp_conn *c)
 {
 	if (c->rbuf && c->rlen == 0 && c->nooo == 0) {
-		buf_put(c->stack, c->rbuf, c->rcap);
+		c->stack->free(c->rbuf);
 		c->rbuf = NULL;
-		c->rhead = 0;
+		c->rhead = c->ralloc = 0;
 	}
 	if (c->sbuf && c->slen == 0) {
-		buf_put(c->stack, c->sbuf, c->scap);
+		c->stack->free(c->sbuf);
 		c->sbuf = NULL;
-		c->shead = 0;
+		c->shead = c->salloc = 0;
 	}
 }
 
+/* The user is done with c's bytes (or c with them): whatever they held is gone. */
 void tcp_free_buffers(struct tcp_conn *c)
 {
 	if (c->rbuf)
-		buf_put(c->stack, c->rbuf, c->rcap);
+		c->stack->free(c->rbuf);
 	if (c->sbuf)
-		buf_put(c->stack, c->sbuf, c->scap);
+		c->stack->free(c->sbuf);
 	c->rbuf = c->sbuf = NULL;
+	c->ralloc = c->salloc = 0;
+	c->rhead = c->rlen = c->shead = c->slen = 0;
+	c->nooo = 0;
 }
 
 /* ---- connections ---- */
@@ -337,8 +342,6 @@ void tcp_conn_free(struct tcp_conn *c)
 	tcp_free_buffers(c);
 	st->nconns--;
 	st->free(c);
-	if (!st->nconns)
-		spares_free(st);
 }
 
 /* The connection is over. One the user still holds stays, CLOSED, for it to see the error or

@@ -106,9 +106,9 @@ long tcp_send(struct tcp_conn *c, const void *data, size_t len, uint64_t now)
 		return -EPIPE;
 	uint32_t n = (uint32_t)MIN(len, (size_t)(c->scap - c->slen));
 	if (n) {
-		if (!tcp_sbuf_need(c))
+		if (!tcp_sbuf_fit(c, c->slen + n))
 			return -ENOMEM;
-		tcp_ring_put(c->sbuf, c->scap, c->shead + c->slen, data, n);
+		tcp_ring_put(c->sbuf, c->salloc, c->shead + c->slen, data, n);
 		c->slen += n;
 	}
 	tcp_output(c, now);
@@ -127,11 +127,11 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, bool peek, uint64_t now
 		return -EAGAIN;
 	}
 	uint32_t n = (uint32_t)MIN(len, (size_t)c->rlen);
-	tcp_ring_get(c->rbuf, c->rcap, c->rhead, buf, n);
+	tcp_ring_get(c->rbuf, c->ralloc, c->rhead, buf, n);
 	if (peek)
 		return n;
 	uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	c->rhead = (c->rhead + n) % c->rcap;
+	c->rhead = (c->rhead + n) % c->ralloc;
 	c->rlen -= n;
 	tcp_buffers_trim(c);            /* all read: the receive buffer goes back */
 	/* A window update when reading opened the window a good deal (RFC 9293 3.8.6.2.2). */

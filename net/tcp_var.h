@@ -106,9 +106,10 @@ uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 uint8_t tcp_wscale_for(uint32_t space);
 void tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n);
 void tcp_ring_get(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst, uint32_t n);
-/* c's receive or send buffer, allocated if it has none: false when memory is short. */
-bool tcp_rbuf_need(struct tcp_conn *c);
-bool tcp_sbuf_need(struct tcp_conn *c);
+/* c's receive or send buffer, made to hold need bytes (from the ring's head; need is within
+ * rcap, scap): false when memory is short. */
+bool tcp_rbuf_fit(struct tcp_conn *c, uint32_t need);
+bool tcp_sbuf_fit(struct tcp_conn *c, uint32_t need);
 /* Gives back the buffers that hold nothing; tcp_free_buffers gives back both. */
 void tcp_buffers_trim(struct tcp_conn *c);
 void tcp_free_buffers(struct tcp_conn *c);

@@ -245,6 +245,10 @@ static void check_send(const struct tcp_conn *c)
 	FUZZ_CHECK(seq_leq(c->snd_una, c->snd_nxt) && seq_leq(c->snd_nxt, c->snd_max),
 		   "%s: una %u nxt %u max %u", tcp_state_name(c->state), c->snd_una, c->snd_nxt,
 		   c->snd_max);
+	FUZZ_CHECK(!c->slen || (c->sbuf && c->slen <= c->salloc), "%u bytes in a send ring of %u",
+		   c->slen, c->salloc);
+	FUZZ_CHECK(c->salloc <= c->scap && !c->sbuf == !c->salloc, "send ring %u of %u",
+		   c->salloc, c->scap);
 	if (!tcp_synchronized(c->state) || c->state == TCP_TIME_WAIT)
 		return;
 	FUZZ_CHECK(c->slen <= c->scap, "send buffer %u of %u", c->slen, c->scap);
@@ -266,6 +270,11 @@ static void check_send(const struct tcp_conn *c)
  * buffer, islands sorted past RCV.NXT. */
 static void check_recv(const struct tcp_conn *c)
 {
+	uint32_t span = c->rlen + (c->nooo ? c->ooo[c->nooo - 1].end - c->rcv_nxt : 0);
+	FUZZ_CHECK(!span || (c->rbuf && span <= c->ralloc), "%s%s: %u bytes spanned in a receive ring of %u",
+		   tcp_state_name(c->state), c->user_closed ? " closed" : "", span, c->ralloc);
+	FUZZ_CHECK(c->ralloc <= c->rcap && !c->rbuf == !c->ralloc, "receive ring %u of %u",
+		   c->ralloc, c->rcap);
 	if (!tcp_synchronized(c->state) || c->state == TCP_TIME_WAIT)
 		return;
 	FUZZ_CHECK(c->rlen <= c->rcap, "receive buffer %u of %u", c->rlen, c->rcap);

@@ -54,6 +54,13 @@ for _ in $(seq 1200); do
 	sleep 0.1
 done
 grep -q "$spread" "$OUT/guest.log" || { echo "conns_bench: the guest did not come up; see $OUT/guest.log" >&2; exit 1; }
+# httpd's workers listen on port 80 after the buckets are spread (the echo service's port is
+# enough for that); until each kernel listens, its share of port 80 goes to the others.
+for _ in $(seq 300); do
+	[ "$(tr -d '\r' <"$OUT/guest.log" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')" -ge "$CPUS" ] && break
+	sleep 0.2
+done
+sleep 2
 
 # kernel_memory: "kernel heap_live httpd_heap" for each kernel, from /status answers (each
 # comes from the kernel its connection's bucket names) until every kernel has answered.

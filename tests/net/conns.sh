@@ -10,18 +10,6 @@
 
 CONNS_HELD=5000
 
-# conns_all_listen LOG: httpd listens on port 80 on all 4 kernels (its workers start after
-# the buckets are spread, which the echo service's port is enough for), and a moment more for
-# kernel 0 to hear of it: until then port 80's segments go to the kernels already listening.
-conns_all_listen() {
-	for _ in $(seq 150); do
-		[ "$(tr -d '\r' <"$1" | grep -cE '^\[k[0-3]\] httpd: listening on port 80')" -ge 4 ] &&
-			sleep 2 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # conns_totals: connections (any state but LISTEN) and sockets, summed over the kernels.
 conns_totals() {
 	status_of 's["totals"]["connections"], s["totals"]["sockets"]'
@@ -56,7 +44,7 @@ conns_run() {
 	if ! BOOT_CPUS=4 BOOT_ISO=$iso boot conns -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "igb,netdev=n0,mac=$GUEST_MAC" ||
 		! seen "net: RSS buckets spread over kernels 0,1,2,3" "$OUT/conns.log" ||
-		! spread_settled 4 || ! conns_all_listen "$OUT/conns.log"; then
+		! spread_settled 4 || ! httpd_on_every_kernel "$OUT/conns.log" 4; then
 		fail net.conns_up "4 kernels did not come up serving port 80; see $OUT/conns.log"
 		stop_guest
 		return

@@ -10,7 +10,8 @@ kernel's share of new connections over a window is measured, not assumed. Steps:
   2. `run /bin/spin @1` is typed into kernel 0's shell: kernel 1 reads busy, and within
      HOG_S seconds its share of new connections falls under a quarter of the others' mean
      (the monitor moved its buckets away), with moves in /status's "moves" saying why;
-  3. `kill PID @1`: within BACK_S seconds kernel 1 owns buckets and opens connections again;
+  3. `kill PID @1`: within BACK_S seconds kernel 1 owns more buckets than it had left under
+     the hog and opens at least half the others' mean share of new connections again;
   4. wrk saw no socket error, timeout or non-2xx answer through all of it;
   5. the shell's `monitor` prints a row per kernel and the moves.
 Prints PASS/FAIL lines for net.monitor_*; exits 1 if one failed.
@@ -169,17 +170,22 @@ def check_back(smp, sock, log, pid):
     report("monitor_hog_killed", killed is not None,
            "no 'pid %d (spin) exited: killed' line after typing the kill" % pid)
 
+    # Spread back: kernel 1 owns more buckets than it had left under the hog, and opens at
+    # least half the others' mean share of the new connections again.
+    least = min((r[1][1] for r in smp.rows if r[1][1] is not None), default=0)
+
     def back(row):
         sh = smp.shares(row[0] - WINDOW_S)
-        return (row[1][1] or 0) >= 8 and sh and sh[1] >= 0.05
+        return (row[1][1] or 0) >= least + 4 and sh and sh[1] >= others_mean(sh, 1) / 2
     t = smp.run(BACK_S, back)
     report("monitor_spreads_back_after_the_hog_is_killed", t is not None,
            "%d s after the kill kernel 1 owns %s buckets, shares %s" %
            (BACK_S, smp.rows[-1][1][1] if smp.rows else "?",
             fmt(smp.shares(time.monotonic() - WINDOW_S))))
     if t is not None:
-        print("net.monitor: kernel 1 owns %d buckets %.1f s after the kill" %
-              (smp.rows[-1][1][1], t - start), flush=True)
+        print("net.monitor: kernel 1 owns %d buckets %.1f s after the kill (%d at least under "
+              "the hog), shares %s" % (smp.rows[-1][1][1], t - start, least,
+                                       fmt(smp.shares(t - WINDOW_S))), flush=True)
 
 
 def check_shell_command(sock, log, kernels):

@@ -23,7 +23,8 @@ monitor_run_all() {
 		{ fail net.monitor_iso "mkiso failed"; return; }
 	if ! BOOT_ISO=$OUT/net-monitor.iso BOOT_CPUS=$MONITOR_KERNELS boot monitor \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "igb,netdev=n0,mac=$GUEST_MAC" ||
-		! seen "monitor: balancing over kernels 0,1,2,3" "$log"; then
+		! seen "monitor: balancing over kernels 0,1,2,3" "$log" ||
+		! httpd_on_every_kernel "$log" "$MONITOR_KERNELS" || ! spread_settled "$MONITOR_KERNELS"; then
 		fail net.monitor_up "the monitor is not balancing over 4 kernels; see $log"
 		stop_guest
 		return

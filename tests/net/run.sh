@@ -198,6 +198,19 @@ spread_settled() {
 	return 1
 }
 
+# httpd_on_every_kernel LOG N: within 30 s, httpd listens on port 80 on each of N kernels (its
+# workers start once buckets are spread, which the echo service's port is enough for), and a
+# moment more for kernel 0 to hear of the last: until then port 80's segments go to the
+# kernels already listening.
+httpd_on_every_kernel() {
+	for _ in $(seq 150); do
+		[ "$(tr -d '\r' <"$1" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')" -ge "$2" ] &&
+			sleep 2 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # check_wrk NAME keepalive|close: wrk, briefly: no errors of any kind.
 check_wrk() {
 	local name=$1 mode=$2 out reqs hdr=()

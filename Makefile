@@ -55,7 +55,7 @@ KERNEL_C := \
 	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netports.c kernel/netsteer.c \
-	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c \
+	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c kernel/cost.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c \

@@ -58,13 +58,17 @@ struct nic_ops {
 uint32_t nic_rd32(volatile uint8_t *regs, uint32_t reg);
 void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v);
 #else
+#include "kernel/cost.h"
+
 static inline uint32_t nic_rd32(volatile uint8_t *regs, uint32_t reg)
 {
+	kcost.nic_reads++;
 	return *(volatile uint32_t *)(regs + reg);
 }
 
 static inline void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
 {
+	kcost.nic_writes++;
 	*(volatile uint32_t *)(regs + reg) = v;
 }
 #endif

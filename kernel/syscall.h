@@ -78,6 +78,10 @@ struct sys_kernel_info {
 	/* The kernel heap (kernel/mm/heap.h): live blocks and their bytes, and the bytes of the
 	 * frames its small blocks are carved from (kept once taken, so not in free_bytes). */
 	uint64_t heap_live_blocks, heap_live_bytes, heap_slab_bytes;
+	/* What this kernel has spent since boot on the events that cost most under emulation
+	 * (kernel/cost.h: struct kcost, in its order), and its timer ticks and NIC interrupts. */
+	uint64_t nic_reads, nic_writes, lapic_writes, interrupts, syscalls, switches, halts;
+	uint64_t user_copy_bytes, ticks, nic_interrupts;
 };
 
 /* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */

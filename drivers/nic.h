@@ -73,6 +73,16 @@ static inline void nic_wr32(volatile uint8_t *regs, uint32_t reg, uint32_t v)
 }
 #endif
 
+/* A queue's tail register, through the pointer the queue keeps to it (drivers/nic/adv.h):
+ * the host tests' models see these as stores into their register file. */
+static inline void nic_wr_tail(volatile uint32_t *tail, uint32_t v)
+{
+#ifndef LIB_HOST_TEST
+	kcost.nic_writes++;
+#endif
+	*tail = v;
+}
+
 /* Polls reg every millisecond, up to ms milliseconds, until (reg & bit) is set (want) or
  * clear; false if it never is. */
 bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms);

@@ -279,6 +279,7 @@ struct sys_netstat {
 #define MSG_PEEK        2
 #define MSG_DONTWAIT    0x40
 #define MSG_NOSIGNAL    0x4000          /* accepted: there are no signals */
+#define MSG_MORE        0x8000          /* TCP: more follows; hold a last partial segment */
 #define O_NONBLOCK      04000
 #define F_GETFL         3
 #define F_SETFL         4

@@ -28,10 +28,13 @@
 #define IO_SPARES       64              /* released conn_io blocks kept for the next (1.5 MiB) */
 
 /* A connection is ACTIVE while it reads requests and writes responses. After a response that
- * ends the connection it is CLOSING: the output drains, then we shut down our side and
- * LINGER, reading and dropping whatever the client still sends until it closes too or
- * LINGER_MAX_MS pass. Closing at once could make the kernel answer the unread bytes with a
- * RST that destroys the response still in flight (RFC 9112 9.6). */
+ * ends the connection it is CLOSING: the output drains, its last piece sent with MSG_MORE so
+ * that the FIN rides on it. Then, when the client asked to close and sent nothing after
+ * that request, we close at once (it has nothing more to send). Otherwise (an error cut the
+ * request stream short) we shut down our side and LINGER, reading and dropping whatever
+ * the client still sends until it closes too or LINGER_MAX_MS pass: closing at once could
+ * make the kernel answer the unread bytes with a RST that destroys the response still in
+ * flight (RFC 9112 9.6). */
 enum conn_state {
 	CONN_ACTIVE,
 	CONN_CLOSING,
@@ -56,6 +59,7 @@ struct conn {
 	uint32_t events;                /* what epoll watches on fd now */
 	bool peer_eof;                  /* the client has shut down its side */
 	bool parse_due;                 /* input arrived that may complete a request head */
+	bool must_linger;               /* CLOSING on an error: the client may still be sending */
 	uint32_t peer_ip;               /* host order, for the log */
 	uint16_t peer_port;
 	unsigned version;               /* of the request being answered: 10 or 11 */

@@ -74,6 +74,7 @@ static void respond_simple(struct conn *c, const struct http_request *r, bool va
 		n = (int)sizeof(body) - 1;      /* cannot happen with RFC 9110's reason phrases */
 	if (close) {
 		c->state = CONN_CLOSING;
+		c->must_linger = true;
 		c->in_off = c->in_len = 0;
 		c->parse_due = false;
 	}

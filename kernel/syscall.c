@@ -22,6 +22,7 @@
 #include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "net/socket.h"
+#include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/netirq.h"
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
@@ -493,6 +494,7 @@ static int64_t sys_kernel_info(uint64_t uinfo)
 		.user_copy_bytes = kcost.user_copy_bytes,
 		.ticks = time_ticks(),
 		.nic_interrupts = netirq_count(),
+		.nic_ns = kcost.nic_cycles * 1000 / (cpu_info.tsc_hz / 1000000),
 	};
 	return copy_to_user(uinfo, &ki, sizeof(ki));
 }

@@ -82,6 +82,7 @@ struct sys_kernel_info {
 	 * (kernel/cost.h: struct kcost, in its order), and its timer ticks and NIC interrupts. */
 	uint64_t nic_reads, nic_writes, lapic_writes, interrupts, syscalls, switches, halts;
 	uint64_t user_copy_bytes, ticks, nic_interrupts;
+	uint64_t nic_ns;                /* time inside NIC register accesses */
 };
 
 /* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */

@@ -2,8 +2,13 @@
 # What one request costs a kernel in the events that cost most under emulation, counted by
 # the kernel itself (kernel/cost.h, /status "cost"): NIC register reads and writes, LAPIC
 # writes, interrupts (all, and the NIC's), timer ticks, system calls, context switches,
-# halts, and bytes copied across the user boundary; and the QEMU threads' CPU per request
-# (the vCPU thread apart from the main loop, which runs the device models and the tap).
+# halts, and bytes copied across the user boundary; the frames each way; and the QEMU
+# threads' CPU per request (the vCPU thread apart from the main loop, which runs the device
+# models and the tap). The floor is what QEMU spends whatever the guest does: the time inside
+# the NIC's register accesses (a tail write runs the device model's transmit, and the host's
+# tap and network stack behind it, on the vCPU's thread; kernel/cost.h times it) plus the
+# main loop's CPU (receive: the tap, the DMA, the interrupt). The rest of the vCPU's time
+# is the guest's own.
 # Flotilla at 1 vCPU, its stack on kernel 0 (/etc/net.conf), on a tap in a network namespace
 # made for the run, under wrk: a 1 KiB page, a new connection per request and keep-alive,
 # at each concurrency of CONNS. Each point reads /status before and after its wrk run and
@@ -46,11 +51,11 @@ boot() {
 }
 
 # cost_now: the kernel's counters, space-separated in COST_FIELDS' order.
-COST_FIELDS="nic_reads nic_writes lapic_writes interrupts nic_interrupts ticks syscalls switches halts user_copy_bytes"
+COST_FIELDS="nic_reads nic_writes lapic_writes interrupts nic_interrupts ticks syscalls switches halts nic_ns user_copy_bytes"
 cost_now() {
 	in_ns curl -s --max-time 10 "http://$GUEST_IP/status" |
-		python3 -c 'import json, sys; c = json.load(sys.stdin)["cost"]
-print(*[c[f] for f in sys.argv[1:]])' $COST_FIELDS
+		python3 -c 'import json, sys; s = json.load(sys.stdin); i = s["net"]["interface"]
+print(i["rx_frames"], i["tx_frames"], *[s["cost"][f] for f in sys.argv[1:]])' $COST_FIELDS
 }
 
 : >"$OUT/results.txt"
@@ -72,23 +77,27 @@ done
 python3 - "$OUT/results.txt" "$(getconf CLK_TCK)" <<'PY'
 import sys
 hz = int(sys.argv[2])
-print("Per request, counted by the kernel (growth over the run / requests); CPU in ms of the "
-      "QEMU threads per request (vCPU, main loop).\n")
-hdr = ("| NIC | load | conns | req/s | NIC reads | NIC writes | LAPIC writes | interrupts | NIC irqs "
-       "| ticks | syscalls | switches | halts | copied B | vCPU ms | main ms |")
+print("Per request: the kernel's counts (their growth over the run / requests), the QEMU "
+      "threads' CPU in microseconds, the device model's time inside the vCPU's NIC accesses, "
+      "the floor (that + the main loop) and the guest's own (vCPU - device).\n")
+hdr = ("| NIC | load | conns | req/s | frames in/out | NIC reads/writes | interrupts (NIC) "
+       "| ticks | syscalls | switches | halts | copied B | vCPU us | main us | device us "
+       "| floor us | guest's own us |")
 print(hdr)
 print("|" + "---|" * (hdr.count("|") - 1))
 for line in open(sys.argv[1]):
     head, before, after, pct = [p.split() for p in line.split("|")]
     nic, mode, c = head
-    b, a = list(map(int, before)), list(map(int, after))
+    d = [int(y) - int(x) for x, y in zip(before, after)]
     # PCT p50 p99 p999 requests errors timeouts duration_us cpu main vcpu waits
-    reqs, dur_us, main, vcpu = int(pct[4]), int(pct[7]), int(pct[9]), pct[10]
-    vcpu = sum(int(x) for x in vcpu.split(","))
-    n = max(reqs, 1)
-    per = ["%.2f" % ((y - x) / n) for x, y in zip(b, a)]
-    per[-1] = "%.0f" % ((a[-1] - b[-1]) / n)
-    print("| %s | %s | %s | %.0f | %s | %.3f | %.3f |" % (
-        nic, "new conn" if mode == "close" else "keep-alive", c, reqs / (dur_us / 1e6),
-        " | ".join(per), vcpu / hz / n * 1000, main / hz / n * 1000))
+    n, dur_us, main = max(int(pct[4]), 1), int(pct[7]), int(pct[9])
+    vcpu = sum(int(x) for x in pct[10].split(","))
+    f = lambda i: d[i] / n
+    # rx tx nic_reads nic_writes lapic interrupts nic_irqs ticks syscalls switches halts nic_ns copied
+    vcpu_us, main_us, dev_us = vcpu / hz / n * 1e6, main / hz / n * 1e6, f(11) / 1000
+    print("| %s | %s | %s | %.0f | %.2f / %.2f | %.2f / %.2f | %.2f (%.2f) | %.3f | %.2f | %.2f "
+          "| %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |" % (
+              nic, "new conn" if mode == "close" else "keep-alive", c, n / (dur_us / 1e6),
+              f(0), f(1), f(2), f(3), f(5), f(6), f(7), f(8), f(9), f(10), f(12),
+              vcpu_us, main_us, dev_us, dev_us + main_us, vcpu_us - dev_us))
 PY

@@ -215,6 +215,7 @@ static void cost(struct strbuf *b, const struct sys_kernel_info *ki)
 	json_u64(b, "switches", ki->switches);
 	json_u64(b, "halts", ki->halts);
 	json_u64(b, "user_copy_bytes", ki->user_copy_bytes);
+	json_u64(b, "nic_ns", ki->nic_ns);
 	strbuf_printf(b, "}");
 }
 

@@ -167,7 +167,7 @@ $(BUILD)/initrd/etc/%: user/initrd/etc/%
 # under ASan and UBSan for tests/httpd/run.sh. Only port.h tells the two apart. ----
 HTTPD_SRCS := user/httpd/main.c user/httpd/server.c user/httpd/conn.c user/httpd/respond.c \
 	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c \
-	      user/httpd/status_page.c user/httpd/balance.c
+	      user/httpd/status_page.c user/httpd/balance.c user/httpd/filecache.c
 HTTPD_UOBJS := $(HTTPD_SRCS:%.c=$(BUILD)/u/%.o)
 HTTPD_HOST := $(BUILD)/host/httpd
 HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

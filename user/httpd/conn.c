@@ -99,9 +99,11 @@ static void body_end(struct conn *c)
 	if (c->body_fd >= 0)
 		close(c->body_fd);
 	free(c->body_owned);
+	file_body_put(c->body_file);
 	c->body_fd = -1;
 	c->body_mem = NULL;
 	c->body_owned = NULL;
+	c->body_file = NULL;
 	c->body_pos = c->body_left = 0;
 }
 
@@ -110,6 +112,15 @@ void conn_body_file(struct conn *c, int fd, uint64_t size)
 	c->body_fd = fd;
 	c->body_pos = 0;
 	c->body_left = size;
+}
+
+void conn_body_cached(struct conn *c, struct file_body *b)
+{
+	conn_body_mem(c, b->data, b->size, NULL);
+	if (c->body_left)
+		c->body_file = b;
+	else
+		file_body_put(b);
 }
 
 void conn_body_mem(struct conn *c, const char *data, size_t len, char *owned)

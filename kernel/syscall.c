@@ -495,6 +495,8 @@ static int64_t sys_kernel_info(uint64_t uinfo)
 		.ticks = time_ticks(),
 		.nic_interrupts = netirq_count(),
 		.nic_ns = kcost.nic_cycles * 1000 / (cpu_info.tsc_hz / 1000000),
+		.tsc_boot = time_tsc_boot(),
+		.tsc_hz = cpu_info.tsc_hz,
 	};
 	return copy_to_user(uinfo, &ki, sizeof(ki));
 }

@@ -83,6 +83,9 @@ struct sys_kernel_info {
 	uint64_t nic_reads, nic_writes, lapic_writes, interrupts, syscalls, switches, halts;
 	uint64_t user_copy_bytes, ticks, nic_interrupts;
 	uint64_t nic_ns;                /* time inside NIC register accesses */
+	/* The clock: milliseconds since boot are (TSC - tsc_boot) * 1000 / tsc_hz, which user
+	 * mode can compute itself (rdtsc is not withheld from it). */
+	uint64_t tsc_boot, tsc_hz;
 };
 
 /* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */

@@ -89,7 +89,7 @@ INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/n
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -261,7 +261,7 @@ kernel-test: setup
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
-bench: bench-urpc bench-compare
+bench: bench-urpc bench-compare bench-cost
 
 # Flotilla against a Linux guest on the same QEMU machine (root): docs/BENCHMARKS.md. One
 # guest CPU unless CPUS is given on make's command line (run's default of 4 is not meant).
@@ -279,6 +279,12 @@ bench-http: setup
 bench-conns: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/conns_bench.sh
+
+# What a request costs one kernel at 1 vCPU, counted by the kernel (kernel/cost.h): register
+# accesses, interrupts, system calls, frames, the device model's time (root).
+bench-cost: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/cost.sh
 
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
@@ -303,6 +309,7 @@ help:
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
+	@echo "make bench-cost                          what a request costs one kernel, counted (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

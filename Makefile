@@ -85,6 +85,7 @@ WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/w
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
 	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-monitor-off.conf \
+	$(BUILD)/initrd/etc/net-monitor-defaults.conf \
 	$(BUILD)/initrd/etc/net-conns.conf $(WWW_FILES)
 
 .PHONY: FORCE
@@ -305,7 +306,7 @@ help:
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
-	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
+	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, Flotilla against Linux under wrk, bench-hog (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"

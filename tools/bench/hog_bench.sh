@@ -13,52 +13,59 @@
 #   idle-ka     no hog, keep-alive, KA_DURATION s
 #   (`run /bin/spin @1` typed into kernel 0's shell)
 #   hog-0-5     the first EARLY s of the hog: the balancer's time to act falls in it
-#   hog         from EARLY s after the hog started, DURATION s
+#   hog         from the end of hog-0-5 on, DURATION s
 #   hog-ka      still the hog, keep-alive, KA_DURATION s
 #   (`kill PID @1`)
 #   after-0-5   the first EARLY s after the kill: ON spreads back in it
-#   after       from EARLY s after the kill, DURATION s
+#   after       from the end of after-0-5 on, DURATION s
 # Between runs wrk is stopped (a second or two to read /status and type), and with no new
 # connection the balancer has nothing to weigh a group by, so it moves nothing then.
 # Each run records requests/s, p50, p99 and p99.9 (a wrk Lua done() hook), socket errors,
 # timeouts and non-2xx answers; each kernel's share of the new connections opened over it
 # (the difference of /status "load" "opened", every kernel's count since boot, before and
 # after); the monitor's moves ("monitor: move" lines in the console) or, OFF, the moves it
-# would have made ("monitor: would move"); each kernel's buckets at its end; and the host CPU
-# of each QEMU thread over it. Prints a Markdown table (medians over the rounds, [min-max],
+# would have made ("monitor: would move"); each kernel's buckets at its end; the segments
+# forwarded to a moved bucket's previous owner; and the host CPU of each QEMU thread over it
+# (with -name hog,debug-threads=on, lib.sh's qemu_thread_ticks). Prints a Markdown table (medians over the rounds, [min-max],
 # and ON/OFF of each round's pair) and puts it into docs/BENCHMARKS.md (DOCS=none: not).
 # Needs root. Nothing here asserts a speed.
 #
 # Options (environment): ROUNDS (boots of each, default 2), DURATION (s, default 20),
-# KA_DURATION (s of the keep-alive runs, default 10; 0 leaves them out), EARLY (s, default 5).
+# KA_DURATION (s of the keep-alive runs, default 10; 0 leaves them out), EARLY (s, default 5),
+# ON_CONF (the ON boot table, default net-monitor; net-monitor-defaults runs the monitor with
+# its own thresholds, into build/bench/hog-defaults and the docs' block "hog-defaults"),
+# TABLE_ONLY=1 (no run: the table of the last run's results again), DOCS=none (the table is
+# not put into the docs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/bench/lib.sh
 
 BUILD=${BUILD:-build}
-OUT=$BUILD/bench/hog
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-20}
 KA_DURATION=${KA_DURATION:-10}
 EARLY=${EARLY:-5}
+ON_CONF=${ON_CONF:-net-monitor}
+OUT=$BUILD/bench/hog${ON_CONF#net-monitor}
 KERNELS=4
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "hog_bench: needs root for the network namespace" >&2
-	exit 1
-fi
-command -v wrk >/dev/null || { echo "hog_bench: wrk is missing (tools/setup.sh installs it)" >&2; exit 1; }
-
-for conf in net-monitor net-monitor-off; do
-	tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/$conf.iso" \
-		"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/$conf.conf" >/dev/null || exit 1
-done
-bench_netns "flotilla-hbench-$$" flt-hbtap0
-# wrk's own figures, one line: p50 p99 p99.9 (us), requests, then its error counts by kind,
-# then the run's length (us).
-cat >"$OUT/hog.lua" <<'LUA'
+# setup: the ISOs of both boot tables, the namespace, wrk's hook; exits if it cannot.
+setup() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "hog_bench: needs root for the network namespace" >&2
+		exit 1
+	fi
+	command -v wrk >/dev/null || { echo "hog_bench: wrk is missing (tools/setup.sh installs it)" >&2; exit 1; }
+	for conf in "$ON_CONF" net-monitor-off; do
+		tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/$conf.iso" \
+			"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 loglevel=warn init=/etc/$conf.conf" >/dev/null || exit 1
+	done
+	bench_netns "flotilla-hbench-$$" flt-hbtap0
+	# wrk's own figures, one line: p50 p99 p99.9 (us), requests, then its error counts by
+	# kind, then the run's length (us).
+	cat >"$OUT/hog.lua" <<'LUA'
 done = function(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format("HOG %d %d %d %d %d %d %d %d %d %d\n", latency:percentile(50),
@@ -66,6 +73,7 @@ done = function(summary, latency, requests)
 		e.read, e.write, e.status, e.timeout, summary.duration))
 end
 LUA
+}
 
 # up LINE: LINE (a fixed string) is in the guest's log within 120 s, while QEMU runs.
 up() {
@@ -104,18 +112,19 @@ print(m.group(1) if m else "")
 PY
 }
 
-# snapshot: "OPENED BUCKETS", each kernel's connections opened since boot (as of its latest
-# period) and the buckets it owns, comma-separated; a kernel whose report did not come in
-# time is asked again, and shows as "-" after 20 tries.
+# snapshot: "OPENED BUCKETS FORWARDED": each kernel's connections opened since boot (as of
+# its latest period) and the buckets it owns, comma-separated, and the segments the kernels
+# have forwarded to a moved bucket's previous owner since boot (kernel/netmove.h); a kernel
+# whose report did not come in time is asked again, and shows as "-" after 20 tries.
 snapshot() {
 	local line=
 	for _ in $(seq 20); do
 		line=$(guest_status '",".join(str(l["opened"]) if l["reported"] else "-" for l in s["load"]),
-			",".join(str(k["nbuckets"]) for k in s["kernels"])')
+			",".join(str(k["nbuckets"]) for k in s["kernels"]), s["totals"]["move_forwarded"]')
 		[ -n "$line" ] && [[ $line != *-* ]] && break
 		sleep 0.3
 	done
-	echo "${line:--,-,-,- -,-,-,-}"
+	echo "${line:--,-,-,- -,-,-,- 0}"
 }
 
 # moves_so_far: the monitor's move lines in the log, made (ON) or only decided (OFF, -n).
@@ -123,10 +132,10 @@ moves_so_far() { tr -d '\r' <"$OUT/guest.log" | grep -cE 'monitor: (would )?move
 
 # phase NAME close|keepalive SECONDS: one wrk run and what the guest and QEMU did over it,
 # a line in $results: TAG NAME MODE, wrk's HOG figures, opened before, opened after, buckets
-# after, moves, QEMU's thread ticks (main, vCPUs, vCPUs' waits: lib.sh), the run's wall
-# seconds.
+# after, segments forwarded, moves, QEMU's thread ticks (main, vCPUs, vCPUs' waits: lib.sh),
+# the run's wall seconds.
 phase() {
-	local name=$1 mode=$2 secs=$3 hdr=() s0 s1 m0 m1 t0 t1 w0 w1 fig
+	local name=$1 mode=$2 secs=$3 hdr=() s0 s1 m0 m1 t0 t1 w0 w1 fig o0 o1 b1 f0 f1
 	[ "$mode" = close ] && hdr=(-H "Connection: close")
 	s0=$(snapshot)
 	m0=$(moves_so_far)
@@ -140,7 +149,9 @@ phase() {
 	sleep 0.3               # every kernel's period ends: its count of opened takes the run's last
 	s1=$(snapshot)
 	fig=$(grep '^HOG' "$OUT/wrk-$tag-$name.txt")
-	echo "$tag $name $mode ${fig:-HOG 0 0 0 0 0 0 0 0 0 1} ${s0% *} $s1 $((m1 - m0))" \
+	read -r o0 _ f0 <<<"$s0"
+	read -r o1 b1 f1 <<<"$s1"
+	echo "$tag $name $mode ${fig:-HOG 0 0 0 0 0 0 0 0 0 1} $o0 $o1 $b1 $((f1 - f0)) $((m1 - m0))" \
 		"$(ticks_delta "$t0" "$t1") $(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.2f", b - a }')" >>"$results"
 	tail -n 1 "$results" >&2
 }
@@ -161,48 +172,56 @@ hog_and_back() {
 	phase after close "$DURATION"
 }
 
-results=$OUT/results.txt
-: >"$results"
-nphase=$((3 * DURATION + 2 * EARLY + (KA_DURATION > 0 ? 2 * KA_DURATION : 0)))
-echo "hog_bench: $ROUNDS rounds of ON and OFF, ${nphase}s of wrk a boot; about" \
-	"$(( ROUNDS * 2 * (nphase + 60) / 60 )) minutes" >&2
-for round in $(seq "$ROUNDS"); do
-	for conf in net-monitor net-monitor-off; do
-		tag=$([ "$conf" = net-monitor ] && echo ON || echo OFF)-$round
-		boot "$conf"
-		in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP/1k.html" >/dev/null 2>&1   # warm-up
-		hog_and_back
-		stop_guest
-		cp "$OUT/guest.log" "$OUT/guest-$tag.log"
+# measure: ROUNDS boots of each boot table, alternating, each boot's phases into $results.
+measure() {
+	local nphase=$((3 * DURATION + 2 * EARLY + (KA_DURATION > 0 ? 2 * KA_DURATION : 0))) conf
+	setup
+	: >"$results"
+	echo "hog_bench: $ROUNDS rounds of ON ($ON_CONF) and OFF, ${nphase}s of wrk a boot; about" \
+		"$(( ROUNDS * 2 * (nphase + 60) / 60 )) minutes" >&2
+	for round in $(seq "$ROUNDS"); do
+		for conf in "$ON_CONF" net-monitor-off; do
+			tag=$([ "$conf" = "$ON_CONF" ] && echo ON || echo OFF)-$round
+			boot "$conf"
+			in_ns wrk -t 1 -c 4 -d 2s "http://$GUEST_IP/1k.html" >/dev/null 2>&1   # warm-up
+			hog_and_back
+			stop_guest
+			cp "$OUT/guest.log" "$OUT/guest-$tag.log"
+		done
 	done
-done
+}
 
-$PY - "$results" "$(getconf CLK_TCK)" "$ROUNDS" "$DURATION" "$KA_DURATION" "$EARLY" \
-	<<'PY' | tee "$OUT/table.md"
+# table: the Markdown table of $results.
+table() {
+	$PY - "$results" "$(getconf CLK_TCK)" "$ON_CONF" <<'PY'
 import statistics, sys
-results, hz, rounds, duration, ka, early = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
-PHASES = [("idle", "no hog"), ("idle-ka", "no hog, keep-alive"),
-          ("hog-0-5", "hog, its first %s s" % early), ("hog", "hog, from %s s on" % early),
-          ("hog-ka", "hog, keep-alive"), ("after-0-5", "hog killed, first %s s" % early),
-          ("after", "hog killed, from %s s on" % early)]
+hz, on_conf = int(sys.argv[2]), sys.argv[3]
+# Each phase, what it is called, and the phase whose length goes into that (%d).
+PHASES = [("idle", "no hog", None), ("idle-ka", "no hog, keep-alive", None),
+          ("hog-0-5", "hog, its first %d s", "hog-0-5"), ("hog", "hog, from %d s on", "hog-0-5"),
+          ("hog-ka", "hog, keep-alive", None), ("after-0-5", "hog killed, first %d s", "after-0-5"),
+          ("after", "hog killed, from %d s on", "after-0-5")]
 runs = {}
-for line in open(results):
+for line in open(sys.argv[1]):
     f = line.split()
-    if len(f) != 22 or f[3] != "HOG":
+    if len(f) != 23 or f[3] != "HOG":
         continue
     mode, rnd = f[0].split("-")
     p50, p99, p999, reqs, conn, rd, wr, status, tmo, dur = map(int, f[4:14])
     opened = [[int(x) if x != "-" else None for x in s.split(",")] for s in (f[14], f[15])]
     new = [b - a if a is not None and b is not None else None for a, b in zip(*opened)]
     known = sum(x for x in new if x is not None)
-    wall = float(f[21])
+    vcpu = [int(t) for t in f[20].split(",")]
+    wall = float(f[22])
     runs[(f[1], mode, rnd)] = dict(
         rps=reqs / (dur / 1e6), p50=p50 / 1000, p99=p99 / 1000, p999=p999 / 1000,
-        sock=conn + rd + wr + tmo, tmo=tmo, non2xx=status,
+        sock=conn + rd + wr + tmo, tmo=tmo, non2xx=status, secs=dur / 1e6,
         share=[x / known if x is not None and known else None for x in new],
         k1=int(f[16].split(",")[1]) if f[16].split(",")[1] != "-" else None,
-        moves=int(f[17]),
-        vcpu=[int(t) / hz / wall for t in f[19].split(",")], main=int(f[18]) / hz / wall)
+        fwd=int(f[17]), moves=int(f[18]), cores=[t / hz / wall for t in vcpu],
+        ms_req=sum(vcpu) / hz * 1000 / max(reqs, 1),
+        wait=sum(int(w) for w in f[21].split(",")) / 1000 / wall / len(vcpu))
+rounds = sorted({r for _, _, r in runs}, key=int)
 
 def med(v):
     v = [x for x in v if x is not None]
@@ -212,44 +231,56 @@ def rng(v, fmt):
     v = [x for x in v if x is not None]
     if not v:
         return "-"
+    if len(v) == 1:
+        return fmt % v[0]
     return (fmt + " [" + fmt + "-" + fmt + "]") % (statistics.median(v), min(v), max(v))
 
 def ratio(phase, key):
-    r = []
-    for n in range(1, int(rounds) + 1):
-        on, off = runs.get((phase, "ON", str(n))), runs.get((phase, "OFF", str(n)))
-        if on and off and off[key]:
-            r.append(on[key] / off[key])
-    return rng(r, "%.2f") if r else "-"
+    r = [runs[(phase, "ON", n)][key] / runs[(phase, "OFF", n)][key] for n in rounds
+         if (phase, "ON", n) in runs and (phase, "OFF", n) in runs and runs[(phase, "OFF", n)][key]]
+    return rng(r, "%.2f")
 
-print("4 kernels on the igb, wrk -t2 -c48 on /1k.html, a new connection per request unless "
-      "keep-alive; %s rounds, each an ON boot then an OFF boot; medians over the rounds "
+print("ON: /etc/%s.conf; OFF: /etc/net-monitor-off.conf. "
+      "4 kernels on the igb, wrk -t2 -c48 on /1k.html, a new connection per request unless "
+      "keep-alive; %d rounds, each an ON boot then an OFF boot; medians over the rounds "
       "[min-max]. ON/OFF: each round's ON over the same round's OFF, median [min-max]. "
-      "Shares: each kernel's part of the new connections opened over the run (0/1/2/3). "
-      "Moves: ON made, OFF would have made (-n). CPU: each QEMU thread's host CPU over the "
-      "run, in cores (vCPU 0/1/2/3, main loop)." % rounds)
+      "Shares: each kernel's part of the connections opened over the run, kernels 0/1/2/3. "
+      "Moves: ON made, OFF would have made (-n); forwarded: segments a moved bucket's new "
+      "owner handed to its previous owner. vCPU cores: each vCPU thread's host CPU "
+      "over the run; vCPU ms/req: the four's CPU per request; waiting: the share of the "
+      "run a vCPU thread waited runnable for a host CPU, their mean." % (on_conf, len(rounds)))
 print()
 print("| phase | balancer | requests/s | ON/OFF requests/s | p50 ms | p99 ms | ON/OFF p99 | "
-      "p99.9 ms | socket errors (timeouts) | non-2xx | shares % | moves | kernel 1's buckets after | CPU |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for phase, what in PHASES:
+      "p99.9 ms | socket errors (timeouts) | non-2xx | shares % | moves | kernel 1's "
+      "buckets at the end | forwarded | vCPU cores | vCPU ms/req | waiting |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for phase, what, length in PHASES:
     for mode in ("ON", "OFF"):
         v = [r for (p, m, _), r in sorted(runs.items()) if p == phase and m == mode]
         if not v:
             continue
+        name = what % round(med(r["secs"] for (p, _, _), r in runs.items() if p == length)) \
+            if length else what
         share = "/".join("%.0f" % (100 * m) if m is not None else "-"
                          for m in (med(r["share"][k] for r in v) for k in range(4)))
-        cpu = "/".join("%.2f" % med(r["vcpu"][k] for r in v) for k in range(len(v[0]["vcpu"])))
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %d (%d) | %d | %s | %s | %s | %s, %.2f |" % (
-            what, mode, rng([r["rps"] for r in v], "%.0f"),
+        cores = "/".join("%.2f" % med(r["cores"][k] for r in v) for k in range(len(v[0]["cores"])))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %d (%d) | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, mode, rng([r["rps"] for r in v], "%.0f"),
             ratio(phase, "rps") if mode == "ON" else "",
             rng([r["p50"] for r in v], "%.1f"), rng([r["p99"] for r in v], "%.0f"),
             ratio(phase, "p99") if mode == "ON" else "",
             rng([r["p999"] for r in v], "%.0f"), sum(r["sock"] for r in v),
             sum(r["tmo"] for r in v), sum(r["non2xx"] for r in v), share,
-            rng([r["moves"] for r in v], "%d"), rng([r["k1"] for r in v], "%d"), cpu,
-            med(r["main"] for r in v)))
+            rng([r["moves"] for r in v], "%d"), rng([r["k1"] for r in v], "%d"),
+            rng([r["fwd"] for r in v], "%d"), cores,
+            rng([r["ms_req"] for r in v], "%.2f"), "%.2f" % med(r["wait"] for r in v)))
 PY
+}
+
+results=$OUT/results.txt
+[ "${TABLE_ONLY:-0}" != 0 ] || measure
+table | tee "$OUT/table.md"
 if [ "${DOCS:-docs}" != none ]; then
-	$PY tools/bench/put_in_docs.py "${DOCS:-docs}/BENCHMARKS.md" hog "$OUT/table.md" "${DOCS:-docs}/img"
+	$PY tools/bench/put_in_docs.py "${DOCS:-docs}/BENCHMARKS.md" \
+		"hog${ON_CONF#net-monitor}" "$OUT/table.md" "${DOCS:-docs}/img"
 fi

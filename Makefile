@@ -84,12 +84,14 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
-	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-conns.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-monitor-off.conf \
+	$(BUILD)/initrd/etc/net-monitor-defaults.conf \
+	$(BUILD)/initrd/etc/net-conns.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost bench-hog
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -261,7 +263,7 @@ kernel-test: setup
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
-bench: bench-urpc bench-compare bench-cost
+bench: bench-urpc bench-compare bench-cost bench-hog
 
 # Flotilla against a Linux guest on the same QEMU machine (root): docs/BENCHMARKS.md. One
 # guest CPU unless CPUS is given on make's command line (run's default of 4 is not meant).
@@ -286,6 +288,12 @@ bench-cost: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/cost.sh
 
+# The load balancer against a CPU hog on kernel 1 under wrk, balancer on and off in one run
+# (root): docs/BENCHMARKS.md. ROUNDS, DURATION, KA_DURATION, EARLY as tools/bench/hog_bench.sh says.
+bench-hog: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/hog_bench.sh
+
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
@@ -304,12 +312,13 @@ help:
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
-	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
+	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, Flotilla against Linux under wrk, bench-cost, bench-hog (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
 	@echo "make bench-cost                          what a request costs one kernel, counted (root)"
+	@echo "make bench-hog [ROUNDS=2]                the balancer on and off against a CPU hog under wrk (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

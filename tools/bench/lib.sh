@@ -1,5 +1,6 @@
-# Shared by the network benchmarks (http_bench.sh, compare.sh), sourced with OUT set: the
-# namespace with its tap, stopping a guest, one wrk point, QEMU's CPU time.
+# Shared by the network benchmarks (http_bench.sh, compare.sh, hog_bench.sh), sourced with OUT
+# set: the namespace with its tap, stopping a guest, one wrk point, QEMU's CPU time, the
+# guest's /status, waiting for every kernel to serve.
 GUEST_IP=198.18.0.2
 HOST_IP=198.18.0.1
 qpid=
@@ -97,4 +98,30 @@ wrk_point() {
 	ta=$(qemu_thread_ticks)
 	after=$(qemu_cpu_ticks)
 	echo "${line:-PCT 0 0 0 0 1 0 1} $((after - before)) $(ticks_delta "$tb" "$ta")"
+}
+
+# guest_status EXPR: EXPR (Python, over the guest's /status as s) printed, or nothing.
+guest_status() {
+	in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" |
+		/usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin); print(*[$1])" 2>/dev/null
+}
+
+# wait_serving LOG N: within 30 s, httpd listens on port 80 on each of the N kernels (LOG's
+# lines say so), then within 30 s more each owns 128/N RSS buckets, the policy's even
+# spread: until both, port 80's segments go to the kernels already serving, unevenly.
+# tests/net/run.sh's httpd_on_every_kernel and spread_settled wait the same way.
+wait_serving() {
+	local n
+	for _ in $(seq 150); do
+		n=$(tr -d '\r' <"$1" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')
+		[ "$n" -ge "$2" ] && break
+		sleep 0.2
+	done
+	[ "$n" -ge "$2" ] || return 1
+	for _ in $(seq 60); do
+		[ "$(guest_status "[k['nbuckets'] for k in s['kernels']] == [128 // $2] * $2")" = True ] &&
+			return 0
+		sleep 0.5
+	done
+	return 1
 }

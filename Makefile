@@ -84,12 +84,13 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
-	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-conns.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-conns.conf \
+	$(BUILD)/initrd/etc/net-soak.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns soak
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -280,6 +281,13 @@ bench-conns: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/conns_bench.sh
 
+# A million new connections through httpd on 4 kernels, then every kernel's connections,
+# sockets, heap, free memory and pool buffers as before them (root; not in make test: about
+# 15 minutes). TOTAL, CPUS, MEM, WRK_CONNS as tools/bench/soak.sh says; docs/BENCHMARKS.md.
+soak: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/soak.sh
+
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
@@ -303,6 +311,7 @@ help:
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
+	@echo "make soak [TOTAL=1000000]                a million connections, then every kernel as before (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

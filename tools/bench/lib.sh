@@ -37,12 +37,13 @@ LUA
 }
 
 # start_guest_igb ISO CPUS MEM: QEMU booting ISO on the namespace's tap through an igb, in
-# the background, its serial console in $OUT/guest.log and its pid in $OUT/qemu.pid.
+# the background, its serial console in $OUT/guest.log and its pid in $OUT/qemu.pid, its
+# threads named for qemu_thread_ticks.
 start_guest_igb() {
 	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
 	in_ns tools/qemu.sh "$1" --cpus "$2" --mem "$3" --timeout 7200 --serial "$OUT/guest.log" \
 		-- -pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-		-device igb,netdev=n0 >"$OUT/qemu.out" 2>&1 &
+		-device igb,netdev=n0 -name flotilla,debug-threads=on >"$OUT/qemu.out" 2>&1 &
 	qpid=$!
 }
 

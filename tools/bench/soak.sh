@@ -95,28 +95,50 @@ print(len(data) if data.startswith(b"HTTP/1.1 200 ") else 0)
 PY
 }
 
+# run_costs BEFORE AFTER: "CPU_TICKS WAIT_MS" between two qemu_thread_ticks snapshots: the QEMU
+# process's CPU time (main loop and vCPU threads), and the time its vCPU threads were
+# runnable but waited for a host CPU (the host's other load, not the guest's work).
+run_costs() {
+	local -a d
+	read -r -a d <<<"$(ticks_delta "$1" "$2")"
+	echo "$((d[0] + ${d[1]//,/ + })) $((${d[2]//,/ + }))"
+}
+
+# guest_now: "TIME_WAIT MOVES" from one /status: the kernels' TIME-WAIT connections, and the
+# buckets kernel 0 has moved since boot ("- -" if it did not answer).
+guest_now() {
+	in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" | $PY -c 'import json,sys
+rows = json.load(sys.stdin)["kernels"]
+print(sum(r["tcp_states"]["TIME_WAIT"] for r in rows), rows[0]["moves_done"])' 2>/dev/null ||
+		echo "- -"
+}
+
 # connect_phase: wrk runs until TOTAL requests were answered; appends one line per run to
-# $OUT/runs.txt: "requests bytes connect read write status timeout duration_us p50 p99".
+# $OUT/runs.txt: "requests bytes connect read write status timeout duration_us p50_us p99_us
+# cpu_ticks vcpu_wait_ms time_wait moves" (the last four: run_costs, guest_now).
 connect_phase() {
-	local done=0 secs line rate=0 n=0 f
+	local done=0 secs line rate=0 n=0 f tb ta
 	: >"$OUT/runs.txt"
 	while [ "$done" -lt "$TOTAL" ]; do
 		secs=$RUN_SECONDS
 		[ "$rate" -gt 0 ] && [ $(((TOTAL - done) / rate + 2)) -lt "$secs" ] && secs=$(((TOTAL - done) / rate + 2))
+		tb=$(qemu_thread_ticks)
 		line=$(in_ns timeout $((secs + 60)) wrk -t 2 -c "$WRK_CONNS" -d "${secs}s" --timeout 5s \
 			-s "$OUT/soak.lua" -H "Connection: close" "http://$GUEST_IP$PAGE" 2>&1 | grep '^SOAK ')
+		ta=$(qemu_thread_ticks)
 		n=$((n + 1))
 		if [ -z "$line" ]; then
 			echo "soak: run $n: wrk gave no result" >&2
-			echo "0 0 0 0 0 0 1 0 0 0" >>"$OUT/runs.txt"
+			echo "0 0 0 0 0 0 1 0 0 0 0 0 - -" >>"$OUT/runs.txt"
 			return 1
 		fi
-		read -r -a f <<<"${line#SOAK }"
+		read -r -a f <<<"${line#SOAK } $(run_costs "$tb" "$ta") $(guest_now)"
 		echo "${f[*]}" >>"$OUT/runs.txt"
 		done=$((done + f[0]))
 		rate=$((f[0] * 1000000 / (f[7] > 0 ? f[7] : 1)))
 		echo "soak: run $n: ${f[0]} requests in ${secs}s ($rate/s), $done of $TOTAL;" \
-			"errors connect ${f[2]} read ${f[3]} write ${f[4]} status ${f[5]} timeout ${f[6]}" >&2
+			"errors connect ${f[2]} read ${f[3]} write ${f[4]} status ${f[5]} timeout ${f[6]};" \
+			"p99 $((f[9] / 1000)) ms, vCPUs waited $((f[11] / 1000)) s, TIME-WAIT ${f[12]}, moves ${f[13]}" >&2
 	done
 }
 
@@ -125,14 +147,15 @@ connect_phase() {
 # every check passed.
 judge() {
 	$PY - "${1:-}" "$OUT" "$CPUS" "$len" "$TOTAL" "$HEAP_SLACK" "$MEM_SLACK" "$((t1 - t0))" \
-		"$(((ticks1 - ticks0) / $(getconf CLK_TCK)))" <<'PY'
+		"$(((ticks1 - ticks0) / $(getconf CLK_TCK)))" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 quiet = sys.argv[1] == "--quiet"
 out = sys.argv[2]
-n, length, total, heap_slack, mem_slack, secs, cpu_s = map(int, sys.argv[3:10])
+n, length, total, heap_slack, mem_slack, secs, cpu_s, hz = map(int, sys.argv[3:11])
 load = lambda f: {s["kernel"]: s for s in map(json.loads, open("%s/%s" % (out, f)))}
 before, after = load("before.jsonl"), load("after.jsonl")
-runs = [list(map(int, l.split())) for l in open(out + "/runs.txt")]
+runs = [l.split() for l in open(out + "/runs.txt")]
+runs = [[int(x) if x.lstrip("-").isdigit() else -1 for x in r] for r in runs]
 reqs, nbytes, e_conn, e_read, e_write, e_status, e_tmo = (sum(r[i] for r in runs) for i in range(7))
 results = []
 
@@ -189,6 +212,14 @@ each = [r[0] * 1e6 / r[7] for r in runs if r[7] > 0]
 print("| {:,} | {} min {} s | {:,.0f} | {} ({:,.0f}-{:,.0f}) | {}, {}, {}, {}, {} | {:,} | {:.2f} |".format(
     reqs, secs // 60, secs % 60, reqs / max(secs, 1), len(runs), min(each or [0]), max(each or [0]),
     e_conn, e_read, e_write, e_status, e_tmo, accepted, cpu_s * 1000 / max(reqs, 1)))
+print()
+print("| wrk run | connections | connections/s | p50 ms | p99 ms | QEMU CPU s per 1,000 | vCPU threads runnable, waiting for the host, s | TIME-WAIT after it | buckets moved by then |")
+print("|---|---|---|---|---|---|---|---|---|")
+for i, r in enumerate(runs, 1):
+    print("| %d | {:,} | {:,.0f} | %.1f | %.1f | %.2f | %.1f | %s | %s |".format(
+        r[0], r[0] * 1e6 / max(r[7], 1)) % (i, r[8] / 1000, r[9] / 1000,
+        r[10] / hz * 1000 / max(r[0], 1), r[11] / 1000, "{:,}".format(r[12]) if r[12] >= 0 else "-",
+        r[13] if r[13] >= 0 else "-"))
 print()
 print("| kernel | connections | sockets | heap live KiB (blocks) | free KiB | size-class frames KiB | httpd heap KiB | pool in use | accepted | RSTs sent | drops | NIC overruns |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")

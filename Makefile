@@ -55,7 +55,7 @@ KERNEL_C := \
 	drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 	drivers/e1000/e1000.c drivers/igb/igb.c drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c \
 	kernel/netdev.c kernel/netirq.c kernel/nicq.c kernel/netshare.c kernel/netports.c kernel/netsteer.c \
-	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c \
+	kernel/nicplan.c kernel/swsteer.c kernel/netmove.c kernel/netload.c kernel/prof.c kernel/cost.c \
 	net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c net/steer.c net/move.c \
 	net/tcp_subr.c net/tcp_input.c net/tcp_reass.c net/tcp_syncookie.c net/tcp_output.c \
 	net/tcp_timer.c net/tcp_usrreq.c net/tcp_wheel.c \
@@ -84,13 +84,14 @@ USER_BINS := $(BUILD)/initrd/bin/hello $(BUILD)/initrd/bin/sh $(BUILD)/initrd/bi
 WWW_FILES := $(patsubst user/initrd/%,$(BUILD)/initrd/%,$(wildcard user/initrd/www/*))
 INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/net.conf \
 	$(BUILD)/initrd/etc/net-per-kernel.conf $(BUILD)/initrd/etc/net-workers.conf \
-	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-conns.conf \
-	$(BUILD)/initrd/etc/net-soak.conf $(WWW_FILES)
+	$(BUILD)/initrd/etc/net-monitor.conf $(BUILD)/initrd/etc/net-monitor-off.conf \
+	$(BUILD)/initrd/etc/net-monitor-defaults.conf \
+	$(BUILD)/initrd/etc/net-conns.conf $(BUILD)/initrd/etc/net-soak.conf $(WWW_FILES)
 
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns soak
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost bench-hog soak
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -168,7 +169,7 @@ $(BUILD)/initrd/etc/%: user/initrd/etc/%
 # under ASan and UBSan for tests/httpd/run.sh. Only port.h tells the two apart. ----
 HTTPD_SRCS := user/httpd/main.c user/httpd/server.c user/httpd/conn.c user/httpd/respond.c \
 	      user/httpd/status.c user/httpd/sysinfo.c user/httpd/http.c user/httpd/httpdate.c \
-	      user/httpd/status_page.c user/httpd/balance.c
+	      user/httpd/status_page.c user/httpd/balance.c user/httpd/filecache.c
 HTTPD_UOBJS := $(HTTPD_SRCS:%.c=$(BUILD)/u/%.o)
 HTTPD_HOST := $(BUILD)/host/httpd
 HTTPD_HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -262,7 +263,7 @@ kernel-test: setup
 	@tests/kernel/run.sh
 
 # Benchmarks report figures; they assert nothing about speed (docs/BENCHMARKS.md).
-bench: bench-urpc bench-compare
+bench: bench-urpc bench-compare bench-cost bench-hog
 
 # Flotilla against a Linux guest on the same QEMU machine (root): docs/BENCHMARKS.md. One
 # guest CPU unless CPUS is given on make's command line (run's default of 4 is not meant).
@@ -280,6 +281,18 @@ bench-http: setup
 bench-conns: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/conns_bench.sh
+
+# What a request costs one kernel at 1 vCPU, counted by the kernel (kernel/cost.h): register
+# accesses, interrupts, system calls, frames, the device model's time (root).
+bench-cost: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/cost.sh
+
+# The load balancer against a CPU hog on kernel 1 under wrk, balancer on and off in one run
+# (root): docs/BENCHMARKS.md. ROUNDS, DURATION, KA_DURATION, EARLY as tools/bench/hog_bench.sh says.
+bench-hog: setup
+	@$(MAKE) --no-print-directory images
+	@tools/bench/hog_bench.sh
 
 # A million new connections through httpd on 4 kernels, then every kernel's connections,
 # sockets, heap, free memory and pool buffers as before them (root; not in make test: about
@@ -306,11 +319,13 @@ help:
 	@echo "make bochs                               boot the ISO in Bochs"
 	@echo "make host-test | urpc-test | kernel-test one suite"
 	@echo "make fuzz [FUZZ_SECONDS=60]              each fuzz harness for that long (tests/fuzz/)"
-	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, and Flotilla against Linux under wrk (root)"
+	@echo "make bench [CPUS=N] [NIC=e1000|igb]      URPC benchmarks, Flotilla against Linux under wrk, bench-cost, bench-hog (root)"
 	@echo "make bench-http                          httpd under wrk from the test namespace (root)"
 	@echo "make lbsim                               the load balancer's simulator, build/lbsim (--help)"
 	@echo "make lbsim-report [LBSIM_JOBS=N]         every lbsim scenario into docs/BALANCER.md"
 	@echo "make bench-conns [CONNS=100000]          100,000 idle connections held, new ones/s (root)"
+	@echo "make bench-cost                          what a request costs one kernel, counted (root)"
+	@echo "make bench-hog [ROUNDS=2]                the balancer on and off against a CPU hog under wrk (root)"
 	@echo "make soak [TOTAL=1000000]                a million connections, then every kernel as before (root)"
 	@echo "make kernel | iso | clean                build pieces"
 

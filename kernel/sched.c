@@ -1,5 +1,6 @@
 /* Threads and the round-robin scheduler of one kernel (sched.h). */
 #include "kernel/sched.h"
+#include "kernel/cost.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/gdt.h"
@@ -188,6 +189,7 @@ static void schedule(void)
 	}
 	vm_space_activate(next->proc ? &next->proc->vm : NULL);
 	current = next;
+	kcost.switches++;
 	switch_context(&prev->rsp, next->rsp);
 }
 

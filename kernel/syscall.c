@@ -1,6 +1,7 @@
 /* System call dispatch and the calls themselves (docs/SYSCALLS.md). Every argument from user
  * space is checked: bad numbers, descriptors and pointers return an errno. */
 #include "kernel/syscall.h"
+#include "kernel/cost.h"
 #include "kernel/netsteer.h"
 #include "kernel/netload.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -21,6 +22,8 @@
 #include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "net/socket.h"
+#include "kernel/arch/x86_64/cpufeat.h"
+#include "kernel/netirq.h"
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "lib/errno.h"
@@ -482,6 +485,19 @@ static int64_t sys_kernel_info(uint64_t uinfo)
 		.heap_live_blocks = hs.live_blocks,
 		.heap_live_bytes = hs.live_bytes,
 		.heap_slab_bytes = hs.slab_pages * PAGE_SIZE,
+		.nic_reads = kcost.nic_reads,
+		.nic_writes = kcost.nic_writes,
+		.lapic_writes = kcost.lapic_writes,
+		.interrupts = kcost.interrupts,
+		.syscalls = kcost.syscalls,
+		.switches = kcost.switches,
+		.halts = kcost.halts,
+		.user_copy_bytes = kcost.user_copy_bytes,
+		.ticks = time_ticks(),
+		.nic_interrupts = netirq_count(),
+		.nic_ns = kcost.nic_cycles * 1000 / (cpu_info.tsc_hz / 1000000),
+		.tsc_boot = time_tsc_boot(),
+		.tsc_hz = cpu_info.tsc_hz,
 	};
 	return copy_to_user(uinfo, &ki, sizeof(ki));
 }
@@ -550,6 +566,7 @@ uint64_t syscall_dispatch(struct syscall_frame *f)
 	struct proc *p = proc_current();
 	if (!p)
 		panic("syscall_dispatch: system call from a kernel thread");
+	kcost.syscalls++;
 	int64_t r = syscall_run(p, f);
 	netdev_tx_flush();              /* what the call sent leaves now, not at the next tick */
 	sched_preempt_point();

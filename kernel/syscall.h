@@ -78,6 +78,14 @@ struct sys_kernel_info {
 	/* The kernel heap (kernel/mm/heap.h): live blocks and their bytes, and the bytes of the
 	 * frames its small blocks are carved from (kept once taken, so not in free_bytes). */
 	uint64_t heap_live_blocks, heap_live_bytes, heap_slab_bytes;
+	/* What this kernel has spent since boot on the events that cost most under emulation
+	 * (kernel/cost.h: struct kcost, in its order), and its timer ticks and NIC interrupts. */
+	uint64_t nic_reads, nic_writes, lapic_writes, interrupts, syscalls, switches, halts;
+	uint64_t user_copy_bytes, ticks, nic_interrupts;
+	uint64_t nic_ns;                /* time inside NIC register accesses */
+	/* The clock: milliseconds since boot are (TSC - tsc_boot) * 1000 / tsc_hz, which user
+	 * mode can compute itself (rdtsc is not withheld from it). */
+	uint64_t tsc_boot, tsc_hz;
 };
 
 /* One process, as SYS_PS lists it (48 bytes: one URPC reply piece). */
@@ -278,6 +286,7 @@ struct sys_netstat {
 #define MSG_PEEK        2
 #define MSG_DONTWAIT    0x40
 #define MSG_NOSIGNAL    0x4000          /* accepted: there are no signals */
+#define MSG_MORE        0x8000          /* TCP: more follows; hold a last partial segment */
 #define O_NONBLOCK      04000
 #define F_GETFL         3
 #define F_SETFL         4

@@ -34,6 +34,11 @@ int time_init(uint64_t timer_hz)
 	return timer_hz ? lapic_timer_start_known(HZ, timer_hz) : lapic_timer_start(HZ);
 }
 
+uint64_t time_tsc_boot(void)
+{
+	return tsc_boot;
+}
+
 uint64_t time_ticks(void)
 {
 	return ticks;

@@ -2,6 +2,7 @@
  * kernel runs one thread at a time, and kernel code is not preempted), so checking the page
  * tables first is enough; with SMAP, the copy itself opens user pages with STAC/CLAC. */
 #include "kernel/uaccess.h"
+#include "kernel/cost.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/console.h"
@@ -58,6 +59,7 @@ int copy_from_user(void *dst, uint64_t usrc, size_t n)
 	user_open();
 	memcpy(dst, (const void *)(uintptr_t)usrc, n);
 	user_close();
+	kcost.user_copy_bytes += n;
 	return 0;
 }
 
@@ -69,6 +71,7 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 	user_open();
 	memcpy((void *)(uintptr_t)udst, src, n);
 	user_close();
+	kcost.user_copy_bytes += n;
 	return 0;
 }
 

@@ -106,13 +106,14 @@ int64_t sock_sendto(struct proc *p, uint64_t fd, uint64_t ubuf, uint64_t len, ui
 {
 	uint8_t chunk[IO_CHUNK];
 	int64_t err = 0;
-	struct socket *s = sock_io(p, fd, len, flags, MSG_DONTWAIT | MSG_NOSIGNAL, &err);
+	struct socket *s = sock_io(p, fd, len, flags, MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE, &err);
 	if (!s)
 		return err;
-	if (s->type == SOCK_DGRAM)
-		return udp_send(s, ubuf, len, uaddr, alen);
+	if (s->type == SOCK_DGRAM)      /* no corking of datagrams here */
+		return flags & MSG_MORE ? -EOPNOTSUPP : udp_send(s, ubuf, len, uaddr, alen);
 	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 	struct tcp_conn *c = s->tcp;
+	c->more = (flags & MSG_MORE) != 0;
 	uint64_t done = 0;
 	while (done < len) {
 		size_t n = MIN((size_t)(len - done), sizeof(chunk));

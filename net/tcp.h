@@ -113,6 +113,10 @@ struct tcp_conn {
 	unsigned ack_pending;           /* in-order segments received but not acknowledged */
 	bool ack_now;
 	bool fin_queued, fin_sent, fin_rcvd, user_closed, nodelay, keepalive;
+	/* The last send said more follows (MSG_MORE): a last partial segment waits for the
+	 * next send, the FIN (so a reply and its FIN leave as one segment) or the persist
+	 * timer, whichever comes first. */
+	bool more;
 	uint32_t fin_seq;               /* our FIN's sequence number, once sent */
 	int error;                      /* a pending -errno: ECONNRESET, ETIMEDOUT, ECONNREFUSED */
 	int soft_error;                 /* the last ICMP error heard: reported on a timeout */

@@ -211,6 +211,8 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 			break;                  /* sender SWS avoidance: wait for a whole segment */
 		if (len == unsent && len < c->mss && tcp_flight(c) > 0 && !c->nodelay && !fin)
 			break;                  /* Nagle (RFC 9293 3.7.4) */
+		if (len == unsent && len < c->mss && c->more && !c->fin_queued)
+			break;                  /* MSG_MORE: the rest of it, or the FIN, is coming */
 		send_data(c, len, fin, len && len == unsent, now);
 		sent = true;
 		if (fin)
@@ -240,6 +242,7 @@ void tcp_queue_fin(struct tcp_conn *c, uint64_t now)
 	if (c->fin_queued)
 		return;
 	c->fin_queued = true;
+	c->more = false;
 	if (c->state == TCP_ESTABLISHED)
 		tcp_set_state(c, TCP_FIN_WAIT_1);
 	else if (c->state == TCP_CLOSE_WAIT)

@@ -55,7 +55,7 @@ void adv_tx_flush(struct adv_tx_ring *t)
 		return;
 	nic_dma_barrier();
 	t->tail_written = next;
-	*t->tail = adv_tx_slot(next);
+	nic_wr_tail(t->tail, adv_tx_slot(next));
 }
 
 int adv_send(struct adv_tx_ring *t, const void *frame, size_t len, bool more)
@@ -127,7 +127,7 @@ unsigned adv_poll(struct adv_rx_ring *r, nic_deliver_fn deliver, void *arg, unsi
 	 * write is an MMIO access (under QEMU, a call into the device model). */
 	if (n) {
 		nic_dma_barrier();
-		*r->tail = adv_rx_slot(r->next - 1);
+		nic_wr_tail(r->tail, adv_rx_slot(r->next - 1));
 	}
 	return n;
 }

@@ -1,5 +1,6 @@
 /* URPC, this kernel's side: send with wake-up, poll and dispatch, liveness (peer.h). */
 #include "kernel/urpc/peer.h"
+#include "kernel/cost.h"
 #include "kernel/netdev.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpufeat.h"
@@ -143,6 +144,13 @@ static bool peer_pending(void)
 	return false;
 }
 
+/* sti; hlt: the wake-up IPI or the next interrupt ends it. */
+static void idle_wait(void)
+{
+	kcost.halts++;
+	cpu_idle_wait();
+}
+
 void peer_idle(void)
 {
 	struct kernel_status *me = shared_status(kself.core);
@@ -150,7 +158,7 @@ void peer_idle(void)
 	irq_disable();
 	if (!ready) {
 		if (!netdev_pending())
-			cpu_idle_wait();
+			idle_wait();
 		else
 			irq_enable();
 		return;
@@ -160,7 +168,7 @@ void peer_idle(void)
 	/* Checked with interrupts off, so a wake-up that came since the last poll is not slept
 	 * through until the next tick. */
 	if (!peer_pending() && !netdev_pending())
-		cpu_idle_wait();        /* sti; hlt: the wake-up IPI ends it */
+		idle_wait();
 	else
 		irq_enable();
 	__atomic_store_n(&me->sleeping, 0, __ATOMIC_RELAXED);

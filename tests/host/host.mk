@@ -24,8 +24,8 @@ HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_for
 		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c tests/host/test_move.c tests/host/test_balance.c tests/host/test_tcp_stray.c \
 		  tests/host/test_nicplan.c tests/host/test_fbcon.c
 # httpd's request parser and dates (pure code, user/httpd/http.h).
-HOST_LIB_SRCS  += user/httpd/http.c user/httpd/httpdate.c
-HOST_TEST_SRCS += tests/host/test_httpd.c
+HOST_LIB_SRCS  += user/httpd/http.c user/httpd/httpdate.c user/httpd/filecache.c
+HOST_TEST_SRCS += tests/host/test_httpd.c tests/host/test_filecache.c
 # The TCP stack's per-bucket counts, which the load balancer reads (kernel/netload.h).
 HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 # The ixgbe driver, unchanged, against a model of the 82599 (tests/ixgbe/: model and shim).

@@ -31,6 +31,54 @@ TEST(tcp, nagle_holds_small_segments_and_nodelay_sends_them_rfc9293_3_7_4)
 	raw_done();
 }
 
+/* MSG_MORE (the socket layer sets c->more): a reply sent whole and then closed leaves as one
+ * segment carrying its FIN, as Linux sends it. */
+TEST(tcp, more_holds_a_partial_segment_until_the_fin_and_sends_them_together)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	c->nodelay = true;                      /* Nagle is not what holds it */
+	c->more = true;
+	EXPECT_EQ_U64(tcp_send(c, "reply", 5, now), 5);
+	EXPECT_EQ_U64(ncap, 0);                 /* held: the FIN is coming */
+	tcp_close(c, now);
+	EXPECT_EQ_U64(ncap, 1);
+	struct out_seg s = last();
+	EXPECT_EQ_U64(s.len, 5);
+	EXPECT_EQ_U64(s.flags & FIN, FIN);
+	EXPECT_EQ_U64(s.seq, a_iss + 1);
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* The hold is bounded: with nothing more sent and no close, the persist timer sends it; a
+ * send without MSG_MORE sends it at once. */
+TEST(tcp, more_held_bytes_go_at_the_next_plain_send_or_the_persist_timer)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	c->nodelay = true;
+	c->more = true;
+	tcp_send(c, "ab", 2, now);
+	EXPECT_EQ_U64(ncap, 0);
+	run_for(TCP_PERSIST_MIN_MS + 1000);
+	EXPECT_EQ_U64(ncap, 1);
+	EXPECT_EQ_U64(last().len, 2);
+	peer(80, ACK, 1001, a_iss + 3, 65535, NULL, 0, NULL);
+	tcp_send(c, "cd", 2, now);
+	EXPECT_EQ_U64(ncap, 1);                 /* still more */
+	c->more = false;
+	tcp_send(c, "e", 1, now);
+	EXPECT_EQ_U64(ncap, 2);
+	EXPECT_EQ_U64(last().len, 3);           /* the held bytes and the plain send's */
+	tcp_abort(c, now);
+	tcp_close(l, now);
+	raw_done();
+}
+
 TEST(tcp, retransmission_timeout_doubles_rfc6298_5_5)
 {
 	raw_setup();

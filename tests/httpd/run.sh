@@ -59,7 +59,7 @@ done
 # Checks of the server this script starts, which another server (--target) cannot give:
 # its process and sanitizer log, and a docroot with a subdirectory. tests/lib/expected.sh
 # leaves them out of what a run against --target must report.
-LOCAL_ONLY_CHECKS="server_survived no_sanitizer_reports directory_index"
+LOCAL_ONLY_CHECKS="server_survived no_sanitizer_reports directory_index changed_file_served_new"
 
 pass() { echo "PASS httpd.$1"; }
 fail() { echo "FAIL httpd.$1: $2"; failed=1; }
@@ -221,6 +221,28 @@ check_directory_index() {
 	fi
 }
 
+# httpd keeps small files in memory and checks them against the file once a second
+# (user/httpd/filecache.c): a file rewritten (a new size and time), then grown past what is
+# kept, must be served as it is now within 1.5 s each time. (A body kept for its sender when
+# its entry is replaced: tests/host/test_filecache.c.)
+check_changed_file() {
+	local f=$DOCROOT/changing.txt code bad=
+	head -c 1000 /dev/urandom | base64 -w 0 >"$f"
+	code=$(fetch "$tmp/chg.out" /changing.txt)
+	[ "$code" = 200 ] && cmp -s "$tmp/chg.out" "$f" || bad="first fetch: $code or a different body"
+	for size in 3000 200000; do
+		[ -n "$bad" ] && break
+		head -c "$size" /dev/urandom | base64 -w 0 >"$f.new" && mv "$f.new" "$f"
+		touch -d "@$(( $(date +%s) + size ))" "$f"      # a new time whatever the clock's grain
+		sleep 1.5
+		code=$(fetch "$tmp/chg.out" /changing.txt)
+		[ "$code" = 200 ] && cmp -s "$tmp/chg.out" "$f" ||
+			bad="after rewriting it with $size random bytes: $code or a different body"
+	done
+	rm -f "$f"
+	if [ -z "$bad" ]; then pass changed_file_served_new; else fail changed_file_served_new "$bad"; fi
+}
+
 check_status() {
 	local code type
 	code=$(fetch "$tmp/status.json" /status)
@@ -279,6 +301,7 @@ if [ -z "$ONLY" ]; then
 	check_mime
 	check_404
 	[ -n "${main_pid:-}" ] && check_directory_index
+	[ -n "${main_pid:-}" ] && check_changed_file
 	check_status
 fi
 tests/lib/limit.sh httpd.checks_time_limit 600 python3 tests/httpd/checks.py --target "$TARGET" \

@@ -82,6 +82,7 @@ net() {
 		(. tests/net/monitor.sh && monitor_expected)
 		script_passes tests/net/conns.sh | grep '^net\.'
 		(. tests/net/moveload.sh && moveload_expected)
+		perl -ne 'print "net.$1\n" while /\breport\("([a-z0-9_]+)"/g' tests/net/close_check.py
 		perl -ne 'print "net.workers_$1\n" while /\breport\("per_kernel_([a-z0-9_]+)"/g' \
 			tests/net/rss_check.py          # the httpd -w boot's
 		httpd_guest | sed 's/^httpd\./net.guest_httpd./'

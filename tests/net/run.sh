@@ -430,6 +430,9 @@ check net.guest_httpd_memory_bounded "httpd's heap grew past its bound, or /stat
 check_wrk net.wrk_keepalive_without_errors keepalive
 check_wrk net.wrk_close_without_errors close
 
+# A reply that ends its connection carries the FIN (httpd's MSG_MORE and close).
+run_checks net.httpd_close 60 "" $PY tests/net/close_check.py "$tap" "$GUEST_IP"
+
 # Broken and hostile packets: each counted under its reason; httpd serves on.
 run_checks net.malformed 120 "" $PY tests/net/malformed.py "$tap" "$GUEST_IP" "$guest_mac" "$HOST_IP"
 in_ns curl -sf --max-time 20 "http://$GUEST_IP/" -o /dev/null &&

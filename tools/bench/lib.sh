@@ -1,6 +1,7 @@
-# Shared by the network benchmarks (http_bench.sh, compare.sh, conns_bench.sh, soak.sh),
-# sourced with OUT set: the namespace with its tap, a guest on an igb and waiting for its
-# httpd, each kernel's /status, stopping a guest, one wrk point, QEMU's CPU time.
+# Shared by the network benchmarks (http_bench.sh, compare.sh, conns_bench.sh, hog_bench.sh,
+# soak.sh), sourced with OUT set: the namespace with its tap, a guest on an igb, stopping a
+# guest, one wrk point, QEMU's CPU time, the guest's /status and each kernel's own, waiting
+# for every kernel to serve.
 GUEST_IP=198.18.0.2
 HOST_IP=198.18.0.1
 qpid=
@@ -47,25 +48,16 @@ start_guest_igb() {
 	qpid=$!
 }
 
-# guest_serving N: kernel 0 has spread the RSS buckets over kernels 0 .. N-1 (within 2
-# minutes) and httpd listens on port 80 on each of them (within 60 s more: its workers start
-# once the buckets are spread, and until a kernel listens its share goes to the others),
-# then 2 s for kernel 0 to hear of the last one. False if either never comes.
+# guest_serving N: the guest's network is up on its N kernels (kernel 0 has spread the RSS
+# buckets over kernels 0 .. N-1, within 2 minutes of boot) and every kernel serves
+# (wait_serving). False if either never comes.
 guest_serving() {
 	local spread="net: RSS buckets spread over kernels $(seq -s, 0 $(($1 - 1)))"
 	for _ in $(seq 1200); do
 		grep -q "$spread" "$OUT/guest.log" 2>/dev/null && break
 		sleep 0.1
 	done
-	grep -q "$spread" "$OUT/guest.log" || return 1
-	for _ in $(seq 300); do
-		if [ "$(tr -d '\r' <"$OUT/guest.log" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')" -ge "$1" ]; then
-			sleep 2
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
+	grep -q "$spread" "$OUT/guest.log" && wait_serving "$OUT/guest.log" "$1"
 }
 
 # kernel_statuses N: each of N kernels' own /status (each answer comes from the kernel its
@@ -146,4 +138,30 @@ wrk_point() {
 	ta=$(qemu_thread_ticks)
 	after=$(qemu_cpu_ticks)
 	echo "${line:-PCT 0 0 0 0 1 0 1} $((after - before)) $(ticks_delta "$tb" "$ta")"
+}
+
+# guest_status EXPR: EXPR (Python, over the guest's /status as s) printed, or nothing.
+guest_status() {
+	in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" |
+		/usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin); print(*[$1])" 2>/dev/null
+}
+
+# wait_serving LOG N: within 30 s, httpd listens on port 80 on each of the N kernels (LOG's
+# lines say so), then within 30 s more each owns 128/N RSS buckets, the policy's even
+# spread: until both, port 80's segments go to the kernels already serving, unevenly.
+# tests/net/run.sh's httpd_on_every_kernel and spread_settled wait the same way.
+wait_serving() {
+	local n
+	for _ in $(seq 150); do
+		n=$(tr -d '\r' <"$1" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')
+		[ "$n" -ge "$2" ] && break
+		sleep 0.2
+	done
+	[ "$n" -ge "$2" ] || return 1
+	for _ in $(seq 60); do
+		[ "$(guest_status "[k['nbuckets'] for k in s['kernels']] == [128 // $2] * $2")" = True ] &&
+			return 0
+		sleep 0.5
+	done
+	return 1
 }

@@ -108,10 +108,9 @@ run_costs() {
 # guest_now: "TIME_WAIT MOVES" from one /status: the kernels' TIME-WAIT connections, and the
 # buckets kernel 0 has moved since boot ("- -" if it did not answer).
 guest_now() {
-	in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" | $PY -c 'import json,sys
-rows = json.load(sys.stdin)["kernels"]
-print(sum(r["tcp_states"]["TIME_WAIT"] for r in rows), rows[0]["moves_done"])' 2>/dev/null ||
-		echo "- -"
+	local v
+	v=$(guest_status 'sum(r["tcp_states"]["TIME_WAIT"] for r in s["kernels"]), s["kernels"][0]["moves_done"]')
+	echo "${v:-- -}"
 }
 
 # connect_phase: wrk runs until TOTAL requests were answered; appends one line per run to

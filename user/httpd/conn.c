@@ -72,7 +72,6 @@ void deadline_touch(struct deadline_list *l, struct conn *c, uint64_t now)
 struct conn *conn_new(struct server *s, int fd, uint32_t peer_ip, uint16_t peer_port)
 {
 	struct conn *c = malloc(sizeof(*c));
-	int one = 1;
 
 	if (!c)
 		return NULL;
@@ -89,9 +88,6 @@ struct conn *conn_new(struct server *s, int fd, uint32_t peer_ip, uint16_t peer_
 		free(c);
 		return NULL;
 	}
-	/* Responses go out whole: nothing gains from Nagle's delay. A stack without the option
-	 * only loses that. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	deadline_touch(&s->idle, c, s->now);
 	s->stats.open++;
 	s->stats.accepted++;
@@ -103,9 +99,11 @@ static void body_end(struct conn *c)
 	if (c->body_fd >= 0)
 		close(c->body_fd);
 	free(c->body_owned);
+	file_body_put(c->body_file);
 	c->body_fd = -1;
 	c->body_mem = NULL;
 	c->body_owned = NULL;
+	c->body_file = NULL;
 	c->body_pos = c->body_left = 0;
 }
 
@@ -114,6 +112,15 @@ void conn_body_file(struct conn *c, int fd, uint64_t size)
 	c->body_fd = fd;
 	c->body_pos = 0;
 	c->body_left = size;
+}
+
+void conn_body_cached(struct conn *c, struct file_body *b)
+{
+	conn_body_mem(c, b->data, b->size, NULL);
+	if (c->body_left)
+		c->body_file = b;
+	else
+		file_body_put(b);
 }
 
 void conn_body_mem(struct conn *c, const char *data, size_t len, char *owned)
@@ -131,8 +138,7 @@ void conn_destroy(struct conn *c)
 	struct server *s = c->srv;
 
 	deadline_remove(c);
-	server_watch(s, c->fd, 0, NULL, EPOLL_CTL_DEL);
-	close(c->fd);
+	close(c->fd);                   /* which takes it out of the epoll set too */
 	body_end(c);
 	io_put(c, true);
 	free(c);
@@ -267,7 +273,9 @@ static long conn_flush(struct conn *c)
 	size_t n = c->out_len - c->out_off;
 	if (!n)
 		return 0;
-	long sent = send(c->fd, c->out + c->out_off, n, MSG_NOSIGNAL);
+	/* The last of a reply that ends the connection: its FIN may go in the same segment. */
+	int more = c->state == CONN_CLOSING && !c->body_left ? MSG_MORE : 0;
+	long sent = send(c->fd, c->out + c->out_off, n, MSG_NOSIGNAL | more);
 	if (sent < 0)
 		return would_block() ? 0 : -1;
 	c->out_off += (size_t)sent;
@@ -277,10 +285,11 @@ static long conn_flush(struct conn *c)
 	return sent;
 }
 
-/* Our side is done: send FIN and drain the client's leftovers for a while (httpd.h). */
+/* Our side is done: close, or send FIN and drain the client's leftovers for a while when it
+ * may still be sending (httpd.h). */
 static bool conn_linger(struct conn *c)
 {
-	if (c->peer_eof) {
+	if (c->peer_eof || (!c->must_linger && c->in_off == c->in_len)) {
 		conn_destroy(c);
 		return false;
 	}

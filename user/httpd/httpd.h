@@ -4,6 +4,7 @@
  *   server.c   the listening socket, the one epoll loop, accepting, timeouts
  *   conn.c     one connection: input buffer -> requests, output buffer -> socket, closing
  *   respond.c  a parsed request -> a response head and its body (a file, memory, an error)
+ *   filecache.c  small files kept in memory, checked against the file once a second
  *   status.c   /status (JSON) and /status.html, httpd's counters
  *   status_page.c  /status.html, the live page of the whole machine
  *   sysinfo.c  the system's part of /status (Flotilla's netstat or Linux's /proc/net/snmp)
@@ -26,12 +27,18 @@
 #define FDS_RESERVED    16              /* descriptors never given to connections: the listener,
 					 * epoll, stdio and the files being sent */
 #define IO_SPARES       64              /* released conn_io blocks kept for the next (1.5 MiB) */
+#define FILE_CACHE_SLOTS    64          /* files kept in memory, by the hash of their path */
+#define FILE_CACHE_FILE_MAX 65536       /* bytes: larger files are read as they are sent */
+#define FILE_CACHE_VALID_MS 1000        /* an entry older than this is checked against the file */
 
 /* A connection is ACTIVE while it reads requests and writes responses. After a response that
- * ends the connection it is CLOSING: the output drains, then we shut down our side and
- * LINGER, reading and dropping whatever the client still sends until it closes too or
- * LINGER_MAX_MS pass. Closing at once could make the kernel answer the unread bytes with a
- * RST that destroys the response still in flight (RFC 9112 9.6). */
+ * ends the connection it is CLOSING: the output drains, its last piece sent with MSG_MORE so
+ * that the FIN rides on it. Then, when the client asked to close and sent nothing after
+ * that request, we close at once (it has nothing more to send). Otherwise (an error cut the
+ * request stream short) we shut down our side and LINGER, reading and dropping whatever
+ * the client still sends until it closes too or LINGER_MAX_MS pass: closing at once could
+ * make the kernel answer the unread bytes with a RST that destroys the response still in
+ * flight (RFC 9112 9.6). */
 enum conn_state {
 	CONN_ACTIVE,
 	CONN_CLOSING,
@@ -56,6 +63,7 @@ struct conn {
 	uint32_t events;                /* what epoll watches on fd now */
 	bool peer_eof;                  /* the client has shut down its side */
 	bool parse_due;                 /* input arrived that may complete a request head */
+	bool must_linger;               /* CLOSING on an error: the client may still be sending */
 	uint32_t peer_ip;               /* host order, for the log */
 	uint16_t peer_port;
 	unsigned version;               /* of the request being answered: 10 or 11 */
@@ -73,6 +81,7 @@ struct conn {
 	int body_fd;                    /* -1: the body is in memory (or there is none) */
 	const char *body_mem;
 	char *body_owned;               /* freed once the body is sent */
+	struct file_body *body_file;    /* a cached file's body: its reference, put once sent */
 	uint64_t body_pos, body_left;
 
 	/* The conn_io block's two halves, or NULL while the connection holds none. */
@@ -95,6 +104,24 @@ struct httpd_stats {
 	uint64_t open;                  /* connections now */
 };
 
+/* A cached file's contents, shared by the cache and the connections sending it. */
+struct file_body {
+	unsigned refs;
+	uint64_t size;
+	int64_t mtime;
+	char data[];
+};
+
+struct file_entry {
+	char path[ROOT_MAX + HTTP_PATH_MAX];
+	struct file_body *body;         /* NULL: the slot is empty */
+	uint64_t checked;               /* when the file was last found unchanged, ms */
+};
+
+struct file_cache {
+	struct file_entry slot[FILE_CACHE_SLOTS];
+};
+
 struct server {
 	int listen_fd, ep;
 	uint16_t port;
@@ -106,6 +133,7 @@ struct server {
 	uint64_t started;
 	struct deadline_list idle, linger;
 	struct httpd_stats stats;
+	struct file_cache files;
 };
 
 /* server.c */
@@ -126,6 +154,19 @@ void deadline_touch(struct deadline_list *l, struct conn *c, uint64_t now);
 size_t conn_out_room(struct conn *c, size_t want);
 void conn_body_file(struct conn *c, int fd, uint64_t size);
 void conn_body_mem(struct conn *c, const char *data, size_t len, char *owned);
+/* A cached file's body; the connection takes over the reference b holds for it. */
+void conn_body_cached(struct conn *c, struct file_body *b);
+
+/* filecache.c */
+/* Opens path for serving: -1 with *body set (one reference, for the caller) and st filled
+ * when the file is in memory; a descriptor (st filled if fstat worked, *body NULL) for one
+ * that is not kept (too big, not a plain file); -1 with errno and *body NULL if it cannot be
+ * opened. */
+int file_open(struct file_cache *fc, const char *path, uint64_t now, struct port_stat *st,
+	      struct file_body **body);
+void file_body_put(struct file_body *b);
+/* Empties the cache (bodies still being sent stay until their senders put them). */
+void file_cache_drop(struct file_cache *fc);
 
 /* respond.c */
 void respond_request(struct conn *c, const struct http_request *r);

@@ -74,6 +74,7 @@ static void respond_simple(struct conn *c, const struct http_request *r, bool va
 		n = (int)sizeof(body) - 1;      /* cannot happen with RFC 9110's reason phrases */
 	if (close) {
 		c->state = CONN_CLOSING;
+		c->must_linger = true;
 		c->in_off = c->in_len = 0;
 		c->parse_due = false;
 	}
@@ -95,31 +96,38 @@ static void serve_file(struct conn *c, const struct http_request *r, const char 
 	char full[ROOT_MAX + HTTP_PATH_MAX];
 	struct port_stat st;
 
+	struct file_body *body;
+
 	snprintf(full, sizeof(full), "%s%s", c->srv->root, path);
-	int fd = port_open_file(full);
-	if (fd < 0) {
+	int fd = file_open(&c->srv->files, full, c->srv->now, &st, &body);
+	if (fd < 0 && !body) {
 		/* Out of descriptors is our problem, not a missing file. */
 		respond_simple(c, r, true, errno == EMFILE ? 503 : 404, false, NULL);
 		return;
 	}
-	if (port_fstat(fd, &st) != 0 || !st.regular) {
+	if (!body && (port_fstat(fd, &st) != 0 || !st.regular)) {
 		close(fd);
 		respond_simple(c, r, true, 404, false, NULL);
 		return;
 	}
 	/* RFC 9110 13.1.3: not modified if it changed at or before the date given. */
+	bool send_body = r->method != HTTP_HEAD && st.size > 0 &&
+			 !(r->if_modified_since >= 0 && st.mtime <= r->if_modified_since);
 	if (r->if_modified_since >= 0 && st.mtime <= r->if_modified_since) {
-		close(fd);
 		respond_head(c, 304, NULL, -1, st.mtime, NULL);
 		log_response(c, r, true, 304, -1);
-		return;
+	} else {
+		respond_head(c, 200, http_mime_type(path), (int64_t)st.size, st.mtime, NULL);
+		log_response(c, r, true, 200, (int64_t)st.size);
 	}
-	respond_head(c, 200, http_mime_type(path), (int64_t)st.size, st.mtime, NULL);
-	log_response(c, r, true, 200, (int64_t)st.size);
-	if (r->method == HTTP_HEAD || st.size == 0)
-		close(fd);
-	else
+	if (body && send_body)
+		conn_body_cached(c, body);
+	else if (body)
+		file_body_put(body);
+	else if (send_body)
 		conn_body_file(c, fd, st.size);
+	else
+		close(fd);
 }
 
 void respond_request(struct conn *c, const struct http_request *r)

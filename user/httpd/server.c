@@ -44,6 +44,9 @@ int server_listen(struct server *s, uint16_t port)
 	if (s->listen_fd < 0)
 		return fail("socket");
 	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Responses go out whole: nothing gains from Nagle's delay. Accepted connections (and
+	 * a worker's replica of this listener) take the option from it, on Linux as here. */
+	setsockopt(s->listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		return fail("bind");
 	if (listen(s->listen_fd, LISTEN_BACKLOG) != 0)

@@ -201,6 +201,26 @@ static void net_kernels(struct strbuf *b, unsigned ncores)
 	free(all);
 }
 
+/* This kernel's counts of what costs most under emulation (kernel/cost.h), since boot:
+ * tools/bench/cost.sh divides their growth over a run by its requests. */
+static void cost(struct strbuf *b, const struct sys_kernel_info *ki)
+{
+	json_member(b, "cost");
+	strbuf_printf(b, "{");
+	json_u64(b, "nic_reads", ki->nic_reads);
+	json_u64(b, "nic_writes", ki->nic_writes);
+	json_u64(b, "lapic_writes", ki->lapic_writes);
+	json_u64(b, "interrupts", ki->interrupts);
+	json_u64(b, "nic_interrupts", ki->nic_interrupts);
+	json_u64(b, "ticks", ki->ticks);
+	json_u64(b, "syscalls", ki->syscalls);
+	json_u64(b, "switches", ki->switches);
+	json_u64(b, "halts", ki->halts);
+	json_u64(b, "user_copy_bytes", ki->user_copy_bytes);
+	json_u64(b, "nic_ns", ki->nic_ns);
+	strbuf_printf(b, "}");
+}
+
 void port_status_system(struct strbuf *b)
 {
 	struct sys_kernel_info ki;
@@ -219,6 +239,7 @@ void port_status_system(struct strbuf *b)
 		json_u64(b, "kernel_heap_slab_bytes", ki.heap_slab_bytes);
 		json_u64(b, "httpd_heap_bytes", (uintptr_t)sbrk(0) - port_heap_start);
 		strbuf_printf(b, "}");
+		cost(b, &ki);
 		net_kernels(b, ki.ncores);
 	}
 	json_member(b, "net");

@@ -31,7 +31,8 @@ void *sbrk(long incr);
 int spawn(const char *path, char *const argv[]);
 int wait(int pid, int *status);
 int yield(void);
-uint64_t uptime_ms(void);
+uint64_t uptime_ms(void);               /* from the TSC: no system call after the first */
+uint64_t uptime_ms_syscall(void);       /* the kernel's own count, SYS_UPTIME_MS */
 int readdir(const char *path, unsigned index, struct sys_dirent *ent);
 int kernel_info(struct sys_kernel_info *ki);
 int spawn_on(unsigned core, const char *path, char *const argv[]);

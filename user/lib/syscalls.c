@@ -55,7 +55,26 @@ int sleep_ms(uint64_t ms) { return (int)posix(sys_call(SYS_SLEEP_MS, (long)ms, 0
 int spawn(const char *path, char *const argv[]) { return (int)posix(sys_call(SYS_SPAWN, (long)path, (long)argv, 0, 0)); }
 int wait(int pid, int *status) { return (int)posix(sys_call(SYS_WAIT, pid, (long)status, 0, 0)); }
 int yield(void) { return (int)posix(sys_call(SYS_YIELD, 0, 0, 0, 0)); }
-uint64_t uptime_ms(void) { return (uint64_t)sys_call(SYS_UPTIME_MS, 0, 0, 0, 0); }
+uint64_t uptime_ms_syscall(void) { return (uint64_t)sys_call(SYS_UPTIME_MS, 0, 0, 0, 0); }
+
+/* Milliseconds since this kernel started, as SYS_UPTIME_MS counts them, without a system
+ * call: the TSC (readable in user mode) less the kernel's TSC at boot, over its measured
+ * frequency, both fetched once. A process never leaves the kernel it started on. */
+uint64_t uptime_ms(void)
+{
+	static uint64_t tsc_boot, tsc_hz;
+	if (!tsc_hz) {
+		struct sys_kernel_info ki;
+		if (kernel_info(&ki) != 0 || ki.tsc_hz < 1000)
+			return uptime_ms_syscall();
+		tsc_boot = ki.tsc_boot;
+		tsc_hz = ki.tsc_hz;
+	}
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t cycles = ((uint64_t)hi << 32 | lo) - tsc_boot;
+	return cycles / tsc_hz * 1000 + cycles % tsc_hz * 1000 / tsc_hz;
+}
 int readdir(const char *path, unsigned index, struct sys_dirent *ent) { return (int)posix(sys_call(SYS_READDIR, (long)path, index, (long)ent, 0)); }
 int kernel_info(struct sys_kernel_info *ki) { return (int)posix(sys_call(SYS_KERNEL_INFO, (long)ki, 0, 0, 0)); }
 int spawn_on(unsigned core, const char *path, char *const argv[]) { return spawn_on_with(core, path, argv, NULL, 0); }

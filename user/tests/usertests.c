@@ -47,6 +47,21 @@ static int child(const char *mode, const char *arg)
 	return status;
 }
 
+/* uptime_ms() reads the TSC in user mode with the kernel's calibration: it must keep to the
+ * kernel's own count (read before and after it) and move with sleeps. */
+static void t_uptime_from_the_tsc(void)
+{
+	for (int i = 0; i < 20; i++) {
+		uint64_t a = uptime_ms_syscall(), u = uptime_ms(), b = uptime_ms_syscall();
+		EXPECT(a <= u && u <= b);
+		sleep_ms(7);
+	}
+	uint64_t u0 = uptime_ms();
+	sleep_ms(100);
+	uint64_t u1 = uptime_ms();
+	EXPECT(u1 - u0 >= 100 && u1 - u0 < 2000);
+}
+
 static void t_write_edges(void)
 {
 	EXPECT(write(1, "", 0) == 0);
@@ -724,6 +739,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	printf("usertests: starting, pid %d\n", getpid());
+	run("uptime_from_the_tsc_agrees_with_the_kernel", t_uptime_from_the_tsc);
 	run("write_edges", t_write_edges);
 	run("bad_pointers_efault", t_bad_pointers_efault);
 	run("syscall_argument_edges", t_syscall_argument_edges);

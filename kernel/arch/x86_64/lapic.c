@@ -1,6 +1,7 @@
 /* Local APIC driver (SDM 3A chapter 11). In x2APIC mode registers are MSRs 0x800 + offset/16
  * (SDM 3A 11.12.1); otherwise they are the 4 KiB MMIO page named by IA32_APIC_BASE. */
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/cost.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -59,6 +60,7 @@ static uint32_t lapic_read(uint32_t reg)
 
 static void lapic_write(uint32_t reg, uint32_t v)
 {
+	kcost.lapic_writes++;
 	if (mode == LAPIC_X2APIC)
 		wrmsr(0x800 + (reg >> 4), v);
 	else

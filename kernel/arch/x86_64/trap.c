@@ -1,6 +1,7 @@
 /* Trap dispatch: device interrupts go to their handlers; exceptions are reported in full
  * and either caught (kcatch, for tests) or fatal. */
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/cost.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/console.h"
@@ -102,6 +103,7 @@ void trap_dispatch(struct trap_frame *f)
 		trap_exception(f);
 		return;
 	}
+	kcost.interrupts++;
 	irq_handler_fn fn = irq_handler((uint8_t)f->vector);
 	if (fn) {
 		fn(f);

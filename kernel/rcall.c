@@ -1,5 +1,6 @@
 /* Remote calls between kernels on behalf of processes (rcall.h). */
 #include "kernel/rcall.h"
+#include "drivers/nic.h"
 #include "kernel/console.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
@@ -200,6 +201,11 @@ static void netsum_steering(struct sys_netsum *ns)
 static void netsum_counters(struct sys_netsum *ns, const struct netif *nif)
 {
 	struct netmove_counts mc = netmove_counts();
+	const struct nic_stats *hw;
+	bool link_up;
+	unsigned mbps;
+	if (netdev_nic_state(&hw, &link_up, &mbps))
+		ns->hw_rx_overruns = (uint32_t)MIN(hw->rx_overruns, (uint64_t)UINT32_MAX);
 	ns->move_forwarded = mc.forwarded;
 	ns->move_fwd_failed = mc.fwd_failed;
 	ns->moves_begun = (uint32_t)mc.begun;

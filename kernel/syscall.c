@@ -393,6 +393,7 @@ static int64_t sys_netstat(uint64_t ubuf)
 		ns.hw_tx_packets = hw->tx_good;
 		ns.hw_rx_missed = hw->rx_missed;
 		ns.hw_rx_crc_errors = hw->rx_crc_errors;
+		ns.hw_rx_overruns = hw->rx_overruns;
 		ns.link_up = link_up;
 		ns.link_mbps = mbps;
 	}

@@ -158,7 +158,9 @@ struct sys_netsum {
 	 * (begun, tables written, given up for want of READY), zeros elsewhere. */
 	uint64_t move_forwarded, move_fwd_failed;
 	uint32_t moves_begun, moves_done, moves_aborted;
-	uint32_t reserved;
+	/* Receive overruns its NIC interrupts carried (struct nic_stats's rx_overruns): kernel
+	 * 0's, the device owner's, where the NIC has one cause register; at most 2^32 - 1. */
+	uint32_t hw_rx_overruns;
 };
 _Static_assert(sizeof(struct sys_netsum) == 4 * 48, "four URPC reply pieces");
 
@@ -238,8 +240,9 @@ struct sys_netstat {
 	uint32_t reserved;
 	uint64_t rx_frames, tx_frames, arp_replies, arp_requests, echo_replies;
 	uint64_t udp_in, udp_out;
-	/* The NIC's own statistics registers (0 where the driver has none). */
-	uint64_t hw_rx_packets, hw_tx_packets, hw_rx_missed, hw_rx_crc_errors;
+	/* The NIC's own statistics registers (0 where the driver has none), and the receive
+	 * overruns its interrupts carried (struct nic_stats). */
+	uint64_t hw_rx_packets, hw_tx_packets, hw_rx_missed, hw_rx_crc_errors, hw_rx_overruns;
 	uint32_t link_up, link_mbps;
 	uint64_t drops[SYS_NETSTAT_DROPS];
 	uint64_t tcp[SYS_NETSTAT_TCP];

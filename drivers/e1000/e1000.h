@@ -50,12 +50,14 @@ void e1000_rings_down(struct e1000 *e);
 int e1000_eeprom_read(struct e1000 *e, unsigned word, uint16_t *v);
 /* Interrupts (INTx): the causes the driver wants (frames arrived, overrun, link change),
  * throttled to at most one per ~100 us. e1000_irq_ack reads and so clears ICR, which lowers
- * INTx; the handler calls it. e1000_irq_test raises a cause by ICS, for finding where INTx
- * lands. */
+ * INTx, and counts an overrun among the causes (hw.rx_overruns); the handler calls it.
+ * e1000_irq_test raises a cause by ICS, for finding where INTx lands;
+ * e1000_irq_test_overrun raises the overrun cause, for the ktest of its count. */
 void e1000_irq_enable(struct e1000 *e);
 void e1000_irq_disable(struct e1000 *e);
 uint32_t e1000_irq_ack(struct e1000 *e);
 void e1000_irq_test(struct e1000 *e);
+void e1000_irq_test_overrun(struct e1000 *e);
 /* The data path (send, poll, flush), link state and counters: through these. */
 extern const struct nic_ops e1000_ops;
 

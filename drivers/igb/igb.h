@@ -68,10 +68,13 @@ void igb_reta_write(struct igb *e, const uint8_t queue_of[IGB_RETA_ENTRIES]);
  * (link change, overrun), both to the CPU with apic_id; each vector at most once per
  * throttle_us. EIAC clears a queue's cause as its message is sent, so the handler of
  * vec_queue has nothing to acknowledge; the handler of vec_other calls igb_irq_other, which
- * reads (and so clears) ICR. igb_ops's irq_test raises the link-change cause by ICS. */
+ * reads (and so clears) ICR and counts an overrun among its causes (adv.hw.rx_overruns).
+ * igb_ops's irq_test raises the link-change cause by ICS; igb_irq_test_overrun the
+ * overrun cause, for the ktest of its count. */
 int igb_irq_msix(struct igb *e, uint32_t apic_id, uint8_t vec_queue, uint8_t vec_other,
 		 unsigned throttle_us);
 uint32_t igb_irq_other(struct igb *e);
+void igb_irq_test_overrun(struct igb *e);
 /* The owner's interface: queue 0's data path, the link, the device's statistics. */
 extern const struct nic_ops igb_ops;
 

@@ -78,7 +78,7 @@
 #define MII_BMCR_AN_RESTART (1u << 9)
 #define MII_BMCR_AN_ENABLE  (1u << 12)
 
-/* Interrupt causes (ICR, IMS). */
+/* Interrupt causes (ICR, ICS, IMS share the layout, 8.8). */
 #define IGB_ICR_LSC     (1u << 2)       /* link status change */
 #define IGB_ICR_RXO     (1u << 6)       /* receiver overrun */
 

@@ -198,7 +198,7 @@ ktests bios4 bios 4 all "e1000 e1000e" "ip=dhcp" -- -nic user,model=e1000 -devic
 # The igb (82576, QEMU 8 and later) on its own, the stack confined to kernel 0 (net=kernel0):
 # the same NIC tests through its driver, with MSI-X, and DHCP on the interface it carries;
 # and queue 1 driven by a test on kernel 1 while kernel 0 owns the device.
-ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel igb "ip=dhcp net=kernel0" -- -nic user,model=igb
+ktests igb2 bios 2 nic_attaches_with_a_mac_and_link,nic_interrupt_reaches_the_kernel,nic_overrun_cause_is_counted,nic_arp_request_gets_the_gateways_reply,net_dhcp_configures_the_interface,net_other_kernels_learn_the_interface_and_arp_from_kernel0,nic_igb_queue_driven_by_another_kernel igb "ip=dhcp net=kernel0" -- -nic user,model=igb
 # The igb driver's error paths on the same NIC: an attach stating buffers outside the asker's
 # partition, a failed attach, a queue past the MSI-X table and a full transmit ring (the spec
 # of the boot above has no room left for their names), confined to kernel 0 too, so that the

@@ -43,37 +43,15 @@ done
 
 tools/mkiso.sh "$BUILD/kernel.elf" "$OUT/conns.iso" \
 	"ip=$GUEST_IP/24 gw=$HOST_IP heartbeat=0 init=/etc/net-conns.conf" >/dev/null || exit 1
-rm -f "$OUT/guest.log" "$OUT/qemu.pid"
-in_ns tools/qemu.sh "$OUT/conns.iso" --cpus "$CPUS" --mem "$MEM" --timeout 3600 --serial "$OUT/guest.log" \
-	-- -pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device igb,netdev=n0 \
-	>"$OUT/qemu.out" 2>&1 &
-qpid=$!
-spread="net: RSS buckets spread over kernels $(seq -s, 0 $((CPUS - 1)))"
-for _ in $(seq 1200); do
-	grep -q "$spread" "$OUT/guest.log" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "$spread" "$OUT/guest.log" || { echo "conns_bench: the guest did not come up; see $OUT/guest.log" >&2; exit 1; }
-# httpd's workers listen on port 80 after the buckets are spread (the echo service's port is
-# enough for that); until each kernel listens, its share of port 80 goes to the others.
-for _ in $(seq 300); do
-	[ "$(tr -d '\r' <"$OUT/guest.log" | grep -cE '^\[k[0-9]+\] httpd: listening on port 80')" -ge "$CPUS" ] && break
-	sleep 0.2
-done
-sleep 2
+start_guest_igb "$OUT/conns.iso" "$CPUS" "$MEM"
+guest_serving "$CPUS" || { echo "conns_bench: the guest did not come up; see $OUT/guest.log" >&2; exit 1; }
 
-# kernel_memory: "kernel heap_live httpd_heap" for each kernel, from /status answers (each
-# comes from the kernel its connection's bucket names) until every kernel has answered.
+# kernel_memory: "kernel heap_live httpd_heap" for each kernel, from its own /status.
 kernel_memory() {
-	local seen=() line
-	for _ in $(seq 200); do
-		line=$(in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" | $PY -c 'import json,sys
-s = json.load(sys.stdin); m = s["memory"]
-print(s["kernel"], m["kernel_heap_live_bytes"], m["httpd_heap_bytes"])' 2>/dev/null) || continue
-		[ -n "${seen[${line%% *}]:-}" ] || seen[${line%% *}]=$line
-		[ "${#seen[@]}" -ge "$CPUS" ] && break
-	done
-	printf '%s\n' "${seen[@]}"
+	kernel_statuses "$CPUS" | $PY -c 'import json,sys
+for line in sys.stdin:
+    s = json.loads(line); m = s["memory"]
+    print(s["kernel"], m["kernel_heap_live_bytes"], m["httpd_heap_bytes"])'
 }
 
 # established: the kernels' established connections, summed.

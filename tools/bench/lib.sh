@@ -1,6 +1,7 @@
-# Shared by the network benchmarks (http_bench.sh, compare.sh, hog_bench.sh), sourced with OUT
-# set: the namespace with its tap, stopping a guest, one wrk point, QEMU's CPU time, the
-# guest's /status, waiting for every kernel to serve.
+# Shared by the network benchmarks (http_bench.sh, compare.sh, conns_bench.sh, hog_bench.sh,
+# soak.sh), sourced with OUT set: the namespace with its tap, a guest on an igb, stopping a
+# guest, one wrk point, QEMU's CPU time, the guest's /status and each kernel's own, waiting
+# for every kernel to serve.
 GUEST_IP=198.18.0.2
 HOST_IP=198.18.0.1
 qpid=
@@ -34,6 +35,45 @@ done = function(summary, latency, requests)
 		summary.errors.status, summary.errors.timeout, summary.duration))
 end
 LUA
+}
+
+# start_guest_igb ISO CPUS MEM: QEMU booting ISO on the namespace's tap through an igb, in
+# the background, its serial console in $OUT/guest.log and its pid in $OUT/qemu.pid, its
+# threads named for qemu_thread_ticks.
+start_guest_igb() {
+	rm -f "$OUT/guest.log" "$OUT/qemu.pid"
+	in_ns tools/qemu.sh "$1" --cpus "$2" --mem "$3" --timeout 7200 --serial "$OUT/guest.log" \
+		-- -pidfile "$OUT/qemu.pid" -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		-device igb,netdev=n0 -name flotilla,debug-threads=on >"$OUT/qemu.out" 2>&1 &
+	qpid=$!
+}
+
+# guest_serving N: the guest's network is up on its N kernels (kernel 0 has spread the RSS
+# buckets over kernels 0 .. N-1, within 2 minutes of boot) and every kernel serves
+# (wait_serving). False if either never comes.
+guest_serving() {
+	local spread="net: RSS buckets spread over kernels $(seq -s, 0 $(($1 - 1)))"
+	for _ in $(seq 1200); do
+		grep -q "$spread" "$OUT/guest.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "$spread" "$OUT/guest.log" && wait_serving "$OUT/guest.log" "$1"
+}
+
+# kernel_statuses N: each of N kernels' own /status (each answer comes from the kernel its
+# connection's RSS bucket names), one JSON line per kernel in kernel order, asked up to 200
+# times until every kernel has answered; a kernel that never did has no line.
+kernel_statuses() {
+	local line k
+	local -a seen=()
+	for _ in $(seq 200); do
+		line=$(in_ns curl -sf --max-time 20 "http://$GUEST_IP/status" | tr -d '\n') || continue
+		k=$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["kernel"])' \
+			<<<"$line" 2>/dev/null) || continue
+		[ -n "${seen[k]:-}" ] || seen[k]=$line
+		[ "${#seen[@]}" -ge "$1" ] && break
+	done
+	printf '%s\n' "${seen[@]}"
 }
 
 # The QEMU process's utime + stime, in clock ticks.

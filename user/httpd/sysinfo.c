@@ -37,6 +37,7 @@ static void net_interface(struct strbuf *b, const struct sys_netstat *ns)
 	json_u64(b, "hw_tx_packets", ns->hw_tx_packets);
 	json_u64(b, "hw_rx_missed", ns->hw_rx_missed);
 	json_u64(b, "hw_rx_crc_errors", ns->hw_rx_crc_errors);
+	json_u64(b, "hw_rx_overruns", ns->hw_rx_overruns);
 	json_u64(b, "steered_out", ns->steered_out);
 	json_u64(b, "steered_in", ns->steered_in);
 	json_member(b, "pool");
@@ -120,6 +121,7 @@ static const struct netsum_field netsum_fields[] = {
 	NETSUM_U32(nbuckets), NETSUM_U64(in_segs), NETSUM_U64(out_rsts),
 	NETSUM_U64(syn_cookies_sent), NETSUM_U64(move_forwarded), NETSUM_U64(move_fwd_failed),
 	NETSUM_U32(moves_begun), NETSUM_U32(moves_done), NETSUM_U32(moves_aborted),
+	NETSUM_U32(hw_rx_overruns),
 };
 #define NETSUM_FIELDS (sizeof(netsum_fields) / sizeof(netsum_fields[0]))
 

@@ -187,15 +187,13 @@ static void netsum_tcp(struct sys_netsum *ns, const struct tcp_stack *st)
 
 static void netsum_steering(struct sys_netsum *ns)
 {
-	const struct swsteer_stats *sw = swsteer_stats();
-	const struct pktpool *p = swsteer_pool();
-	ns->steered_out = sw->rx_handed + sw->tx_handed;
-	ns->steered_in = sw->rx_taken + sw->tx_relayed;
-	if (!p)
-		return;
-	ns->pool_in_use = pktpool_in_use(p);
-	ns->pool_size = PKTPOOL_PER_KERNEL;
-	ns->pool_exhausted = p->stats.exhausted;
+	struct swsteer_figures f;
+	swsteer_figures(&f);
+	ns->steered_out = f.steered_out;
+	ns->steered_in = f.steered_in;
+	ns->pool_in_use = f.pool_in_use;
+	ns->pool_size = f.pool_size;
+	ns->pool_exhausted = f.pool.exhausted;
 }
 
 static void netsum_counters(struct sys_netsum *ns, const struct netif *nif)

@@ -285,3 +285,16 @@ const struct pktpool *swsteer_pool(void)
 {
 	return pool_ready ? &pool : NULL;
 }
+
+void swsteer_figures(struct swsteer_figures *f)
+{
+	*f = (struct swsteer_figures){
+		.steered_out = stats.rx_handed + stats.tx_handed,
+		.steered_in = stats.rx_taken + stats.tx_relayed,
+	};
+	if (!pool_ready)
+		return;
+	f->pool_in_use = pktpool_in_use(&pool);
+	f->pool_size = PKTPOOL_PER_KERNEL;
+	f->pool = pool.stats;
+}

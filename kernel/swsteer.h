@@ -69,4 +69,13 @@ bool swsteer_pending(void);
 const struct swsteer_stats *swsteer_stats(void);
 const struct pktpool *swsteer_pool(void);
 
+/* What netstat and the every-kernel summary report of it: frames handed out and taken in,
+ * and this kernel's block of the pool (zero before the pool is attached). */
+struct swsteer_figures {
+	uint64_t steered_out, steered_in;
+	uint32_t pool_in_use, pool_size;
+	struct pktpool_stats pool;
+};
+void swsteer_figures(struct swsteer_figures *f);
+
 #endif

@@ -329,18 +329,16 @@ static int64_t sys_kernels(uint64_t ubuf, uint64_t max)
 
 static void netstat_pool(struct sys_netstat *ns)
 {
-	const struct swsteer_stats *sw = swsteer_stats();
-	const struct pktpool *p = swsteer_pool();
-	ns->steered_out = sw->rx_handed + sw->tx_handed;
-	ns->steered_in = sw->rx_taken + sw->tx_relayed;
-	if (!p)
-		return;
-	ns->pool_in_use = pktpool_in_use(p);
-	ns->pool_size = PKTPOOL_PER_KERNEL;
-	ns->pool_exhausted = p->stats.exhausted;
-	ns->pool_double_returns = p->stats.double_returns;
-	ns->pool_not_held = p->stats.not_held;
-	ns->pool_reclaimed = p->stats.reclaimed;
+	struct swsteer_figures f;
+	swsteer_figures(&f);
+	ns->steered_out = f.steered_out;
+	ns->steered_in = f.steered_in;
+	ns->pool_in_use = f.pool_in_use;
+	ns->pool_size = f.pool_size;
+	ns->pool_exhausted = f.pool.exhausted;
+	ns->pool_double_returns = f.pool.double_returns;
+	ns->pool_not_held = f.pool.not_held;
+	ns->pool_reclaimed = f.pool.reclaimed;
 }
 
 static void netstat_moves(struct sys_netstat *ns)

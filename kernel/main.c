@@ -171,8 +171,8 @@ static bool x2apic_allowed(void)
 	return strcmp(mode, "xapic") != 0;
 }
 
-/* timer_hz: 0 to measure the LAPIC timer against the PIT (kernel 0), else the measured
- * frequency handed down (APs). */
+/* timer_hz: 0 to measure the TSC and the LAPIC timer against the PIT (kernel 0), else the
+ * measured frequency handed down (APs). */
 static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 {
 	int err;
@@ -181,7 +181,7 @@ static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 		panic("timer_init: no usable local APIC (%d)", err);
 	kself.apic_id = lapic_id();
 	if (!timer_hz) {
-		cpu_measure_tsc();
+		timer_hz = cpu_measure_clocks();
 		cpu_print();
 	}
 	if ((err = time_init(timer_hz)))

@@ -1,11 +1,12 @@
-/* CPUID decoding (SDM 2A, CPUID) and the TSC frequency measurement. */
+/* CPUID decoding (SDM 2A, CPUID) and the measurement of the TSC's and the LAPIC timer's rates. */
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "lib/string.h"
 
-#define TSC_CALIBRATE_MS 50
+#define CLOCKS_MEASURE_MS 50    /* the PIT window both clocks are counted over */
 
 struct cpu_info cpu_info;
 
@@ -84,12 +85,17 @@ void cpu_identify(void)
 	identify_brand(max_ext);
 }
 
-void cpu_measure_tsc(void)
+/* Both clocks are counted across the same window of the PIT, which runs at PIT_HZ whatever the
+ * processor's clocks do: one wait measures the two. */
+uint64_t cpu_measure_clocks(void)
 {
+	lapic_timer_count_begin();
 	uint64_t t0 = rdtsc();
-	pit_wait_ms(TSC_CALIBRATE_MS);
+	pit_wait_ms(CLOCKS_MEASURE_MS);
 	uint64_t t1 = rdtsc();
-	cpu_info.tsc_hz = (t1 - t0) * 1000 / TSC_CALIBRATE_MS;
+	uint64_t counted = lapic_timer_count_end();
+	cpu_info.tsc_hz = (t1 - t0) * 1000 / CLOCKS_MEASURE_MS;
+	return counted * 1000 / CLOCKS_MEASURE_MS;
 }
 
 uint64_t tsc_to_ns(uint64_t cycles)

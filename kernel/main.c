@@ -340,6 +340,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
 			(void *)boot_info.mods[i].end);
 	mm_init(reserved, boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved)));
+	smp_move_modules_off_trampoline();
 	screen_init();
 	ist_init();
 	continue_on_kstack(kmain_late, NULL);

@@ -285,6 +285,29 @@ static bool trampoline_room(void)
 	return usable;
 }
 
+/* GRUB may load a module into low memory (UEFI's GRUB does when the module is small),
+ * over the AP trampoline and its page tables (TRAMP_ADDR to TRAMP_END). Kernel 0 moves such
+ * a module into frames of its own before anything reads it; the old copy stays in the low
+ * memory kernel 0 reserves. Without room for the copy the module stays, and
+ * trampoline_room() keeps the APs off, as it would have. */
+void smp_move_modules_off_trampoline(void)
+{
+	for (unsigned i = 0; i < boot_info.nmods; i++) {
+		struct boot_module *m = &boot_info.mods[i];
+		uint64_t len = m->end - m->start, pa;
+		if (m->start >= TRAMP_END || m->end <= TRAMP_ADDR)
+			continue;
+		if (pmm_alloc_contig(ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, &pa)) {
+			pr_warn("smp: no memory to move module %s off the AP trampoline\n", m->name);
+			continue;
+		}
+		memcpy(phys_to_virt(pa), phys_to_virt(m->start), len);
+		pr_info("smp: module %s moved to %p, off the AP trampoline\n", m->name, (void *)pa);
+		m->start = pa;
+		m->end = pa + len;
+	}
+}
+
 static unsigned smp_ncores(void)
 {
 	uint64_t limit = MAX_KERNELS;

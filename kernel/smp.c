@@ -257,18 +257,33 @@ static bool start_ap(unsigned core, const struct kernel_desc *kd)
 	__atomic_store_n(&td->apic_id, kd->apic_id, __ATOMIC_RELEASE);  /* claimable: written */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	/* INIT, then two SIPIs (SDM 3A 8.4.4.1, "universal start-up algorithm"). The command
-	 * line can withhold the SIPIs from one kernel, to test what a dead CPU does to boot. */
+	/* Two SIPIs after the INIT (init_aps; SDM 3A 8.4.4.1, "universal start-up algorithm").
+	 * The command line can withhold them from one kernel, to test what a dead CPU does to
+	 * boot. */
 	uint64_t skip = 0;
 	bool withhold = cmdline_get_u64(boot_info.cmdline, "smp_skip_sipi", &skip) == 0 && skip == core;
-	lapic_send_init(kd->apic_id);
-	pit_wait_ms(10);
 	for (int i = 0; i < 2 && !withhold && !wait_state(core, KSTATE_STARTED, 1); i++)
 		lapic_send_sipi(kd->apic_id, TRAMP_ADDR >> 12);
 	if (wait_state(core, KSTATE_STARTED, AP_START_MS))
 		return true;
 	park_ap(td, kd->apic_id);
 	return false;
+}
+
+/* INIT to every AP to be started, then the 10 ms the start-up algorithm waits after it
+ * (SDM 3A 8.4.4.1), once for all: an AP then waits for its SIPI however long that takes, so
+ * each is started in turn without a wait of its own. */
+static void init_aps(const bool *prepared)
+{
+	bool sent = false;
+	for (unsigned core = 1; core < kself.ncores; core++) {
+		if (prepared[core]) {
+			lapic_send_init(shared_header()->kernels[core].apic_id);
+			sent = true;
+		}
+	}
+	if (sent)
+		pit_wait_ms(10);
 }
 
 static bool trampoline_room(void)
@@ -413,9 +428,13 @@ void smp_boot_aps(void)
 	peer_set_state(KSTATE_UP);
 	uint64_t size = partition_size();
 	memcpy(phys_to_virt(TRAMP_ADDR), trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	bool prepared[MAX_KERNELS] = { false };
+	for (unsigned core = 1; core < kself.ncores; core++)
+		prepared[core] = prepare_ap(core, size, mod);
+	init_aps(prepared);
 	for (unsigned core = 1; core < kself.ncores; core++) {
 		struct kernel_desc *kd = &h->kernels[core];
-		if (!prepare_ap(core, size, mod))
+		if (!prepared[core])
 			continue;
 		if (start_ap(core, kd)) {
 			started++;

@@ -261,11 +261,29 @@ static void process_init(void)
 	initrd_init();
 }
 
-/* The NICs are reset and started before the clocks are measured, so that what follows a
- * NIC's start runs while the rest of the boot does: its link's negotiation (QEMU's igb
- * takes 500 ms after the reset) and the opening of its receiver (QEMU's e1000 holds what
- * arrives for a second after each write of RCTL). ACPI and PCI come first for them; their
- * waits use only the PIT. */
+/* The screen, for machines without a serial port: from here on it shows the console too,
+ * starting with what was written before (up to FBCON_PENDING bytes). Clearing it takes
+ * tens of milliseconds under QEMU, so it comes after the NICs have started. */
+static void screen_init(void)
+{
+	const struct boot_framebuffer *fb = &boot_info.fb;
+	int err = fbcon_init(fb);
+
+	if (err == -ENODEV)
+		pr_info("console: no framebuffer from the loader; serial port only\n");
+	else if (err)
+		pr_warn("console: framebuffer %ux%u, type %u, %u bits a pixel: not drawn (%d)\n",
+			fb->width, fb->height, fb->type, fb->bpp, err);
+	else
+		pr_info("console: framebuffer %ux%u, %u bits a pixel, shows the console\n",
+			fb->width, fb->height, fb->bpp);
+}
+
+/* The NICs are reset and started before the clocks are measured and the screen is cleared,
+ * so that what follows a NIC's start runs while the rest of the boot does: its link's
+ * negotiation (QEMU's igb takes 500 ms after the reset) and the opening of its receiver
+ * (QEMU's e1000 holds what arrives for a second after each write of RCTL). ACPI and PCI
+ * come first for them; their waits use only the PIT. */
 static void nics_init(void)
 {
 	platform_init();
@@ -283,6 +301,7 @@ static void kmain_late(void *arg)
 	(void)arg;
 	process_init();
 	nics_init();
+	screen_init();
 	timer_init(x2apic_allowed(), 0);
 	boot_tsc[MARK_CLOCKS] = rdtsc();
 	irq_enable();
@@ -308,22 +327,6 @@ static void kmain_late(void *arg)
 	idle_loop();
 }
 
-/* The screen, for machines without a serial port: from here on it shows the console too. */
-static void screen_init(void)
-{
-	const struct boot_framebuffer *fb = &boot_info.fb;
-	int err = fbcon_init(fb);
-
-	if (err == -ENODEV)
-		pr_info("console: no framebuffer from the loader; serial port only\n");
-	else if (err)
-		pr_warn("console: framebuffer %ux%u, type %u, %u bits a pixel: not drawn (%d)\n",
-			fb->width, fb->height, fb->type, fb->bpp, err);
-	else
-		pr_info("console: framebuffer %ux%u, %u bits a pixel, shows the console\n",
-			fb->width, fb->height, fb->bpp);
-}
-
 void kmain(uint32_t magic, uint64_t info_phys)
 {
 	struct phys_range reserved[3 + BOOT_MAX_MODULES];
@@ -341,7 +344,6 @@ void kmain(uint32_t magic, uint64_t info_phys)
 			(void *)boot_info.mods[i].end);
 	mm_init(reserved, boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved)));
 	smp_move_modules_off_trampoline();
-	screen_init();
 	ist_init();
 	continue_on_kstack(kmain_late, NULL);
 }

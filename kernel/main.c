@@ -181,7 +181,9 @@ static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 		panic("timer_init: no usable local APIC (%d)", err);
 	kself.apic_id = lapic_id();
 	if (!timer_hz) {
-		timer_hz = cpu_measure_clocks();
+		uint64_t late_ms = 0;
+		cmdline_get_u64(boot_info.cmdline, "clock_late_window", &late_ms);
+		timer_hz = cpu_measure_clocks((unsigned)MIN(late_ms, 1000));
 		cpu_print();
 	}
 	if ((err = time_init(timer_hz)))

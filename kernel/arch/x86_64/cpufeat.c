@@ -5,8 +5,10 @@
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
-#define CLOCKS_MEASURE_MS 50    /* the PIT window both clocks are counted over */
+#define CLOCK_WINDOWS   5       /* PIT windows both clocks are counted over */
+#define CLOCK_WINDOW_MS 5
 
 struct cpu_info cpu_info;
 
@@ -85,17 +87,28 @@ void cpu_identify(void)
 	identify_brand(max_ext);
 }
 
-/* Both clocks are counted across the same window of the PIT, which runs at PIT_HZ whatever the
- * processor's clocks do: one wait measures the two. */
-uint64_t cpu_measure_clocks(void)
+/* Both clocks are counted across the same short windows of the PIT, which runs at PIT_HZ
+ * whatever the processor's clocks do, and each rate comes from the window in which it
+ * counted least. A window can only count too much: when its end is noticed late (a virtual
+ * CPU that a busy host descheduled then, an SMI), never too early; one 50 ms window was
+ * seen to make the TSC 2.25x its rate on a host shared with other QEMUs. late_ms (debug,
+ * clock_late_window= on the command line) notices the first window's end that much late. */
+uint64_t cpu_measure_clocks(unsigned late_ms)
 {
-	lapic_timer_count_begin();
-	uint64_t t0 = rdtsc();
-	pit_wait_ms(CLOCKS_MEASURE_MS);
-	uint64_t t1 = rdtsc();
-	uint64_t counted = lapic_timer_count_end();
-	cpu_info.tsc_hz = (t1 - t0) * 1000 / CLOCKS_MEASURE_MS;
-	return counted * 1000 / CLOCKS_MEASURE_MS;
+	uint64_t tsc = UINT64_MAX, timer = UINT64_MAX;
+	for (unsigned i = 0; i < CLOCK_WINDOWS; i++) {
+		lapic_timer_count_begin();
+		uint64_t t0 = rdtsc();
+		pit_wait_ms(CLOCK_WINDOW_MS);
+		if (i == 0 && late_ms)
+			pit_wait_ms(late_ms);
+		uint64_t t1 = rdtsc();
+		uint64_t counted = lapic_timer_count_end();
+		tsc = MIN(tsc, t1 - t0);
+		timer = MIN(timer, counted);
+	}
+	cpu_info.tsc_hz = tsc * 1000 / CLOCK_WINDOW_MS;
+	return timer * 1000 / CLOCK_WINDOW_MS;
 }
 
 uint64_t tsc_to_ns(uint64_t cycles)

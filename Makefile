@@ -91,7 +91,7 @@ INITRD_FILES := $(USER_BINS) $(BUILD)/initrd/etc/init.conf $(BUILD)/initrd/etc/n
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost bench-hog soak
+.PHONY: all kernel images iso pxe run-pxe run debug bochs test host-test kernel-test setup clean help bench bench-urpc bench-http bench-compare bench-conns bench-cost bench-hog soak bench-boot
 .DEFAULT_GOAL := all
 
 all: $(ISO)
@@ -301,6 +301,13 @@ soak: setup
 	@$(MAKE) --no-print-directory images
 	@tools/bench/soak.sh
 
+# Boot to the first HTTP 200 through GRUB, and the time of each stage (root):
+# docs/BENCHMARKS.md. RUNS, CPUS, NICS, NET as tools/bench/boot_bench.sh says.
+bench-boot: setup
+	@$(MAKE) --no-print-directory images
+	@$(if $(filter command line,$(origin CPUS)),CPUS="$(CPUS)") \
+		$(if $(filter command line,$(origin NIC)),NICS="$(NIC)") tools/bench/boot_bench.sh
+
 bench-urpc: setup
 	@$(MAKE) --no-print-directory images bench-urpc-host
 	@echo
@@ -327,6 +334,7 @@ help:
 	@echo "make bench-cost                          what a request costs one kernel, counted (root)"
 	@echo "make bench-hog [ROUNDS=2]                the balancer on and off against a CPU hog under wrk (root)"
 	@echo "make soak [TOTAL=1000000]                a million connections, then every kernel as before (root)"
+	@echo "make bench-boot [CPUS=\"1 4\"] [NIC=igb]   boot to the first HTTP 200 through GRUB, by stage (root)"
 	@echo "make kernel | iso | clean                build pieces"
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(BUILD)/u/user/bin/hello.d $(BUILD)/u/user/bin/sh.d $(BUILD)/u/user/tests/usertests.d $(BUILD)/u/user/tests/child.d $(BUILD)/u/user/bin/echod.d $(BUILD)/u/user/bin/steer.d $(BUILD)/u/user/bin/udpcheck.d

@@ -53,6 +53,24 @@
 uint64_t kimage_phys_base;              /* the boot kernel runs where linker.ld put it */
 struct boot_info boot_info;
 
+/* The TSC at kernel 0's milestones, printed as times once its rate is measured. The TSC
+ * counts from the processor's reset (SDM 3B, "Time-Stamp Counter"), so these are times
+ * since power-on; under QEMU, since the machine started. tools/bench/boot_bench.sh reads
+ * the line. */
+enum boot_mark { MARK_ENTRY, MARK_NICS, MARK_CLOCKS, MARK_KERNELS, BOOT_MARKS };
+static uint64_t boot_tsc[BOOT_MARKS];
+
+static uint64_t boot_ms(enum boot_mark m)
+{
+	return tsc_to_ns(boot_tsc[m]) / 1000000;
+}
+
+static void print_boot_times(void)
+{
+	pr_info("boot: by the TSC, ms from reset: entry %lu, nics %lu, clocks %lu, kernels %lu\n",
+		boot_ms(MARK_ENTRY), boot_ms(MARK_NICS), boot_ms(MARK_CLOCKS), boot_ms(MARK_KERNELS));
+}
+
 extern char _boot_start[], _kernel_end[];
 
 static void print_memory_map(const struct boot_info *bi)
@@ -153,8 +171,8 @@ static bool x2apic_allowed(void)
 	return strcmp(mode, "xapic") != 0;
 }
 
-/* timer_hz: 0 to measure the LAPIC timer against the PIT (kernel 0), else the measured
- * frequency handed down (APs). */
+/* timer_hz: 0 to measure the TSC and the LAPIC timer against the PIT (kernel 0), else the
+ * measured frequency handed down (APs). */
 static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 {
 	int err;
@@ -163,7 +181,9 @@ static void timer_init(bool allow_x2apic, uint64_t timer_hz)
 		panic("timer_init: no usable local APIC (%d)", err);
 	kself.apic_id = lapic_id();
 	if (!timer_hz) {
-		cpu_measure_tsc();
+		uint64_t late_ms = 0;
+		cmdline_get_u64(boot_info.cmdline, "clock_late_window", &late_ms);
+		timer_hz = cpu_measure_clocks((unsigned)MIN(late_ms, 1000));
 		cpu_print();
 	}
 	if ((err = time_init(timer_hz)))
@@ -243,22 +263,55 @@ static void process_init(void)
 	initrd_init();
 }
 
+/* The screen, for machines without a serial port: from here on it shows the console too,
+ * starting with what was written before (up to FBCON_PENDING bytes). Clearing it takes
+ * tens of milliseconds under QEMU, so it comes after the NICs have started. */
+static void screen_init(void)
+{
+	const struct boot_framebuffer *fb = &boot_info.fb;
+	int err = fbcon_init(fb);
+
+	if (err == -ENODEV)
+		pr_info("console: no framebuffer from the loader; serial port only\n");
+	else if (err)
+		pr_warn("console: framebuffer %ux%u, type %u, %u bits a pixel: not drawn (%d)\n",
+			fb->width, fb->height, fb->type, fb->bpp, err);
+	else
+		pr_info("console: framebuffer %ux%u, %u bits a pixel, shows the console\n",
+			fb->width, fb->height, fb->bpp);
+}
+
+/* The NICs are reset and started before the clocks are measured and the screen is cleared,
+ * so that what follows a NIC's start runs while the rest of the boot does: its link's
+ * negotiation (QEMU's igb takes 500 ms after the reset) and the opening of its receiver
+ * (QEMU's e1000 holds what arrives for a second after each write of RCTL). ACPI and PCI
+ * come first for them; their waits use only the PIT. */
+static void nics_init(void)
+{
+	platform_init();
+	pci_init();
+	e1000_init();
+	igb_init();
+	ixgbe_init();
+	boot_tsc[MARK_NICS] = rdtsc();
+}
+
 static void kmain_late(void *arg)
 {
 	char spec[BOOT_CMDLINE_MAX];
 
 	(void)arg;
 	process_init();
+	nics_init();
+	screen_init();
 	timer_init(x2apic_allowed(), 0);
+	boot_tsc[MARK_CLOCKS] = rdtsc();
 	irq_enable();
-	platform_init();
-	pci_init();
-	e1000_init();
-	igb_init();
-	ixgbe_init();
 	netdev_init();
 	prof_init();
 	smp_boot_aps();
+	boot_tsc[MARK_KERNELS] = rdtsc();
+	print_boot_times();
 	pr_info("flotilla: kernel up, %lu symbols, %zu MiB free\n", ksym_count(),
 		pmm_free_frames() * PAGE_SIZE >> 20);
 	if (cmdline_get(boot_info.cmdline, "crash", spec, sizeof(spec)) >= 0)
@@ -276,26 +329,11 @@ static void kmain_late(void *arg)
 	idle_loop();
 }
 
-/* The screen, for machines without a serial port: from here on it shows the console too. */
-static void screen_init(void)
-{
-	const struct boot_framebuffer *fb = &boot_info.fb;
-	int err = fbcon_init(fb);
-
-	if (err == -ENODEV)
-		pr_info("console: no framebuffer from the loader; serial port only\n");
-	else if (err)
-		pr_warn("console: framebuffer %ux%u, type %u, %u bits a pixel: not drawn (%d)\n",
-			fb->width, fb->height, fb->type, fb->bpp, err);
-	else
-		pr_info("console: framebuffer %ux%u, %u bits a pixel, shows the console\n",
-			fb->width, fb->height, fb->bpp);
-}
-
 void kmain(uint32_t magic, uint64_t info_phys)
 {
 	struct phys_range reserved[3 + BOOT_MAX_MODULES];
 
+	boot_tsc[MARK_ENTRY] = rdtsc();
 	console_init();
 	gdt_init();
 	idt_init();
@@ -307,7 +345,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		pr_info("module: %s [%p-%p]\n", boot_info.mods[i].name, (void *)boot_info.mods[i].start,
 			(void *)boot_info.mods[i].end);
 	mm_init(reserved, boot_reserved(&boot_info, reserved, ARRAY_SIZE(reserved)));
-	screen_init();
+	smp_move_modules_off_trampoline();
 	ist_init();
 	continue_on_kstack(kmain_late, NULL);
 }

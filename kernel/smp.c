@@ -257,18 +257,33 @@ static bool start_ap(unsigned core, const struct kernel_desc *kd)
 	__atomic_store_n(&td->apic_id, kd->apic_id, __ATOMIC_RELEASE);  /* claimable: written */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	/* INIT, then two SIPIs (SDM 3A 8.4.4.1, "universal start-up algorithm"). The command
-	 * line can withhold the SIPIs from one kernel, to test what a dead CPU does to boot. */
+	/* Two SIPIs after the INIT (init_aps; SDM 3A 8.4.4.1, "universal start-up algorithm").
+	 * The command line can withhold them from one kernel, to test what a dead CPU does to
+	 * boot. */
 	uint64_t skip = 0;
 	bool withhold = cmdline_get_u64(boot_info.cmdline, "smp_skip_sipi", &skip) == 0 && skip == core;
-	lapic_send_init(kd->apic_id);
-	pit_wait_ms(10);
 	for (int i = 0; i < 2 && !withhold && !wait_state(core, KSTATE_STARTED, 1); i++)
 		lapic_send_sipi(kd->apic_id, TRAMP_ADDR >> 12);
 	if (wait_state(core, KSTATE_STARTED, AP_START_MS))
 		return true;
 	park_ap(td, kd->apic_id);
 	return false;
+}
+
+/* INIT to every AP to be started, then the 10 ms the start-up algorithm waits after it
+ * (SDM 3A 8.4.4.1), once for all: an AP then waits for its SIPI however long that takes, so
+ * each is started in turn without a wait of its own. */
+static void init_aps(const bool *prepared)
+{
+	bool sent = false;
+	for (unsigned core = 1; core < kself.ncores; core++) {
+		if (prepared[core]) {
+			lapic_send_init(shared_header()->kernels[core].apic_id);
+			sent = true;
+		}
+	}
+	if (sent)
+		pit_wait_ms(10);
 }
 
 static bool trampoline_room(void)
@@ -283,6 +298,29 @@ static bool trampoline_room(void)
 		if (boot_info.mods[i].start < TRAMP_END && boot_info.mods[i].end > TRAMP_ADDR)
 			return false;
 	return usable;
+}
+
+/* GRUB may load a module into low memory (UEFI's GRUB does when the module is small),
+ * over the AP trampoline and its page tables (TRAMP_ADDR to TRAMP_END). Kernel 0 moves such
+ * a module into frames of its own before anything reads it; the old copy stays in the low
+ * memory kernel 0 reserves. Without room for the copy the module stays, and
+ * trampoline_room() keeps the APs off, as it would have. */
+void smp_move_modules_off_trampoline(void)
+{
+	for (unsigned i = 0; i < boot_info.nmods; i++) {
+		struct boot_module *m = &boot_info.mods[i];
+		uint64_t len = m->end - m->start, pa;
+		if (m->start >= TRAMP_END || m->end <= TRAMP_ADDR)
+			continue;
+		if (pmm_alloc_contig(ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, &pa)) {
+			pr_warn("smp: no memory to move module %s off the AP trampoline\n", m->name);
+			continue;
+		}
+		memcpy(phys_to_virt(pa), phys_to_virt(m->start), len);
+		pr_info("smp: module %s moved to %p, off the AP trampoline\n", m->name, (void *)pa);
+		m->start = pa;
+		m->end = pa + len;
+	}
 }
 
 static unsigned smp_ncores(void)
@@ -390,9 +428,13 @@ void smp_boot_aps(void)
 	peer_set_state(KSTATE_UP);
 	uint64_t size = partition_size();
 	memcpy(phys_to_virt(TRAMP_ADDR), trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	bool prepared[MAX_KERNELS] = { false };
+	for (unsigned core = 1; core < kself.ncores; core++)
+		prepared[core] = prepare_ap(core, size, mod);
+	init_aps(prepared);
 	for (unsigned core = 1; core < kself.ncores; core++) {
 		struct kernel_desc *kd = &h->kernels[core];
-		if (!prepare_ap(core, size, mod))
+		if (!prepared[core])
 			continue;
 		if (start_ap(core, kd)) {
 			started++;

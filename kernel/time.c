@@ -24,14 +24,14 @@ static void time_tick(struct trap_frame *f)
 	lapic_eoi();
 }
 
-/* timer_hz: the LAPIC timer's frequency if another kernel measured it, else 0. */
+/* timer_hz: the LAPIC timer's frequency, as kernel 0 measured it (cpu_measure_clocks). */
 int time_init(uint64_t timer_hz)
 {
 	int err = irq_register(VEC_LAPIC_TIMER, time_tick);
 	if (err)
 		return err;
 	tsc_boot = rdtsc();
-	return timer_hz ? lapic_timer_start_known(HZ, timer_hz) : lapic_timer_start(HZ);
+	return lapic_timer_start_known(HZ, timer_hz);
 }
 
 uint64_t time_tsc_boot(void)

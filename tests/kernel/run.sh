@@ -188,7 +188,9 @@ crash() {
 [ -f "$KERNEL" ] || { fail kernel.build "$KERNEL missing"; exit 1; }
 tests/lib/expected.sh ktests >"$OUT/ktests.expected" || { fail kernel.expected "no KTEST list"; exit 1; }
 
-ktests bios1 bios 1 all e1000e ""
+# bios1's clocks are measured with their first PIT window noticed 30 ms late, as on a busy
+# host (time_tsc_rate_survives_a_late_window).
+ktests bios1 bios 1 all e1000e "clock_late_window=30"
 ktests bios2 bios 2 all e1000e "profile=1"
 # With an e1000 on QEMU's user-mode network: the NIC's tests run (an ARP request to the
 # virtual gateway, and DHCP from QEMU's own server, neither of which leaves QEMU); elsewhere

@@ -1,11 +1,14 @@
-/* CPUID decoding (SDM 2A, CPUID) and the TSC frequency measurement. */
+/* CPUID decoding (SDM 2A, CPUID) and the measurement of the TSC's and the LAPIC timer's rates. */
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/console.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
-#define TSC_CALIBRATE_MS 50
+#define CLOCK_WINDOWS   5       /* PIT windows both clocks are counted over */
+#define CLOCK_WINDOW_MS 5
 
 struct cpu_info cpu_info;
 
@@ -84,12 +87,28 @@ void cpu_identify(void)
 	identify_brand(max_ext);
 }
 
-void cpu_measure_tsc(void)
+/* Both clocks are counted across the same short windows of the PIT, which runs at PIT_HZ
+ * whatever the processor's clocks do, and each rate comes from the window in which it
+ * counted least. A window can only count too much: when its end is noticed late (a virtual
+ * CPU that a busy host descheduled then, an SMI), never too early; one 50 ms window was
+ * seen to make the TSC 2.25x its rate on a host shared with other QEMUs. late_ms (debug,
+ * clock_late_window= on the command line) notices the first window's end that much late. */
+uint64_t cpu_measure_clocks(unsigned late_ms)
 {
-	uint64_t t0 = rdtsc();
-	pit_wait_ms(TSC_CALIBRATE_MS);
-	uint64_t t1 = rdtsc();
-	cpu_info.tsc_hz = (t1 - t0) * 1000 / TSC_CALIBRATE_MS;
+	uint64_t tsc = UINT64_MAX, timer = UINT64_MAX;
+	for (unsigned i = 0; i < CLOCK_WINDOWS; i++) {
+		lapic_timer_count_begin();
+		uint64_t t0 = rdtsc();
+		pit_wait_ms(CLOCK_WINDOW_MS);
+		if (i == 0 && late_ms)
+			pit_wait_ms(late_ms);
+		uint64_t t1 = rdtsc();
+		uint64_t counted = lapic_timer_count_end();
+		tsc = MIN(tsc, t1 - t0);
+		timer = MIN(timer, counted);
+	}
+	cpu_info.tsc_hz = tsc * 1000 / CLOCK_WINDOW_MS;
+	return timer * 1000 / CLOCK_WINDOW_MS;
 }
 
 uint64_t tsc_to_ns(uint64_t cycles)

@@ -18,7 +18,9 @@ struct cpu_info {
 extern struct cpu_info cpu_info;
 
 void cpu_identify(void);
-void cpu_measure_tsc(void);
+/* Kernel 0: the TSC's rate into cpu_info.tsc_hz; returns the LAPIC timer's (after its divider).
+ * late_ms: 0, or (debug) how late the first PIT window's end is noticed. */
+uint64_t cpu_measure_clocks(unsigned late_ms);
 void cpu_print(void);
 uint64_t tsc_to_ns(uint64_t cycles);
 

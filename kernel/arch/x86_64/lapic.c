@@ -45,8 +45,6 @@
 #define PIC1_DATA       0x21
 #define PIC2_DATA       0xA1
 
-#define CALIBRATE_MS    50
-
 static enum lapic_mode mode;
 static volatile uint32_t *xapic_regs;
 static uint64_t timer_hz;
@@ -133,23 +131,20 @@ void lapic_eoi(void)
 		lapic_write(LAPIC_EOI, 0);
 }
 
-/* Counts the timer down from its maximum across a PIT-timed window. */
-static uint64_t lapic_timer_measure(void)
+/* The timer counts down from its maximum, masked, until lapic_timer_count_end: how far it
+ * got over a window of known length gives its rate (cpu_measure_clocks). */
+void lapic_timer_count_begin(void)
 {
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, UINT32_MAX);
-	pit_wait_ms(CALIBRATE_MS);
-	uint32_t elapsed = UINT32_MAX - lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	return (uint64_t)elapsed * 1000 / CALIBRATE_MS;
 }
 
-int lapic_timer_start(unsigned hz)
+uint32_t lapic_timer_count_end(void)
 {
-	if (mode == LAPIC_NONE || hz == 0)
-		return -EINVAL;
-	return lapic_timer_start_known(hz, lapic_timer_measure());
+	uint32_t elapsed = UINT32_MAX - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	return elapsed;
 }
 
 int lapic_timer_start_known(unsigned hz, uint64_t measured_hz)

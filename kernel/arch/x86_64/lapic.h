@@ -15,10 +15,12 @@ int lapic_init(bool allow_x2apic);
 enum lapic_mode lapic_mode(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
-/* Measures the timer against the PIT and starts it periodic at hz; returns 0 or -errno. */
-int lapic_timer_start(unsigned hz);
+/* The timer counting, masked, from its maximum (divided by 16); _end returns the count. */
+void lapic_timer_count_begin(void);
+uint32_t lapic_timer_count_end(void);
 uint64_t lapic_timer_hz(void);  /* timer input clock after the divider */
-/* Starts the timer with a frequency another kernel measured (the PIT is kernel 0's). */
+/* Starts the timer periodic at hz, its input clock measured (cpu_measure_clocks, on kernel 0,
+ * whose PIT it is) as timer_hz; returns 0 or -errno. */
 int lapic_timer_start_known(unsigned hz, uint64_t timer_hz);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_init(uint32_t apic_id);

@@ -27,7 +27,7 @@ FUZZ_SRCS_http := tests/fuzz/fuzz_http.c user/httpd/http.c user/httpd/httpdate.c
 FUZZ_SRCS_elf  := tests/fuzz/fuzz_elf.c kernel/elf.c $(FUZZ_LIB)
 FUZZ_SRCS_cpio := tests/fuzz/fuzz_cpio.c kernel/initrd.c $(FUZZ_LIB)
 FUZZ_SRCS_mb2  := tests/fuzz/fuzz_mb2.c kernel/mb2.c $(FUZZ_LIB)
-FUZZ_SRCS_urpc := tests/fuzz/fuzz_urpc.c tests/fuzz/kernel_stubs.c kernel/urpc/peer.c \
+FUZZ_SRCS_urpc := tests/fuzz/fuzz_urpc.c tests/fuzz/kernel_stubs.c kernel/urpc/peer.c kernel/cost.c \
 		  kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/pool.c kernel/netshare.c \
 		  kernel/netsteer.c kernel/netmove.c kernel/netports.c net/move.c \
 		  net/steer.c $(FUZZ_NET) $(FUZZ_LIB)

@@ -49,7 +49,8 @@ int igb_queue_stop(struct igb *e, unsigned queue)
 
 /* RSS: the NIC hashes each TCP/IPv4 frame's 4-tuple (other IPv4 on its addresses) with
  * rss_key_symmetric and writes the hash into the receive descriptor. Every redirection entry
- * names queue 0 for now: one queue pair is driven, and the kernel checks the hashes. */
+ * names queue 0 until kernel 0's steering writes the table (kernel/netsteer.c), which gives
+ * each kernel with a queue its buckets; the kernels check the hashes. */
 static void igb_rss_setup(struct igb *e)
 {
 	for (uint32_t i = 0; i < RSS_KEY_LEN / 4; i++)       /* key byte 0 is RSSRK0's low byte */
@@ -233,13 +234,7 @@ static int ctl_queue_route(void *e, unsigned queue, uint32_t apic_id, uint8_t ve
 
 static int ctl_queue_start(void *e, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa)
 {
-	/* Only index and the two ring addresses are read; the whole struct (its buffer tables)
-	 * is too large for a kernel stack. Kernel 0's nicq_serve is the one caller at a time. */
-	static struct adv_queue q;
-	q.index = queue;
-	q.rx_ring_pa = rx_ring_pa;
-	q.tx_ring_pa = tx_ring_pa;
-	return igb_queue_start(e, &q);
+	return adv_queue_start_rings(((struct igb *)e)->regs, &igb_adv, queue, rx_ring_pa, tx_ring_pa);
 }
 
 static int ctl_queue_stop(void *e, unsigned queue) { return igb_queue_stop(e, queue); }

@@ -297,13 +297,7 @@ static int ctl_queue_route(void *e, unsigned queue, uint32_t apic_id, uint8_t ve
 
 static int ctl_queue_start(void *e, unsigned queue, uint64_t rx_ring_pa, uint64_t tx_ring_pa)
 {
-	/* Only index and the two ring addresses are read; the whole struct (its buffer tables)
-	 * is too large for a kernel stack. Kernel 0's nicq_serve is the one caller at a time. */
-	static struct adv_queue q;
-	q.index = queue;
-	q.rx_ring_pa = rx_ring_pa;
-	q.tx_ring_pa = tx_ring_pa;
-	return ixgbe_queue_start(e, &q);
+	return adv_queue_start_rings(((struct ixgbe *)e)->regs, &ixgbe_adv, queue, rx_ring_pa, tx_ring_pa);
 }
 
 static int ctl_queue_stop(void *e, unsigned queue) { return ixgbe_queue_stop(e, queue); }

@@ -222,6 +222,10 @@ bool adv_queue_link_up(const struct adv_queue *q);
  * then not be freed). adv_queue0_up: the owner's queue 0 allocated, started and mapped, with
  * the NIC's mac; on failure nothing stays allocated, except after -EBUSY. */
 int adv_queue_start(volatile uint8_t *regs, const struct adv_nic *nic, const struct adv_queue *q);
+/* The same for a queue another kernel owns, known by its index and ring addresses alone;
+ * kernel 0's nicq_serve is its one caller at a time. */
+int adv_queue_start_rings(volatile uint8_t *regs, const struct adv_nic *nic, unsigned queue,
+			  uint64_t rx_ring_pa, uint64_t tx_ring_pa);
 int adv_queue_stop(volatile uint8_t *regs, const struct adv_nic *nic, unsigned queue);
 int adv_queue0_up(struct adv_queue *q, const struct adv_nic *nic, volatile uint8_t *regs,
 		  const uint8_t mac[6]);

@@ -159,6 +159,18 @@ int adv_queue_start(volatile uint8_t *regs, const struct adv_nic *nic, const str
 	return 0;
 }
 
+int adv_queue_start_rings(volatile uint8_t *regs, const struct adv_nic *nic, unsigned queue,
+			  uint64_t rx_ring_pa, uint64_t tx_ring_pa)
+{
+	/* Only these three fields are read; the whole struct (its buffer tables) is too large
+	 * for a kernel stack. */
+	static struct adv_queue q;
+	q.index = queue;
+	q.rx_ring_pa = rx_ring_pa;
+	q.tx_ring_pa = tx_ring_pa;
+	return adv_queue_start(regs, nic, &q);
+}
+
 /* The queue disable steps (82576 7.1.2, 7.2.1; 82599 4.6.7.1, 4.6.8.1): clear the enable
  * bits, read them back until the NIC has let go of the rings, then clear the ring
  * registers. Frames still queued for sending are dropped. */

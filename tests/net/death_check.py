@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 
+from kernel_status import status_or_none
 from rss_check import bucket_of, BUCKETS
 
 HELD = 6
@@ -159,17 +160,6 @@ def held_outcome(c):
         return "closed" if e.errno else "hung", time.time() - t
 
 
-def status_from_random_port():
-    c = http.client.HTTPConnection(guest, 80, timeout=10, source_address=(host, random_port()))
-    try:
-        c.request("GET", "/status")
-        return json.loads(c.getresponse().read())
-    except (OSError, ValueError, http.client.HTTPException):
-        return None
-    finally:
-        c.close()
-
-
 def status_problem(s):
     rows = s.get("kernels") if s else None
     if not isinstance(rows, list) or len(rows) != kernels:
@@ -195,7 +185,7 @@ def wait_for_the_spread():
     before its moves are done), 30 s at most."""
     end = time.time() + 30
     while time.time() < end:
-        s = status_from_random_port()
+        s = status_or_none(guest, (host, random_port()))
         rows = s.get("kernels") if s else None
         if isinstance(rows, list) and len(rows) == kernels and all(
                 sorted(r["buckets"]) == [b for b in range(BUCKETS) if b % kernels == r["kernel"]]
@@ -253,7 +243,7 @@ def main():
     problem, answered = "no answer", set()
     end = time.time() + 30
     while time.time() < end:
-        s = status_from_random_port()
+        s = status_or_none(guest, (host, random_port()))
         if s:
             answered.add(s.get("kernel"))
         problem = status_problem(s)

@@ -17,8 +17,6 @@ kernel's share of new connections over a window is measured, not assumed. Steps:
 Prints PASS/FAIL lines for net.monitor_*; exits 1 if one failed.
 usage: hog_check.py GUEST_IP SERIAL_SOCKET SERIAL_LOG KERNELS
 """
-import http.client
-import json
 import re
 import signal
 import subprocess
@@ -26,6 +24,7 @@ import sys
 import time
 
 from guest_console import log_size, log_text, type_line
+from kernel_status import status_or_none as status
 
 HOG_S = 20              # the hog's buckets gone within this (the policy needs about 3 s)
 BACK_S = 30             # buckets back on kernel 1 within this after the kill
@@ -40,18 +39,6 @@ def report(name, ok, why):
     failed |= not ok
     print("PASS net.%s" % name if ok else "FAIL net.%s: %s" % (name, why), flush=True)
     return ok
-
-
-def status(guest):
-    """/status as a dict, or None."""
-    c = http.client.HTTPConnection(guest, 80, timeout=10)
-    try:
-        c.request("GET", "/status")
-        return json.loads(c.getresponse().read())
-    except (OSError, ValueError, http.client.HTTPException):
-        return None
-    finally:
-        c.close()
 
 
 class Samples:

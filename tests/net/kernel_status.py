@@ -24,6 +24,19 @@ from rss_check import bucket_of, connect_from_free_port
 TRIES = 8                       # fetches per kernel before it counts as unreachable
 
 
+def status_or_none(guest, source=None):
+    """One /status as a dict, asked from source ((address, port)) if given; None if it
+    cannot be had."""
+    c = http.client.HTTPConnection(guest, 80, timeout=10, source_address=source)
+    try:
+        c.request("GET", "/status")
+        return json.loads(c.getresponse().read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        c.close()
+
+
 def fetch(host, guest, ports):
     c = connect_from_free_port(guest, host, ports)
     try:

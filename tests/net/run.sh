@@ -427,6 +427,23 @@ guest_httpd_memory() {
 check net.guest_httpd_memory_bounded "httpd's heap grew past its bound, or /status did not say" \
 	guest_httpd_memory
 
+# The kernel's cost counters (kernel/cost.h, /status "cost") count what fetching them costs:
+# between two /status answers of this one kernel, its system calls, NIC register writes,
+# interrupts and the time inside NIC accesses all grow.
+status_costs_grow() {
+	local fields='s["cost"]["syscalls"], s["cost"]["nic_writes"], s["cost"]["interrupts"], s["cost"]["nic_ns"]'
+	local -a a b
+	read -r -a a <<<"$(status_of "$fields")"
+	read -r -a b <<<"$(status_of "$fields")"
+	echo "net: cost counters ${a[*]:-none} -> ${b[*]:-none}"
+	[ "${#a[@]}" -eq 4 ] && [ "${#b[@]}" -eq 4 ] || return 1
+	for i in 0 1 2 3; do
+		[ "${b[i]}" -gt "${a[i]}" ] || return 1
+	done
+}
+check net.status_cost_counters_grow "a cost counter did not grow between two /status answers" \
+	status_costs_grow
+
 check_wrk net.wrk_keepalive_without_errors keepalive
 check_wrk net.wrk_close_without_errors close
 

@@ -111,9 +111,9 @@ static void serve_file(struct conn *c, const struct http_request *r, const char 
 		return;
 	}
 	/* RFC 9110 13.1.3: not modified if it changed at or before the date given. */
-	bool send_body = r->method != HTTP_HEAD && st.size > 0 &&
-			 !(r->if_modified_since >= 0 && st.mtime <= r->if_modified_since);
-	if (r->if_modified_since >= 0 && st.mtime <= r->if_modified_since) {
+	bool not_modified = r->if_modified_since >= 0 && st.mtime <= r->if_modified_since;
+	bool send_body = !not_modified && r->method != HTTP_HEAD && st.size > 0;
+	if (not_modified) {
 		respond_head(c, 304, NULL, -1, st.mtime, NULL);
 		log_response(c, r, true, 304, -1);
 	} else {

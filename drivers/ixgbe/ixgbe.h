@@ -90,10 +90,11 @@ int ixgbe_fdir_point(struct ixgbe *e, unsigned group, unsigned queue);
  * changed is reprogrammed, and only those. -EINVAL, with nothing written, for a bad queue;
  * a command that fails stops the walk (the groups before it are moved). */
 int ixgbe_fdir_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_FDIR_GROUPS]);
-/* The bucket hash of a filter on the TCP/IPv4 4-tuple (addresses and ports as the packet
- * carries them, host order, already masked) with key: the 15-bit FDIRHASH bucket. */
-uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport,
-			 uint16_t dport);
+/* The bucket hash, with key, of a filter on flow type flow (IXGBE_FDIR_FLOW_TCPV4) and an
+ * IPv4 4-tuple (host order, already masked, no VM pool or VLAN): the 13-bit FDIRHASH bucket
+ * of a perfect filter. */
+uint32_t ixgbe_fdir_hash(uint32_t key, unsigned flow, uint32_t src, uint32_t dst,
+			 uint16_t sport, uint16_t dport);
 
 /* ---- the data path, in the kernel that drives the queue ---- */
 

@@ -10,35 +10,38 @@
 #include "lib/string.h"
 
 /* The bucket hash key. Any value works for perfect filters as long as the driver hashes
- * with the one the NIC holds; this one is arbitrary. */
+ * with the one the NIC holds; this is the one the Linux driver primes FDIRHKEY with. */
 #define FDIR_HASH_KEY   0x3DAD14E2u
 #define FDIR_CMD_MS     10      /* a command the NIC has not taken by then has failed */
 
 static uint32_t rd(const struct ixgbe *e, uint32_t reg) { return nic_rd32(e->regs, reg); }
 static void wr(const struct ixgbe *e, uint32_t reg, uint32_t v) { nic_wr32(e->regs, reg, v); }
 
-static uint32_t rotl32(uint32_t x, unsigned n)
+/* The bucket hash of a masked filter tuple (7.1.2.7.15) as the 82599 computes it: the Linux
+ * and DPDK drivers compute it this way, and their perfect filters match on silicon. The
+ * hashed input is the filter's 11-dword stream: dword 0 the VM pool (31:24), the flow type
+ * (23:16) and the VLAN (15:0); dwords 1-4 the destination address (an IPv4 one in dword 1),
+ * 5-8 the source (dword 5); dword 9 the source port (31:16) and the destination port (15:0);
+ * dword 10 the flexible bytes and zero. With f the first dword and c the XOR of the others,
+ *   hi = c ^ f ^ (f >> 16)    lo = c rotated by 16, then from step 1 on lo ^ f ^ (f << 16)
+ * and for n = 0..15 key bit n XORs lo >> n into the hash and key bit n + 16 XORs hi >> n.
+ * A perfect filter's bucket is the low 13 bits. The host model hashes with its own code
+ * (tests/ixgbe/model.c), so a mistake in one shows against the other. */
+uint32_t ixgbe_fdir_hash(uint32_t key, unsigned flow, uint32_t src, uint32_t dst,
+			 uint16_t sport, uint16_t dport)
 {
-	n %= 32;
-	return n ? x << n | x >> (32 - n) : x;
-}
-
-/* The bucket hash as this driver reads 7.1.2.7.15: the masked tuple, in packet order and
- * most significant bit first, XORs into the result, for each set bit n, the 32 key bits
- * starting at bit n of the key repeated end to end. UNVERIFIED against the datasheet text
- * (the search tools did not reach that section) and against silicon: if the 82599 hashes
- * otherwise, filters land in buckets the NIC never searches and no segment matches. The
- * host model (tests/ixgbe/model.c) hashes with its own code from the same reading. */
-uint32_t ixgbe_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport,
-			 uint16_t dport)
-{
-	const uint32_t words[3] = { src, dst, (uint32_t)sport << 16 | dport };
-	uint32_t h = 0;
-	for (unsigned w = 0; w < 3; w++)
-		for (unsigned b = 0; b < 32; b++)
-			if (words[w] >> (31 - b) & 1)
-				h ^= rotl32(key, 32 * w + b);
-	return IXGBE_FDIRHASH_BUCKET(h);
+	uint32_t f = (flow & 0xFFu) << 16;              /* no VM pool, no VLAN: both masked */
+	uint32_t c = dst ^ src ^ ((uint32_t)sport << 16 | dport);
+	uint32_t hi = c ^ f ^ (f >> 16), lo = c >> 16 | c << 16, h = 0;
+	for (unsigned n = 0; n < 16; n++) {
+		if (n == 1)
+			lo ^= f ^ f << 16;
+		if (key >> n & 1)
+			h ^= lo >> n;
+		if (key >> (n + 16) & 1)
+			h ^= hi >> n;
+	}
+	return h & IXGBE_FDIR_PERFECT_HASH_MASK;
 }
 
 /* A port mask as FDIRTCPM and FDIRUDPM hold it: bit-reversed, register bit 15 - i masking
@@ -65,14 +68,16 @@ static void fdir_masks(struct ixgbe *e)
 	wr(e, IXGBE_FDIRUDPM, 0xFFFFFFFF);
 }
 
-/* 4.6.11.3's order: keys and masks, then FDIRCTRL, which starts the table's
- * initialisation, then INIT_DONE before any filter is written. The filter table takes its
- * 256 KiB from the receive packet buffer; whether RXPBSIZE(0) must be lowered by as much
- * first is UNVERIFIED, and it is left at its reset value. */
+/* 4.6.11.3's order: the receive packet buffer gives the table its 256 KiB, keys and masks,
+ * then FDIRCTRL, which starts the table's initialisation, then INIT_DONE before any filter
+ * is written. */
 int ixgbe_fdir_init(struct ixgbe *e)
 {
 	memset(e->fdir_queue, IXGBE_FDIR_NONE, sizeof(e->fdir_queue));
 	e->fdir_ready = false;
+	wr(e, IXGBE_RXPBSIZE(0), IXGBE_RXPB_TOTAL - IXGBE_FDIR_TABLE_BYTES);
+	for (unsigned i = 1; i < 8; i++)
+		wr(e, IXGBE_RXPBSIZE(i), 0);
 	wr(e, IXGBE_FDIRHKEY, FDIR_HASH_KEY);
 	wr(e, IXGBE_FDIRSKEY, FDIR_HASH_KEY);
 	fdir_masks(e);
@@ -86,25 +91,55 @@ int ixgbe_fdir_init(struct ixgbe *e)
 	return 0;
 }
 
-/* One command through the filter window: the masked fields, FDIRHASH (bucket, valid, and
- * the group as the software index a remove names), then FDIRCMD; the NIC clears its CMD
- * field when it has taken the command. */
-static int fdir_command(struct ixgbe *e, unsigned group, uint32_t cmd)
+/* Writes FDIRCMD and waits for the NIC to clear its CMD field, which it does when it has
+ * taken the command; the register as it then reads, or 0 with *err set. */
+static uint32_t fdir_issue(struct ixgbe *e, unsigned group, uint32_t cmd, int *err)
 {
+	wr(e, IXGBE_FDIRCMD, cmd);
+	if (!nic_wait_bit(e->regs, IXGBE_FDIRCMD, IXGBE_FDIRCMD_CMD(~0u), false, FDIR_CMD_MS)) {
+		pr_err("ixgbe: Flow Director command for group %u not taken (FDIRCMD %08x)\n",
+		       group, rd(e, IXGBE_FDIRCMD));
+		*err = -ETIMEDOUT;
+		return 0;
+	}
+	return rd(e, IXGBE_FDIRCMD);
+}
+
+/* FDIRHASH for a group's filter: its bucket, and the group as the software index a query
+ * and a remove name. */
+static void fdir_name(struct ixgbe *e, unsigned group)
+{
+	wr(e, IXGBE_FDIRHASH, ixgbe_fdir_hash(FDIR_HASH_KEY, IXGBE_FDIR_FLOW_TCPV4, 0, 0,
+					      (uint16_t)group, 0) | IXGBE_FDIRHASH_SWIDX(group));
+}
+
+/* Adds the group's filter, or repoints it (FILTER_UPDATE): the masked fields, FDIRHASH,
+ * then FDIRCMD. */
+static int fdir_add(struct ixgbe *e, unsigned group, unsigned queue)
+{
+	int err = 0;
 	wr(e, IXGBE_FDIRIPSA, 0);
 	wr(e, IXGBE_FDIRIPDA, 0);
 	wr(e, IXGBE_FDIRPORT, group);           /* source port 15:0, destination 31:16 */
 	wr(e, IXGBE_FDIRVLAN, 0);
-	wr(e, IXGBE_FDIRHASH, ixgbe_fdir_hash(FDIR_HASH_KEY, 0, 0, (uint16_t)group, 0) |
-	   IXGBE_FDIRHASH_VALID | IXGBE_FDIRHASH_SWIDX(group));
-	wr(e, IXGBE_FDIRCMD, cmd | IXGBE_FDIRCMD_L4_TCP);
-	if (!nic_wait_bit(e->regs, IXGBE_FDIRCMD, IXGBE_FDIRCMD_CMD(~0u), false, FDIR_CMD_MS)) {
-		pr_err("ixgbe: Flow Director command for group %u not taken (FDIRCMD %08x)\n",
-		       group, rd(e, IXGBE_FDIRCMD));
-		return -ETIMEDOUT;
-	}
-	e->fdir_writes++;
-	return 0;
+	fdir_name(e, group);
+	fdir_issue(e, group, IXGBE_FDIRCMD_ADD | IXGBE_FDIRCMD_UPDATE | IXGBE_FDIRCMD_LAST |
+		   IXGBE_FDIRCMD_L4_TCP | IXGBE_FDIRCMD_QUEUE_EN | IXGBE_FDIRCMD_RX_QUEUE(queue),
+		   &err);
+	return err;
+}
+
+/* Removes the group's filter: a query first, and the remove only if the NIC holds it. */
+static int fdir_remove(struct ixgbe *e, unsigned group)
+{
+	int err = 0;
+	fdir_name(e, group);
+	uint32_t answer = fdir_issue(e, group, IXGBE_FDIRCMD_QUERY, &err);
+	if (err || !(answer & IXGBE_FDIRCMD_VALID))
+		return err;
+	fdir_name(e, group);
+	fdir_issue(e, group, IXGBE_FDIRCMD_REMOVE, &err);
+	return err;
 }
 
 int ixgbe_fdir_point(struct ixgbe *e, unsigned group, unsigned queue)
@@ -115,13 +150,12 @@ int ixgbe_fdir_point(struct ixgbe *e, unsigned group, unsigned queue)
 		return -EINVAL;
 	if (e->fdir_queue[group] == queue)
 		return 0;
-	uint32_t cmd = queue == IXGBE_FDIR_NONE ? IXGBE_FDIRCMD_REMOVE :
-		       IXGBE_FDIRCMD_ADD | IXGBE_FDIRCMD_QUEUE_EN | IXGBE_FDIRCMD_RX_QUEUE(queue) |
-		       (e->fdir_queue[group] != IXGBE_FDIR_NONE ? IXGBE_FDIRCMD_UPDATE : 0);
-	int err = fdir_command(e, group, cmd);
-	if (!err)
-		e->fdir_queue[group] = (uint8_t)queue;
-	return err;
+	int err = queue == IXGBE_FDIR_NONE ? fdir_remove(e, group) : fdir_add(e, group, queue);
+	if (err)
+		return err;
+	e->fdir_queue[group] = (uint8_t)queue;
+	e->fdir_writes++;
+	return 0;
 }
 
 int ixgbe_fdir_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_FDIR_GROUPS])

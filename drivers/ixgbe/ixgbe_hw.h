@@ -33,6 +33,7 @@
 #define IXGBE_EIMC_EX(i) (0x00AB0 + 4 * (i))    /* WO: mask clear, likewise (8.2.3.5.9) */
 #define IXGBE_RDRXCTL   0x02F00 /* RW: receive DMA control; DMAIDONE RO (8.2.3.8.8) */
 #define IXGBE_RXCTRL    0x03000 /* RW: receive control, RXEN (8.2.3.8.10) */
+#define IXGBE_RXPBSIZE(i) (0x03C00 + 4 * (i))   /* RW: RX packet buffer i < 8 size (8.2.3.8.9) */
 #define IXGBE_HLREG0    0x04240 /* RW: MAC core control 0 (8.2.3.22.8) */
 #define IXGBE_AUTOC     0x042A0 /* RW: auto-negotiation control, LMS (8.2.3.22.19) */
 #define IXGBE_LINKS     0x042A4 /* RO: link status (8.2.3.22.20) */
@@ -124,7 +125,8 @@
 #define IXGBE_IVAR_VALID 0x80u
 #define IXGBE_IVAR_RX_SHIFT(q) (16u * ((q) & 1u))
 #define IXGBE_EICR_LSC  (1u << 20)              /* link status change */
-/* EITR: the minimum gap between interrupts in 2 microsecond units, bits 11:3 (unverified). */
+/* EITR: the minimum gap between interrupts in 2 microsecond units, bits 11:3 (the field the
+ * Linux driver writes: its 50 microsecond setting is 200). */
 #define IXGBE_EITR_US(us) ((((uint32_t)(us) / 2) & 0x1FF) << 3)
 
 #define IXGBE_SRRCTL_BSIZEPKT_KB(kb) ((uint32_t)(kb) & 0x1F)  /* packet buffer, 1 KiB units */
@@ -141,35 +143,47 @@
 #define IXGBE_MRQC_IPV4     (1u << 17)
 #define IXGBE_RETA_ENTRIES  128
 
+/* RXPBSIZE: a receive packet buffer's size in bytes, in 1 KiB units (bits 19:10). The 82599
+ * has 512 KiB of receive packet buffer in all; Flow Director's table takes its allocation
+ * (PBALLOC) from it, so before FDIRCTRL is written buffer 0 must give that much back and
+ * buffers 1-7 (DCB's) must hold none (7.1.2.7.4; the Linux and DPDK drivers do the same). */
+#define IXGBE_RXPB_TOTAL        (512u * 1024)
+
 /* FDIRCTRL: PBALLOC 11b gives the filters 256 KiB of the receive packet buffer (8K perfect
  * filters, 7.1.2.7.4); PERFECT_MATCH; INIT_DONE reads 1 when the table is ready. */
 #define IXGBE_FDIRCTRL_PBALLOC_256K 3u
+#define IXGBE_FDIR_TABLE_BYTES  (256u * 1024)
 #define IXGBE_FDIRCTRL_INIT_DONE (1u << 3)
 #define IXGBE_FDIRCTRL_PERFECT  (1u << 4)
 #define IXGBE_FDIRCTRL_MAX_LEN(n) ((uint32_t)(n) << 24)   /* bucket chain length, 27:24 */
 #define IXGBE_FDIRCTRL_FULL_THRESH(n) ((uint32_t)(n) << 28)
-/* FDIRHASH: the bucket hash in 14:0 (15 bits with 256 KiB), valid in 15, and in perfect
- * mode a software index in 30:16 that names the filter for a remove. */
-#define IXGBE_FDIRHASH_BUCKET(h) ((uint32_t)(h) & 0x7FFF)
-#define IXGBE_FDIRHASH_VALID (1u << 15)
+/* FDIRHASH: the bucket hash in the low bits (13 bits for perfect filters with 256 KiB) and
+ * in perfect mode a software index in 30:16 that names the filter for a query and a remove.
+ * The Linux and DPDK drivers, whose perfect filters match on silicon, write nothing else. */
+#define IXGBE_FDIR_PERFECT_HASH_MASK 0x1FFFu
 #define IXGBE_FDIRHASH_SWIDX(i) (((uint32_t)(i) & 0x7FFF) << 16)
-/* FDIRCMD: CMD 1:0 (01 add, 10 remove; back to 00 when done), FILTER_UPDATE 3, L4TYPE 6:5
- * (10b TCP), QUEUE_EN 15, RX_QUEUE 22:16. */
+/* FDIRCMD: CMD 1:0 (01 add, 10 remove, 11 query; back to 00 when done), FILTER_VALID 2 (the
+ * query's answer), FILTER_UPDATE 3 (an add over an existing filter repoints it), flow type
+ * 7:5 (010b TCP over IPv4), LAST 11, QUEUE_EN 15, RX_QUEUE 22:16. */
 #define IXGBE_FDIRCMD_CMD(c)    ((c) & 3u)
 #define IXGBE_FDIRCMD_ADD       1u
 #define IXGBE_FDIRCMD_REMOVE    2u
+#define IXGBE_FDIRCMD_QUERY     3u
+#define IXGBE_FDIRCMD_VALID     (1u << 2)
 #define IXGBE_FDIRCMD_UPDATE    (1u << 3)
-#define IXGBE_FDIRCMD_L4_TCP    (2u << 5)
+#define IXGBE_FDIRCMD_FLOW(c)   (((c) >> 5) & 7u)
+#define IXGBE_FDIR_FLOW_TCPV4   2u
+#define IXGBE_FDIRCMD_L4_TCP    (IXGBE_FDIR_FLOW_TCPV4 << 5)
+#define IXGBE_FDIRCMD_LAST      (1u << 11)
 #define IXGBE_FDIRCMD_QUEUE_EN  (1u << 15)
 #define IXGBE_FDIRCMD_QUEUE(c)  (((c) >> 16) & 0x7Fu)
 #define IXGBE_FDIRCMD_RX_QUEUE(q) (((uint32_t)(q) & 0x7F) << 16)
-/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2) and the flexible bytes
- * (4); L4P (3) stays clear, so the L4 type FDIRCMD names is compared: with it set, a UDP
- * datagram, its ports masked by FDIRUDPM, would match a TCP filter whose port is 0. Bit
- * values checked against the Linux driver's use of FDIRM (L4P set only for port-less
- * filters). */
+/* FDIRM: ignore the VLAN id and priority (bits 0, 1), the VM pool (2), the flexible bytes
+ * (4) and the IPv6 destination (5); L4P (3) stays clear, so the flow type FDIRCMD names is
+ * compared (and hashed): with it set, a UDP datagram, its ports masked by FDIRUDPM, would
+ * match a TCP filter whose port is 0. Bit values as the Linux driver's FDIRM. */
 #define IXGBE_FDIRM_L4P 0x08u
-#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x17u
+#define IXGBE_FDIRM_IGNORE_ALL_BUT_TUPLE 0x37u
 
 /* The 82599's mark of a bad frame in an advanced receive descriptor's status_error: RXE
  * (CRC, length or symbol error), bit 29 of the extended error field (7.1.6.2). */

@@ -137,6 +137,20 @@ TEST(ixgbe, model_flags_a_queue_enabled_before_reset_completes)
 	free(m);
 }
 
+/* And strict enough to catch a Flow Director table started on packet buffer it was not given:
+ * the driver's attach leaves buffer 0 256 KiB; given all 512 back, FDIRCTRL is flagged. */
+TEST(ixgbe, model_flags_a_filter_table_over_the_packet_buffer)
+{
+	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);
+	EXPECT_EQ_U64(r.m->violations, 0);
+	EXPECT_EQ_U64(ixm_read(r.m, IXGBE_RXPBSIZE(0)), 256u << 10);
+	ixm_write(r.m, IXGBE_RXPBSIZE(0), 512u << 10);
+	ixm_write(r.m, IXGBE_FDIRCTRL, IXGBE_FDIRCTRL_PBALLOC_256K | IXGBE_FDIRCTRL_PERFECT);
+	EXPECT_EQ_U64(r.m->violations, 1);
+	EXPECT(strstr(r.m->first_violation, "RX packet buffers hold 512 KiB") != NULL);
+	rig_down(&r, 0);
+}
+
 TEST(ixgbe, link_comes_up_at_10g_on_sfi)
 {
 	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);
@@ -257,17 +271,50 @@ TEST(ixgbe, moving_a_group_reprograms_exactly_one_filter)
 	rig_down(&r, 3);
 }
 
-/* Two implementations of one reading of the hash (the driver's rotations, the model's
- * lib/toeplitz.c) agree; that reading itself is unverified (ixgbe_fdir.c). */
+/* Two implementations of the bucket hash (the driver's folded words, the model's stream laid
+ * out field by field) agree over keys, flow types, addresses and ports. */
 TEST(ixgbe, fdir_bucket_hash_matches_the_model)
 {
 	uint32_t x = 12345;
-	for (unsigned i = 0; i < 200; i++) {
+	for (unsigned i = 0; i < 400; i++) {
 		x = x * 1103515245u + 12345u;
 		uint32_t key = x ^ 0x5A5A5A5Au, a = x * 7, b = x * 13;
 		uint16_t s = (uint16_t)(x >> 3), d = (uint16_t)(x >> 11);
-		EXPECT_EQ_U64(ixgbe_fdir_hash(key, a, b, s, d), ixm_fdir_hash(key, a, b, s, d));
+		unsigned flow = i % 8;
+		EXPECT_EQ_U64(ixgbe_fdir_hash(key, flow, a, b, s, d),
+			      ixm_fdir_hash(key, flow, a, b, s, d));
 	}
+	/* The flow type is hashed: a TCP and a UDP filter on one port sit apart. */
+	unsigned apart = 0;
+	for (uint16_t port = 0; port < 64; port++)
+		apart += ixgbe_fdir_hash(0x3DAD14E2u, 2, 0, 0, port, 0) !=
+			 ixgbe_fdir_hash(0x3DAD14E2u, 1, 0, 0, port, 0);
+	EXPECT(apart > 32);
+}
+
+/* A group pointed nowhere is removed only after a query finds it; a remove the NIC's table
+ * does not need (the filter already gone) is not sent. */
+TEST(ixgbe, removing_a_group_queries_the_filter_first)
+{
+	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);
+	queues_up(&r, 1);
+	uint8_t f[60];
+	EXPECT_EQ_U64(ixgbe_fdir_point(r.e, 0x42, 1), 0);
+	unsigned adds = r.m->fdir_commands;
+	EXPECT_EQ_U64(ixgbe_fdir_point(r.e, 0x42, IXGBE_FDIR_NONE), 0);
+	EXPECT_EQ_U64(r.m->fdir_queries, 1);
+	EXPECT_EQ_U64(r.m->fdir_commands - adds, 1);
+	EXPECT_EQ_U64(ixm_filters(r.m), 0);
+	EXPECT_EQ_U64(ixm_receive(r.m, f, tcp_frame(f, CLIENT, 0x0042, SERVER, 80)), 0);
+	EXPECT_EQ_U64(ixgbe_fdir_point(r.e, 0x43, 1), 0);
+	memset(&r.m->filter[0x43], 0, sizeof(r.m->filter[0x43]));     /* the NIC lost it */
+	adds = r.m->fdir_commands;
+	EXPECT_EQ_U64(ixgbe_fdir_point(r.e, 0x43, IXGBE_FDIR_NONE), 0);
+	EXPECT_EQ_U64(r.m->fdir_queries, 2);
+	EXPECT_EQ_U64(r.m->fdir_commands, adds);
+	EXPECT_EQ_U64(r.e->fdir_queue[0x43], IXGBE_FDIR_NONE);
+	EXPECT_EQ_U64(r.m->violations, 0);
+	rig_down(&r, 1);
 }
 
 TEST(ixgbe, link_change_interrupt_goes_to_the_other_causes_entry)

@@ -46,6 +46,7 @@ static void reset_done(struct ixm *m)
 	R(m, IXGBE_RAH(0)) = MAC_HI | IXGBE_RAH_AV;
 	R(m, IXGBE_AUTOC) = m->eeprom_autoc;
 	R(m, IXGBE_AUTOC2) = m->eeprom_autoc2;
+	R(m, IXGBE_RXPBSIZE(0)) = 512u << 10;   /* all 512 KiB to buffer 0 */
 }
 
 void ixm_advance(struct ixm *m, unsigned ms)
@@ -175,6 +176,22 @@ static void write_ctrl(struct ixm *m, uint32_t v)
 
 static void ixm_fdir_command(struct ixm *m, uint32_t v);
 
+/* FDIRCTRL starts the table's initialisation (7.1.2.7.4): the receive packet buffers must
+ * already have left the table its PBALLOC share of the 512 KiB (64 KiB << (PBALLOC - 1)). */
+static void write_fdirctrl(struct ixm *m, uint32_t v)
+{
+	uint32_t held = 0, table = (v & 3) ? (64u << 10) << ((v & 3) - 1) : 0;
+	for (unsigned i = 0; i < 8; i++)
+		held += R(m, IXGBE_RXPBSIZE(i)) & 0x000FFC00u;  /* bits 19:10 */
+	if (!m->seen_dmaidone)
+		violation(m, "FDIRCTRL written before RDRXCTL.DMAIDONE was read");
+	if (held + table > (512u << 10))
+		violation(m, "FDIRCTRL asks %u KiB for filters while the RX packet buffers hold "
+			  "%u KiB of 512", table >> 10, held >> 10);
+	memset(m->filter, 0, sizeof(m->filter));
+	R(m, IXGBE_FDIRCTRL) = v | IXGBE_FDIRCTRL_INIT_DONE;
+}
+
 /* 4.6.3: until a reset has completed and software has read EEC.ARD and RDRXCTL.DMAIDONE
  * set, it may only mask interrupts, clear causes and reset. */
 static void check_init_order(struct ixm *m, uint32_t off)
@@ -217,12 +234,9 @@ void ixm_write(struct ixm *m, uint32_t off, uint32_t v)
 			m->link_starting = true;
 			m->link_up_at = m->now_ms + 5;
 		}
-	} else if (off == IXGBE_FDIRCTRL) {
-		if (!m->seen_dmaidone)
-			violation(m, "FDIRCTRL written before RDRXCTL.DMAIDONE was read");
-		memset(m->filter, 0, sizeof(m->filter));
-		R(m, off) = v | IXGBE_FDIRCTRL_INIT_DONE;
-	} else if (off == IXGBE_FDIRCMD)
+	} else if (off == IXGBE_FDIRCTRL)
+		write_fdirctrl(m, v);
+	else if (off == IXGBE_FDIRCMD)
 		ixm_fdir_command(m, v);
 	else if (off >= 0x01000 && off < 0x01000 + 0x40 * IXM_QUEUES && (off & 0x3F) == 0x28 &&
 		 is_queue_reg(off, 0x01000, &q))
@@ -236,17 +250,31 @@ void ixm_write(struct ixm *m, uint32_t off, uint32_t v)
 
 /* ---- Flow Director ---- */
 
-/* The bucket hash by the datasheet's Toeplitz-like reading (see ixgbe_fdir_hash for the
- * caveat), computed the model's own way: lib/toeplitz.c over the 32-bit key repeated. */
-uint32_t ixm_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+/* The bucket hash (7.1.2.7.15, as the Linux and DPDK drivers compute it), the model's own
+ * way: the 11-dword input stream laid out field by field, the 16-bit window of a folded
+ * word under each of the 32 key bits. Window j < 16 is of the stream's ten last dwords
+ * folded and turned by 16, plus (for j > 0) the first dword and its copy 16 bits up; window
+ * j >= 16 is of the fold plus the first dword and its copy 16 bits down. */
+uint32_t ixm_fdir_hash(uint32_t key, unsigned flow, uint32_t src, uint32_t dst, uint16_t sport,
+		       uint16_t dport)
 {
-	uint8_t k[16], in[12];
-	for (unsigned i = 0; i < 16; i++)
-		k[i] = (uint8_t)(key >> (24 - 8 * (i % 4)));
-	const uint32_t w[3] = { src, dst, (uint32_t)sport << 16 | dport };
-	for (unsigned i = 0; i < 12; i++)
-		in[i] = (uint8_t)(w[i / 4] >> (24 - 8 * (i % 4)));
-	return toeplitz_hash(k, sizeof(k), in, sizeof(in)) & 0x7FFF;
+	uint32_t stream[11] = { 0 };
+	stream[0] = (flow & 0xFFu) << 16;       /* VM pool 31:24 and VLAN 15:0 masked out */
+	stream[1] = dst;                        /* destination address, IPv4 in the first word */
+	stream[5] = src;
+	stream[9] = (uint32_t)sport << 16 | dport;
+	uint32_t fold = 0, first = stream[0];
+	for (unsigned i = 1; i < 11; i++)
+		fold ^= stream[i];
+	uint32_t turned = fold << 16 | fold >> 16, h = 0;
+	for (unsigned j = 0; j < 32; j++) {
+		if (!(key >> j & 1))
+			continue;
+		uint32_t word = j < 16 ? turned ^ (j ? first ^ first << 16 : 0)
+				       : fold ^ first ^ first >> 16;
+		h ^= word >> (j & 15);
+	}
+	return h & 0x1FFF;                      /* 13 bits: perfect filters, 256 KiB */
 }
 
 unsigned ixm_filters(const struct ixm *m)
@@ -257,37 +285,48 @@ unsigned ixm_filters(const struct ixm *m)
 	return n;
 }
 
-/* Add (a duplicate needs FILTER_UPDATE, which repoints the filter) or remove, at the
- * software index FDIRHASH names; the filter sits in the bucket the driver's hash chose. */
+static void fdir_add(struct ixm *m, struct ixm_filter *f, uint32_t hash, uint32_t v)
+{
+	if (f->used && !(v & IXGBE_FDIRCMD_UPDATE))
+		violation(m, "filter %u added twice without FILTER_UPDATE", hash >> 16);
+	f->used = true;
+	f->ipsa = R(m, IXGBE_FDIRIPSA);
+	f->ipda = R(m, IXGBE_FDIRIPDA);
+	f->port = R(m, IXGBE_FDIRPORT);
+	f->bucket = (uint16_t)(hash & 0x7FFF);
+	f->flow = (uint8_t)(v >> 5 & 7);
+	f->queue = (v & IXGBE_FDIRCMD_QUEUE_EN) ? (uint8_t)IXGBE_FDIRCMD_QUEUE(v) : 0;
+}
+
+/* Add (a duplicate needs FILTER_UPDATE, which repoints the filter), remove, or query (the
+ * answer in FILTER_VALID), at the software index and bucket FDIRHASH names: a perfect
+ * filter's bucket is 13 bits, so bits 15:13 must be clear. */
 static void ixm_fdir_command(struct ixm *m, uint32_t v)
 {
 	uint32_t hash = R(m, IXGBE_FDIRHASH), cmd = IXGBE_FDIRCMD_CMD(v);
 	struct ixm_filter *f = &m->filter[(hash >> 16) & (IXM_FILTERS - 1)];
-	R(m, IXGBE_FDIRCMD) = v;
-	if (!(R(m, IXGBE_FDIRCTRL) & IXGBE_FDIRCTRL_INIT_DONE) || !(hash & IXGBE_FDIRHASH_VALID)) {
-		violation(m, "FDIRCMD %08x before INIT_DONE or without a valid FDIRHASH", v);
+	bool here = f->used && f->bucket == (hash & 0x7FFF);
+	R(m, IXGBE_FDIRCMD) = v & ~IXGBE_FDIRCMD_VALID;
+	if (!(R(m, IXGBE_FDIRCTRL) & IXGBE_FDIRCTRL_INIT_DONE) || (hash & 0xE000)) {
+		violation(m, "FDIRCMD %08x before INIT_DONE or with FDIRHASH %08x", v, hash);
 		return;
 	}
 	if (cmd == IXGBE_FDIRCMD_ADD) {
-		if (f->used && !(v & IXGBE_FDIRCMD_UPDATE))
-			violation(m, "filter %u added twice without FILTER_UPDATE", hash >> 16);
-		f->used = true;
-		f->ipsa = R(m, IXGBE_FDIRIPSA);
-		f->ipda = R(m, IXGBE_FDIRIPDA);
-		f->port = R(m, IXGBE_FDIRPORT);
-		f->bucket = (uint16_t)IXGBE_FDIRHASH_BUCKET(hash);
-		f->l4type = (uint8_t)(v >> 5 & 3);
-		f->queue = (v & IXGBE_FDIRCMD_QUEUE_EN) ? (uint8_t)IXGBE_FDIRCMD_QUEUE(v) : 0;
+		fdir_add(m, f, hash, v);
 	} else if (cmd == IXGBE_FDIRCMD_REMOVE) {
-		if (!f->used)
+		if (!here)
 			violation(m, "filter %u removed but absent", hash >> 16);
 		f->used = false;
+	} else if (cmd == IXGBE_FDIRCMD_QUERY) {
+		m->fdir_queries++;
 	} else {
 		return;
 	}
-	m->fdir_commands++;
+	if (cmd != IXGBE_FDIRCMD_QUERY)
+		m->fdir_commands++;
 	if (m->fault != IXM_FDIR_CMD_STUCK)
-		R(m, IXGBE_FDIRCMD) = v & ~IXGBE_FDIRCMD_CMD(~0u);
+		R(m, IXGBE_FDIRCMD) = (v & ~IXGBE_FDIRCMD_CMD(~0u)) |
+				      (cmd == IXGBE_FDIRCMD_QUERY && here ? IXGBE_FDIRCMD_VALID : 0);
 }
 
 /* ---- the wire ---- */
@@ -346,13 +385,13 @@ static int fdir_match(struct ixm *m, const struct tuple *t)
 	uint32_t sa = t->src & ~R(m, IXGBE_FDIRSIP4M), da = t->dst & ~R(m, IXGBE_FDIRDIP4M);
 	uint16_t sp = t->sport & (uint16_t)~port_mask(pm, 0);
 	uint16_t dp = t->dport & (uint16_t)~port_mask(pm, 1);
-	uint32_t bucket = ixm_fdir_hash(R(m, IXGBE_FDIRHKEY), sa, da, sp, dp);
+	unsigned flow = t->tcp ? 2 : 1;         /* TCP/IPv4 010b, UDP/IPv4 001b */
+	uint32_t bucket = ixm_fdir_hash(R(m, IXGBE_FDIRHKEY), any_l4 ? 0 : flow, sa, da, sp, dp);
 	uint32_t port = (uint32_t)dp << 16 | sp;
-	unsigned l4type = t->tcp ? 2 : 1;
 	for (unsigned i = 0; i < IXM_FILTERS; i++) {
 		const struct ixm_filter *f = &m->filter[i];
 		if (f->used && f->bucket == bucket && f->ipsa == sa && f->ipda == da &&
-		    f->port == port && (any_l4 || f->l4type == l4type))
+		    f->port == port && (any_l4 || f->flow == flow))
 			return f->queue;
 	}
 	return -1;

@@ -33,7 +33,7 @@ struct ixm_filter {
 	bool used;
 	uint32_t ipsa, ipda, port;      /* the masked fields as FDIRIPSA, FDIRIPDA, FDIRPORT */
 	uint16_t bucket;                /* the bucket the driver's FDIRHASH named */
-	uint8_t l4type;                 /* FDIRCMD's L4TYPE: 1 UDP, 2 TCP */
+	uint8_t flow;                   /* FDIRCMD's flow type: 1 UDP/IPv4, 2 TCP/IPv4 */
 	uint8_t queue;
 };
 
@@ -48,7 +48,8 @@ struct ixm {
 	bool link_starting;
 	unsigned link_up_at;
 	struct ixm_filter filter[IXM_FILTERS];  /* by the software index of FDIRHASH */
-	unsigned fdir_commands;                 /* FDIRCMD commands taken */
+	unsigned fdir_commands;                 /* FDIRCMD adds and removes taken */
+	unsigned fdir_queries;                  /* FDIRCMD queries taken */
 	unsigned raised[IXM_ENTRIES];           /* MSI-X messages per table entry */
 	unsigned violations;                    /* out-of-order or forbidden accesses */
 	char first_violation[160];
@@ -65,8 +66,9 @@ void ixm_advance(struct ixm *m, unsigned ms);
 int ixm_receive(struct ixm *m, const uint8_t *frame, size_t len);
 /* Sends the next frame queue q holds (TDH != TDT) into out; its length, or -1 if none. */
 int ixm_transmit(struct ixm *m, unsigned q, uint8_t *out, size_t cap);
-/* The model's own bucket hash of a masked TCP/IPv4 tuple (FDIRHKEY key). */
-uint32_t ixm_fdir_hash(uint32_t key, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport);
+/* The model's own bucket hash of a masked IPv4 tuple of flow type flow (FDIRHKEY key). */
+uint32_t ixm_fdir_hash(uint32_t key, unsigned flow, uint32_t src, uint32_t dst, uint16_t sport,
+		       uint16_t dport);
 /* Filters in the table. */
 unsigned ixm_filters(const struct ixm *m);
 

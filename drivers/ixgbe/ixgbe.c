@@ -120,15 +120,18 @@ int ixgbe_reta_write(struct ixgbe *e, const uint8_t queue_of[IXGBE_RETA_ENTRIES]
 }
 
 /* Receive and transmit set-up that is not per queue (4.6.7, 4.6.8): CRC stripped (HLREG0 and
- * RDRXCTL must agree), broadcast accepted, CRC and padding added on transmit, the transmit
- * DMA on before any transmit queue is enabled (TXDCTL.ENABLE does not stick without it). */
+ * RDRXCTL must agree), RDRXCTL's fields with required values written so (RSC's first size 0,
+ * RSCACKC and FCOE_WRFIX 1, as the Linux driver writes them on the 82599 whatever RSC and
+ * FCoE do), broadcast accepted, CRC and padding added on transmit, the transmit DMA on
+ * before any transmit queue is enabled (TXDCTL.ENABLE does not stick without it). */
 static void ixgbe_mac_setup(struct ixgbe *e)
 {
 	for (uint32_t i = 0; i < 128; i++)
 		wr(e, IXGBE_MTA(i), 0);
 	wr(e, IXGBE_FCTRL, IXGBE_FCTRL_BAM);
 	wr(e, IXGBE_HLREG0, IXGBE_HLREG0_TXCRCEN | IXGBE_HLREG0_RXCRCSTRP | IXGBE_HLREG0_TXPADEN);
-	wr(e, IXGBE_RDRXCTL, rd(e, IXGBE_RDRXCTL) | IXGBE_RDRXCTL_CRCSTRIP);
+	wr(e, IXGBE_RDRXCTL, (rd(e, IXGBE_RDRXCTL) & ~IXGBE_RDRXCTL_RSCFRSTSIZE) |
+	   IXGBE_RDRXCTL_CRCSTRIP | IXGBE_RDRXCTL_RSCACKC | IXGBE_RDRXCTL_FCOE_WRFIX);
 	wr(e, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
 }
 

@@ -96,6 +96,9 @@
 #define IXGBE_EEC_ARD   (1u << 9)               /* EEPROM auto-read done */
 #define IXGBE_RDRXCTL_CRCSTRIP (1u << 1)        /* must match HLREG0.RXCRCSTRP */
 #define IXGBE_RDRXCTL_DMAIDONE (1u << 3)        /* DMA initialisation done */
+#define IXGBE_RDRXCTL_RSCFRSTSIZE (0x1Fu << 17) /* to be written 0 */
+#define IXGBE_RDRXCTL_RSCACKC (1u << 25)        /* to be written 1 */
+#define IXGBE_RDRXCTL_FCOE_WRFIX (1u << 26)     /* to be written 1 */
 #define IXGBE_RXCTRL_RXEN (1u << 0)
 #define IXGBE_DMATXCTL_TE (1u << 0)
 #define IXGBE_HLREG0_TXCRCEN  (1u << 0)         /* append the CRC */

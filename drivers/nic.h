@@ -97,8 +97,8 @@ static inline void nic_wr_tail(volatile uint32_t *tail, uint32_t v)
 #endif
 }
 
-/* Polls reg every millisecond, up to ms milliseconds, until (reg & bit) is set (want) or
- * clear; false if it never is. */
+/* Polls reg until (reg & bit) is set (want) or clear: a few hundred reads back to back, then
+ * once a millisecond for up to ms milliseconds; false if it never is. */
 bool nic_wait_bit(volatile uint8_t *regs, uint32_t reg, uint32_t bit, bool want, unsigned ms);
 
 /* Descriptor writes must reach memory before the tail write that hands them to the NIC;

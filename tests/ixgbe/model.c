@@ -79,6 +79,10 @@ uint32_t ixm_read(struct ixm *m, uint32_t off)
 	case IXGBE_RDRXCTL:
 		m->seen_dmaidone |= (v & IXGBE_RDRXCTL_DMAIDONE) != 0;
 		break;
+	case IXGBE_FDIRCMD:
+		if (m->fdir_busy_reads && m->fdir_busy_reads != ~0u && --m->fdir_busy_reads == 0)
+			v = R(m, off) = m->fdir_done;
+		break;
 	case IXGBE_EICR: case IXGBE_GPRC: case IXGBE_GPTC: case IXGBE_CRCERRS:
 		R(m, off) = 0;                  /* clear on read */
 		break;
@@ -306,6 +310,8 @@ static void ixm_fdir_command(struct ixm *m, uint32_t v)
 	uint32_t hash = R(m, IXGBE_FDIRHASH), cmd = IXGBE_FDIRCMD_CMD(v);
 	struct ixm_filter *f = &m->filter[(hash >> 16) & (IXM_FILTERS - 1)];
 	bool here = f->used && f->bucket == (hash & 0x7FFF);
+	if (m->fdir_busy_reads)
+		violation(m, "FDIRCMD %08x written while the last command is not done", v);
 	R(m, IXGBE_FDIRCMD) = v & ~IXGBE_FDIRCMD_VALID;
 	if (!(R(m, IXGBE_FDIRCTRL) & IXGBE_FDIRCTRL_INIT_DONE) || (hash & 0xE000)) {
 		violation(m, "FDIRCMD %08x before INIT_DONE or with FDIRHASH %08x", v, hash);
@@ -324,9 +330,10 @@ static void ixm_fdir_command(struct ixm *m, uint32_t v)
 	}
 	if (cmd != IXGBE_FDIRCMD_QUERY)
 		m->fdir_commands++;
-	if (m->fault != IXM_FDIR_CMD_STUCK)
-		R(m, IXGBE_FDIRCMD) = (v & ~IXGBE_FDIRCMD_CMD(~0u)) |
-				      (cmd == IXGBE_FDIRCMD_QUERY && here ? IXGBE_FDIRCMD_VALID : 0);
+	/* Done a few reads later, as silicon takes microseconds (or never, with the fault). */
+	m->fdir_done = (v & ~IXGBE_FDIRCMD_CMD(~0u)) |
+		       (cmd == IXGBE_FDIRCMD_QUERY && here ? IXGBE_FDIRCMD_VALID : 0);
+	m->fdir_busy_reads = m->fault == IXM_FDIR_CMD_STUCK ? ~0u : IXM_FDIR_READS;
 }
 
 /* ---- the wire ---- */

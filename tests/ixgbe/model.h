@@ -18,6 +18,7 @@
 #define IXM_QUEUES      16
 #define IXM_FILTERS     8192    /* perfect filters with PBALLOC 256 KiB (7.1.2.7.4) */
 #define IXM_ENTRIES     64      /* MSI-X table entries of the 82599 */
+#define IXM_FDIR_READS  3       /* a filter command is done by the third read of FDIRCMD */
 
 /* What the model does wrong on purpose, for the tests of the driver's error paths. */
 enum ixm_fault {
@@ -50,6 +51,8 @@ struct ixm {
 	struct ixm_filter filter[IXM_FILTERS];  /* by the software index of FDIRHASH */
 	unsigned fdir_commands;                 /* FDIRCMD adds and removes taken */
 	unsigned fdir_queries;                  /* FDIRCMD queries taken */
+	unsigned fdir_busy_reads;               /* reads of FDIRCMD before the command is done */
+	uint32_t fdir_done;                     /* what FDIRCMD reads once it is */
 	unsigned raised[IXM_ENTRIES];           /* MSI-X messages per table entry */
 	unsigned violations;                    /* out-of-order or forbidden accesses */
 	char first_violation[160];

@@ -224,6 +224,8 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 	if (err)
 		return err;
 	wr(e, IXGBE_GPIE, IXGBE_GPIE_MSIX_MODE | IXGBE_GPIE_EIAME | IXGBE_GPIE_PBA);
+	wr(e, IXGBE_EIAM_EX(0), 0);     /* no entry masked as its message goes out: the */
+	wr(e, IXGBE_EIAM_EX(1), 0);     /* handlers never unmask a queue's entry again */
 	ivar_rx(e, 0, 0);
 	wr(e, IXGBE_IVAR_MISC, (IXGBE_IVAR_VALID | 1) << 8);
 	entry_unmask(e, 0, throttle_us);
@@ -233,8 +235,8 @@ int ixgbe_irq_msix(struct ixgbe *e, uint32_t apic_id, uint8_t vec_queue, uint8_t
 }
 
 /* Whether reading EICR clears it depends on GPIE (8.2.3.5.1; UNVERIFIED which bit): writing
- * back what was read clears it either way, EICR being write-1-to-clear. EIAME may have
- * masked the other causes as the message went out: they are unmasked again. */
+ * back what was read clears it either way, EICR being write-1-to-clear. The link change
+ * stays unmasked (EIAM_EX is 0); EIMS is written again all the same, one write a change. */
 uint32_t ixgbe_irq_other(struct ixgbe *e)
 {
 	uint32_t eicr = rd(e, IXGBE_EICR);

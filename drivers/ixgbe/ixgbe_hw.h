@@ -31,6 +31,7 @@
 #define IXGBE_IVAR_MISC 0x00A00 /* RW: other causes to a vector (8.2.3.5.16) */
 #define IXGBE_EIMS_EX(i) (0x00AA0 + 4 * (i))    /* RW: mask set, vectors 32i..32i+31 (8.2.3.5.8) */
 #define IXGBE_EIMC_EX(i) (0x00AB0 + 4 * (i))    /* WO: mask clear, likewise (8.2.3.5.9) */
+#define IXGBE_EIAM_EX(i) (0x00AD0 + 4 * (i))    /* RW: auto-mask, likewise (8.2.3.5) */
 #define IXGBE_RDRXCTL   0x02F00 /* RW: receive DMA control; DMAIDONE RO (8.2.3.8.8) */
 #define IXGBE_RXCTRL    0x03000 /* RW: receive control, RXEN (8.2.3.8.10) */
 #define IXGBE_RXPBSIZE(i) (0x03C00 + 4 * (i))   /* RW: RX packet buffer i < 8 size (8.2.3.8.9) */

@@ -201,6 +201,29 @@ TEST(ixgbe, a_frame_each_way_through_each_of_4_queues)
 
 /* rss_key_symmetric: the segment and its reply hash alike, so one queue sees both; the
  * table spreads flows, so "alike" is not "everything on one queue". */
+/* Nothing unmasks a queue's MSI-X entry after its message: each frame raises one. (The
+ * model auto-masks every entry out of reset unless EIAM_EX says otherwise.) */
+TEST(ixgbe, every_frame_raises_its_queues_interrupt)
+{
+	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);
+	EXPECT_EQ_U64(ixgbe_irq_msix(r.e, 0, 0x30, 0x31, 0), 0);
+	queues_up(&r, 1);
+	uint8_t reta[IXGBE_RETA_ENTRIES], f[60];
+	memset(reta, 1, sizeof(reta));
+	EXPECT_EQ_U64(ixgbe_reta_write(r.e, reta), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		struct got g = { 0 };
+		EXPECT_EQ_U64(ixm_receive(r.m, f, tcp_frame(f, CLIENT, (uint16_t)(40000 + i),
+							     SERVER, 80)), 1);
+		EXPECT_EQ_U64(r.m->raised[2], i + 1);
+		EXPECT_EQ_U64(adv_queue_poll(queue(&r, 1), take, &g, 8), 1);
+	}
+	ixgbe_ops.irq_test(r.e);
+	ixgbe_ops.irq_test(r.e);
+	EXPECT_EQ_U64(r.m->raised[1], 2);               /* the other causes' entry likewise */
+	rig_down(&r, 1);
+}
+
 TEST(ixgbe, rss_sends_both_directions_of_a_flow_to_one_queue)
 {
 	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);

@@ -47,6 +47,8 @@ static void reset_done(struct ixm *m)
 	R(m, IXGBE_AUTOC) = m->eeprom_autoc;
 	R(m, IXGBE_AUTOC2) = m->eeprom_autoc2;
 	R(m, IXGBE_RXPBSIZE(0)) = 512u << 10;   /* all 512 KiB to buffer 0 */
+	R(m, IXGBE_EIAM_EX(0)) = 0xFFFFFFFF;    /* the worst case: every entry auto-masks */
+	R(m, IXGBE_EIAM_EX(1)) = 0xFFFFFFFF;
 }
 
 void ixm_advance(struct ixm *m, unsigned ms)
@@ -99,13 +101,21 @@ static bool is_queue_reg(uint32_t off, uint32_t base, unsigned *q)
 }
 
 /* An MSI-X message from table entry, if its cause is unmasked (EIMS for entries below 16,
- * EIMS_EX for all). */
+ * EIMS_EX for all); with GPIE.EIAME, the entry's EIAM_EX bit masks it as the message goes
+ * out, until software unmasks it. */
 static void raise_entry(struct ixm *m, unsigned entry)
 {
+	uint32_t bit = 1u << (entry % 32);
 	bool on = (entry < 16 && (R(m, IXGBE_EIMS) >> entry & 1)) ||
-		  (R(m, IXGBE_EIMS_EX(entry / 32)) >> (entry % 32) & 1);
-	if (entry < IXM_ENTRIES && on && (R(m, IXGBE_GPIE) & IXGBE_GPIE_MSIX_MODE))
-		m->raised[entry]++;
+		  (R(m, IXGBE_EIMS_EX(entry / 32)) & bit);
+	if (entry >= IXM_ENTRIES || !on || !(R(m, IXGBE_GPIE) & IXGBE_GPIE_MSIX_MODE))
+		return;
+	m->raised[entry]++;
+	if ((R(m, IXGBE_GPIE) & IXGBE_GPIE_EIAME) && (R(m, IXGBE_EIAM_EX(entry / 32)) & bit)) {
+		R(m, IXGBE_EIMS_EX(entry / 32)) &= ~bit;
+		if (entry < 16)
+			R(m, IXGBE_EIMS) &= ~bit;
+	}
 }
 
 /* IVAR(n) (8.2.3.5.15): byte 0 is RX queue 2n, byte 2 RX queue 2n + 1; written out here

@@ -90,7 +90,7 @@ enum urpc_rcall_op {
 	RCALL_SPAWN = 3,
 	RCALL_KILL = 4,         /* data: u32 pid; reply status 0 or -errno */
 	RCALL_LISTENERS = 5,    /* reply: one struct sys_listener per listener; status = count */
-	RCALL_NETSUM = 6,       /* reply: one struct sys_netsum, in three pieces */
+	RCALL_NETSUM = 6,       /* reply: one struct sys_netsum, in pieces (syscall.c) */
 	RCALL_LOAD = 7,         /* reply: one struct sys_load, in twelve pieces */
 	RCALL_MOVES = 8,        /* to kernel 0; reply: one struct sys_load_move per move in its
 				   log, oldest first; status = count */

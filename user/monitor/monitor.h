@@ -7,8 +7,10 @@
  *      (SYS_STEER's table: owners, moves in flight, kernels that can own groups);
  *   2. the policy (net/balance.h: the one policy, shared with tools/lbsim) decides, from
  *      the kernels that may own groups (alive, able to, and listening on every port kernel 0
- *      listens on, as kernel 0's spread asks of them, net/steer.h) and the reports' ages, so
- *      that a late or missing report moves nothing;
+ *      listens on: stricter than kernel 0's spread, net/steer.h, which needs some port, since
+ *      a group moved for load should land where all of its connections are served, not be
+ *      handed on frame by frame) and the reports' ages, so that a late or missing report
+ *      moves nothing;
  *   3. each move goes through SYS_STEER's move (the move exchange, kernel/netmove.h): nothing
  *      else changes the table. A line on the console says each move and why, and kernel 0's
  *      log keeps the last ones (LOAD_NOTE) for /status and `monitor show`.

@@ -65,6 +65,9 @@ uefi)
 	vars=$(mktemp "${TMPDIR:-/tmp}/flotilla-vars.XXXXXX")
 	trap 'rm -f "$vars"' EXIT
 	cp "$vars_src" "$vars"
+	# The exec below replaces this shell, so the trap never runs once QEMU does: a watcher
+	# removes the copy when this pid (then QEMU's, or timeout's) is gone.
+	( while kill -0 $$ 2>/dev/null; do sleep 1; done; rm -f "$vars" ) >/dev/null 2>&1 </dev/null &
 	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
 	       -drive "if=pflash,format=raw,unit=1,file=$vars")
 	;;

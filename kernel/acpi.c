@@ -19,6 +19,7 @@
 #define FADT_FLAGS      112
 #define FADT_X_PM_TMR   208     /* generic address structure: space, width, offset, size, addr */
 #define FADT_TMR_VAL_EXT (1u << 8)
+#define PA_LIMIT        (1ull << 52)    /* x86-64's widest physical address (SDM Vol. 3 4.1.4) */
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -32,16 +33,25 @@ static bool checksum_ok(const uint8_t *p, size_t len)
 	return sum == 0;
 }
 
+/* A table address is firmware's word: a range that wraps or lies past the physical address
+ * space is no memory, and is never handed to a map that would compute pa + len. */
+static const uint8_t *map_range(const struct acpi_mem *mem, uint64_t pa, uint32_t len)
+{
+	if (pa >= PA_LIMIT || len > PA_LIMIT - pa)
+		return NULL;
+	return mem->map(mem->ctx, pa, len);
+}
+
 /* Maps a whole table after checking its header: NULL if unreadable, too short or corrupt. */
 static const uint8_t *map_sdt(const struct acpi_mem *mem, uint64_t pa, uint32_t *len)
 {
-	const uint8_t *h = mem->map(mem->ctx, pa, SDT_HEADER);
+	const uint8_t *h = map_range(mem, pa, SDT_HEADER);
 	if (!h)
 		return NULL;
 	*len = rd32(h + 4);
 	if (*len < SDT_HEADER || *len > SDT_MAX_LEN)
 		return NULL;
-	const uint8_t *t = mem->map(mem->ctx, pa, *len);
+	const uint8_t *t = map_range(mem, pa, *len);
 	return t && checksum_ok(t, *len) ? t : NULL;
 }
 

@@ -115,12 +115,24 @@ static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *info)
 								t[off + 10], t[off + 11] };
 }
 
+/* The PM timer is read with IN: an address past the 64 KiB I/O space (SDM Vol. 1 19.3) is
+ * not a port, and neither is 0 ("none"). */
+static bool io_port(uint64_t a)
+{
+	return a && a <= 0xFFFF;
+}
+
 static void parse_fadt(const uint8_t *t, uint32_t len, struct acpi_info *info)
 {
-	if (len >= FADT_X_PM_TMR + 12 && t[FADT_X_PM_TMR] == 1 && rd64(t + FADT_X_PM_TMR + 4))
-		info->pm_timer_port = (uint32_t)rd64(t + FADT_X_PM_TMR + 4);    /* space 1: I/O */
-	else if (len >= FADT_PM_TMR_BLK + 4)
-		info->pm_timer_port = rd32(t + FADT_PM_TMR_BLK);
+	uint64_t x = 0, blk = 0;
+	if (len >= FADT_X_PM_TMR + 12 && t[FADT_X_PM_TMR] == 1)        /* space 1: system I/O */
+		x = rd64(t + FADT_X_PM_TMR + 4);
+	if (len >= FADT_PM_TMR_BLK + 4)
+		blk = rd32(t + FADT_PM_TMR_BLK);
+	if (io_port(x))
+		info->pm_timer_port = (uint32_t)x;
+	else if (io_port(blk))
+		info->pm_timer_port = (uint32_t)blk;
 	if (len >= FADT_FLAGS + 4)
 		info->pm_timer_32bit = rd32(t + FADT_FLAGS) & FADT_TMR_VAL_EXT;
 	info->have_fadt = true;

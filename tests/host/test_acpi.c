@@ -259,3 +259,35 @@ TEST(acpi, table_address_past_physical_space_is_not_mapped)
 	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == -EINVAL && why);
 	EXPECT(!asked_out_of_space);
 }
+
+/* Rewrites the FADT build_all made (the third table) with PM_TMR_BLK blk and, when x is not
+ * 0, an X_PM_TMR_BLK in system I/O space at x. */
+static void set_pm_timer(const uint8_t rsdp[36], uint32_t blk, uint64_t x)
+{
+	uint64_t xsdt, fadt;
+	memcpy(&xsdt, rsdp + 24, 8);
+	memcpy(&fadt, fm.buf + xsdt + 36 + 2 * 8, 8);
+	put32(fm.buf + fadt + 76, blk);
+	fm.buf[fadt + 208] = x ? 1 : 0;
+	put64(fm.buf + fadt + 212, x);
+	fix_checksum(fm.buf + fadt, 244, 9);
+}
+
+TEST(acpi, pm_timer_outside_io_space_is_not_a_port)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { fake_map, &fm };
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x43414600, 0);              /* no port: reads would go to 0x4600 */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0);
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x608, 0x10408);             /* X_PM_TMR_BLK no port: PM_TMR_BLK */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0x608);
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x608, 0xB008);              /* both ports: X_PM_TMR_BLK wins */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0xB008);
+}

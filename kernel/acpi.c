@@ -107,12 +107,15 @@ static int parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *info, co
 	return 0;
 }
 
+/* An entry decodes buses start..end (PCI Firmware spec 3.2, 4.1.2); one ending before it
+ * starts describes no bus, and pci_init would size its ECAM window from end - start + 1. */
 static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *info)
 {
 	for (uint32_t off = MCFG_ENTRIES; off + MCFG_ENTRY_LEN <= len && info->nmcfg < ACPI_MAX_MCFG;
 	     off += MCFG_ENTRY_LEN)
-		info->mcfg[info->nmcfg++] = (struct acpi_mcfg){ rd64(t + off), rd16(t + off + 8),
-								t[off + 10], t[off + 11] };
+		if (t[off + 10] <= t[off + 11])
+			info->mcfg[info->nmcfg++] = (struct acpi_mcfg){ rd64(t + off), rd16(t + off + 8),
+									t[off + 10], t[off + 11] };
 }
 
 /* The PM timer is read with IN: an address past the 64 KiB I/O space (SDM Vol. 1 19.3) is

@@ -291,3 +291,23 @@ TEST(acpi, pm_timer_outside_io_space_is_not_a_port)
 	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
 	EXPECT_EQ_U64(info.pm_timer_port, 0xB008);
 }
+
+TEST(acpi, mcfg_entry_ending_before_it_starts_is_skipped)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { fake_map, &fm };
+	build_all(&fm, rsdp);
+	uint64_t xsdt, mcfg;
+	memcpy(&xsdt, rsdp + 24, 8);
+	memcpy(&mcfg, fm.buf + xsdt + 36 + 8, 8);
+	fm.buf[mcfg + 44 + 10] = 254;                   /* buses 254..255: fine */
+	fix_checksum(fm.buf + mcfg, 60, 9);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.nmcfg, 1);
+	fm.buf[mcfg + 44 + 11] = 48;                    /* buses 254..48: none */
+	fix_checksum(fm.buf + mcfg, 60, 9);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.nmcfg, 0);
+	EXPECT_EQ_U64(info.ncpus, 3);
+}

@@ -10,6 +10,7 @@
 
 #define NIC_BUF_SIZE    2048    /* receive and transmit buffers: one frame each, no jumbo */
 #define NIC_FRAME_MAX   1514    /* without the CRC, which the NIC adds and strips */
+#define NIC_FRAME_MIN   14      /* an Ethernet header: a shorter receive holds no frame */
 #define NIC_TX_BATCH    32      /* frames held back from the NIC at most */
 
 /* What the NIC says of a received frame beside its bytes. */
@@ -17,6 +18,16 @@ struct nic_rx_info {
 	uint32_t rss_hash;      /* the Toeplitz hash (lib/toeplitz.h) of its TCP/IPv4 4-tuple */
 	bool rss_tcp4;          /* the NIC hashed it as TCP/IPv4: rss_hash is that hash */
 };
+
+/* A receive descriptor's write-back comes from the device: it is handed up only if it holds
+ * a whole frame (EOP: with 2 KiB buffers and no jumbo frames none spans buffers), not marked
+ * bad, with a length from an Ethernet header to the buffer's size; else it is counted and
+ * dropped. Callers read each field from the descriptor once, so that the length checked is
+ * the length delivered whatever the device writes meanwhile. */
+static inline bool nic_rx_whole(bool eop, bool bad, uint16_t len)
+{
+	return eop && !bad && len >= NIC_FRAME_MIN && len <= NIC_BUF_SIZE;
+}
 
 typedef void (*nic_deliver_fn)(void *arg, const uint8_t *frame, size_t len,
 			       const struct nic_rx_info *info);

@@ -19,6 +19,7 @@
 #define FADT_FLAGS      112
 #define FADT_X_PM_TMR   208     /* generic address structure: space, width, offset, size, addr */
 #define FADT_TMR_VAL_EXT (1u << 8)
+#define PA_LIMIT        (1ull << 52)    /* x86-64's widest physical address (SDM Vol. 3 4.1.4) */
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -32,16 +33,25 @@ static bool checksum_ok(const uint8_t *p, size_t len)
 	return sum == 0;
 }
 
+/* A table address is firmware's word: a range that wraps or lies past the physical address
+ * space is no memory, and is never handed to a map that would compute pa + len. */
+static const uint8_t *map_range(const struct acpi_mem *mem, uint64_t pa, uint32_t len)
+{
+	if (pa >= PA_LIMIT || len > PA_LIMIT - pa)
+		return NULL;
+	return mem->map(mem->ctx, pa, len);
+}
+
 /* Maps a whole table after checking its header: NULL if unreadable, too short or corrupt. */
 static const uint8_t *map_sdt(const struct acpi_mem *mem, uint64_t pa, uint32_t *len)
 {
-	const uint8_t *h = mem->map(mem->ctx, pa, SDT_HEADER);
+	const uint8_t *h = map_range(mem, pa, SDT_HEADER);
 	if (!h)
 		return NULL;
 	*len = rd32(h + 4);
 	if (*len < SDT_HEADER || *len > SDT_MAX_LEN)
 		return NULL;
-	const uint8_t *t = mem->map(mem->ctx, pa, *len);
+	const uint8_t *t = map_range(mem, pa, *len);
 	return t && checksum_ok(t, *len) ? t : NULL;
 }
 
@@ -97,20 +107,35 @@ static int parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *info, co
 	return 0;
 }
 
+/* An entry decodes buses start..end (PCI Firmware spec 3.2, 4.1.2); one ending before it
+ * starts describes no bus, and pci_init would size its ECAM window from end - start + 1. */
 static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *info)
 {
 	for (uint32_t off = MCFG_ENTRIES; off + MCFG_ENTRY_LEN <= len && info->nmcfg < ACPI_MAX_MCFG;
 	     off += MCFG_ENTRY_LEN)
-		info->mcfg[info->nmcfg++] = (struct acpi_mcfg){ rd64(t + off), rd16(t + off + 8),
-								t[off + 10], t[off + 11] };
+		if (t[off + 10] <= t[off + 11])
+			info->mcfg[info->nmcfg++] = (struct acpi_mcfg){ rd64(t + off), rd16(t + off + 8),
+									t[off + 10], t[off + 11] };
+}
+
+/* The PM timer is read with IN: an address past the 64 KiB I/O space (SDM Vol. 1 19.3) is
+ * not a port, and neither is 0 ("none"). */
+static bool io_port(uint64_t a)
+{
+	return a && a <= 0xFFFF;
 }
 
 static void parse_fadt(const uint8_t *t, uint32_t len, struct acpi_info *info)
 {
-	if (len >= FADT_X_PM_TMR + 12 && t[FADT_X_PM_TMR] == 1 && rd64(t + FADT_X_PM_TMR + 4))
-		info->pm_timer_port = (uint32_t)rd64(t + FADT_X_PM_TMR + 4);    /* space 1: I/O */
-	else if (len >= FADT_PM_TMR_BLK + 4)
-		info->pm_timer_port = rd32(t + FADT_PM_TMR_BLK);
+	uint64_t x = 0, blk = 0;
+	if (len >= FADT_X_PM_TMR + 12 && t[FADT_X_PM_TMR] == 1)        /* space 1: system I/O */
+		x = rd64(t + FADT_X_PM_TMR + 4);
+	if (len >= FADT_PM_TMR_BLK + 4)
+		blk = rd32(t + FADT_PM_TMR_BLK);
+	if (io_port(x))
+		info->pm_timer_port = (uint32_t)x;
+	else if (io_port(blk))
+		info->pm_timer_port = (uint32_t)blk;
 	if (len >= FADT_FLAGS + 4)
 		info->pm_timer_32bit = rd32(t + FADT_FLAGS) & FADT_TMR_VAL_EXT;
 	info->have_fadt = true;

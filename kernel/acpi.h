@@ -55,7 +55,8 @@ struct acpi_info {
 };
 
 /* How the parser reaches a physical range: a pointer to len readable bytes, or NULL. What
- * it returns must stay readable until acpi_parse returns. */
+ * it returns must stay readable until acpi_parse returns. The parser asks only for ranges
+ * below 2^52 (so pa + len never wraps), whatever addresses the tables hold. */
 struct acpi_mem {
 	const void *(*map)(void *ctx, uint64_t pa, size_t len);
 	void *ctx;

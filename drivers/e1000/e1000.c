@@ -286,10 +286,10 @@ static unsigned e1000_poll(struct e1000 *e, nic_deliver_fn deliver, void *arg, u
 		if (!(d->status & E1000_RXD_DD))
 			break;
 		nic_dma_barrier();
-		/* Frames that span buffers cannot happen with 2 KiB buffers and no jumbo frames;
-		 * one that claims to is counted and dropped. */
-		if ((d->status & E1000_RXD_EOP) && !d->errors && d->length <= NIC_BUF_SIZE) {
-			deliver(arg, e->q.rx_buf[i], d->length, &no_hash);
+		uint8_t st = d->status, errors = d->errors;
+		uint16_t len = d->length;
+		if (nic_rx_whole(st & E1000_RXD_EOP, errors, len)) {
+			deliver(arg, e->q.rx_buf[i], len, &no_hash);
 			e->rx_frames++;
 		} else {
 			e->rx_errors++;

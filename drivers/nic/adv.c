@@ -87,15 +87,14 @@ bool adv_rx_pending(const struct adv_rx_ring *r)
 	return r->desc[adv_rx_slot(r->next)].wb.status_error & ADV_RXD_DD;
 }
 
-/* One filled descriptor: delivered if it holds a whole good frame, else counted. A frame
- * that spans buffers cannot happen with 2 KiB buffers and no jumbo frames; one that claims
- * to is dropped, as is one the NIC marks bad. */
+/* One filled descriptor: delivered if it holds a whole good frame (nic_rx_whole), else
+ * counted in errors. */
 static void rx_take(struct adv_rx_ring *r, volatile union adv_rx_desc *d, const uint8_t *buf,
 		    nic_deliver_fn deliver, void *arg)
 {
 	uint32_t st = d->wb.status_error;
 	uint16_t len = d->wb.length;
-	if ((st & ADV_RXD_EOP) && !(st & r->err_mask) && len <= NIC_BUF_SIZE) {
+	if (nic_rx_whole(st & ADV_RXD_EOP, st & r->err_mask, len)) {
 		struct nic_rx_info info = {
 			.rss_hash = d->wb.rss_hash,
 			.rss_tcp4 = ADV_RXD_RSS_TYPE(d->wb.pkt_info) == ADV_RSS_TYPE_TCPIPV4,

@@ -15,7 +15,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-function \
 	       -fno-omit-frame-pointer -DLIB_HOST_TEST -I. -MMD -MP
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 
-FUZZ_TARGETS := eth tcp http elf cpio mb2 urpc
+FUZZ_TARGETS := eth tcp http elf cpio mb2 acpi urpc
 
 FUZZ_LIB  := lib/string.c lib/format.c
 FUZZ_NET  := net/eth.c net/arp.c net/ipv4.c net/ip_reass.c net/udp.c net/dhcp.c net/stats.c lib/siphash.c \
@@ -27,6 +27,7 @@ FUZZ_SRCS_http := tests/fuzz/fuzz_http.c user/httpd/http.c user/httpd/httpdate.c
 FUZZ_SRCS_elf  := tests/fuzz/fuzz_elf.c kernel/elf.c $(FUZZ_LIB)
 FUZZ_SRCS_cpio := tests/fuzz/fuzz_cpio.c kernel/initrd.c $(FUZZ_LIB)
 FUZZ_SRCS_mb2  := tests/fuzz/fuzz_mb2.c kernel/mb2.c $(FUZZ_LIB)
+FUZZ_SRCS_acpi := tests/fuzz/fuzz_acpi.c kernel/acpi.c $(FUZZ_LIB)
 FUZZ_SRCS_urpc := tests/fuzz/fuzz_urpc.c tests/fuzz/kernel_stubs.c kernel/urpc/peer.c kernel/cost.c \
 		  kernel/urpc/urpc.c kernel/urpc/shared.c kernel/urpc/pool.c kernel/netshare.c \
 		  kernel/netsteer.c kernel/netmove.c kernel/netports.c net/move.c \

@@ -32,6 +32,9 @@ HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c
 HOST_TEST_SRCS += tests/host/test_ixgbe.c tests/host/test_ixgbe_ctl.c
+# The e1000's receive path over the same shim.
+HOST_LIB_SRCS  += drivers/e1000/e1000.c
+HOST_TEST_SRCS += tests/host/test_e1000_rx.c
 # lbsim, the load balancer's simulator (tools/lbsim/), around net/balance.c.
 HOST_LIB_SRCS  += tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c tools/lbsim/policy.c
 HOST_TEST_SRCS += tests/host/test_lbsim.c

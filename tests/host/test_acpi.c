@@ -214,3 +214,100 @@ TEST(acpi, corrupt_madt_is_not_believed)
 	put32(fm.buf + madt + 4, 0x7FFFFFFF);   /* absurd length */
 	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == -ENOENT);
 }
+
+/* A map that notes a range no kernel could map (wrapping, or past the 52-bit physical space)
+ * instead of computing pa + len with it as a naive map would. */
+static bool asked_out_of_space;
+
+static const void *noting_map(void *ctx, uint64_t pa, size_t len)
+{
+	if (pa >= (1ull << 52) || len > (1ull << 52) - pa) {
+		asked_out_of_space = true;
+		return NULL;
+	}
+	return fake_map(ctx, pa, len);
+}
+
+/* Rewrites the XSDT's last entry (build_all's pointer at zeros) to pa. */
+static void set_last_xsdt_entry(const uint8_t rsdp[36], uint64_t pa)
+{
+	uint64_t x;
+	memcpy(&x, rsdp + 24, 8);
+	put64(fm.buf + x + 36 + 3 * 8, pa);
+	fix_checksum(fm.buf + x, 36 + 4 * 8, 9);
+}
+
+TEST(acpi, table_address_past_physical_space_is_not_mapped)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { noting_map, &fm };
+	const uint64_t bad[] = { 0xFFFFFFFFFFFFFF00ull, 0xFFFFFFFFFFFFFFF0ull, (1ull << 52) - 8,
+				 1ull << 63 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		build_all(&fm, rsdp);
+		set_last_xsdt_entry(rsdp, bad[i]);
+		asked_out_of_space = false;
+		EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+		EXPECT(!asked_out_of_space);
+		EXPECT_EQ_U64(info.ncpus, 3);
+	}
+	build_all(&fm, rsdp);
+	put64(rsdp + 24, 0xFFFFFFFFFFFFFFE0ull);        /* the XSDT itself */
+	fix_checksum(rsdp, 36, 32);
+	asked_out_of_space = false;
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == -EINVAL && why);
+	EXPECT(!asked_out_of_space);
+}
+
+/* Rewrites the FADT build_all made (the third table) with PM_TMR_BLK blk and, when x is not
+ * 0, an X_PM_TMR_BLK in system I/O space at x. */
+static void set_pm_timer(const uint8_t rsdp[36], uint32_t blk, uint64_t x)
+{
+	uint64_t xsdt, fadt;
+	memcpy(&xsdt, rsdp + 24, 8);
+	memcpy(&fadt, fm.buf + xsdt + 36 + 2 * 8, 8);
+	put32(fm.buf + fadt + 76, blk);
+	fm.buf[fadt + 208] = x ? 1 : 0;
+	put64(fm.buf + fadt + 212, x);
+	fix_checksum(fm.buf + fadt, 244, 9);
+}
+
+TEST(acpi, pm_timer_outside_io_space_is_not_a_port)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { fake_map, &fm };
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x43414600, 0);              /* no port: reads would go to 0x4600 */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0);
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x608, 0x10408);             /* X_PM_TMR_BLK no port: PM_TMR_BLK */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0x608);
+	build_all(&fm, rsdp);
+	set_pm_timer(rsdp, 0x608, 0xB008);              /* both ports: X_PM_TMR_BLK wins */
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.pm_timer_port, 0xB008);
+}
+
+TEST(acpi, mcfg_entry_ending_before_it_starts_is_skipped)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { fake_map, &fm };
+	build_all(&fm, rsdp);
+	uint64_t xsdt, mcfg;
+	memcpy(&xsdt, rsdp + 24, 8);
+	memcpy(&mcfg, fm.buf + xsdt + 36 + 8, 8);
+	fm.buf[mcfg + 44 + 10] = 254;                   /* buses 254..255: fine */
+	fix_checksum(fm.buf + mcfg, 60, 9);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.nmcfg, 1);
+	fm.buf[mcfg + 44 + 11] = 48;                    /* buses 254..48: none */
+	fix_checksum(fm.buf + mcfg, 60, 9);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.nmcfg, 0);
+	EXPECT_EQ_U64(info.ncpus, 3);
+}

@@ -412,3 +412,33 @@ TEST(ixgbe, flow_director_command_not_taken_times_out)
 	EXPECT_EQ_U64(r.e->fdir_queue[3], IXGBE_FDIR_NONE);
 	rig_down(&r, 0);
 }
+
+/* A receive write-back the driver cannot take whole (length past the buffer, length 0, EOP
+ * clear as for a frame spanning buffers) is counted and dropped, its descriptor given back,
+ * and the ring goes on: the next good frame is delivered. */
+TEST(ixgbe, bad_receive_write_back_is_counted_and_dropped)
+{
+	const enum ixm_fault bad[] = { IXM_RX_LEN_PAST_BUF, IXM_RX_LEN_ZERO, IXM_RX_NO_EOP };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);
+		struct adv_queue *q0 = queue(&r, 0);
+		struct got g = { 0 };
+		uint8_t f[60];
+		size_t len = tcp_frame(f, CLIENT, 40000, SERVER, 80);
+		r.m->fault = bad[i];
+		EXPECT_EQ_U64(ixm_receive(r.m, f, len), 0);
+		EXPECT_EQ_U64(adv_queue_poll(q0, take, &g, 8), 1);
+		EXPECT_EQ_U64(g.n, 0);
+		EXPECT_EQ_U64(q0->rx.errors, 1);
+		EXPECT_EQ_U64(q0->counts.rx_good, 0);
+		r.m->fault = IXM_OK;
+		EXPECT_EQ_U64(ixm_receive(r.m, f, len), 0);
+		EXPECT_EQ_U64(adv_queue_poll(q0, take, &g, 8), 1);
+		EXPECT_EQ_U64(g.n, 1);
+		EXPECT_EQ_U64(g.len, len);
+		EXPECT_EQ_U64(q0->rx.errors, 1);
+		EXPECT_EQ_U64(q0->counts.rx_good, 1);
+		EXPECT_EQ_U64(r.m->violations, 0);
+		rig_down(&r, 0);
+	}
+}

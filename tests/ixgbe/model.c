@@ -458,9 +458,10 @@ static bool rx_write(struct ixm *m, unsigned q, const uint8_t *frame, size_t len
 	d->wb.pkt_info = (uint16_t)type;
 	d->wb.hdr_info = 0;
 	d->wb.rss_hash = hash;
-	d->wb.length = (uint16_t)len;
+	d->wb.length = m->fault == IXM_RX_LEN_PAST_BUF ? (uint16_t)(bsize + 1) :
+		       m->fault == IXM_RX_LEN_ZERO ? 0 : (uint16_t)len;
 	d->wb.vlan = 0;
-	d->wb.status_error = ADV_RXD_DD | ADV_RXD_EOP;
+	d->wb.status_error = ADV_RXD_DD | (m->fault == IXM_RX_NO_EOP ? 0 : ADV_RXD_EOP);
 	R(m, IXGBE_RDH(q)) = (head + 1) % n;
 	return true;
 }

@@ -28,6 +28,9 @@ enum ixm_fault {
 	IXM_DMA_STUCK,          /* RDRXCTL.DMAIDONE never sets */
 	IXM_LINK_DOWN,          /* LINKS.LINK_UP never sets (no module, no cable) */
 	IXM_FDIR_CMD_STUCK,     /* FDIRCMD.CMD never returns to 0 */
+	IXM_RX_LEN_PAST_BUF,    /* receive write-back: length one past the buffer (SRRCTL) */
+	IXM_RX_LEN_ZERO,        /* receive write-back: length 0 */
+	IXM_RX_NO_EOP,          /* receive write-back: EOP clear, as for a frame spanning buffers */
 };
 
 struct ixm_filter {

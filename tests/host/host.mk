@@ -32,6 +32,17 @@ HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
 		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c
 HOST_TEST_SRCS += tests/host/test_ixgbe.c tests/host/test_ixgbe_ctl.c
+# The kernel's own path on the 82599 (tests/host/test_ixgbe_kpath.c): kernel/nicq.c and
+# kernel/netsteer.c's table writer over the real URPC, each kernel a process over one shared
+# arena (tests/ixgbe/kernels.h). The kernel files see tests/fuzz/host_cpu.h in place of
+# kernel/arch/x86_64/cpu.h: masking interrupts faults in user mode.
+HOST_KPATH_SRCS := kernel/nicq.c kernel/netsteer.c kernel/netshare.c kernel/netmove.c \
+		   kernel/netports.c kernel/urpc/peer.c kernel/urpc/urpc.c kernel/urpc/shared.c \
+		   kernel/urpc/pool.c kernel/cost.c drivers/igb/igb.c tests/ixgbe/kernels.c \
+		   tests/ixgbe/kernel_env.c
+HOST_LIB_SRCS  += $(HOST_KPATH_SRCS)
+HOST_TEST_SRCS += tests/host/test_ixgbe_kpath.c
+$(HOST_KPATH_SRCS:%.c=$(BUILD)/host/%.o): HOST_CFLAGS += -include tests/fuzz/host_cpu.h
 # lbsim, the load balancer's simulator (tools/lbsim/), around net/balance.c.
 HOST_LIB_SRCS  += tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c tools/lbsim/policy.c
 HOST_TEST_SRCS += tests/host/test_lbsim.c

@@ -190,6 +190,10 @@ struct kp_arena *kp_start(void)
 		pid_t test = getpid();
 		if ((pid[k] = fork()) == 0)
 			kernel_main(a, k, test);
+		if (pid[k] < 0) {
+			pid[k] = 0;
+			exit_status[k] = 127;   /* no process: the kernel never comes up */
+		}
 	}
 	if (!all_up(a)) {
 		fprintf(stderr, "kernels: a kernel did not come up\n");

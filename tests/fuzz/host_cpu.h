@@ -1,7 +1,8 @@
 /* kernel/arch/x86_64/cpu.h for kernel code built into a fuzz harness (fuzz.mk passes it
- * with -include): interrupts cannot be masked from user mode (cli faults), so the accessors
- * kernel/urpc/peer.c uses are host stand-ins. It takes cpu.h's include guard, so that
- * header is never read. */
+ * with -include) or into the host tests of the kernel path (tests/host/host.mk does):
+ * interrupts cannot be masked from user mode (cli faults), so the accessors kernel/urpc/peer.c
+ * and kernel/nicq.c use are host stand-ins. It takes cpu.h's include guard, so that header
+ * is never read. */
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H
 

@@ -35,6 +35,18 @@ HOST_TEST_SRCS += tests/host/test_ixgbe.c tests/host/test_ixgbe_ctl.c
 # The e1000's receive path over the same shim.
 HOST_LIB_SRCS  += drivers/e1000/e1000.c
 HOST_TEST_SRCS += tests/host/test_e1000_rx.c
+
+# The kernel's own path on the 82599 (tests/host/test_ixgbe_kpath.c): kernel/nicq.c and
+# kernel/netsteer.c's table writer over the real URPC, each kernel a process over one shared
+# arena (tests/ixgbe/kernels.h). The kernel files see tests/fuzz/host_cpu.h in place of
+# kernel/arch/x86_64/cpu.h: masking interrupts faults in user mode.
+HOST_KPATH_SRCS := kernel/nicq.c kernel/netsteer.c kernel/netshare.c kernel/netmove.c \
+		   kernel/netports.c kernel/urpc/peer.c kernel/urpc/urpc.c kernel/urpc/shared.c \
+		   kernel/urpc/pool.c kernel/cost.c drivers/igb/igb.c tests/ixgbe/kernels.c \
+		   tests/ixgbe/kernel_env.c
+HOST_LIB_SRCS  += $(HOST_KPATH_SRCS)
+HOST_TEST_SRCS += tests/host/test_ixgbe_kpath.c
+$(HOST_KPATH_SRCS:%.c=$(BUILD)/host/%.o): HOST_CFLAGS += -include tests/fuzz/host_cpu.h
 # lbsim, the load balancer's simulator (tools/lbsim/), around net/balance.c.
 HOST_LIB_SRCS  += tools/lbsim/sim.c tools/lbsim/serve.c tools/lbsim/workload.c tools/lbsim/policy.c
 HOST_TEST_SRCS += tests/host/test_lbsim.c

@@ -4,8 +4,8 @@
  * vector, a frame each way through each of four queues, a bucket moved by repointing exactly
  * its 32 Flow Director filters, the software's view of a flow's bucket (nic_tcp_bucket)
  * agreeing with where the model's filters and RSS put it, a stopped queue's rings left alone,
- * and bad arguments refused. kernel/nicq.c, which calls these operations, is kernel code
- * (URPC, partitions, the TSC) and is not run here: its handshake is the kernel suite's. */
+ * and bad arguments refused. kernel/nicq.c and kernel/netsteer.c, which call these
+ * operations, run on the same model in test_ixgbe_kpath.c. */
 #include <stdlib.h>
 #include <string.h>
 #include "drivers/ixgbe/ixgbe.h"

@@ -208,3 +208,11 @@ int acpi_parse(const uint8_t *rsdp, size_t len, const struct acpi_mem *mem,
 	}
 	return 0;
 }
+
+const struct acpi_mcfg *acpi_mcfg_of(const struct acpi_info *info, uint16_t segment)
+{
+	for (unsigned i = 0; i < info->nmcfg && i < ACPI_MAX_MCFG; i++)
+		if (info->mcfg[i].segment == segment)
+			return &info->mcfg[i];
+	return NULL;
+}

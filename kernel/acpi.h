@@ -62,6 +62,10 @@ struct acpi_mem {
 	void *ctx;
 };
 
+/* The MCFG entry of PCI segment `segment` (the one this kernel scans is 0), NULL if none:
+ * firmware may list other segments first. */
+const struct acpi_mcfg *acpi_mcfg_of(const struct acpi_info *info, uint16_t segment);
+
 /* Parses the tables reached from the RSDP copy (rsdp, len bytes). Returns 0, or -EINVAL /
  * -ENOENT with *why saying what was wrong; info holds whatever was valid. */
 int acpi_parse(const uint8_t *rsdp, size_t len, const struct acpi_mem *mem,

@@ -152,12 +152,13 @@ static void scan_bus(uint8_t bus)
 void pci_init(void)
 {
 	const struct acpi_info *ai = platform_acpi();
+	const struct acpi_mcfg *mc = ai ? acpi_mcfg_of(ai, 0) : NULL;   /* ports reach segment 0 */
 	unsigned last_bus = 255;
 
-	if (ai && ai->nmcfg) {
-		ecam_bus_start = ai->mcfg[0].bus_start;
-		ecam_bus_end = ai->mcfg[0].bus_end;
-		uint64_t base = ai->mcfg[0].base + ((uint64_t)ecam_bus_start << 20);
+	if (mc) {
+		ecam_bus_start = mc->bus_start;
+		ecam_bus_end = mc->bus_end;
+		uint64_t base = mc->base + ((uint64_t)ecam_bus_start << 20);
 		ecam = vmm_map_mmio(base, (ecam_bus_end - ecam_bus_start + 1) * ECAM_BUS_SIZE);
 		last_bus = ecam_bus_end;
 	}

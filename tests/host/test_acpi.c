@@ -311,3 +311,25 @@ TEST(acpi, mcfg_entry_ending_before_it_starts_is_skipped)
 	EXPECT_EQ_U64(info.nmcfg, 0);
 	EXPECT_EQ_U64(info.ncpus, 3);
 }
+
+/* pci_init scans segment 0 only (the ports reach no other): it takes that segment's entry,
+ * not whichever the firmware listed first. */
+TEST(acpi, the_mcfg_entry_of_segment_0_is_the_one_found)
+{
+	uint8_t rsdp[36];
+	const char *why;
+	struct acpi_mem mem = { fake_map, &fm };
+	build_all(&fm, rsdp);
+	uint64_t xsdt, mcfg;
+	memcpy(&xsdt, rsdp + 24, 8);
+	memcpy(&mcfg, fm.buf + xsdt + 36 + 8, 8);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT(acpi_mcfg_of(&info, 0) == &info.mcfg[0]);
+	EXPECT_EQ_U64(acpi_mcfg_of(&info, 0)->base, 0xB0000000);
+	fm.buf[mcfg + 44 + 8] = 1;                      /* the one entry is segment 1's */
+	fix_checksum(fm.buf + mcfg, 60, 9);
+	EXPECT(acpi_parse(rsdp, 36, &mem, &info, &why) == 0);
+	EXPECT_EQ_U64(info.nmcfg, 1);
+	EXPECT(acpi_mcfg_of(&info, 0) == NULL);
+	EXPECT(acpi_mcfg_of(&info, 1) == &info.mcfg[0]);
+}

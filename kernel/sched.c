@@ -257,11 +257,20 @@ static void block_current(struct list_node *queue, uint64_t timeout_ticks)
 	schedule();
 }
 
+/* At least ms by the clock (time_uptime_ns): a wait of n ticks that starts late in a tick
+ * ends up to a tick short, so what is left is slept again; a wake-up that is not the
+ * deadline's (sched_interrupt: a kill) ends the sleep. 0 still gives up the CPU for a tick. */
 void sched_sleep_ms(uint64_t ms)
 {
+	uint64_t until = time_uptime_ns() + ms * 1000000;
 	bool irq = irq_save();
-	uint64_t ticks = (ms * HZ + 999) / 1000;
-	block_current(NULL, ticks ? ticks : 1);
+	for (uint64_t now = time_uptime_ns(); ms == 0 || now < until; now = time_uptime_ns()) {
+		uint64_t left_ms = ms ? (until - now + 999999) / 1000000 : 0;
+		uint64_t ticks = (left_ms * HZ + 999) / 1000;
+		block_current(NULL, ticks ? ticks : 1);
+		if (ms == 0 || !current->timed_out)
+			break;
+	}
 	irq_restore(irq);
 }
 

@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/cpufeat.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/platform.h"
+#include "kernel/sched.h"
 #include "lib/cmdline.h"
 
 extern struct boot_info boot_info;
@@ -39,6 +40,24 @@ KTEST(time_uptime_is_monotonic)
 	uint64_t b = time_uptime_ns();
 	KEXPECT(b > a);
 	KEXPECT(cpu_info.tsc_hz > 10000000);    /* any x86-64 TSC runs faster than 10 MHz */
+}
+
+/* sched_sleep_ms(n) lasts at least n ms by the clock even when it starts late in a tick,
+ * where a wait of n ticks counted from that tick ends up to a tick short (a usertest once saw
+ * 99 ms of a 100 ms sleep). */
+KTEST(time_sleep_lasts_at_least_what_was_asked)
+{
+	for (int i = 0; i < 5; i++) {
+		uint64_t t = time_ticks();
+		while (time_ticks() == t)
+			cpu_relax();                    /* a tick just began */
+		uint64_t begun = time_uptime_ns();
+		while (time_uptime_ns() - begun < 7000000)
+			cpu_relax();                    /* 7 ms into it */
+		uint64_t a = time_uptime_ns();
+		sched_sleep_ms(10);
+		KEXPECT(time_uptime_ns() - a >= 10000000);
+	}
 }
 
 /* x2APIC is used whenever the CPU has it, unless apic=xapic asks otherwise. */

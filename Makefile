@@ -147,7 +147,8 @@ $(BUILD)/u/%.o: %.asm Makefile
 $(BUILD)/initrd/bin/hello: $(BUILD)/u/user/bin/hello.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/sh: $(BUILD)/u/user/bin/sh.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/usertests: $(BUILD)/u/user/tests/usertests.o $(ULIB_OBJS) user/user.ld
-$(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(ULIB_OBJS) user/user.ld
+$(BUILD)/initrd/bin/utest-child: $(BUILD)/u/user/tests/child.o $(BUILD)/u/user/tests/sysfuzz.o \
+				  $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/echod: $(BUILD)/u/user/bin/echod.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/steer: $(BUILD)/u/user/bin/steer.o $(ULIB_OBJS) user/user.ld
 $(BUILD)/initrd/bin/udpcheck: $(BUILD)/u/user/bin/udpcheck.o $(ULIB_OBJS) user/user.ld

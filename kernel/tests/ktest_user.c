@@ -4,6 +4,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/netdev.h"
 #include "kernel/smp.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc.h"
@@ -14,6 +15,23 @@ KTEST(user_usertests_pass)
 	const char *argv[] = { "usertests" };
 	int pid, status = -1;
 	KASSERT(proc_spawn("/bin/usertests", 1, argv, PROC_PARENT_KERNEL, &pid) == 0);
+	KASSERT(proc_wait(PROC_PARENT_KERNEL, pid, &status) == pid);
+	KEXPECT_EQ(status, 0);
+	KEXPECT_EQ(proc_count(), 0);
+}
+
+/* Random system calls from user space (user/tests/sysfuzz.c through usertests' one test):
+ * on one boot only (tests/kernel/run.sh's bios2), as it takes some seconds. */
+KTEST_NEEDS(user_random_system_calls_get_errnos, "sysfuzz=1")
+{
+	const char *argv[] = { "usertests", "sysfuzz" };
+	uint64_t on = 0;
+	int pid, status = -1;
+	if (cmdline_get_u64(boot_info.cmdline, "sysfuzz", &on) || on != 1) {
+		ktest_skip("needs sysfuzz=1");
+		return;
+	}
+	KASSERT(proc_spawn("/bin/usertests", 2, argv, PROC_PARENT_KERNEL, &pid) == 0);
 	KASSERT(proc_wait(PROC_PARENT_KERNEL, pid, &status) == pid);
 	KEXPECT_EQ(status, 0);
 	KEXPECT_EQ(proc_count(), 0);

@@ -2,6 +2,7 @@
  * parent checks. */
 #include <stdbool.h>
 #include "user/lib/flotilla.h"
+#include "user/tests/sysfuzz.h"
 
 /* Some arithmetic in SSE registers that must come out the same however often the process
  * is preempted in between (the kernel saves each thread's FPU state). */
@@ -159,6 +160,14 @@ static int share_mode(void)
 	return 0;
 }
 
+static uint64_t number(const char *s)
+{
+	uint64_t v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -190,6 +199,8 @@ int main(int argc, char **argv)
 		big[0] = 1;
 		return main(argc, argv) + big[0];       /* runs off the stack's end */
 	}
+	if (strcmp(m, "sysfuzz") == 0 && argc == 4)
+		return sysfuzz(number(argv[2]), (unsigned)number(argv[3]));
 	if (strcmp(m, "fpu") == 0)
 		return fpu_mode(argc > 2 ? (double)strlen(argv[2]) : 1.0);
 	if (strcmp(m, "spin") == 0)

@@ -7,6 +7,7 @@
 
 #define CHILD "/bin/utest-child"
 #define KILLED 139
+#define KILLED_BY_REQUEST 137   /* kernel/proc.h: EXIT_KILLED_BY_REQUEST */
 
 int main(int argc, char **argv);
 
@@ -207,6 +208,67 @@ static void t_spawn_exit_cycles_leak_nothing(void)
 	if (after.free_bytes != before.free_bytes)
 		printf("usertests:   free before %lu, after %lu\n", before.free_bytes, after.free_bytes);
 	EXPECT(after.free_bytes == before.free_bytes);
+	EXPECT(after.nprocs == before.nprocs);
+}
+
+/* Whether process pid still runs (or waits to be reaped: state 2 is exited). */
+static int running(int pid)
+{
+	static struct sys_procinfo p[64];
+	int n = ps(p, 64);
+	for (int i = 0; i < n; i++)
+		if (p[i].pid == pid)
+			return p[i].state != 2;
+	return 0;
+}
+
+/* A child making calls random system calls from seed (sysfuzz.c), killed if it is still at
+ * it after limit_ms (a call may block for good); its exit status. */
+static int fuzz_child(unsigned seed, unsigned calls, unsigned limit_ms)
+{
+	char s[24], n[24];
+	snprintf(s, sizeof(s), "%u", seed);
+	snprintf(n, sizeof(n), "%u", calls);
+	char *argv[] = { "utest-child", "sysfuzz", s, n, NULL };
+	struct sys_kernel_info me;
+	int pid = spawn(CHILD, argv), status = -1;
+	if (pid < 0)
+		return -1000 - errno;
+	kernel_info(&me);
+	for (unsigned waited = 0; waited < limit_ms && running(pid); waited += 20)
+		sleep_ms(20);
+	kill(me.core, pid);                     /* ESRCH once it has exited */
+	return wait(pid, &status) == pid ? status : -2000 - errno;
+}
+
+/* Children making random system calls with edge-case arguments (sysfuzz.c): each finishes
+ * its calls, or blocks in one until killed; none dies of a fault, the kernel answers them
+ * all, and every page, heap byte and process they took is given back. */
+static void t_random_system_calls(void)
+{
+	enum { SEEDS = 8, CALLS = 3000, LIMIT_MS = 1500 };
+	struct sys_kernel_info before, after;
+	unsigned finished = 0;
+	EXPECT(fuzz_child(0, 200, LIMIT_MS) >= 0);      /* warm-up: slabs, tables */
+	kernel_info(&before);
+	for (unsigned seed = 1; seed <= SEEDS; seed++) {
+		int st = fuzz_child(seed, CALLS, LIMIT_MS);
+		if (st != 0 && st != KILLED_BY_REQUEST)
+			printf("usertests:   seed %u: status %d\n", seed, st);
+		EXPECT(st == 0 || st == KILLED_BY_REQUEST);
+		finished += st == 0;
+	}
+	kernel_info(&after);
+	printf("usertests:   %u of %u children made all %u calls\n", finished, SEEDS, CALLS);
+	EXPECT(finished * 2 >= SEEDS);
+	if (after.free_bytes != before.free_bytes || after.heap_live_bytes != before.heap_live_bytes)
+		printf("usertests:   free %lu -> %lu, heap %lu -> %lu, slabs %lu -> %lu\n",
+		       before.free_bytes, after.free_bytes, before.heap_live_bytes,
+		       after.heap_live_bytes, before.heap_slab_bytes, after.heap_slab_bytes);
+	/* The heap keeps the frames it carves small blocks from (kernel/mm/heap.h): a frame
+	 * that went to a slab is not lost. */
+	EXPECT(after.free_bytes + after.heap_slab_bytes == before.free_bytes + before.heap_slab_bytes);
+	EXPECT(after.heap_live_bytes == before.heap_live_bytes);
 	EXPECT(after.nprocs == before.nprocs);
 }
 
@@ -736,7 +798,7 @@ static void t_blocked_socket_calls_end_when_killed(void)
 		EXPECT(proc_gone_within(ki.core, pid, 2000));   /* else wait() would hang */
 		if (!current_failed) {
 			EXPECT(wait(pid, &status) == pid);
-			EXPECT(status == 137);
+			EXPECT(status == KILLED_BY_REQUEST);
 		}
 		if (current_failed)
 			printf("usertests:   (in %s)\n", calls[i]);
@@ -746,9 +808,12 @@ static void t_blocked_socket_calls_end_when_killed(void)
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
 	printf("usertests: starting, pid %d\n", getpid());
+	if (argc == 2 && strcmp(argv[1], "sysfuzz") == 0) {     /* one boot's (ktest_user.c) */
+		run("random_system_calls_get_errnos_and_leak_nothing", t_random_system_calls);
+		printf("usertests: %d passed, %d failed\n", passes, failures);
+		return failures;
+	}
 	run("uptime_from_the_tsc_agrees_with_the_kernel", t_uptime_from_the_tsc);
 	run("write_edges", t_write_edges);
 	run("bad_pointers_efault", t_bad_pointers_efault);

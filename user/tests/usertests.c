@@ -246,7 +246,7 @@ static int fuzz_child(unsigned seed, unsigned calls, unsigned limit_ms)
  * all, and every page, heap byte and process they took is given back. */
 static void t_random_system_calls(void)
 {
-	enum { SEEDS = 8, CALLS = 3000, LIMIT_MS = 1500 };
+	enum { SEEDS = 8, CALLS = 3000, LIMIT_MS = 5000 };
 	struct sys_kernel_info before, after;
 	unsigned finished = 0;
 	EXPECT(fuzz_child(0, 200, LIMIT_MS) >= 0);      /* warm-up: slabs, tables */

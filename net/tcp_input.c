@@ -96,8 +96,12 @@ static void establish(struct tcp_conn *c, const struct seg *s, uint64_t now)
 	if (c->keepalive)
 		tcp_timer_set(c, &c->t_keep, now + TCP_KEEPIDLE_MS);
 	tcp_set_state(c, TCP_ESTABLISHED);
-	if (c->user_closed)
+	if (c->fin_queued) {
+		tcp_set_state(c, TCP_FIN_WAIT_1);       /* shut down in SYN-RECEIVED: the FIN */
+		tcp_output(c, now);                     /* waited for this (RFC 9293 3.10.4) */
+	} else if (c->user_closed) {
 		tcp_queue_fin(c, now);          /* closed in SYN-RECEIVED: the FIN goes now */
+	}
 }
 
 static void conn_input(struct tcp_conn *c, const struct seg *s, uint64_t now);

@@ -309,6 +309,31 @@ TEST(tcp, a_close_in_syn_received_keeps_the_syn_and_sends_the_fin_after_rfc9293_
 	raw_done();
 }
 
+/* Shut down for sending in SYN-RECEIVED (the same crossing SYNs): the FIN is queued, and
+ * when the peer ACKs our SYN the connection goes on to FIN-WAIT-1 with it, then FIN-WAIT-2
+ * on its ACK; it stayed ESTABLISHED with its FIN sent and no timer, for good (fuzz_tcp). */
+TEST(tcp, a_shutdown_in_syn_received_sends_the_fin_and_moves_on_rfc9293_3_10_4)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 80, now), 0);
+	uint32_t iss = c->iss;
+	peer_port = 80;
+	peer(c->lport, SYN, 5000, 0, 65535, NULL, 0, NULL);     /* the SYNs cross */
+	EXPECT_EQ_U64(c->state, TCP_SYN_RECEIVED);
+	EXPECT_EQ_U64(tcp_shutdown_send(c, now), 0);
+	peer(c->lport, ACK, 5001, iss + 1, 65535, NULL, 0, NULL);
+	struct out_seg s = last();
+	EXPECT(s.flags & FIN);
+	EXPECT_EQ_U64(s.seq, iss + 1);
+	EXPECT_EQ_U64(c->state, TCP_FIN_WAIT_1);
+	peer(c->lport, ACK, 5001, iss + 2, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(c->state, TCP_FIN_WAIT_2);
+	tcp_close(c, now);
+	peer_port = 40000;
+	raw_done();
+}
+
 TEST(tcp, malformed_segments_are_counted_and_dropped)
 {
 	raw_setup();

@@ -232,6 +232,12 @@ bool parse_cap(unsigned i, struct out_seg *s)
 	s->win = rd16be(t + 14);
 	s->len = (uint32_t)(tlen - off);
 	s->data = t + off;
+	s->src = rd32be(ip + 12);
+	s->dst = rd32be(ip + 16);
+	s->sport = rd16be(t);
+	s->dport = rd16be(t + 2);
+	s->opt = t + 20;
+	s->optlen = (uint32_t)(off - 20);
 	EXPECT(inet_fold(inet_sum(t, tlen, inet_pseudo_sum(rd32be(ip + 12), rd32be(ip + 16), IP_PROTO_TCP, tlen))) == 0);
 	for (size_t o = 20; o < off; ) {
 		if (t[o] == 0)

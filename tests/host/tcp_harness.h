@@ -61,6 +61,10 @@ struct out_seg {
 	uint8_t ws;
 	uint32_t tsval, tsecr;
 	const uint8_t *data;
+	uint32_t src, dst;              /* the IP header's addresses */
+	uint16_t sport, dport;
+	const uint8_t *opt;             /* the option bytes as sent, optlen of them */
+	uint32_t optlen;
 };
 
 /* What the peer puts in a segment besides the header fields. */

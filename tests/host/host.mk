@@ -20,7 +20,7 @@ HOST_TEST_SRCS := tests/host/main.c tests/host/test_string.c tests/host/test_for
 		  tests/host/test_cmdline.c tests/host/test_mb2.c tests/host/test_acpi.c \
 		  tests/host/test_initrd.c tests/host/test_elf.c tests/host/test_net.c tests/host/test_ip.c tests/host/net_harness.c tests/host/test_tcp.c \
 		  tests/host/test_tcp_send.c tests/host/test_tcp_wire.c tests/host/tcp_harness.c \
-		  tests/host/test_tcp_wheel.c tests/host/test_tcp_conns.c \
+		  tests/host/test_tcp_wheel.c tests/host/test_tcp_conns.c tests/host/test_tcp_musts.c \
 		  tests/host/test_toeplitz.c tests/host/test_sort.c tests/host/test_steer.c tests/host/test_move.c tests/host/test_balance.c tests/host/test_tcp_stray.c \
 		  tests/host/test_nicplan.c tests/host/test_fbcon.c
 # httpd's request parser and dates (pure code, user/httpd/http.h).

@@ -5,7 +5,8 @@
  * - a wire: two of our stacks joined by a link that can lose, duplicate and reorder frames,
  *   to check that whole transfers arrive byte-exact and that both ends finish cleanly.
  * The tests are test_tcp.c (handshake, input rules, listener queues and cookies),
- * test_tcp_send.c (sending, timers, RTT and congestion) and test_tcp_wire.c. */
+ * test_tcp_send.c (sending, timers, RTT and congestion), test_tcp_musts.c (RFC 9293 MUSTs
+ * checked one by one, as docs/CONFORMANCE.md lists them) and test_tcp_wire.c. */
 #ifndef TESTS_HOST_TCP_HARNESS_H
 #define TESTS_HOST_TCP_HARNESS_H
 

@@ -102,3 +102,110 @@ TEST(tcp, keepalives_are_off_by_default_rfc9293_3_8_4)
 	tcp_close(l, now);
 	raw_done();
 }
+
+/* The bytes sent in captured segments from..ncap, and whether any went past right_edge. */
+static uint32_t bytes_sent_since(unsigned from, uint32_t right_edge, bool *past)
+{
+	uint32_t n = 0;
+	struct out_seg s;
+	for (unsigned i = from; parse_cap(i, &s); i++) {
+		n += s.len;
+		if ((int32_t)(s.seq + s.len - right_edge) > 0)
+			*past = true;
+	}
+	return n;
+}
+
+/* MUST-1 (3.8.6): the window field is unsigned. A peer offering 0xFFFF without scaling
+ * gets 65,535 bytes in flight, not one more and not none. */
+TEST(tcp, a_window_of_65535_is_unsigned_and_used_whole_rfc9293_3_8_6)
+{
+	static uint8_t data[TCP_SNDBUF_DEFAULT];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 1285 };   /* 51 whole segments fill it */
+	struct tcp_conn *c = raw_accept(l, &o);
+	bool past = false;
+	c->cwnd = 1u << 20;
+	c->nodelay = true;
+	EXPECT_EQ_U64(c->snd_wnd, 0xFFFF);
+	EXPECT_EQ_U64(tcp_send(c, data, sizeof(data), now), sizeof(data));
+	EXPECT_EQ_U64(bytes_sent_since(0, a_iss + 1 + 0xFFFF, &past), 0xFFFF);
+	EXPECT(!past);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* MUST-34 (3.8.6): the peer moves its window's right edge left, below what is already in
+ * flight. Nothing new is sent past SND.UNA + SND.WND (the usable window is negative, not a
+ * huge unsigned number), and sending picks up at SND.NXT once the window opens again. */
+TEST(tcp, a_window_that_shrinks_sends_nothing_past_its_right_edge_rfc9293_3_8_6)
+{
+	static uint8_t data[20000];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 1000 };
+	struct tcp_conn *c = raw_accept(l, &o);
+	uint32_t base = a_iss + 1;
+	bool past = false;
+	c->cwnd = 1u << 20;                     /* the peer's window alone limits sending */
+	peer(80, ACK, 1001, base, 10000, NULL, 0, NULL);
+	EXPECT_EQ_U64(tcp_send(c, data, sizeof(data), now), sizeof(data));
+	EXPECT_EQ_U64(bytes_sent_since(0, base + 10000, &past), 10000);
+	unsigned before = ncap;
+	peer(80, ACK, 1001, base + 2000, 3000, NULL, 0, NULL);  /* right edge 5000 < 10000 */
+	EXPECT_EQ_U64(bytes_sent_since(before, base + 5000, &past), 0);
+	EXPECT_EQ_U64(c->state, TCP_ESTABLISHED);
+	before = ncap;
+	peer(80, ACK, 1001, base + 10000, 5000, NULL, 0, NULL);
+	struct out_seg s;
+	EXPECT(parse_cap(before, &s) && s.seq == base + 10000);
+	EXPECT_EQ_U64(bytes_sent_since(before, base + 15000, &past), 5000);
+	EXPECT(!past);
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* MUST-59 (3.8.6.3): a segment that fills the holes before two queued islands is processed
+ * together with both before the one ACK goes, which acknowledges all of them. */
+TEST(tcp, queued_segments_are_all_processed_before_the_ack_rfc9293_3_8_6_3)
+{
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct tcp_conn *c = raw_accept(l, NULL);
+	peer(80, ACK, 1010, a_iss + 1, 65535, "jkl", 3, NULL);
+	peer(80, ACK, 1004, a_iss + 1, 65535, "def", 3, NULL);
+	EXPECT_EQ_U64(ncap, 2);                 /* a duplicate ACK for each island */
+	EXPECT_EQ_U64(last().ack, 1001);
+	peer(80, ACK, 1001, a_iss + 1, 65535, "abcdefghi", 9, NULL);
+	EXPECT_EQ_U64(ncap, 3);                 /* one ACK, for everything */
+	EXPECT_EQ_U64(last().ack, 1013);
+	char buf[16] = { 0 };
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), 12);
+	EXPECT_EQ_STR(buf, "abcdefghijkl");
+	tcp_close(l, now);
+	raw_done();
+}
+
+/* MUST-61 (3.9.1.2): one write that takes three segments sets PSH on the last, the one that
+ * carries the last byte written (held by Nagle until the others are acknowledged), and on no
+ * other. */
+TEST(tcp, psh_is_set_on_the_segment_with_the_last_byte_written_rfc9293_3_9_1_2)
+{
+	static uint8_t data[2500];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 1000 };
+	struct tcp_conn *c = raw_accept(l, &o);
+	EXPECT_EQ_U64(tcp_send(c, data, sizeof(data), now), sizeof(data));
+	EXPECT_EQ_U64(ncap, 2);                 /* Nagle holds the last 500 for an ACK */
+	peer(80, ACK, 1001, a_iss + 2001, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(ncap, 3);
+	struct out_seg s;
+	for (unsigned i = 0; i < 3 && parse_cap(i, &s); i++) {
+		EXPECT_EQ_U64(s.len, i < 2 ? 1000 : 500);
+		EXPECT_EQ_U64(s.flags, i < 2 ? ACK : ACK | PSH);
+	}
+	tcp_close(l, now);
+	raw_done();
+}

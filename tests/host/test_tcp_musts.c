@@ -209,3 +209,41 @@ TEST(tcp, psh_is_set_on_the_segment_with_the_last_byte_written_rfc9293_3_9_1_2)
 	tcp_close(l, now);
 	raw_done();
 }
+
+/* MUST-44 and MUST-45 (3.9.1.1): an OPEN without a local address takes the interface's; one
+ * bound to a local address and port keeps them. Either way the SYN leaves from that socket,
+ * its checksum over that address (parse_cap checks it), and the peer's SYN-ACK to it
+ * establishes the connection. */
+static void connect_and_check_source(struct tcp_conn *c, uint16_t lport)
+{
+	EXPECT_EQ_U64(tcp_connect(c, B_IP, 40000, now), 0);
+	EXPECT_EQ_U64(c->laddr, A_IP);
+	struct out_seg s = last();
+	EXPECT_EQ_U64(s.flags, SYN);
+	EXPECT_EQ_U64(s.src, A_IP);
+	EXPECT_EQ_U64(s.dst, B_IP);
+	if (lport)
+		EXPECT_EQ_U64(s.sport, lport);
+	peer(s.sport, SYN | ACK, 5000, s.seq + 1, 65535, NULL, 0, NULL);
+	EXPECT_EQ_U64(c->state, TCP_ESTABLISHED);
+	EXPECT_EQ_U64(last().ack, 5001);
+	EXPECT_EQ_U64(last().src, A_IP);
+}
+
+TEST(tcp, a_syn_leaves_from_our_address_when_none_was_bound_rfc9293_3_9_1_1)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(c->laddr, 0);
+	connect_and_check_source(c, 0);
+	raw_done();
+}
+
+TEST(tcp, a_syn_leaves_from_the_bound_address_and_port_rfc9293_3_9_1_1)
+{
+	raw_setup();
+	struct tcp_conn *c = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_bind(c, A_IP, 5555, false), 0);
+	connect_and_check_source(c, 5555);
+	raw_done();
+}

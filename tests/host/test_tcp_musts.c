@@ -247,3 +247,97 @@ TEST(tcp, a_syn_leaves_from_the_bound_address_and_port_rfc9293_3_9_1_1)
 	connect_and_check_source(c, 5555);
 	raw_done();
 }
+
+/* A connection with every kind of segment our side sends: a SYN-ACK with MSS, window scale
+ * and timestamps, data, pure ACKs, a FIN, an active open's SYN and a RST for a closed port.
+ * Every one stays in the capture list for the caller to check. */
+static void every_kind_of_segment(void)
+{
+	static uint8_t data[3000];
+	raw_setup();
+	struct tcp_conn *l = listener(&A, 80, 8);
+	struct peer_opts o = { .mss = true, .mss_val = 1000, .ws = true, .ws_val = 2, .ts = true, .tsval = 100 };
+	peer(80, SYN, 1000, 0, 65535, NULL, 0, &o);
+	uint32_t iss = last().seq;
+	struct peer_opts t = { .ts = true, .tsval = 101, .tsecr = last().tsval };
+	peer(80, ACK, 1001, iss + 1, 65535, NULL, 0, &t);
+	struct tcp_conn *c = tcp_accept(l);
+	EXPECT(c != NULL);
+	if (!c)
+		return;
+	tcp_send(c, data, sizeof(data), now);
+	for (uint32_t tsval = 102; tsval < 104; tsval++) {     /* Nagle holds the tail once */
+		t = (struct peer_opts){ .ts = true, .tsval = tsval, .tsecr = last().tsval };
+		peer(80, ACK, 1001, last().seq + last().len, 65535, NULL, 0, &t);
+	}
+	EXPECT_EQ_U64(c->snd_una, iss + 1 + sizeof(data));
+	t = (struct peer_opts){ .ts = true, .tsval = 104, .tsecr = last().tsval };
+	peer(80, ACK, 1001, iss + 1 + sizeof(data), 65535, "abc", 3, &t);
+	run_for(500);                           /* the delayed ACK of "abc" */
+	char buf[4];
+	EXPECT_EQ_U64(tcp_recv(c, buf, sizeof(buf), false, now), 3);   /* or close resets */
+	tcp_close(c, now);
+	t = (struct peer_opts){ .ts = true, .tsval = 105, .tsecr = last().tsval };
+	peer(80, FIN | ACK, 1004, iss + 2 + sizeof(data), 65535, NULL, 0, &t);
+	EXPECT_EQ_U64(c->state, TCP_TIME_WAIT);
+	struct tcp_conn *a = tcp_conn_new(&A.st);
+	EXPECT_EQ_U64(tcp_connect(a, B_IP, 40001, now), 0);
+	peer(81, SYN, 1, 0, 100, NULL, 0, NULL);
+	tcp_close(l, now);
+}
+
+/* MUST-65 (3.7.1): the MSS option is sent in SYNs (ours and the SYN-ACK) and in nothing else. */
+TEST(tcp, the_mss_option_is_sent_only_in_a_syn_rfc9293_3_7_1)
+{
+	every_kind_of_segment();
+	unsigned syns = 0, others = 0;
+	struct out_seg s;
+	for (unsigned i = 0; parse_cap(i, &s); i++) {
+		bool syn = s.flags & SYN;
+		EXPECT_EQ_U64(s.has_mss, syn);
+		syns += syn;
+		others += !syn;
+	}
+	EXPECT_EQ_U64(syns, 2);
+	EXPECT(others >= 6);                    /* 3 data, ACK of "abc", FIN, last ACK, RST */
+	raw_done();
+}
+
+/* Whether the option bytes are well formed: each option's length inside the area, and after
+ * an End of Option List only zeros to the end of the header (RFC 9293 3.1). */
+static bool options_well_formed(const uint8_t *o, uint32_t n)
+{
+	uint32_t i = 0;
+	while (i < n) {
+		if (o[i] == 0) {
+			for (i++; i < n; i++)
+				if (o[i])
+					return false;
+			return true;
+		}
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i)
+			return false;
+		i += o[i + 1];
+	}
+	return i == n;
+}
+
+/* MUST-69 (3.1): every header we send ends on a word, its options fill it exactly, and what
+ * follows an End of Option List, if one is sent, is zero padding. */
+TEST(tcp, options_fill_the_header_and_only_zeros_follow_end_rfc9293_3_1)
+{
+	every_kind_of_segment();
+	unsigned with_options = 0;
+	struct out_seg s;
+	for (unsigned i = 0; parse_cap(i, &s); i++) {
+		EXPECT_EQ_U64(s.optlen % 4, 0);
+		EXPECT(options_well_formed(s.opt, s.optlen));
+		with_options += s.optlen > 0;
+	}
+	EXPECT(with_options >= 7);              /* SYNs and timestamps on every segment */
+	raw_done();
+}

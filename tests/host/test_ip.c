@@ -1,5 +1,6 @@
-/* Host requirements of IPv4 (RFC 1122 3.2 and 3.3) as packet traces: sources that name no host
- * are dropped without an answer, and fragments are reassembled in a bounded table. */
+/* Host requirements of RFC 1122 (2.3, 3.2, 3.3, 4.1) as packet traces: sources that name no
+ * host are dropped without an answer, fragments are reassembled in a bounded table, and what
+ * we send is Ethernet II from our unicast address with UDP checksums on. */
 #include "tests/host/test.h"
 #include "tests/host/net_harness.h"
 #include "net/ip_reass.h"
@@ -352,4 +353,110 @@ TEST(ip, a_reassembled_udp_datagram_reaches_its_port)
 	eth_input(&nif, f, frag_frame(f, HOST_IP, IP_PROTO_UDP, 60, req, 0, 1480, true), 0);
 	eth_input(&nif, f, frag_frame(f, HOST_IP, IP_PROTO_UDP, 60, req, 1480, 528, false), 0);
 	EXPECT_EQ_U64(udp_got, 2000);
+}
+
+/* ---- what we send (RFC 1122 2.3.1, 3.2.1.3, 3.3.6, 4.1.3) ---- */
+
+/* Our stack sends one of each: an ARP request, an echo reply, a port unreachable, a small and
+ * a large UDP datagram; the frames are in sent[0..nsent). */
+static void send_one_of_each(void)
+{
+	static uint8_t big[1400];
+	uint8_t icmp[64], f[128], udp[12] = { 0, 9, 0, 99, 0, 12 };
+	setup();
+	EXPECT_EQ_U64(udp_output(&nif, 5, 0xC6120009, 7, (const uint8_t *)"x", 1, 0), 0);
+	size_t n = echo_payload(icmp, 16, 1);
+	eth_input(&nif, f, frag_frame(f, HOST_IP, IP_PROTO_ICMP, 1, icmp, 0, n, false), 0);
+	eth_input(&nif, f, frag_frame(f, HOST_IP, IP_PROTO_UDP, 2, udp, 0, 12, false), 0);
+	EXPECT_EQ_U64(udp_output(&nif, 5, HOST_IP, 7, (const uint8_t *)"hi", 2, 0), 0);
+	EXPECT_EQ_U64(udp_output(&nif, 5, HOST_IP, 7, big, sizeof(big), 0), 0);
+	EXPECT_EQ_U64(nsent, 5);
+}
+
+/* RFC 1122 2.3.1: no trailer encapsulation. Every frame is Ethernet II (RFC 894): type IPv4
+ * or ARP, never a trailer type (0x1001-0x100F), the whole packet right after the header and
+ * nothing after it but the zeros that make up a minimum frame. */
+TEST(ip, frames_are_ethernet_ii_without_trailers_rfc1122_2_3_1)
+{
+	send_one_of_each();
+	for (unsigned i = 0; i < nsent && i < SENT_MAX; i++) {
+		uint16_t type = rd16be(sent[i] + 12);
+		const uint8_t *ip = sent[i] + ETH_HDR;
+		size_t len = type == ETH_TYPE_ARP ? 28 : rd16be(ip + 2);
+		EXPECT(type == ETH_TYPE_IPV4 || type == ETH_TYPE_ARP);
+		EXPECT(type == ETH_TYPE_ARP || (ip[0] == 0x45 && inet_checksum(ip, IP_HDR) == 0));
+		EXPECT_EQ_U64(sent_len[i], ETH_HDR + len < 60 ? 60 : ETH_HDR + len);
+		for (size_t b = ETH_HDR + len; b < sent_len[i]; b++)
+			EXPECT_EQ_U64(sent[i][b], 0);
+	}
+}
+
+/* RFC 1122 3.2.1.3 and 4.1.3.6: what we send, IP, ICMP and UDP alike, has our own unicast
+ * address as its source; UDP's checksum covers that same address. */
+TEST(ip, everything_sent_has_our_unicast_source_rfc1122_3_2_1_3_and_4_1_3_6)
+{
+	unsigned ip_frames = 0;
+	send_one_of_each();
+	for (unsigned i = 0; i < nsent && i < SENT_MAX; i++) {
+		const uint8_t *ip = sent[i] + ETH_HDR, *u = ip + IP_HDR;
+		if (rd16be(sent[i] + 12) != ETH_TYPE_IPV4)
+			continue;
+		ip_frames++;
+		EXPECT_EQ_U64(rd32be(ip + 12), OUR_IP);
+		size_t n = rd16be(ip + 2) - IP_HDR;
+		if (ip[9] == IP_PROTO_UDP)
+			EXPECT_EQ_U64(inet_fold(inet_sum(u, n, inet_pseudo_sum(OUR_IP, rd32be(ip + 16), IP_PROTO_UDP, n))), 0);
+	}
+	EXPECT_EQ_U64(ip_frames, 4);            /* the echo reply, the error, two datagrams */
+}
+
+/* RFC 1122 3.3.6: a broadcast address is never a source. A datagram sent to the limited
+ * broadcast leaves from our unicast address, and so does the echo reply to a request that
+ * came to it. */
+TEST(ip, a_broadcast_address_is_never_our_source_rfc1122_3_3_6)
+{
+	uint8_t icmp[64], f[128];
+	setup();
+	EXPECT_EQ_U64(udp_output(&nif, 68, IP_BROADCAST, 67, (const uint8_t *)"x", 1, 0), 0);
+	size_t n = echo_payload(icmp, 16, 2);
+	n = frag_frame(f, HOST_IP, IP_PROTO_ICMP, 7, icmp, 0, n, false);
+	wr32be(f + ETH_HDR + 16, IP_BROADCAST);
+	wr16be(f + ETH_HDR + 10, 0);
+	wr16be(f + ETH_HDR + 10, inet_checksum(f + ETH_HDR, IP_HDR));
+	eth_input(&nif, f, n, 0);
+	EXPECT_EQ_U64(nsent, 2);                /* 3.2.2.6 lets a host answer the echo */
+	for (unsigned i = 0; i < nsent && i < SENT_MAX; i++)
+		EXPECT_EQ_U64(rd32be(sent[i] + ETH_HDR + 12), OUR_IP);
+	EXPECT_EQ_U64(rd32be(sent[0] + ETH_HDR + 16), IP_BROADCAST);
+	EXPECT_EQ_MEM(sent[0], "\xff\xff\xff\xff\xff\xff", 6);
+}
+
+/* The UDP checksum of header and data over the pseudo-header (RFC 768), 0 when it verifies. */
+static uint16_t udp_sum_check(const uint8_t *frame)
+{
+	const uint8_t *ip = frame + ETH_HDR;
+	size_t n = rd16be(ip + 2) - IP_HDR;
+	return inet_fold(inet_sum(ip + IP_HDR, n, inet_pseudo_sum(rd32be(ip + 12), rd32be(ip + 16), IP_PROTO_UDP, n)));
+}
+
+/* RFC 1122 4.1.3.4: UDP checksums are on by default. Every datagram carries one that
+ * verifies, and one whose sum comes to zero is sent as 0xFFFF, since 0 would mean "none". */
+TEST(ip, udp_checksums_are_on_by_default_rfc1122_4_1_3_4)
+{
+	uint8_t data[2] = { 0, 0 }, u[10] = { 0, 5, 0, 7, 0, 10 };
+	setup();
+	EXPECT_EQ_U64(udp_output(&nif, 5, HOST_IP, 7, (const uint8_t *)"hello", 5, 0), 0);
+	/* The two data bytes that bring the ones' complement sum to 0xFFFF. */
+	uint16_t d = 0;
+	do {
+		wr16be(u + 8, d);
+	} while (inet_fold(inet_sum(u, 10, inet_pseudo_sum(OUR_IP, HOST_IP, IP_PROTO_UDP, 10))) && ++d);
+	wr16be(data, d);
+	EXPECT_EQ_U64(udp_output(&nif, 5, HOST_IP, 7, data, 2, 0), 0);
+	EXPECT_EQ_U64(nsent, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		EXPECT(rd16be(sent[i] + ETH_HDR + IP_HDR + 6) != 0);
+		EXPECT_EQ_U64(udp_sum_check(sent[i]), 0);
+	}
+	EXPECT_EQ_U64(rd16be(sent[1] + ETH_HDR + IP_HDR + 6), 0xFFFF);
 }

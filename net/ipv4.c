@@ -119,6 +119,13 @@ static uint32_t next_hop(const struct netif *nif, uint32_t dst)
 	return (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
 }
 
+/* The limited broadcast and our subnet's directed broadcast: both go to the link's broadcast
+ * address (RFC 1122 3.3.6, RFC 922), never through ARP, which no host answers for them. */
+static bool link_broadcast(const struct netif *nif, uint32_t dst)
+{
+	return dst == IP_BROADCAST || (nif->mask != 0xFFFFFFFF && dst == (nif->ip | ~nif->mask));
+}
+
 /* Sends the IP packet pkt (header built) towards dst, or holds it while ARP resolves the next
  * hop. */
 static int ipv4_send(struct netif *nif, uint32_t dst, const uint8_t *pkt, size_t len, uint64_t now)
@@ -129,8 +136,8 @@ static int ipv4_send(struct netif *nif, uint32_t dst, const uint8_t *pkt, size_t
 		nif->stats.drops[DROP_NO_ROUTE]++;
 		return -ENETUNREACH;
 	}
-	if (dst == IP_BROADCAST)
-		memset(mac, 0xFF, 6);           /* the limited broadcast needs no ARP */
+	if (link_broadcast(nif, dst))
+		memset(mac, 0xFF, 6);           /* a broadcast needs no ARP */
 	else if (!arp_resolve(nif, hop, mac, now)) {
 		arp_queue(nif, hop, pkt, len, now);     /* sent when the reply comes */
 		return 0;

@@ -431,6 +431,24 @@ TEST(ip, a_broadcast_address_is_never_our_source_rfc1122_3_3_6)
 	EXPECT_EQ_MEM(sent[0], "\xff\xff\xff\xff\xff\xff", 6);
 }
 
+/* RFC 1122 3.3.6 with RFC 922: a datagram to our subnet's directed broadcast goes at once to
+ * the link's broadcast address, from our unicast address, as the limited broadcast does. An
+ * ARP request for x.x.x.255 would go unanswered and the datagram with it. */
+TEST(ip, a_directed_broadcast_goes_to_the_link_broadcast_rfc1122_3_3_6)
+{
+	setup();
+	EXPECT_EQ_U64(udp_output(&nif, 68, 0xC61200FF, 9, (const uint8_t *)"x", 1, 0), 0);
+	EXPECT_EQ_U64(nsent, 1);
+	EXPECT_EQ_U64(rd16be(sent[0] + 12), ETH_TYPE_IPV4);
+	EXPECT_EQ_MEM(sent[0], "\xff\xff\xff\xff\xff\xff", 6);
+	EXPECT_EQ_U64(rd32be(sent[0] + ETH_HDR + 12), OUR_IP);
+	EXPECT_EQ_U64(rd32be(sent[0] + ETH_HDR + 16), 0xC61200FF);
+	/* A host on the subnet is still found by ARP first. */
+	EXPECT_EQ_U64(udp_output(&nif, 68, 0xC61200FE, 9, (const uint8_t *)"x", 1, 0), 0);
+	EXPECT_EQ_U64(nsent, 2);
+	EXPECT_EQ_U64(rd16be(sent[1] + 12), ETH_TYPE_ARP);
+}
+
 /* The UDP checksum of header and data over the pseudo-header (RFC 768), 0 when it verifies. */
 static uint16_t udp_sum_check(const uint8_t *frame)
 {

@@ -97,11 +97,12 @@ static int tx(void *drv, const uint8_t *f, size_t len)
 
 static void arp_answer(void);
 
-/* Moves time on to `until`, a millisecond at a time: frames due are delivered, timers run. */
-static void run_until(uint64_t until)
+/* Moves time on to `until`, step milliseconds at a time: frames due are delivered, timers
+ * run. */
+static void run_until(uint64_t until, uint64_t step)
 {
 	while (now < until) {
-		now++;
+		now = MIN(now + step, until);
 		if (arp_asked)
 			arp_answer();
 		for (bool again = true; again; ) {
@@ -124,7 +125,12 @@ static void run_until(uint64_t until)
 
 void run_for(uint64_t ms)
 {
-	run_until(now + ms);
+	run_until(now + ms, 1);
+}
+
+void idle_for(uint64_t ms)
+{
+	run_until(now + ms, 1000);
 }
 
 static void end_setup(struct end *e, const uint8_t *mac, uint32_t ip, uint64_t seed)

@@ -42,6 +42,9 @@ void wire_setup(void);
 void wire_done(void);
 /* Moves time on by ms, a millisecond at a time: frames due are delivered, timers run. */
 void run_for(uint64_t ms);
+/* The same a second at a time, for hours of quiet: timers fire and frames arrive up to 999 ms
+ * late, and an hour takes milliseconds to run. */
+void idle_for(uint64_t ms);
 /* A listener on e's port with the given backlog. */
 struct tcp_conn *listener(struct end *e, uint16_t port, unsigned backlog);
 /* B connects to A's port; returns both ends once established. */

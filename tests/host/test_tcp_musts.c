@@ -95,7 +95,7 @@ TEST(tcp, keepalives_are_off_by_default_rfc9293_3_8_4)
 	raw_setup();
 	struct tcp_conn *l = listener(&A, 80, 8);
 	struct tcp_conn *c = raw_accept(l, NULL);
-	run_for(2 * TCP_KEEPIDLE_MS + TCP_KEEPCNT * TCP_KEEPINTVL_MS);
+	idle_for(2 * TCP_KEEPIDLE_MS + TCP_KEEPCNT * TCP_KEEPINTVL_MS);
 	EXPECT_EQ_U64(ncap, 0);
 	EXPECT_EQ_U64(A.nif.stats.tcp[TCP_KEEPALIVE_PROBES], 0);
 	EXPECT(c && c->state == TCP_ESTABLISHED);

@@ -4,7 +4,6 @@
 #include "tests/host/test.h"
 #include "tests/host/tcp_harness.h"
 #include "lib/bytes.h"
-#include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/util.h"
 

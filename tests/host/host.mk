@@ -30,7 +30,8 @@ HOST_TEST_SRCS += tests/host/test_httpd.c tests/host/test_filecache.c
 HOST_TEST_SRCS += tests/host/test_tcp_buckets.c
 # The ixgbe driver, unchanged, against a model of the 82599 (tests/ixgbe/: model and shim).
 HOST_LIB_SRCS  += drivers/nic.c drivers/nic/adv.c drivers/nic/adv_queue.c drivers/nic/adv_ops.c \
-		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c
+		  drivers/ixgbe/ixgbe.c drivers/ixgbe/ixgbe_fdir.c tests/ixgbe/model.c tests/ixgbe/shim.c \
+		  tests/ixgbe/frame.c
 HOST_TEST_SRCS += tests/host/test_ixgbe.c tests/host/test_ixgbe_ctl.c
 # The e1000's receive path over the same shim.
 HOST_LIB_SRCS  += drivers/e1000/e1000.c

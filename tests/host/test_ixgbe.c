@@ -10,6 +10,7 @@
 #include "lib/errno.h"
 #include "lib/toeplitz.h"
 #include "tests/host/test.h"
+#include "tests/ixgbe/frame.h"
 #include "tests/ixgbe/model.h"
 #include "tests/ixgbe/shim.h"
 
@@ -61,29 +62,10 @@ static void queues_up(struct rig *r, unsigned n)
 
 static struct adv_queue *queue(struct rig *r, unsigned i) { return i ? &r->q[i] : &r->e->adv.q0; }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* A 60-byte Ethernet frame holding a TCP/IPv4 segment header, src:sport -> dst:dport. */
 static size_t tcp_frame(uint8_t f[60], uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	memset(f, 0, 60);
-	memcpy(f, "\x00\x1b\x21\xaa\xbb\xcc\x02\x00\x00\x00\x00\x01", 12);
-	put16(f + 12, 0x0800);
-	f[14] = 0x45;
-	put16(f + 16, 40);
-	f[22] = 64;
-	f[23] = 6;
-	put32(f + 26, src);
-	put32(f + 30, dst);
-	put16(f + 34, sport);
-	put16(f + 36, dport);
-	f[46] = 0x50;
-	return 60;
+	return ixm_frame(f, 6, src, sport, dst, dport);
 }
 
 struct got {

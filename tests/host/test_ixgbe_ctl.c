@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "lib/toeplitz.h"
 #include "tests/host/test.h"
+#include "tests/ixgbe/frame.h"
 #include "tests/ixgbe/model.h"
 #include "tests/ixgbe/shim.h"
 
@@ -81,26 +82,10 @@ static int steer(struct bench *b, const uint8_t bucket_queue[NIC_BUCKETS])
 	return err ? err : ops(b)->group_write(dev(b), groups);
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
-
-/* A 60-byte Ethernet frame: IPv4, protocol proto (6 TCP, 17 UDP), src:sport -> dst:dport. */
 static size_t frame(uint8_t f[60], uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst,
 		    uint16_t dport)
 {
-	memset(f, 0, 60);
-	memcpy(f, "\x00\x1b\x21\xaa\xbb\xcc\x02\x00\x00\x00\x00\x01", 12);
-	put16(f + 12, 0x0800);
-	f[14] = 0x45;
-	put16(f + 16, 46);
-	f[22] = 64;
-	f[23] = proto;
-	put32(f + 26, src);
-	put32(f + 30, dst);
-	put16(f + 34, sport);
-	put16(f + 36, dport);
-	f[46] = 0x50;
-	return 60;
+	return ixm_frame(f, proto, src, sport, dst, dport);
 }
 
 static uint32_t tcp_hash(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)

@@ -19,6 +19,7 @@
 #include "lib/toeplitz.h"
 #include "net/steer.h"
 #include "tests/host/test.h"
+#include "tests/ixgbe/frame.h"
 #include "tests/ixgbe/kernels.h"
 #include "tests/ixgbe/shim.h"
 
@@ -171,25 +172,10 @@ static int k0_give_to_0(void *arg)
 
 /* ---- the test's side ---- */
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
-
 /* A 60-byte TCP/IPv4 segment src:sport -> dst:dport. */
 static size_t segment(uint8_t f[60], uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	memset(f, 0, 60);
-	memcpy(f, "\x00\x1b\x21\xaa\xbb\xcc\x02\x00\x00\x00\x00\x01", 12);
-	put16(f + 12, 0x0800);
-	f[14] = 0x45;
-	put16(f + 16, 46);
-	f[22] = 64;
-	f[23] = 6;
-	put32(f + 26, src);
-	put32(f + 30, dst);
-	put16(f + 34, sport);
-	put16(f + 36, dport);
-	f[46] = 0x50;
-	return 60;
+	return ixm_frame(f, 6, src, sport, dst, dport);
 }
 
 static struct kp_arena *up(void)

@@ -183,8 +183,9 @@ def check_shell_command(sock, log, kernels):
     text = log_text(log, at)
     # Loose patterns: the serial log now and then holds a byte twice (guest_console.py).
     rows = re.findall(r"(?m)^(\d+) +\d+\.\d%+ +\d+\.\d%+ +\d+ +\d+ +\d+ +\d+ +\d+ ms$", text)
-    moves = re.search(r"last moves \((\d+)\):", text)
-    lines = re.findall(r"(?m)^  #\d+ at .*move bucket \d+ .*\((idle|busy|dead)", text)
+    moves = re.search(r"l+a+s+t+ +m+o+v+e+s+ +\(+(\d+)\)+:", text)
+    lines = re.findall(r"(?m)^ +#+\d+ +a+t+ .*m+o+v+e+ +b+u+c+k+e+t+ +\d+ .*"
+                       r"\((i+d+l+e+|b+u+s+y+|d+e+a+d+)", text)
     report("monitor_shell_command_shows_loads_and_moves",
            sorted(int(r) for r in rows) == list(range(kernels)) and moves and
            int(moves.group(1)) > 0 and len(lines) == int(moves.group(1)),

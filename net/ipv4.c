@@ -12,16 +12,21 @@
 #define ICMP_ECHO_REQUEST 8
 #define ICMP_UNREACHABLE 3
 
+/* The limited broadcast or our subnet's directed broadcast (none on a /32): what is sent to
+ * either goes to the link's broadcast address (RFC 1122 3.3.6, RFC 922), never through ARP,
+ * which no host answers for them; neither is ever a source. */
+static bool ipv4_is_broadcast(const struct netif *nif, uint32_t a)
+{
+	return a == IP_BROADCAST || (nif->mask != 0xFFFFFFFF && a == (nif->ip | ~nif->mask));
+}
+
 /* True when src names one host that may talk to us (RFC 1122 3.2.1.3): not 0.0.0.0 (a
  * source only while a host learns its address, which we never serve), not loopback 127/8,
  * not a multicast (224/4) or class E (240/4, holding 255.255.255.255) address, and not our
  * subnet's directed broadcast. */
 static bool ipv4_source_ok(const struct netif *nif, uint32_t src)
 {
-	uint32_t bcast = nif->ip | ~nif->mask;
-	if (src == 0 || src >> 24 == 127 || src >> 28 >= 0xE)
-		return false;
-	return nif->mask == 0xFFFFFFFF || src != bcast;
+	return src != 0 && src >> 24 != 127 && src >> 28 < 0xE && !ipv4_is_broadcast(nif, src);
 }
 
 void ipv4_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
@@ -49,8 +54,7 @@ void ipv4_input(struct netif *nif, const uint8_t *p, size_t len, uint64_t now)
 		goto drop;
 	}
 	uint32_t dst = rd32be(p + 16);
-	uint32_t bcast = nif->ip | ~nif->mask;
-	if (dst != nif->ip && dst != 0xFFFFFFFF && dst != bcast) {
+	if (dst != nif->ip && !ipv4_is_broadcast(nif, dst)) {
 		why = DROP_IP_NOT_FOR_US;
 		goto drop;
 	}
@@ -119,13 +123,6 @@ static uint32_t next_hop(const struct netif *nif, uint32_t dst)
 	return (dst & nif->mask) == (nif->ip & nif->mask) ? dst : nif->gateway;
 }
 
-/* The limited broadcast and our subnet's directed broadcast: both go to the link's broadcast
- * address (RFC 1122 3.3.6, RFC 922), never through ARP, which no host answers for them. */
-static bool link_broadcast(const struct netif *nif, uint32_t dst)
-{
-	return dst == IP_BROADCAST || (nif->mask != 0xFFFFFFFF && dst == (nif->ip | ~nif->mask));
-}
-
 /* Sends the IP packet pkt (header built) towards dst, or holds it while ARP resolves the next
  * hop. */
 static int ipv4_send(struct netif *nif, uint32_t dst, const uint8_t *pkt, size_t len, uint64_t now)
@@ -136,7 +133,7 @@ static int ipv4_send(struct netif *nif, uint32_t dst, const uint8_t *pkt, size_t
 		nif->stats.drops[DROP_NO_ROUTE]++;
 		return -ENETUNREACH;
 	}
-	if (link_broadcast(nif, dst))
+	if (ipv4_is_broadcast(nif, dst))
 		memset(mac, 0xFF, 6);           /* a broadcast needs no ARP */
 	else if (!arp_resolve(nif, hop, mac, now)) {
 		arp_queue(nif, hop, pkt, len, now);     /* sent when the reply comes */

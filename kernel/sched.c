@@ -264,13 +264,11 @@ void sched_sleep_ms(uint64_t ms)
 {
 	uint64_t until = time_uptime_ns() + ms * 1000000;
 	bool irq = irq_save();
-	for (uint64_t now = time_uptime_ns(); ms == 0 || now < until; now = time_uptime_ns()) {
-		uint64_t left_ms = ms ? (until - now + 999999) / 1000000 : 0;
-		uint64_t ticks = (left_ms * HZ + 999) / 1000;
-		block_current(NULL, ticks ? ticks : 1);
-		if (ms == 0 || !current->timed_out)
-			break;
-	}
+	do {
+		uint64_t now = time_uptime_ns();
+		uint64_t left_ms = now < until ? (until - now + 999999) / 1000000 : 0;
+		block_current(NULL, MAX((left_ms * HZ + 999) / 1000, 1));
+	} while (current->timed_out && time_uptime_ns() < until);
 	irq_restore(irq);
 }
 

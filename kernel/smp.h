@@ -35,9 +35,10 @@ uint32_t kself_apic_of(unsigned core);
  * what a CPU that starts late does to the boot. */
 #define SMP_LATE_AP_MS 7000
 
-/* Kernel 0: plans the partitions, loads and starts every other kernel, waits for them. */
-/* Kernel 0, once its frame allocator is up and before the modules are read. */
+/* Kernel 0, once its frame allocator is up and before the modules are read: any module the
+ * loader put over the AP trampoline is moved into frames of its own. */
 void smp_move_modules_off_trampoline(void);
+/* Kernel 0: plans the partitions, loads and starts every other kernel, waits for them. */
 void smp_boot_aps(void);
 /* Kernel 0: handles the others' hello and console messages. */
 void smp_kernel0_init(void);

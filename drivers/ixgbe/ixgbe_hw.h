@@ -175,7 +175,6 @@
 #define IXGBE_FDIRCMD_QUERY     3u
 #define IXGBE_FDIRCMD_VALID     (1u << 2)
 #define IXGBE_FDIRCMD_UPDATE    (1u << 3)
-#define IXGBE_FDIRCMD_FLOW(c)   (((c) >> 5) & 7u)
 #define IXGBE_FDIR_FLOW_TCPV4   2u
 #define IXGBE_FDIRCMD_L4_TCP    (IXGBE_FDIR_FLOW_TCPV4 << 5)
 #define IXGBE_FDIRCMD_LAST      (1u << 11)

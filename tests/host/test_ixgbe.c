@@ -181,8 +181,6 @@ TEST(ixgbe, a_frame_each_way_through_each_of_4_queues)
 	rig_down(&r, 3);
 }
 
-/* rss_key_symmetric: the segment and its reply hash alike, so one queue sees both; the
- * table spreads flows, so "alike" is not "everything on one queue". */
 /* Nothing unmasks a queue's MSI-X entry after its message: each frame raises one. (The
  * model auto-masks every entry out of reset unless EIAM_EX says otherwise.) */
 TEST(ixgbe, every_frame_raises_its_queues_interrupt)
@@ -206,6 +204,8 @@ TEST(ixgbe, every_frame_raises_its_queues_interrupt)
 	rig_down(&r, 1);
 }
 
+/* rss_key_symmetric: the segment and its reply hash alike, so one queue sees both; the
+ * table spreads flows, so "alike" is not "everything on one queue". */
 TEST(ixgbe, rss_sends_both_directions_of_a_flow_to_one_queue)
 {
 	struct rig r = rig_up(IXM_OK, IXGBE_AUTOC_LMS_10G_SERIAL);

@@ -75,7 +75,7 @@ static void check_info(const struct acpi_info *ai)
 		for (unsigned j = i + 1; j < ai->ncpus; j++)
 			FUZZ_CHECK(ai->cpus[i].apic_id != ai->cpus[j].apic_id,
 				   "APIC id %u listed twice", ai->cpus[i].apic_id);
-	/* pci_init maps buses bus_start..bus_end of the first entry. */
+	/* pci_init maps buses bus_start..bus_end of segment 0's entry. */
 	for (unsigned i = 0; i < ai->nmcfg; i++)
 		FUZZ_CHECK(ai->mcfg[i].bus_start <= ai->mcfg[i].bus_end,
 			   "MCFG entry %u: buses %u..%u", i, ai->mcfg[i].bus_start, ai->mcfg[i].bus_end);

@@ -10,22 +10,7 @@
  * coming); the parent kills this process after a while, which is what a kill is for. */
 #include "user/tests/sysfuzz.h"
 
-#define NR_EXIT         0
-#define NR_WRITE        1
-#define NR_READ         2
-#define NR_OPEN         3
-#define NR_SLEEP_MS     6
-#define NR_SBRK         7
-#define NR_SPAWN        8
-#define NR_SPAWN_ON     16
-#define NR_KILL         19
-#define NR_SHUTDOWN     20
-#define NR_CONNECT      26
-#define NR_SENDTO       27
-#define NR_POLL         32
-#define NR_EPOLL_WAIT   35
-#define NR_STEER        41
-#define NR_LAST         48      /* past the table's end (42): unknown numbers too */
+#define NR_LAST         (SYS_COUNT + 5) /* past the table's end: unknown numbers too */
 
 static uint8_t junk[65536] __attribute__((aligned(4096)));     /* where pointers may point */
 static struct sockaddr_in addrs[4];
@@ -105,24 +90,24 @@ static void one_call(void)
 	long nr = (long)(next() % (NR_LAST + 1)), a[6];
 	for (int i = 0; i < 6; i++)
 		a[i] = any_arg();
-	if (nr == NR_EXIT || nr == NR_SHUTDOWN || nr == NR_KILL || nr == NR_STEER)
+	if (nr == SYS_EXIT || nr == SYS_SHUTDOWN || nr == SYS_KILL || nr == SYS_STEER)
 		return;
-	if (nr == NR_WRITE && a[0] >= 0 && a[0] <= 2)
+	if (nr == SYS_WRITE && a[0] >= 0 && a[0] <= 2)
 		a[0] += 1000;                   /* not the console */
-	if (nr == NR_READ && a[0] == 0)
+	if (nr == SYS_READ && a[0] == 0)
 		a[0] = 1000;                    /* not the console's input */
-	if (nr == NR_SLEEP_MS)
+	if (nr == SYS_SLEEP_MS)
 		a[0] &= 15;
-	if ((nr == NR_POLL || nr == NR_EPOLL_WAIT) && next() % 64)
-		a[nr == NR_POLL ? 2 : 3] &= 15;         /* mostly short waits: more calls */
-	if (nr == NR_SBRK)
+	if ((nr == SYS_POLL || nr == SYS_EPOLL_WAIT) && next() % 64)
+		a[nr == SYS_POLL ? 2 : 3] &= 15;         /* mostly short waits: more calls */
+	if (nr == SYS_SBRK)
 		a[0] = (long)(next() % (1 << 20)) - (1 << 19);
-	if (nr == NR_SPAWN || nr == NR_OPEN)
+	if (nr == SYS_SPAWN || nr == SYS_OPEN)
 		a[0] = any_path();
-	if (nr == NR_SPAWN_ON)
+	if (nr == SYS_SPAWN_ON)
 		a[1] = any_path();
-	if (nr == NR_CONNECT || nr == NR_SENDTO)
-		a[nr == NR_CONNECT ? 1 : 4] = any_addr();
+	if (nr == SYS_CONNECT || nr == SYS_SENDTO)
+		a[nr == SYS_CONNECT ? 1 : 4] = any_addr();
 	sys_call6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
